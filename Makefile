@@ -1,0 +1,127 @@
+# remaptrace - plain Makefile.  `make`, `make check`, `make demo`, `make bench`.
+VERSION    := 0.1.0
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+DESTDIR    ?=
+B          ?= build
+CC         ?= cc
+PKG_CONFIG ?= pkg-config
+
+# Dependencies are checked (and installed when root) before anything builds.
+DEPS_OK := $(shell tools/deps.sh >&2 && echo ok)
+ifneq ($(DEPS_OK),ok)
+$(error missing dependencies, see the message above)
+endif
+
+PKGS       := libseccomp libunwind-ptrace libunwind-generic
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+
+WARN      := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow -Wundef \
+	     -Werror
+OPT       ?= -O2 -g
+SAN       ?=
+CFLAGS    ?=
+CPPFLAGS  += -Iinclude -DRT_VERSION='"$(VERSION)"' -D_GNU_SOURCE
+ALL_CFLAGS = -std=gnu11 $(OPT) $(SAN) $(WARN) -MMD -MP $(CFLAGS)
+LDFLAGS   ?=
+
+EMU_SRC    := $(sort $(wildcard emu/*.c))
+TRACER_SRC := $(sort $(wildcard tracer/*.c))
+UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
+PROG_SRC   := $(sort $(wildcard tests/progs/*.c))
+BENCH_SRC  := $(sort $(wildcard bench/*.c))
+
+EMU_OBJ    := $(EMU_SRC:%.c=$(B)/%.o)
+TRACER_OBJ := $(TRACER_SRC:%.c=$(B)/%.o)
+UNIT_BIN   := $(UNIT_SRC:%.c=$(B)/%)
+PROG_BIN   := $(PROG_SRC:%.c=$(B)/%)
+BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
+REMAPTRACE := $(B)/remaptrace
+
+.PHONY: all progs unit check check-unit check-integration check-asan demo \
+	bench conformance install uninstall clean man
+all: $(REMAPTRACE) remaptrace progs $(UNIT_BIN)
+
+progs: $(PROG_BIN) $(BENCH_BIN)
+
+$(B)/emu/%.o: emu/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/tracer/%.o: tracer/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/libemu.a: $(EMU_OBJ)
+	$(AR) rcs $@ $^
+
+$(REMAPTRACE): $(TRACER_OBJ) $(B)/libemu.a
+	$(CC) $(OPT) $(SAN) $(LDFLAGS) -o $@ $(TRACER_OBJ) $(B)/libemu.a $(PKG_LIBS)
+
+# Convenience link at the top of the tree for the plain build only.
+remaptrace: $(REMAPTRACE)
+	ln -sf $(REMAPTRACE) $@
+
+$(B)/tests/unit/%: tests/unit/%.c $(B)/libemu.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libemu.a
+
+# Test programs: frame pointers and debug info so stacks unwind by name;
+# never sanitized (they are what the tracee runs, natively and traced).
+PROG_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -fno-inline \
+	       $(WARN) -pthread
+$(B)/tests/progs/%: tests/progs/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(PROG_CFLAGS) -o $@ $< -lpthread
+
+$(B)/bench/%: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -std=gnu11 -O2 -g $(WARN) -pthread -o $@ $< -lpthread $(shell $(PKG_CONFIG) --libs libseccomp)
+
+check-unit: $(UNIT_BIN)
+	tests/run-unit.sh $(UNIT_BIN)
+
+check-integration: all
+	REMAPTRACE=$(abspath $(REMAPTRACE)) PROGS=$(abspath $(B)/tests/progs) \
+		tests/run-bats.sh tests/integration
+
+# The sanitizer build lives in its own tree and runs the same tests.
+check-asan:
+	$(MAKE) B=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' \
+		build-asan/remaptrace build-asan/libemu.a
+	$(MAKE) B=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' check-unit
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=125 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	REMAPTRACE=$(abspath build-asan/remaptrace) PROGS=$(abspath $(B)/tests/progs) \
+		tests/run-bats.sh tests/integration
+
+check: all
+	tests/check.sh
+
+demo: all
+	tests/demo.sh $(abspath $(REMAPTRACE)) $(abspath $(B)/tests/progs)
+
+conformance: all
+	tests/conformance.sh full
+
+bench: all
+	bench/run.sh
+
+man: doc/remaptrace.1
+
+install: $(REMAPTRACE)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(REMAPTRACE) $(DESTDIR)$(BINDIR)/remaptrace
+	install -m 0644 doc/remaptrace.1 $(DESTDIR)$(MANDIR)/man1/remaptrace.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/remaptrace $(DESTDIR)$(MANDIR)/man1/remaptrace.1
+
+clean:
+	rm -rf build build-asan remaptrace
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,84 @@
+/* rt_remap.h - the pure rule book of remap_file_pages(2) (emu/validate.c).
+ *
+ * Given the five arguments and a way to look VMAs up, decide what the
+ * kernel would answer, and for a valid call plan the equivalent mmap(2).
+ */
+#ifndef RT_REMAP_H
+#define RT_REMAP_H
+
+#include "rt_vma.h"
+
+struct rt_remap_args {
+	uint64_t start;
+	uint64_t size;
+	uint64_t prot;
+	uint64_t pgoff;
+	uint64_t flags;
+};
+
+/* Which rule decided, in the kernel's order (mm/mmap.c). */
+enum rt_rule {
+	RT_RULE_OK = 0,
+	RT_RULE_PROT,		/* prot != 0 */
+	RT_RULE_RANGE,		/* start + size <= start after rounding */
+	RT_RULE_PGOFF_WRAP,	/* pgoff + size / PAGE_SIZE wraps */
+	RT_RULE_NO_VMA,		/* no VMA contains start */
+	RT_RULE_NOT_SHARED,	/* VMA at start lacks VM_SHARED */
+	RT_RULE_SPAN_HOLE,	/* a hole before start + size */
+	RT_RULE_SPAN_FILE,	/* a following VMA maps another file */
+	RT_RULE_SPAN_FLAGS,	/* a following VMA has other vm_flags */
+	RT_RULE_SPAN_END,	/* VMAs end before start + size */
+	RT_RULE_HUGE_ALIGN,	/* hugetlb: start or size not huge-page aligned */
+	RT_RULE_HUGE_PGOFF,	/* hugetlb: pgoff misaligned; old range unmapped */
+	RT_RULE_OFFSET,		/* pgoff beyond the file size limit: EOVERFLOW */
+	RT_RULE__COUNT
+};
+
+/* What the emulator must do in the tracee for a call. */
+enum rt_action {
+	RT_ACT_NONE = 0,	/* answer verdict.err, touch nothing */
+	RT_ACT_MMAP,		/* mmap(plan) and answer its result */
+	RT_ACT_MUNMAP,		/* munmap(addr, len), then answer verdict.err */
+};
+
+struct rt_plan {
+	uint64_t addr;		/* page-rounded start */
+	uint64_t len;		/* page-rounded size */
+	int prot;		/* from the first VMA's VM_READ/WRITE/EXEC */
+	int flags;		/* MAP_SHARED|MAP_FIXED|MAP_POPULATE [|MAP_LOCKED]
+				 * [|MAP_NONBLOCK] */
+	uint64_t pgoff;		/* in base pages */
+	uint64_t offset;	/* pgoff * page size: mmap's byte offset */
+	unsigned int nvmas;	/* how many VMAs the range covers */
+};
+
+struct rt_verdict {
+	int err;		/* 0, or the positive errno the call returns */
+	enum rt_rule rule;
+	enum rt_action action;
+	uint64_t bad;		/* the value that broke the rule (see rule) */
+	bool have_vma;		/* vma is the one the rule looked at */
+	struct rt_vma vma;	/* first VMA (file object to map) or culprit */
+	struct rt_vma first;	/* the VMA containing start, if any */
+	struct rt_plan plan;	/* valid when action != RT_ACT_NONE */
+};
+
+/**
+ * rt_remap_validate() - judge one call the way mm/mmap.c does.
+ * @a: the raw arguments.
+ * @page_size: the base page size (4096 on x86_64).
+ * @lk: VMA lookup.
+ * @v: out: the verdict.
+ *
+ * Returns 0 when @v holds a verdict (valid or not), or the -errno of a
+ * failed lookup (other than -ENOENT, which is a verdict).
+ */
+int rt_remap_validate(const struct rt_remap_args *a, uint64_t page_size,
+		      const struct rt_vma_lookup *lk, struct rt_verdict *v);
+
+/* Short stable identifier of a rule ("prot", "not-shared", ...). */
+const char *rt_rule_id(enum rt_rule rule);
+/* The rule in words, as the log shows it ("prot must be 0"). */
+const char *rt_rule_text(enum rt_rule rule);
+
+#endif

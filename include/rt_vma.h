@@ -26,6 +26,8 @@ enum rt_vm_flag_bit {
 	RT_VMB_MM, RT_VMB_HG, RT_VMB_NH, RT_VMB_MG, RT_VMB_UM, RT_VMB_UW,
 	RT_VMB_SS, RT_VMB_SL, RT_VMB_LF, RT_VMB_MT, RT_VMB_BT, RT_VMB_SD,
 	RT_VMB_NL, RT_VMB_UI, RT_VMB_GU, RT_VMB_OTHER, /* any unknown one */
+	RT_VMB_DP,	/* "dp": VM_DROPPABLE, Linux 6.11+ */
+	RT_VMB_MP,	/* "mp": VM_MPX, Linux 4.1 to 5.5 (x86) */
 	RT_VMB__COUNT
 };
 

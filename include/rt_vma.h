@@ -28,6 +28,7 @@ enum rt_vm_flag_bit {
 	RT_VMB_NL, RT_VMB_UI, RT_VMB_GU, RT_VMB_OTHER, /* any unknown one */
 	RT_VMB_DP,	/* "dp": VM_DROPPABLE, Linux 6.11+ */
 	RT_VMB_MP,	/* "mp": VM_MPX, Linux 4.1 to 5.5 (x86) */
+	RT_VMB_DW,	/* "dw": VM_DENYWRITE, before Linux 5.15 */
 	RT_VMB__COUNT
 };
 

@@ -1,0 +1,619 @@
+/* rfpbench.c - tracee-side micro benchmark for remaptrace: times its own
+ * remap_file_pages(2) or getppid(2) loop and prints one key=value line.
+ *
+ *   rfpbench [--bare-filter] remap --pages N --iters K [--vmas V]
+ *            [--threads T] [--warmup W] [--time-limit SECONDS]
+ *   rfpbench [--bare-filter] getppid --iters K
+ *
+ * remap: each thread owns a window of N pages of one memfd, mapped
+ * MAP_SHARED, and alternates it between two file offsets (pgoff base and
+ * base + N), so every call really replaces the mapping, exactly like a
+ * program that pages through a file.  V extra VMAs are created first (one
+ * anonymous region with alternating protections, so nothing merges) to
+ * grow the address space the supervisor has to search.  After the loop the
+ * window is read back: each file page holds its own index, so a call that
+ * "succeeded" without mapping the right pages is caught (exit 2).
+ *
+ * getppid: a system call no supervisor intercepts; with --bare-filter a
+ * one-rule libseccomp filter is loaded first, the floor of any
+ * filter-based tool.
+ *
+ * The output also carries the context switches of this process
+ * (getrusage) and of its supervisor (TracerPid, else the parent: every
+ * thread in /proc/PID/task/<tid>/status) across the timed loop, and the
+ * supervisor's VmHWM at the end, so that a run under a tracer reports its
+ * cost in switches and memory without the tracer's help.
+ *
+ * Exit codes: 0 ok; 1 a call failed or setup failed; 2 the pages seen
+ * after the loop were wrong; 64 usage.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <seccomp.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_VERIFY	2
+#define EXIT_USAGE	64
+
+struct opts {
+	const char *op;		/* "remap" or "getppid" */
+	long pages;
+	long iters;
+	long warmup;		/* -1: default */
+	long vmas;
+	long threads;
+	double time_limit;	/* seconds, 0: none */
+	bool bare_filter;
+	pid_t sup_pid;		/* 0: TracerPid, else parent */
+};
+
+/* One remapping thread: its window, its latencies, its verdict. */
+struct worker {
+	pthread_t thread;
+	const struct opts *o;
+	pthread_barrier_t *start;
+	unsigned char *addr;	/* the window */
+	uint64_t base;		/* first of its 2 * pages file pages */
+	uint64_t *lat;		/* iters latencies, ns */
+	uint64_t t_begin, t_end;
+	long done;		/* timed calls completed */
+	int err;		/* 0, errno of a failed call, or -1 verify */
+};
+
+/* Context switches and memory of a process, summed over its threads. */
+struct pstat {
+	unsigned long long vcsw, ivcsw;
+	long hwm_kb;
+	char comm[32];
+};
+
+static long page_size;
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of a sorted array. */
+static uint64_t
+percentile(const uint64_t *v, size_t n, double p)
+{
+	size_t rank;
+
+	if (!n)
+		return 0;
+	rank = (size_t)(p / 100.0 * (double)n + 0.999999);
+	if (rank < 1)
+		rank = 1;
+	return v[rank > n ? n - 1 : rank - 1];
+}
+
+/* Value of "Key:" in a /proc status text, or -1. */
+static long long
+status_field(const char *text, const char *key)
+{
+	const char *p = strstr(text, key);
+
+	return p ? strtoll(p + strlen(key), NULL, 10) : -1;
+}
+
+static int
+read_text(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/**
+ * pstat_read() - context switches of every thread of @pid, its VmHWM and
+ * comm.  Returns 0 or -errno (the process may be gone or unreadable).
+ */
+static int
+pstat_read(pid_t pid, struct pstat *ps)
+{
+	char path[64], buf[4096];
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	memset(ps, 0, sizeof(*ps));
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	r = read_text(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	ps->hwm_kb = (long)status_field(buf, "VmHWM:");
+	if (sscanf(buf, "Name:\t%31s", ps->comm) != 1)
+		strcpy(ps->comm, "?");
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		char tpath[300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(tpath, sizeof(tpath), "/proc/%d/task/%s/status",
+			 (int)pid, de->d_name);
+		if (read_text(tpath, buf, sizeof(buf)) < 0)
+			continue;	/* thread exited meanwhile */
+		ps->vcsw += (unsigned long long)
+			status_field(buf, "voluntary_ctxt_switches:");
+		ps->ivcsw += (unsigned long long)
+			status_field(buf, "nonvoluntary_ctxt_switches:");
+	}
+	closedir(d);
+	return 0;
+}
+
+/* The supervisor: --supervisor-pid, else our tracer, else our parent. */
+static pid_t
+supervisor_pid(const struct opts *o, const char **src)
+{
+	char buf[4096];
+	long long tracer;
+
+	if (o->sup_pid > 0) {
+		*src = "option";
+		return o->sup_pid;
+	}
+	if (read_text("/proc/self/status", buf, sizeof(buf)) == 0) {
+		tracer = status_field(buf, "TracerPid:");
+		if (tracer > 0) {
+			*src = "tracer";
+			return (pid_t)tracer;
+		}
+	}
+	*src = "parent";
+	return getppid();
+}
+
+static int
+count_vmas(long *n)
+{
+	char buf[65536];
+	ssize_t r;
+	long lines = 0;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	while ((r = read(fd, buf, sizeof(buf))) > 0)
+		for (ssize_t i = 0; i < r; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	*n = lines;
+	return r < 0 ? -errno : 0;
+}
+
+/**
+ * bare_filter_load() - the cheapest filter a tool can install: allow
+ * everything, one ERRNO rule for a call nobody here makes (acct).
+ * Returns 0 or -errno from libseccomp.
+ */
+static int
+bare_filter_load(void)
+{
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(acct), 0);
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r;
+}
+
+/**
+ * make_filler_vmas() - add @n VMAs: n anonymous pages whose protection
+ * alternates PROT_READ / PROT_NONE, so no two neighbours merge
+ * (mm/vma.c merges only equal vm_flags).  Returns 0 or -errno.
+ */
+static int
+make_filler_vmas(long n)
+{
+	unsigned char *p;
+
+	if (n <= 0)
+		return 0;
+	p = mmap(NULL, (size_t)n * (size_t)page_size, PROT_READ,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	for (long i = 1; i < n; i += 2)
+		if (mprotect(p + i * page_size, (size_t)page_size, PROT_NONE))
+			return -errno;
+	return 0;
+}
+
+/* Page @i of the file holds @i in its first 8 bytes. */
+static int
+make_file(long npages, int *fdp)
+{
+	uint64_t *m;
+	size_t len = (size_t)npages * (size_t)page_size;
+	int fd = memfd_create("rfpbench", MFD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)len) < 0)
+		goto fail;
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		goto fail;
+	for (long i = 0; i < npages; i++)
+		m[(size_t)i * (size_t)page_size / sizeof(*m)] = (uint64_t)i;
+	munmap(m, len);
+	*fdp = fd;
+	return 0;
+fail:
+	close(fd);
+	return -errno;
+}
+
+/* Window shows file pages from @pgoff on?  0, or -1. */
+static int
+verify_window(const struct worker *w, uint64_t pgoff)
+{
+	for (long k = 0; k < w->o->pages; k++) {
+		uint64_t got = *(volatile uint64_t *)(w->addr + k * page_size);
+
+		if (got != pgoff + (uint64_t)k) {
+			fprintf(stderr, "rfpbench: page %ld of window at %p "
+				"holds file page %" PRIu64 ", want %" PRIu64
+				"\n", k, (void *)w->addr, got,
+				pgoff + (uint64_t)k);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* pgoff used by call number @i (counting warm-up): never the current. */
+static uint64_t
+pgoff_of(const struct worker *w, long i)
+{
+	return w->base + ((i & 1) ? 0 : (uint64_t)w->o->pages);
+}
+
+static void *
+remap_worker(void *arg)
+{
+	struct worker *w = arg;
+	const struct opts *o = w->o;
+	size_t size = (size_t)o->pages * (size_t)page_size;
+	uint64_t deadline;
+	long i, n = 0;
+
+	for (i = 0; i < o->warmup; i++, n++)
+		if (remap_file_pages(w->addr, size, 0, pgoff_of(w, n), 0))
+			goto fail;
+	pthread_barrier_wait(w->start);
+	w->t_begin = now_ns();
+	deadline = o->time_limit > 0 ?
+		w->t_begin + (uint64_t)(o->time_limit * 1e9) : UINT64_MAX;
+	for (i = 0; i < o->iters; i++, n++) {
+		uint64_t t0 = now_ns();
+
+		if (t0 > deadline)
+			break;
+		if (remap_file_pages(w->addr, size, 0, pgoff_of(w, n), 0))
+			goto fail;
+		w->lat[i] = now_ns() - t0;
+		w->done = i + 1;
+	}
+	w->t_end = now_ns();
+	if (verify_window(w, pgoff_of(w, n - 1)))
+		w->err = -1;
+	return NULL;
+fail:
+	w->err = errno;
+	w->t_end = now_ns();
+	return NULL;
+}
+
+static void
+print_switches(const struct rusage *r0, const struct rusage *r1,
+	       const struct pstat *s0, const struct pstat *s1, int sup_ok,
+	       const char *src, long calls)
+{
+	double c = calls > 0 ? (double)calls : 1.0;
+
+	printf(" self_vcsw_per_call=%.3f self_ivcsw_per_call=%.3f",
+	       (double)(r1->ru_nvcsw - r0->ru_nvcsw) / c,
+	       (double)(r1->ru_nivcsw - r0->ru_nivcsw) / c);
+	if (sup_ok < 0) {
+		printf(" sup_src=none\n");
+		return;
+	}
+	printf(" sup_src=%s sup_comm=%s sup_vcsw_per_call=%.3f"
+	       " sup_ivcsw_per_call=%.3f sup_hwm_kb=%ld\n", src, s1->comm,
+	       (double)(s1->vcsw - s0->vcsw) / c,
+	       (double)(s1->ivcsw - s0->ivcsw) / c, s1->hwm_kb);
+}
+
+static int
+setup_workers(const struct opts *o, struct worker *w, int fd)
+{
+	size_t size = (size_t)o->pages * (size_t)page_size;
+
+	for (long t = 0; t < o->threads; t++) {
+		w[t].o = o;
+		w[t].base = (uint64_t)(2 * o->pages * t);
+		w[t].addr = mmap(NULL, size, PROT_READ | PROT_WRITE,
+				 MAP_SHARED, fd, (off_t)(w[t].base *
+							 (uint64_t)page_size));
+		if (w[t].addr == MAP_FAILED)
+			return -errno;
+		w[t].lat = calloc((size_t)o->iters, sizeof(uint64_t));
+		if (!w[t].lat)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+run_remap(const struct opts *o)
+{
+	struct worker *w = calloc((size_t)o->threads, sizeof(*w));
+	struct rusage r0, r1;
+	struct pstat s0, s1;
+	pthread_barrier_t start;
+	uint64_t *all, t_begin = UINT64_MAX, t_end = 0;
+	long calls = 0, vmas_total = 0;
+	const char *src;
+	pid_t sup;
+	int fd = -1, r, sup_ok, ret = 0;
+
+	if (!w)
+		return 1;
+	r = make_file(2 * o->pages * o->threads, &fd);
+	if (r == 0)
+		r = setup_workers(o, w, fd);
+	/* Fillers after the windows: mmap goes top-down, so they sit
+	 * below the windows and precede them in /proc/PID/maps. */
+	if (r == 0)
+		r = make_filler_vmas(o->vmas);
+	if (r == 0)
+		r = count_vmas(&vmas_total);
+	if (r < 0) {
+		fprintf(stderr, "rfpbench: setup: %s\n", strerror(-r));
+		return 1;
+	}
+	pthread_barrier_init(&start, NULL, (unsigned)o->threads);
+	sup = supervisor_pid(o, &src);
+	sup_ok = pstat_read(sup, &s0);
+	getrusage(RUSAGE_SELF, &r0);
+	for (long t = 0; t < o->threads; t++) {
+		w[t].start = &start;
+		if (t == 0)
+			continue;
+		r = pthread_create(&w[t].thread, NULL, remap_worker, &w[t]);
+		if (r) {
+			fprintf(stderr, "rfpbench: pthread_create: %s\n",
+				strerror(r));
+			return 1;
+		}
+	}
+	remap_worker(&w[0]);
+	for (long t = 1; t < o->threads; t++)
+		pthread_join(w[t].thread, NULL);
+	getrusage(RUSAGE_SELF, &r1);
+	if (sup_ok == 0)
+		sup_ok = pstat_read(sup, &s1);
+
+	all = malloc((size_t)(o->iters * o->threads) * sizeof(*all));
+	if (!all)
+		return 1;
+	for (long t = 0; t < o->threads; t++) {
+		if (w[t].err > 0) {
+			fprintf(stderr, "rfpbench: remap_file_pages(%p, %ld "
+				"pages) in thread %ld: %s\n", (void *)w[t].addr,
+				o->pages, t, strerror(w[t].err));
+			ret = 1;
+		} else if (w[t].err < 0 && !ret) {
+			ret = EXIT_VERIFY;
+		}
+		if (w[t].t_begin < t_begin)
+			t_begin = w[t].t_begin;
+		if (w[t].t_end > t_end)
+			t_end = w[t].t_end;
+		memcpy(all + calls, w[t].lat, (size_t)w[t].done * sizeof(*all));
+		calls += w[t].done;
+	}
+	if (ret)
+		return ret;
+	if (calls == 0) {
+		fprintf(stderr, "rfpbench: no call finished in time\n");
+		return 1;
+	}
+	qsort(all, (size_t)calls, sizeof(*all), cmp_u64);
+	printf("rfpbench op=remap pages=%ld vmas=%ld vmas_total=%ld "
+	       "threads=%ld iters=%ld calls=%ld ns_per_call=%.1f "
+	       "calls_per_s=%.0f p50_ns=%" PRIu64 " p99_ns=%" PRIu64
+	       " max_ns=%" PRIu64, o->pages, o->vmas, vmas_total, o->threads,
+	       o->iters, calls,
+	       (double)(w[0].t_end - w[0].t_begin) / (double)w[0].done,
+	       (double)calls * 1e9 / (double)(t_end - t_begin),
+	       percentile(all, (size_t)calls, 50),
+	       percentile(all, (size_t)calls, 99), all[calls - 1]);
+	print_switches(&r0, &r1, &s0, &s1, sup_ok, src, calls);
+	return 0;
+}
+
+static int
+run_getppid(const struct opts *o)
+{
+	struct rusage r0, r1;
+	struct pstat s0, s1;
+	uint64_t t0, t1;
+	const char *src;
+	pid_t sup = supervisor_pid(o, &src);
+	int sup_ok;
+
+	for (long i = 0; i < o->warmup; i++)
+		syscall(SYS_getppid);
+	sup_ok = pstat_read(sup, &s0);
+	getrusage(RUSAGE_SELF, &r0);
+	t0 = now_ns();
+	/* syscall(2), not getppid(3): no libc may ever cache it. */
+	for (long i = 0; i < o->iters; i++)
+		syscall(SYS_getppid);
+	t1 = now_ns();
+	getrusage(RUSAGE_SELF, &r1);
+	if (sup_ok == 0)
+		sup_ok = pstat_read(sup, &s1);
+	printf("rfpbench op=getppid iters=%ld ns_per_call=%.2f "
+	       "calls_per_s=%.0f", o->iters,
+	       (double)(t1 - t0) / (double)o->iters,
+	       (double)o->iters * 1e9 / (double)(t1 - t0));
+	print_switches(&r0, &r1, &s0, &s1, sup_ok, src, o->iters);
+	return 0;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: rfpbench [--bare-filter] remap --pages N --iters K "
+		"[--vmas V] [--threads T] [--warmup W]\n"
+		"                [--time-limit SECONDS]\n"
+		"       rfpbench [--bare-filter] getppid --iters K "
+		"[--warmup W]\n"
+		"       common: [--supervisor-pid PID]\n");
+}
+
+static int
+parse_long(const char *s, long min, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < min)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_seconds(const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	return errno || *end || end == s || *out < 0 ? -EINVAL : 0;
+}
+
+/* Returns 0, 1 for --help, or -EINVAL. */
+static int
+parse_opts(int argc, char **argv, struct opts *o)
+{
+	static const struct option lopts[] = {
+		{ "pages", required_argument, NULL, 'p' },
+		{ "iters", required_argument, NULL, 'i' },
+		{ "warmup", required_argument, NULL, 'w' },
+		{ "vmas", required_argument, NULL, 'v' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "time-limit", required_argument, NULL, 'T' },
+		{ "bare-filter", no_argument, NULL, 'b' },
+		{ "supervisor-pid", required_argument, NULL, 's' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	long pid = 0;
+	int c, r = 0;
+
+	*o = (struct opts){ .pages = 1, .iters = 10000, .warmup = -1,
+			    .vmas = 0, .threads = 1 };
+	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': r = parse_long(optarg, 1, &o->pages); break;
+		case 'i': r = parse_long(optarg, 1, &o->iters); break;
+		case 'w': r = parse_long(optarg, 0, &o->warmup); break;
+		case 'v': r = parse_long(optarg, 0, &o->vmas); break;
+		case 't': r = parse_long(optarg, 1, &o->threads); break;
+		case 's': r = parse_long(optarg, 1, &pid); break;
+		case 'T': r = parse_seconds(optarg, &o->time_limit); break;
+		case 'b': o->bare_filter = true; break;
+		case 'h': return 1;
+		default: return -EINVAL;
+		}
+		if (r < 0)
+			return r;
+	}
+	if (optind != argc - 1)
+		return -EINVAL;
+	o->op = argv[optind];
+	o->sup_pid = (pid_t)pid;
+	if (o->warmup < 0)
+		o->warmup = o->iters / 10 < 1000 ? o->iters / 10 : 1000;
+	if (strcmp(o->op, "remap") && strcmp(o->op, "getppid"))
+		return -EINVAL;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	int r;
+
+	page_size = sysconf(_SC_PAGESIZE);
+	r = parse_opts(argc, argv, &o);
+	if (r) {
+		usage(r > 0 ? stdout : stderr);
+		return r > 0 ? 0 : EXIT_USAGE;
+	}
+	if (o.bare_filter) {
+		r = bare_filter_load();
+		if (r < 0) {
+			fprintf(stderr, "rfpbench: loading the bare seccomp "
+				"filter: %s (needs Linux 3.5 and "
+				"CONFIG_SECCOMP_FILTER)\n", strerror(-r));
+			return 1;
+		}
+	}
+	r = strcmp(o.op, "remap") ? run_getppid(&o) : run_remap(&o);
+	fflush(stdout);
+	return r;
+}

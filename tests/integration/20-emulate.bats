@@ -158,6 +158,26 @@ setup_file() {
 	assert_log "= 0 <emulated mmap("
 }
 
+@test "emulate: a call from a second thread is emulated" {
+	both "$PROGS/t-multi" thread
+	assert_success
+	assert_line "thread: result 0"
+	assert_line "main: area P0003 P0001 P0002 P0003"
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+}
+
+@test "emulate: a call from a forked child is emulated in the child only" {
+	both "$PROGS/t-multi" fork
+	assert_success
+	assert_line "child: result 0"
+	assert_line "child: area P0003 P0001 P0002 P0003"
+	assert_line "main: child exited 0"
+	assert_line --index 4 "main: area P0000 P0001 P0002 P0003"
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+}
+
 # --- invalid calls: EINVAL, nothing changes, the log names the rule ---
 
 @test "refuse: a non-zero prot is EINVAL" {

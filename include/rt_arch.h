@@ -1,0 +1,75 @@
+/* rt_arch.h - everything ABI-specific, behind one small interface.
+ *
+ * One implementation per architecture (tracer/arch-<arch>.c), selected by
+ * the Makefile's build of the matching file; nothing else in the tree
+ * knows register names or syscall numbers.
+ */
+#ifndef RT_ARCH_H
+#define RT_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/user.h>
+
+struct rt_regs {
+	struct user_regs_struct r;
+};
+
+struct rt_arch {
+	const char *name;
+	/* system call numbers of the native ABI */
+	long nr_remap_file_pages;
+	long nr_mmap;
+	long nr_munmap;
+	long nr_close;
+	long nr_openat;
+	long nr_getpid;
+};
+
+extern const struct rt_arch rt_arch_native;
+
+/* Read / write the general registers of a ptrace-stopped thread. */
+int rt_arch_getregs(pid_t tid, struct rt_regs *regs);
+int rt_arch_setregs(pid_t tid, const struct rt_regs *regs);
+
+/**
+ * rt_arch_check_syscall_insn() - is there a native syscall instruction just
+ * before the stopped thread's program counter (where the call it made from
+ * user space returns)?  Returns 0, -ENOEXEC when not (another ABI, say), or
+ * -errno.
+ */
+int rt_arch_check_syscall_insn(pid_t tid, const struct rt_regs *saved);
+
+/*
+ * rt_arch_setup_call() - registers that make the thread execute system call
+ * @nr(@args) when resumed, starting from @saved (the stop after the call
+ * being emulated).  Restart of the interrupted call is suppressed.
+ */
+void rt_arch_setup_call(struct rt_regs *regs, const struct rt_regs *saved,
+			long nr, const uint64_t args[6]);
+
+/* The return value of an injected call at its syscall-exit stop. */
+long rt_arch_retval(const struct rt_regs *regs);
+
+/*
+ * rt_arch_finish() - @saved, returning @retval from the emulated call, with
+ * no restart: what the kernel leaves when the call itself returns.
+ */
+void rt_arch_finish(struct rt_regs *regs, const struct rt_regs *saved,
+		    long retval);
+
+/* Is this thread using the native ABI (not i386/x32 on x86_64)? */
+bool rt_arch_is_native(const struct rt_regs *regs);
+
+/* The number of the system call the thread is in (orig_rax), or -1. */
+long rt_arch_syscall_nr(const struct rt_regs *regs);
+
+/* The current return-value register (rax). */
+long rt_arch_retreg(const struct rt_regs *regs);
+void rt_arch_set_retreg(struct rt_regs *regs, long value);
+
+/* Stack and instruction pointers, for reports. */
+uint64_t rt_arch_pc(const struct rt_regs *regs);
+
+#endif

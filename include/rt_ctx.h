@@ -1,0 +1,62 @@
+/* rt_ctx.h - the supervisor's context: options and the state of one run.
+ *
+ * The only mutable state of the supervisor lives here and is passed
+ * explicitly; there are no other globals.
+ */
+#ifndef RT_CTX_H
+#define RT_CTX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "rt_remap.h"
+
+enum rt_mode {
+	RT_MODE_EMULATE = 0,	/* validate, emulate valid calls (default) */
+	RT_MODE_CHECK,		/* validate, let the kernel run valid calls */
+	RT_MODE_DENY,		/* answer every call with deny_errno */
+};
+
+struct rt_opts {
+	const char *outfile;	/* -o FILE, NULL: stderr */
+	int quiet;		/* -q: no per-call lines */
+	int verbose;		/* -v, repeatable */
+	enum rt_mode mode;
+	int deny_errno;		/* --mode=deny[=ERRNO] */
+	bool kill_on_exit;	/* --kill-on-exit: PTRACE_O_EXITKILL */
+	char **argv;		/* PROGRAM ARGS... */
+};
+
+/* Outcome counters, for the exit summary and tests. */
+struct rt_stats {
+	unsigned long calls;
+	unsigned long emulated;
+	unsigned long rejected;
+	unsigned long passed;	/* given to the kernel (check mode) */
+	unsigned long denied;
+	unsigned long failed;	/* emulation tried, mmap or supervisor failed */
+	unsigned long gone;	/* the caller vanished mid-call */
+	unsigned long by_rule[RT_RULE__COUNT];
+};
+
+struct rt_ctx {
+	struct rt_opts opt;
+	FILE *log;		/* stderr or -o FILE */
+	int listener;		/* seccomp user-notification fd */
+	int sigfd;		/* signalfd: SIGCHLD and forwarded signals */
+	sigset_t saved_mask;	/* the mask to give back to the child */
+	pid_t child;		/* the first program */
+	int child_status;	/* its wait status, when child_done */
+	bool child_done;
+	bool ptrace_ok;		/* every tracee is seized by us */
+	bool killable_recv;	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
+	unsigned long page_size;
+	unsigned int ntracees;	/* threads we are tracing */
+	struct seccomp_notif *req;
+	struct seccomp_notif_resp *resp;
+	struct rt_stats stats;
+};
+
+#endif

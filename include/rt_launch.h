@@ -1,0 +1,28 @@
+/* rt_launch.h - start the program under the filter (tracer/launch.c,
+ * tracer/filter.c).
+ */
+#ifndef RT_LAUNCH_H
+#define RT_LAUNCH_H
+
+#include "rt_ctx.h"
+
+/**
+ * rt_filter_install() - in the child: set no_new_privs and load the filter
+ * that sends remap_file_pages to user space (and nothing else).
+ * @listener: out: the notification fd.
+ * @killable: out: whether SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (6.0) is
+ *	in effect.
+ * Returns 0 or -errno (-ENOSYS/-EINVAL: no user notification in the kernel).
+ */
+int rt_filter_install(int *listener, bool *killable);
+
+/**
+ * rt_launch() - fork, filter, seize and exec ctx->opt.argv.
+ * Sets ctx->child, ctx->listener, ctx->ptrace_ok, ctx->killable_recv.
+ * @exec_err: out: the errno of the child's failed execve, 0 when it ran.
+ * Returns 0 (the child runs, or exec failed: see @exec_err), or -errno
+ * when remaptrace itself could not set up.
+ */
+int rt_launch(struct rt_ctx *ctx, int *exec_err);
+
+#endif

@@ -1,0 +1,137 @@
+/* rt_tracer.h - the supervisor's modules, in the order a call meets them:
+ * loop.c -> notify.c -> vmas.c -> fileobj.c -> inject.c -> report.c.
+ */
+#ifndef RT_TRACER_H
+#define RT_TRACER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rt_arch.h"
+#include "rt_ctx.h"
+#include "rt_remap.h"
+
+/* ---- loop.c ---- */
+
+/* Serve notifications and ptrace events until no tracee is left. */
+int rt_loop_run(struct rt_ctx *ctx);
+
+/*
+ * rt_loop_handle_status() - act on one wait status of a tracee (resume it,
+ * record an exit).  Used by the loop and by injection when it reaps a
+ * status that is not the stop it waits for.
+ */
+void rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status);
+
+/* ---- notify.c ---- */
+
+/* Receive one notification and answer it.  Returns 0 or -errno (fatal). */
+int rt_notify_handle(struct rt_ctx *ctx);
+
+/* ---- vmas.c ---- */
+
+struct rt_vmas {
+	pid_t tid;
+	int smaps_fd;		/* /proc/TID/smaps, opened before ID_VALID */
+	char *buf;
+	size_t len, cap;
+	struct rt_vma *v;	/* sorted by start */
+	size_t n, cap_v;
+	bool loaded;
+};
+
+/* Open the tracee's /proc files (before the notification is re-checked). */
+int rt_vmas_open(struct rt_vmas *vs, pid_t tid);
+/* A struct rt_vma_lookup reading from @vs (loads lazily). */
+void rt_vmas_lookup(struct rt_vmas *vs, struct rt_vma_lookup *lk);
+void rt_vmas_close(struct rt_vmas *vs);
+
+/* ---- fileobj.c ---- */
+
+enum rt_fileobj_how {
+	RT_FILE_NONE = 0,
+	RT_FILE_TRACEE_FD,	/* pidfd_getfd of the tracee's own descriptor */
+	RT_FILE_MAP_FILES,	/* /proc/PID/map_files/START-END */
+};
+
+/**
+ * rt_fileobj_get() - a descriptor in the supervisor for the file behind
+ * @vma, verified by device and inode.
+ * @pidfd: the tracee's pidfd.
+ * @fd: out: the descriptor (the caller closes it).
+ * @how: out: how it was obtained.
+ * @tfd: out: the tracee's descriptor number when @how is RT_FILE_TRACEE_FD.
+ * Returns 0, -EPERM when no permitted way reaches it, -ESTALE when what a
+ * path names is no longer that file, or -errno.
+ */
+int rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
+		   enum rt_fileobj_how *how, int *tfd);
+const char *rt_fileobj_how_name(enum rt_fileobj_how how);
+
+/* ---- inject.c ---- */
+
+struct rt_inject {
+	pid_t tid;
+	struct rt_regs saved;		/* registers at the first stop */
+	uint64_t saved_mask;		/* its blocked signals */
+	int deliver;			/* signal to deliver on resume, or 0 */
+	bool group_stop;		/* first stop was a job-control stop */
+	bool stopped;			/* caught in a ptrace-stop */
+	bool have_regs;			/* saved is valid */
+	bool have_mask;			/* saved_mask is valid, all blocked */
+	unsigned int stops;		/* ptrace stops waited for */
+};
+
+/**
+ * rt_inject_begin() - catch @tid at its next ptrace-stop (it has just been
+ * answered, or interrupted, in the emulated call), save its registers and
+ * signal mask and block every signal, so that injected calls run without a
+ * signal-delivery-stop in between (spec section 7).
+ * Returns 0, -ESRCH when the thread vanished (its status is handled), or
+ * -errno.
+ */
+int rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in);
+
+/**
+ * rt_inject_call() - make the stopped thread run system call @nr(@args)
+ * at its own syscall instruction and stop again.  @ret: its raw result.
+ * Returns 0, -ESRCH, or -errno.
+ */
+int rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
+		   const uint64_t args[6], long *ret);
+
+/**
+ * rt_inject_end() - restore registers and mask, make the emulated call
+ * return @retval, and resume the thread.  Safe after a failed
+ * rt_inject_begin() or rt_inject_call(): whatever was saved is restored
+ * and a stopped thread is always resumed.  Returns 0, -ESRCH or -errno.
+ */
+int rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval);
+
+/* ---- report.c ---- */
+
+enum rt_outcome {
+	RT_OUT_EMULATED,	/* valid, emulated by mmap: result 0 */
+	RT_OUT_REJECTED,	/* invalid: the kernel's errno */
+	RT_OUT_PASSED,		/* valid, given to the kernel (check mode) */
+	RT_OUT_DENIED,		/* --mode=deny */
+	RT_OUT_FAILED,		/* valid, but the mmap failed: its errno */
+	RT_OUT_GONE,		/* the caller vanished */
+};
+
+struct rt_call {
+	pid_t tid;
+	struct rt_remap_args args;
+	struct rt_verdict v;
+	enum rt_outcome outcome;
+	long result;		/* what the caller sees: 0 or -errno */
+	const char *why;	/* for FAILED: what failed */
+	enum rt_fileobj_how how;
+	uint64_t ns;		/* supervisor time for the call */
+};
+
+void rt_report_call(struct rt_ctx *ctx, const struct rt_call *c);
+void rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status);
+
+#endif

@@ -1,0 +1,55 @@
+/* rt_util.h - ownership helpers (cleanup attributes) and small macros
+ * shared by tracer/ (bubblewrap/systemd style).
+ */
+#ifndef RT_UTIL_H
+#define RT_UTIL_H
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#define _cleanup_(f)	__attribute__((cleanup(f)))
+#define _unused_	__attribute__((unused))
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+static inline void
+rt_closep(int *fd)
+{
+	if (*fd >= 0) {
+		int saved = errno;
+
+		close(*fd);
+		errno = saved;
+	}
+}
+
+static inline void
+rt_freep(void *p)
+{
+	free(*(void **)p);
+}
+
+#define _cleanup_close_	_cleanup_(rt_closep)
+#define _cleanup_free_	_cleanup_(rt_freep)
+
+/* Hand over ownership: the variable no longer closes/frees it. */
+static inline int
+rt_take_fd(int *fd)
+{
+	int r = *fd;
+
+	*fd = -1;
+	return r;
+}
+
+#define steal_ptr(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+#define take_fd(fd) rt_take_fd(&(fd))
+
+/* -errno from the last failing libc call, never 0. */
+static inline int
+rt_neg_errno(void)
+{
+	return errno > 0 ? -errno : -EIO;
+}
+
+#endif

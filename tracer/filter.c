@@ -1,0 +1,104 @@
+/* filter.c - build the seccomp filter with libseccomp and load it with a
+ * listener (runs in the child, before execve).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <seccomp.h>
+
+#include "rt_compat.h"
+#include "rt_launch.h"
+#include "rt_util.h"
+
+static void
+ctx_release(scmp_filter_ctx *ctx)
+{
+	if (*ctx)
+		seccomp_release(*ctx);
+}
+
+/*
+ * libseccomp 2.5.4 cannot ask for SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+ * so the program it generates is exported and loaded with seccomp(2).
+ */
+static int
+load_killable(scmp_filter_ctx ctx, int *listener)
+{
+	_cleanup_close_ int mfd = -1;
+	_cleanup_free_ struct sock_filter *insns = NULL;
+	struct sock_fprog prog;
+	off_t len;
+	int r;
+
+	mfd = memfd_create("remaptrace-bpf", MFD_CLOEXEC);
+	if (mfd < 0)
+		return rt_neg_errno();
+	r = seccomp_export_bpf(ctx, mfd);
+	if (r < 0)
+		return r;
+	len = lseek(mfd, 0, SEEK_END);
+	if (len <= 0 || len % sizeof(struct sock_filter))
+		return -EINVAL;
+	insns = malloc(len);
+	if (!insns)
+		return -ENOMEM;
+	if (pread(mfd, insns, len, 0) != len)
+		return -EIO;
+	prog.len = len / sizeof(struct sock_filter);
+	prog.filter = insns;
+	r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+		    SECCOMP_FILTER_FLAG_NEW_LISTENER |
+		    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, &prog);
+	if (r < 0)
+		return rt_neg_errno();
+	*listener = r;
+	return 0;
+}
+
+int
+rt_filter_install(int *listener, bool *killable)
+{
+	_cleanup_(ctx_release) scmp_filter_ctx ctx = NULL;
+	int r;
+
+	*listener = -1;
+	*killable = false;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return rt_neg_errno();
+	ctx = seccomp_init(SCMP_ACT_ALLOW);
+	if (!ctx)
+		return -ENOMEM;
+	/*
+	 * Calls of other ABIs (i386, x32) are not intercepted; the default
+	 * bad-arch action would kill the program instead.
+	 */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	if (r < 0)
+		return r;
+	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
+			     SCMP_SYS(remap_file_pages), 0);
+	if (r < 0)
+		return r;
+
+	r = load_killable(ctx, listener);
+	if (r == 0) {
+		*killable = true;
+		return 0;
+	}
+	if (r != -EINVAL)
+		return r;
+	/* Before 6.0: an ordinary listener through libseccomp. */
+	r = seccomp_load(ctx);
+	if (r < 0)
+		return errno ? -errno : r;
+	r = seccomp_notify_fd(ctx);
+	if (r < 0)
+		return r;
+	*listener = r;
+	return 0;
+}

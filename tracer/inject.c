@@ -1,0 +1,157 @@
+/* inject.c - run system calls inside a stopped tracee thread (ptrace),
+ * then give it back as if the emulated call had just returned.
+ *
+ * The thread is caught in the ptrace-stop that follows the answer to its
+ * notification (PTRACE_INTERRUPT issued before the answer).  Each injected
+ * call reuses the syscall instruction the thread has just executed: the
+ * program counter is moved back over it, the registers loaded, and
+ * PTRACE_SYSCALL runs to the syscall-entry and syscall-exit stops.  All
+ * signals are blocked meanwhile and the mask restored before the thread
+ * resumes, so a signal that arrived is delivered once, after the call.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include "rt_arch.h"
+#include "rt_tracer.h"
+
+/* Wait for the next stop of @tid; an exit is handed to the loop. */
+static int
+wait_stop(struct rt_ctx *ctx, pid_t tid, int *status)
+{
+	pid_t p;
+
+	for (;;) {
+		p = waitpid(tid, status, __WALL);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p < 0)
+			return errno == ECHILD ? -ESRCH : -errno;
+		if (WIFSTOPPED(*status))
+			return 0;
+		rt_loop_handle_status(ctx, tid, *status);
+		return -ESRCH;
+	}
+}
+
+static bool
+is_syscall_stop(int status)
+{
+	return WSTOPSIG(status) == (SIGTRAP | 0x80) && (status >> 16) == 0;
+}
+
+int
+rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in)
+{
+	uint64_t all = ~0ULL;
+	int status, r, sig, event;
+
+	memset(in, 0, sizeof(*in));
+	in->tid = tid;
+	r = wait_stop(ctx, tid, &status);
+	if (r < 0)
+		return r;
+	in->stops++;
+	in->stopped = true;
+	sig = WSTOPSIG(status);
+	event = status >> 16;
+	if (event == PTRACE_EVENT_STOP) {
+		/* Our interrupt (SIGTRAP), or a job-control stop that came
+		 * first; either way the thread sits on its way back to user
+		 * space and can be borrowed. */
+		in->group_stop = sig != SIGTRAP;
+	} else if (event == 0 && !is_syscall_stop(status)) {
+		/* A signal-delivery-stop came first: deliver it afterwards. */
+		in->deliver = sig;
+	}
+
+	r = rt_arch_getregs(tid, &in->saved);
+	if (r < 0)
+		return r;
+	in->have_regs = true;
+	if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(in->saved_mask),
+		   &in->saved_mask) < 0)
+		return -errno;
+	if (ptrace(PTRACE_SETSIGMASK, tid, sizeof(all), &all) < 0)
+		return -errno;
+	in->have_mask = true;
+	return rt_arch_check_syscall_insn(tid, &in->saved);
+}
+
+/* Resume with PTRACE_SYSCALL until a syscall stop; skip the trap of a
+ * PTRACE_INTERRUPT that a job-control stop overtook. */
+static int
+step_to_syscall_stop(struct rt_ctx *ctx, struct rt_inject *in)
+{
+	int status, r;
+
+	for (;;) {
+		if (ptrace(PTRACE_SYSCALL, in->tid, NULL, NULL) < 0)
+			return -errno;
+		r = wait_stop(ctx, in->tid, &status);
+		if (r < 0)
+			return r;
+		in->stops++;
+		if (is_syscall_stop(status))
+			return 0;
+		/* PTRACE_EVENT_STOP (a late interrupt or job control):
+		 * registers are untouched, go on. */
+	}
+}
+
+int
+rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
+	       const uint64_t args[6], long *ret)
+{
+	struct rt_regs regs;
+	int r;
+
+	rt_arch_setup_call(&regs, &in->saved, nr, args);
+	r = rt_arch_setregs(in->tid, &regs);
+	if (r < 0)
+		return r;
+	r = step_to_syscall_stop(ctx, in);	/* entry */
+	if (r < 0)
+		return r;
+	r = step_to_syscall_stop(ctx, in);	/* exit */
+	if (r < 0)
+		return r;
+	r = rt_arch_getregs(in->tid, &regs);
+	if (r < 0)
+		return r;
+	*ret = rt_arch_retval(&regs);
+	return 0;
+}
+
+int
+rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval)
+{
+	struct rt_regs regs;
+	int r;
+
+	(void)ctx;
+	if (!in->stopped)
+		return -ESRCH;
+	if (in->have_regs) {
+		rt_arch_finish(&regs, &in->saved, retval);
+		r = rt_arch_setregs(in->tid, &regs);
+		if (r < 0)
+			return r;
+	}
+	if (in->have_mask && ptrace(PTRACE_SETSIGMASK, in->tid,
+				    sizeof(in->saved_mask),
+				    &in->saved_mask) < 0)
+		return -errno;
+	in->stopped = false;
+	/*
+	 * From a syscall-exit stop the kernel queues a signal given here
+	 * again (ptrace_report_syscall()), so one that was being delivered
+	 * when we caught the thread still arrives, after the call.
+	 */
+	if (ptrace(PTRACE_CONT, in->tid, NULL, (void *)(long)in->deliver) < 0)
+		return -errno;
+	return 0;
+}

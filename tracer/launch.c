@@ -1,0 +1,176 @@
+/* launch.c - fork the program, put it under the filter, hand the listener
+ * to the supervisor, seize it with ptrace and exec.
+ *
+ * Child and supervisor talk over one SOCK_SEQPACKET pair: the child sends
+ * the listener (SCM_RIGHTS), waits for "go" (the supervisor has seized it),
+ * and execs; the close-on-exec socket then reads as EOF, or the child sends
+ * the errno of its failed execve, as env(1) and strace report it.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rt_launch.h"
+#include "rt_util.h"
+
+enum stage { ST_READY = 1, ST_FILTER_FAILED, ST_EXEC_FAILED };
+
+struct msg {
+	int stage;
+	int err;
+	int killable;
+};
+
+static int
+send_msg(int sock, const struct msg *m, int fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = (void *)m, .iov_len = sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* Returns bytes read (0: EOF), *fd set when a descriptor came along. */
+static ssize_t
+recv_msg(int sock, struct msg *m, int *fd)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = m, .iov_len = sizeof(*m) };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *c;
+	ssize_t n;
+
+	*fd = -1;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return n;
+}
+
+/* In the child: never returns.  Only async-signal-safe calls after fork
+ * would be the rule in a threaded parent; the supervisor has no threads. */
+static void __attribute__((noreturn))
+child(struct rt_ctx *ctx, int sock)
+{
+	struct msg m = { .stage = ST_READY };
+	int listener, r;
+	bool killable;
+	char go;
+
+	sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL);
+	r = rt_filter_install(&listener, &killable);
+	if (r < 0) {
+		m.stage = ST_FILTER_FAILED;
+		m.err = -r;
+		send_msg(sock, &m, -1);
+		_exit(125);
+	}
+	m.killable = killable;
+	if (send_msg(sock, &m, listener) < 0)
+		_exit(125);
+	close(listener);
+	/* Wait until the supervisor has seized us (or gave up doing so). */
+	if (read(sock, &go, 1) != 1)
+		_exit(125);
+	execvp(ctx->opt.argv[0], ctx->opt.argv);
+	m.stage = ST_EXEC_FAILED;
+	m.err = errno;
+	send_msg(sock, &m, -1);
+	_exit(m.err == ENOENT ? 127 : 126);
+}
+
+static int
+seize(struct rt_ctx *ctx)
+{
+	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
+		    PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
+		    PTRACE_O_TRACEEXEC;
+
+	if (ctx->opt.kill_on_exit)
+		opts |= PTRACE_O_EXITKILL;
+	if (ptrace(PTRACE_SEIZE, ctx->child, NULL, opts) < 0)
+		return -errno;
+	ctx->ntracees = 1;
+	return 0;
+}
+
+int
+rt_launch(struct rt_ctx *ctx, int *exec_err)
+{
+	_cleanup_close_ int parent_sock = -1, child_sock = -1;
+	int sv[2], fd, r;
+	struct msg m = { 0 };
+	ssize_t n;
+
+	*exec_err = 0;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return rt_neg_errno();
+	parent_sock = sv[0];
+	child_sock = sv[1];
+
+	ctx->child = fork();
+	if (ctx->child < 0)
+		return rt_neg_errno();
+	if (ctx->child == 0) {
+		close(parent_sock);
+		child(ctx, child_sock);
+	}
+	close(take_fd(child_sock));
+
+	n = recv_msg(parent_sock, &m, &fd);
+	if (n != sizeof(m) || m.stage != ST_READY) {
+		if (fd >= 0)
+			close(fd);
+		waitpid(ctx->child, NULL, 0);
+		ctx->child = -1;
+		return n == sizeof(m) && m.err ? -m.err : -EPROTO;
+	}
+	if (fd < 0)
+		return -EPROTO;
+	ctx->listener = fd;
+	ctx->killable_recv = m.killable;
+
+	r = seize(ctx);
+	ctx->ptrace_ok = r == 0;
+	if (r < 0 && r != -EPERM)
+		return r;	/* the caller kills the child */
+	if (r == -EPERM)
+		fprintf(ctx->log ? ctx->log : stderr,
+			"remaptrace: cannot ptrace '%s': %s (another tracer, "
+			"such as strace -f or gdb, holds it?); valid calls "
+			"go to the kernel as with --mode=check\n",
+			ctx->opt.argv[0], strerror(EPERM));
+
+	if (write(parent_sock, "g", 1) != 1)
+		return rt_neg_errno();
+	n = recv_msg(parent_sock, &m, &fd);
+	if (fd >= 0)
+		close(fd);
+	if (n == sizeof(m) && m.stage == ST_EXEC_FAILED)
+		*exec_err = m.err;
+	return 0;
+}

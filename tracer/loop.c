@@ -1,0 +1,171 @@
+/* loop.c - the supervisor's event loop: the listener, tracee stops and
+ * exits (SIGCHLD), and signals to forward, until no tracee is left.
+ *
+ * Every thread and descendant is seized (PTRACE_O_TRACEFORK|VFORK|CLONE),
+ * as strace -f does, so that any of them can be stopped for injection and
+ * so that remap_file_pages never returns EINTR (see fix_restart()).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "rt_tracer.h"
+
+#define ERESTARTSYS	512	/* include/linux/errno.h, not in uapi */
+#define ERESTARTNOINTR	513
+
+/*
+ * A signal interrupted remap_file_pages while its notification waited
+ * (before the supervisor received it).  The kernel's own call never
+ * returns EINTR, but seccomp's wait gives -ERESTARTSYS, which a handler
+ * without SA_RESTART turns into EINTR.  -ERESTARTNOINTR restarts the call
+ * after the handler in every case (arch/x86/kernel/signal.c), and the
+ * restarted call notifies again.
+ */
+static void
+fix_restart(pid_t pid)
+{
+	struct rt_regs regs;
+
+	if (rt_arch_getregs(pid, &regs) < 0 || !rt_arch_is_native(&regs))
+		return;
+	if (rt_arch_syscall_nr(&regs) != rt_arch_native.nr_remap_file_pages ||
+	    rt_arch_retreg(&regs) != -ERESTARTSYS)
+		return;
+	rt_arch_set_retreg(&regs, -ERESTARTNOINTR);
+	rt_arch_setregs(pid, &regs);
+}
+
+static bool
+is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+	       sig == SIGTTOU;
+}
+
+void
+rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status)
+{
+	int sig, event;
+
+	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		if (ctx->ntracees)
+			ctx->ntracees--;
+		if (pid == ctx->child) {
+			ctx->child_done = true;
+			ctx->child_status = status;
+		}
+		if (pid == ctx->child || ctx->opt.verbose)
+			rt_report_exit(ctx, pid, status);
+		return;
+	}
+	if (!WIFSTOPPED(status))
+		return;
+	sig = WSTOPSIG(status);
+	event = status >> 16;
+	switch (event) {
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE:
+		ctx->ntracees++;
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+		return;
+	case PTRACE_EVENT_EXEC:
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+		return;
+	case PTRACE_EVENT_STOP:
+		/* Job control: stay stopped, but let us see SIGCONT. */
+		if (is_stop_signal(sig))
+			ptrace(PTRACE_LISTEN, pid, NULL, NULL);
+		else
+			ptrace(PTRACE_CONT, pid, NULL, NULL);
+		return;
+	case 0:
+		if (sig == (SIGTRAP | 0x80)) {
+			ptrace(PTRACE_CONT, pid, NULL, NULL);
+			return;
+		}
+		fix_restart(pid);
+		ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
+		return;
+	default:
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
+		return;
+	}
+}
+
+/* Returns true when no tracee is left. */
+static bool
+reap_all(struct rt_ctx *ctx)
+{
+	int status;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &status, __WALL | WNOHANG);
+		if (pid > 0) {
+			rt_loop_handle_status(ctx, pid, status);
+			continue;
+		}
+		if (pid < 0 && errno == EINTR)
+			continue;
+		return pid < 0 && errno == ECHILD;
+	}
+}
+
+/*
+ * SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to remaptrace by a process go
+ * to the program.  From the terminal (SI_KERNEL) they reached the whole
+ * foreground process group already: forwarding would deliver them twice.
+ */
+static bool
+read_signals(struct rt_ctx *ctx)
+{
+	struct signalfd_siginfo si;
+	bool chld = false;
+
+	while (read(ctx->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			chld = true;
+			continue;
+		}
+		if (si.ssi_code <= 0 && !ctx->child_done && ctx->child > 0)
+			kill(ctx->child, si.ssi_signo);
+	}
+	return chld;
+}
+
+int
+rt_loop_run(struct rt_ctx *ctx)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = ctx->sigfd, .events = POLLIN },
+		{ .fd = ctx->listener, .events = POLLIN },
+	};
+	int r;
+
+	if (reap_all(ctx))
+		return 0;
+	for (;;) {
+		r = poll(pfd, 2, -1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (pfd[1].revents & POLLIN) {
+			r = rt_notify_handle(ctx);
+			if (r < 0)
+				return r;
+		} else if (pfd[1].revents & (POLLHUP | POLLERR)) {
+			pfd[1].fd = -1;	/* no filtered task is left */
+		}
+		if ((pfd[0].revents & POLLIN) && read_signals(ctx) &&
+		    reap_all(ctx))
+			return 0;
+	}
+}

@@ -1,0 +1,250 @@
+/* main.c - command line, set-up, and the exit status.
+ *
+ * Exit status (as env(1), timeout(1)): the program's own; 128+N when it
+ * died of signal N; 126 when it could not be executed; 127 when it was not
+ * found; 125 when remaptrace itself failed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <seccomp.h>
+
+#include "rt_compat.h"
+#include "rt_launch.h"
+#include "rt_names.h"
+#include "rt_tracer.h"
+#include "rt_util.h"
+
+#define EXIT_RT_FAILURE	125
+#define EXIT_CANNOT_RUN	126
+#define EXIT_NOT_FOUND	127
+
+static const char usage[] =
+"Usage: remaptrace [OPTION]... -- PROGRAM [ARG]...\n"
+"Run PROGRAM with remap_file_pages(2) intercepted: every call is checked\n"
+"as the kernel checks it, and valid calls are emulated with mmap(2).\n"
+"\n"
+"  -o, --output=FILE   write the log to FILE instead of standard error\n"
+"  -q, --quiet         no per-call lines\n"
+"  -v, --verbose       more detail (repeatable)\n"
+"      --mode=MODE     emulate (default): emulate valid calls with mmap;\n"
+"                      check: validate, let the kernel run valid calls;\n"
+"                      deny[=ERRNO]: fail every call with ERRNO (ENOSYS)\n"
+"      --kill-on-exit  kill the program if remaptrace dies\n"
+"  -h, --help          show this help and exit\n"
+"  -V, --version       show the version and exit\n"
+"\n"
+"Exit status: PROGRAM's own; 128+N if it was killed by signal N;\n"
+"125 if remaptrace failed, 126 if PROGRAM could not be executed,\n"
+"127 if PROGRAM was not found.\n";
+
+enum { OPT_MODE = 256, OPT_KILL_ON_EXIT };
+
+static int
+parse_errno(const char *s)
+{
+	char *end;
+	long v;
+	int e;
+
+	v = strtol(s, &end, 10);
+	if (*s && !*end)
+		return v > 0 && v < 4096 ? (int)v : -1;
+	for (e = 1; e < 4096; e++) {
+		const char *n = rt_names_errno(e);
+
+		if (n && !strcmp(n, s))
+			return e;
+	}
+	return -1;
+}
+
+static int
+parse_mode(struct rt_opts *o, const char *arg)
+{
+	if (!strcmp(arg, "emulate")) {
+		o->mode = RT_MODE_EMULATE;
+	} else if (!strcmp(arg, "check")) {
+		o->mode = RT_MODE_CHECK;
+	} else if (!strncmp(arg, "deny", 4) &&
+		   (arg[4] == '\0' || arg[4] == '=')) {
+		o->mode = RT_MODE_DENY;
+		o->deny_errno = ENOSYS;
+		if (arg[4] == '=' &&
+		    (o->deny_errno = parse_errno(arg + 5)) < 0)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Returns -1 to continue, or an exit status. */
+static int
+parse_args(struct rt_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "kill-on-exit", no_argument, NULL, OPT_KILL_ON_EXIT },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+o:qvhV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->outfile = optarg; break;
+		case 'q': o->quiet++; break;
+		case 'v': o->verbose++; break;
+		case OPT_KILL_ON_EXIT: o->kill_on_exit = true; break;
+		case OPT_MODE:
+			if (parse_mode(o, optarg) < 0) {
+				fprintf(stderr, "remaptrace: invalid mode '%s' "
+					"(emulate, check, deny[=ERRNO])\n",
+					optarg);
+				return EXIT_RT_FAILURE;
+			}
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		case 'V':
+			printf("remaptrace %s\n", RT_VERSION);
+			return 0;
+		default:
+			fputs("Try 'remaptrace --help' for more information.\n",
+			      stderr);
+			return EXIT_RT_FAILURE;
+		}
+	}
+	if (optind >= argc) {
+		fputs("remaptrace: no program to run\n"
+		      "Try 'remaptrace --help' for more information.\n",
+		      stderr);
+		return EXIT_RT_FAILURE;
+	}
+	o->argv = argv + optind;
+	return -1;
+}
+
+static int
+setup(struct rt_ctx *ctx)
+{
+	sigset_t mask;
+	int r, fd;
+
+	ctx->page_size = sysconf(_SC_PAGESIZE);
+	ctx->log = stderr;
+	if (ctx->opt.outfile) {
+		fd = open(ctx->opt.outfile,
+			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (fd < 0 || !(ctx->log = fdopen(fd, "w"))) {
+			fprintf(stderr, "remaptrace: cannot open '%s': %s\n",
+				ctx->opt.outfile, strerror(errno));
+			return -errno;
+		}
+	}
+	r = seccomp_notify_alloc(&ctx->req, &ctx->resp);
+	if (r < 0) {
+		fprintf(stderr, "remaptrace: seccomp user notification is not "
+			"available: %s (needs Linux 5.0 or later with "
+			"CONFIG_SECCOMP_FILTER)\n", strerror(-r));
+		return r;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGQUIT);
+	if (sigprocmask(SIG_BLOCK, &mask, &ctx->saved_mask) < 0)
+		return -errno;
+	ctx->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (ctx->sigfd < 0)
+		return -errno;
+	return 0;
+}
+
+static void
+cleanup(struct rt_ctx *ctx)
+{
+	if (ctx->listener >= 0)
+		close(ctx->listener);
+	if (ctx->sigfd >= 0)
+		close(ctx->sigfd);
+	if (ctx->log && ctx->log != stderr)
+		fclose(ctx->log);
+	free(ctx->req);
+	free(ctx->resp);
+}
+
+static int
+exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return EXIT_RT_FAILURE;
+}
+
+static int
+run(struct rt_ctx *ctx)
+{
+	int r, exec_err = 0;
+
+	r = setup(ctx);
+	if (r < 0)
+		return EXIT_RT_FAILURE;
+	r = rt_launch(ctx, &exec_err);
+	if (r < 0) {
+		fprintf(stderr, "remaptrace: cannot start '%s' under the "
+			"filter: %s%s\n", ctx->opt.argv[0], strerror(-r),
+			r == -EINVAL || r == -ENOSYS ? " (seccomp user "
+			"notification needs Linux 5.0 or later)" : "");
+		if (ctx->child > 0) {
+			kill(ctx->child, SIGKILL);
+			waitpid(ctx->child, NULL, __WALL);
+		}
+		return EXIT_RT_FAILURE;
+	}
+	if (exec_err) {
+		waitpid(ctx->child, NULL, __WALL);
+		fprintf(stderr, "remaptrace: cannot run '%s': %s\n",
+			ctx->opt.argv[0], strerror(exec_err));
+		return exec_err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
+	}
+	r = rt_loop_run(ctx);
+	if (r < 0) {
+		fprintf(stderr, "remaptrace: %s\n", strerror(-r));
+		return EXIT_RT_FAILURE;
+	}
+	return ctx->child_done ? exit_status(ctx->child_status) :
+				 EXIT_RT_FAILURE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct rt_ctx ctx = { .listener = -1, .sigfd = -1, .child = -1 };
+	int r;
+
+	r = parse_args(&ctx.opt, argc, argv);
+	if (r >= 0)
+		return r;
+	r = run(&ctx);
+	cleanup(&ctx);
+	return r;
+}

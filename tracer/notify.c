@@ -1,0 +1,284 @@
+/* notify.c - one notification: receive, re-check, decide, act, answer.
+ *
+ * Valid calls are emulated: the file is installed in the tracee with
+ * SECCOMP_IOCTL_NOTIF_ADDFD, the thread is answered 0 with a
+ * PTRACE_INTERRUPT pending, and in the stop that follows it runs the
+ * planned mmap and close (inject.c); the call then returns the mmap's
+ * verdict.  The kernel's remap_file_pages never runs in this mode.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <seccomp.h>
+
+#include "rt_compat.h"
+#include "rt_tracer.h"
+#include "rt_util.h"
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* libseccomp maps ioctl failures to -ECANCELED; errno keeps the cause. */
+static int
+scmp_err(int r)
+{
+	return r == -ECANCELED && errno > 0 ? -errno : r;
+}
+
+static int
+id_valid(struct rt_ctx *ctx)
+{
+	return seccomp_notify_id_valid(ctx->listener, ctx->req->id) < 0 ?
+		-ENOENT : 0;
+}
+
+static int
+respond(struct rt_ctx *ctx, long val, int error, bool cont)
+{
+	struct seccomp_notif_resp *resp = ctx->resp;
+	int r;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->id = ctx->req->id;
+	resp->val = val;
+	resp->error = error ? -error : 0;
+	resp->flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
+	r = seccomp_notify_respond(ctx->listener, resp);
+	return r < 0 ? scmp_err(r) : 0;
+}
+
+/* A pidfd for the thread (6.9 PIDFD_THREAD), else for its process. */
+static int
+open_pidfd(pid_t tid)
+{
+	char path[64], buf[512], *p;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+	int pidfd;
+
+	pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (pidfd >= 0)
+		return pidfd;
+	pidfd = syscall(SYS_pidfd_open, tid, 0);
+	if (pidfd >= 0 || errno != EINVAL)
+		return pidfd >= 0 ? pidfd : rt_neg_errno();
+	/* A non-leader thread on a kernel without PIDFD_THREAD. */
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rt_neg_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	p = strstr(buf, "\nTgid:");
+	if (!p)
+		return -ESRCH;
+	pidfd = syscall(SYS_pidfd_open, atoi(p + 6), 0);
+	return pidfd >= 0 ? pidfd : rt_neg_errno();
+}
+
+static int
+addfd(struct rt_ctx *ctx, int fd)
+{
+	struct seccomp_notif_addfd a = {
+		.id = ctx->req->id,
+		.srcfd = fd,
+		.newfd_flags = O_CLOEXEC,
+	};
+	int r;
+
+	/* libseccomp 2.5.4 has no ADDFD: the raw ioctl (Linux 5.9). */
+	r = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	return r < 0 ? -errno : r;
+}
+
+/*
+ * Emulate a valid call in the tracee.  On return the call has been
+ * answered (c->result, c->outcome set), or the caller vanished.
+ */
+static void
+emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd)
+{
+	const struct rt_plan *p = &c->v.plan;
+	_cleanup_close_ int sfd = -1;
+	struct rt_inject in;
+	long ret = 0, result = -ENOSYS;
+	int r, tfd = -1, own_tfd;
+
+	if (c->v.action == RT_ACT_MMAP) {
+		r = rt_fileobj_get(c->tid, pidfd, &c->v.first, &sfd, &c->how,
+				   &own_tfd);
+		if (r < 0) {
+			c->outcome = RT_OUT_FAILED;
+			c->why = r == -EPERM ?
+				"no permitted way to reach the mapped file" :
+				"cannot reach the mapped file";
+			c->result = r == -ESTALE ? -EINVAL : r;
+			goto answer;
+		}
+		tfd = addfd(ctx, sfd);
+		if (tfd < 0) {
+			c->outcome = tfd == -ENOENT ? RT_OUT_GONE :
+				     RT_OUT_FAILED;
+			c->why = "SECCOMP_IOCTL_NOTIF_ADDFD failed";
+			c->result = tfd;
+			goto answer;
+		}
+	}
+
+	if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0) {
+		/* Not ours to stop: cannot happen while ptrace_ok. */
+		c->outcome = RT_OUT_FAILED;
+		c->why = "PTRACE_INTERRUPT failed";
+		c->result = -ENOSYS;
+		goto answer;
+	}
+	/* Provisional answer; the stop that follows gets the real one.
+	 * ENOENT means the wait was aborted: the stop shows that too. */
+	respond(ctx, 0, 0, false);
+
+	r = rt_inject_begin(ctx, c->tid, &in);
+	if (r == 0 && c->v.action == RT_ACT_MMAP) {
+		uint64_t a[6] = { p->addr, p->len, p->prot, p->flags,
+				  tfd, p->offset };
+		uint64_t ca[6] = { tfd };
+
+		r = rt_inject_call(ctx, &in, rt_arch_native.nr_mmap, a, &ret);
+		if (r == 0) {
+			long cr;
+
+			r = rt_inject_call(ctx, &in, rt_arch_native.nr_close,
+					   ca, &cr);
+		}
+		result = ret < 0 && ret > -4096 ? ret :
+			 (uint64_t)ret == p->addr ? 0 : -EIO;
+	} else if (r == 0) {
+		uint64_t a[6] = { p->addr, p->len };
+
+		r = rt_inject_call(ctx, &in, rt_arch_native.nr_munmap, a,
+				   &ret);
+		result = -c->v.err;
+	}
+	if (r < 0)
+		result = -ENOSYS;
+	if (r == -ESRCH || rt_inject_end(ctx, &in, result) == -ESRCH) {
+		c->outcome = RT_OUT_GONE;
+		c->result = 0;
+		return;
+	}
+	c->result = result;
+	c->outcome = result == 0 ? RT_OUT_EMULATED :
+		     c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED :
+		     RT_OUT_FAILED;
+	if (r < 0)
+		c->why = "injection failed";
+	else if (result < 0 && c->v.action == RT_ACT_MMAP)
+		c->why = "mmap failed";
+	return;
+
+answer:
+	if (respond(ctx, 0, (int)-c->result, false) == -ENOENT)
+		c->outcome = RT_OUT_GONE;
+}
+
+static void
+judge(struct rt_ctx *ctx, struct rt_call *c)
+{
+	_cleanup_close_ int pidfd = -1;
+	struct rt_vma_lookup lk;
+	struct rt_vmas vs;
+	int r;
+
+	r = rt_vmas_open(&vs, c->tid);
+	if (r == 0 && ctx->opt.mode == RT_MODE_EMULATE && ctx->ptrace_ok) {
+		pidfd = open_pidfd(c->tid);
+		if (pidfd < 0)
+			r = pidfd;
+	}
+	/* Everything opened by pid refers to the caller only if the
+	 * notification is still alive now (no recycled pid). */
+	if (id_valid(ctx) < 0) {
+		c->outcome = RT_OUT_GONE;
+		goto out;
+	}
+	if (r == 0) {
+		rt_vmas_lookup(&vs, &lk);
+		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
+	}
+	if (r < 0) {
+		c->outcome = RT_OUT_FAILED;
+		c->why = "cannot read the caller's mappings";
+		c->result = r == -ESRCH ? -EINVAL : r;
+		if (respond(ctx, 0, (int)-c->result, false) == -ENOENT)
+			c->outcome = RT_OUT_GONE;
+		goto out;
+	}
+	if (c->v.action == RT_ACT_NONE) {
+		c->outcome = RT_OUT_REJECTED;
+		c->result = -c->v.err;
+		if (respond(ctx, 0, c->v.err, false) == -ENOENT)
+			c->outcome = RT_OUT_GONE;
+	} else if (ctx->opt.mode == RT_MODE_CHECK || !ctx->ptrace_ok) {
+		c->outcome = RT_OUT_PASSED;
+		if (respond(ctx, 0, 0, true) == -ENOENT)
+			c->outcome = RT_OUT_GONE;
+	} else {
+		emulate(ctx, c, pidfd);
+	}
+out:
+	rt_vmas_close(&vs);
+}
+
+int
+rt_notify_handle(struct rt_ctx *ctx)
+{
+	struct seccomp_data *d = &ctx->req->data;
+	struct rt_call c;
+	uint64_t t0;
+	int r;
+
+	memset(ctx->req, 0, sizeof(*ctx->req));
+	r = seccomp_notify_receive(ctx->listener, ctx->req);
+	if (r < 0) {
+		r = scmp_err(r);
+		/* The caller died before we read it, or a signal hit us. */
+		return r == -ENOENT || r == -EINTR ? 0 : r;
+	}
+	t0 = now_ns();
+	memset(&c, 0, sizeof(c));
+	c.tid = ctx->req->pid;
+	c.args = (struct rt_remap_args){
+		d->args[0], d->args[1], d->args[2], d->args[3], d->args[4]
+	};
+	ctx->stats.calls++;
+
+	if (d->nr != rt_arch_native.nr_remap_file_pages) {
+		/* Not ours (the filter only sends remap_file_pages). */
+		respond(ctx, 0, 0, true);
+		return 0;
+	}
+	if (ctx->opt.mode == RT_MODE_DENY) {
+		c.outcome = RT_OUT_DENIED;
+		c.result = -ctx->opt.deny_errno;
+		if (respond(ctx, 0, ctx->opt.deny_errno, false) == -ENOENT)
+			c.outcome = RT_OUT_GONE;
+	} else {
+		judge(ctx, &c);
+	}
+	c.ns = now_ns() - t0;
+	rt_report_call(ctx, &c);
+	return 0;
+}

@@ -2,6 +2,7 @@
 # run-unit.sh - run the unit test programs (TAP on stdout) and sum them up.
 #
 # Usage: tests/run-unit.sh build/tests/unit/*
+# (the compiler's *.d and *.o files among the arguments are ignored)
 #
 # Per program: PASS (exit 0, a plan, every test ok), FAIL (a "not ok" or a
 # non-zero exit), SKIP (exit 77, never a pass), ERROR (exit 99, "Bail
@@ -51,6 +52,9 @@ show() {
 
 for prog in "$@"; do
 	name=$(basename "$prog")
+	case $name in
+	*.d|*.o)	continue ;;	# build by-products of build/tests/unit/*
+	esac
 	if [ ! -f "$prog" ] || [ ! -x "$prog" ]; then
 		echo "ERROR $name: not an executable file"
 		failed=$((failed + 1))

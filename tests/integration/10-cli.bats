@@ -12,9 +12,12 @@ version() {
 	run "$REMAPTRACE" --help
 	assert_success
 	assert_output --partial "remaptrace"
-	assert_output --partial -- "-o FILE"
-	assert_output --partial -- "-q"
-	assert_output --partial -- "PROGRAM"
+	assert_output --partial "PROGRAM"
+	# each option the contract names is described
+	assert_output --regexp '(^|[[:space:]])-o[ ,=]'
+	assert_output --regexp '(^|[[:space:]])-q[ ,]'
+	assert_output --regexp '(^|[[:space:]])-v[ ,]'
+	assert_output --partial -- "--version"
 }
 
 @test "cli: --version prints the version and exits 0" {

@@ -264,7 +264,7 @@ setup_file() {
 	both "$PROGS/rfp" file 0 1p 5
 	assert_success
 	assert_log_calls 1
-	local re='^\[pid [0-9]+\] remap_file_pages\((0x[0-9a-f]+), 4096, 0, 5, 0\) = 0 <emulated mmap\((0x[0-9a-f]+), 4096, PROT_READ\|PROT_WRITE, MAP_SHARED\|MAP_FIXED\|MAP_POPULATE, "[^"]*/A", 0x5000\)>$'
+	local re='^\[pid [0-9]+\] remap_file_pages\((0x[0-9a-f]+), 4096, 0, 5, 0\) = 0 <emulated mmap\((0x[0-9a-f]+), 4096, PROT_READ\|PROT_WRITE, MAP_SHARED\|MAP_FIXED\|MAP_POPULATE, "[^"]*/A", 0x5000\)>'
 	local line
 	line=$(grep '^\[pid' <<<"$log")
 	[[ $line =~ $re ]] || fail "log line does not match: $line"
@@ -275,7 +275,7 @@ setup_file() {
 	both "$PROGS/rfp" private 0 1p 2
 	assert_success
 	assert_log_calls 1
-	local re='^\[pid [0-9]+\] remap_file_pages\(0x[0-9a-f]+, 4096, 0, 2, 0\) = -1 EINVAL \(the mapping at start is not VM_SHARED \(private, or a read-only open file\)\)$'
+	local re='^\[pid [0-9]+\] remap_file_pages\(0x[0-9a-f]+, 4096, 0, 2, 0\) = -1 EINVAL \(the mapping at start is not VM_SHARED \(private, or a read-only open file\)\)'
 	local line
 	line=$(grep '^\[pid' <<<"$log")
 	[[ $line =~ $re ]] || fail "log line does not match: $line"
@@ -284,7 +284,8 @@ setup_file() {
 @test "log: the emulated mmap of a locked mapping adds MAP_LOCKED" {
 	both "$PROGS/rfp" locked 0 1p 7
 	assert_success
-	assert_log "MAP_SHARED|MAP_FIXED|MAP_POPULATE|MAP_LOCKED"
+	local re='<emulated mmap\([^)]*MAP_LOCKED'
+	[[ $log =~ $re ]] || fail "no MAP_LOCKED in the emulated mmap: $log"
 }
 
 # --- the kernel's implementation never runs ---
@@ -321,6 +322,6 @@ perf_count() {
 	both "$PROGS/demo-window"
 	assert_success
 	assert_line "Every step behaved as documented."
-	assert_log_calls 11
+	assert_log_calls 8
 	assert_log "= -1 EINVAL (prot must be 0)"
 }

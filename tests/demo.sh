@@ -42,9 +42,13 @@ native_status=$?
 
 echo
 echo "--- 2. under remaptrace: $rt -- $demo"
-echo "    (lines starting with [pid N] are remaptrace's log, on stderr)"
-"$rt" -- "$demo" | tee "$tmp/traced"
+echo "    (lines starting with [pid N] are remaptrace's log, on stderr; each"
+echo "    comes just before the demo's own line about the same call)"
+# stderr joins stdout in one pipe so the two keep the order they were
+# written in; the log lines are then set apart for the comparison.
+"$rt" -- "$demo" 2>&1 | tee "$tmp/traced.all"
 traced_status=$?
+grep -v '^\[pid [0-9]*\] ' "$tmp/traced.all" >"$tmp/traced"
 
 echo
 echo "--- 3. comparing the two runs"

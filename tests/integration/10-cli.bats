@@ -137,6 +137,23 @@ version() {
 	assert_log_calls 5
 }
 
+@test "log: each line is written whole, so the program's stderr cannot tear it" {
+	# The log shares stderr with the program: a line written in pieces
+	# can be cut by the program's own output.  strace watches remaptrace
+	# alone (no -f), not the program.
+	command -v strace >/dev/null ||
+		skip "strace is not installed (Debian package strace)"
+	local st=$BATS_TEST_TMPDIR/strace
+	run strace -qq -s 4096 -e trace=write -e signal=none -o "$st" \
+		"$REMAPTRACE" -- "$PROGS/t-exit" calls 3
+	assert_success
+	run grep -c '^write(2, "\[pid [0-9]*] remap_file_pages(' "$st"
+	assert_output 3
+	run grep '^write(2, ' "$st"
+	refute_line --regexp '^write\(2, ".*[^n]", [0-9]+\)'
+	refute_line --regexp '^write\(2, ".*[^\\]n", [0-9]+\)'
+}
+
 @test "cli: -o FILE writes the log to FILE, not to stderr" {
 	local f=$BATS_TEST_TMPDIR/log
 	run --separate-stderr "$REMAPTRACE" -o "$f" -- "$PROGS/t-exit" calls 3

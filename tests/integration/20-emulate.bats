@@ -258,6 +258,40 @@ setup_file() {
 		anon 0 100 0
 }
 
+# --- errors of the mmap step itself (spec 3) ---
+
+@test "mmap step: a pgoff past the largest file offset is EOVERFLOW" {
+	both "$PROGS/rfp" file 0 1p 0x8000000000000
+	assert_success
+	assert_line "result: -1 EOVERFLOW"
+	assert_line "area: P0000 P0001 P0002 P0003"
+	assert_log "= -1 EOVERFLOW"
+}
+
+@test "mmap step: the last page below the largest file offset maps, and touching it raises SIGBUS" {
+	both "$PROGS/rfp" file 0 1p 0x7fffffffffffe
+	assert_success
+	assert_line "result: 0"
+	assert_line "area: SIGBUS P0001 P0002 P0003"
+	assert_log "= 0 <emulated mmap("
+}
+
+@test "mmap step: a range ending past the largest file offset is EOVERFLOW" {
+	both "$PROGS/rfp" file 0 2p 0x7fffffffffffe
+	assert_success
+	assert_line "result: -1 EOVERFLOW"
+	assert_log "= -1 EOVERFLOW"
+}
+
+@test "mmap step: an mseal()ed mapping is EPERM and stays intact" {
+	both "$PROGS/rfp" -w sealed 0 1p 5
+	[ "$status" -ne 77 ] || skip "mseal needs Linux 6.10"
+	assert_success
+	assert_line "result: -1 EPERM"
+	assert_line "A: W0000 W0001 W0002 W0003 P0004 P0005 P0006 P0007"
+	assert_log "= -1 EPERM"
+}
+
 # --- the log ---
 
 @test "log: an emulated call is one strace-like line naming the mmap it ran" {

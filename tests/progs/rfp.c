@@ -12,7 +12,7 @@
  * area page ("P0005" = file A page 5, "Q0001" = file B page 1) and the
  * pages of the objects as the file itself holds them (pread).
  * Exit 0 whatever the call returned; 1 when the scenario could not be set
- * up; 2 on bad usage.
+ * up; 2 on bad usage; 77 when the kernel lacks what the scenario needs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,6 +35,10 @@
 #define FILE_PAGES	8	/* pages in files A and B */
 #define OBJ_PAGES	4	/* pages in shared anonymous objects */
 #define TAG_LEN		5
+
+#ifndef SYS_mseal
+#define SYS_mseal	462	/* Linux 6.10; one number on every arch */
+#endif
 
 static size_t pg;		/* page size */
 static char *res;		/* reservation of RES_PAGES pages */
@@ -238,6 +242,13 @@ setup_file(const char *kind)
 	} else if (!strcmp(kind, "locked")) {
 		if (mlock(area, 4 * pg))
 			die("mlock");
+	} else if (!strcmp(kind, "sealed")) {
+		if (syscall(SYS_mseal, area, 4 * pg, 0)) {
+			if (errno != ENOSYS)
+				die("mseal");
+			fprintf(stderr, "rfp: mseal needs Linux 6.10\n");
+			exit(77);
+		}
 	}
 }
 
@@ -356,6 +367,7 @@ static const struct kind kinds[] = {
 	{ "closed", "file A pages 0-3 mapped shared, descriptor closed" },
 	{ "deleted", "file A pages 0-3 mapped shared, file unlinked" },
 	{ "locked", "file A pages 0-3 mapped shared and mlock()ed" },
+	{ "sealed", "file A pages 0-3 mapped shared and mseal()ed" },
 	{ "memfd", "memfd A (8 pages) mapped shared, pages 0-3" },
 	{ "shanon", "shared anonymous memory, 4 pages" },
 	{ "devzero", "/dev/zero mapped shared, 4 pages" },
@@ -402,7 +414,8 @@ setup(const char *kind)
 		die("mmap reservation");
 	area = page(res, AREA_AT);
 	if (!strcmp(kind, "file") || !strcmp(kind, "closed") ||
-	    !strcmp(kind, "deleted") || !strcmp(kind, "locked"))
+	    !strcmp(kind, "deleted") || !strcmp(kind, "locked") ||
+	    !strcmp(kind, "sealed"))
 		setup_file(kind);
 	else if (!strcmp(kind, "memfd"))
 		setup_memfd();

@@ -454,6 +454,36 @@ parse_smaps(struct ctx *c)
 	}
 }
 
+/*
+ * --no-identity: merge the entries of adjacent VMAs that map the same
+ * file (device and inode) at contiguous offsets with identical flags.
+ * The kernel merges such VMAs only when they map the same open file
+ * (vma_merge() compares vm_file), which /proc does not show and which a
+ * supervisor with no descriptor of its own cannot always reproduce; this
+ * hides exactly that difference and nothing else.
+ */
+static void
+coalesce(struct ctx *c)
+{
+	struct vma *v, *p;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->nvma; i++) {
+		v = &c->vmas[i];
+		p = n ? &c->vmas[n - 1] : NULL;
+		if (p && v->ino && p->end == v->start && p->ino == v->ino &&
+		    p->maj == v->maj && p->min == v->min &&
+		    v->off == p->off + (p->end - p->start) &&
+		    p->kps == v->kps && !strcmp(p->perms, v->perms) &&
+		    !strcmp(p->flags, v->flags)) {
+			p->end = v->end;
+			continue;
+		}
+		c->vmas[n++] = *v;
+	}
+	c->nvma = n;
+}
+
 static void
 read_smaps(struct ctx *c)
 {
@@ -481,6 +511,8 @@ read_smaps(struct ctx *c)
 	c->smaps[len] = '\0';
 	close(fd);
 	parse_smaps(c);
+	if (!opt.identity)
+		coalesce(c);
 }
 
 /* The VMA containing @addr, or NULL. */
@@ -643,6 +675,34 @@ span_file(struct ctx *c, const struct vma *first, unsigned long start,
 	return NULL;
 }
 
+/*
+ * Neighbours whose /proc/PID/maps lines look alike but whose VmFlags
+ * differ: "span-flags-hidden(dd)", naming the flags only one of them has.
+ */
+static const char *
+hidden_flags(const struct vma *a, const struct vma *b)
+{
+	static __thread char buf[96];
+	const struct vma *x = a, *y = b;
+	char tok[8];
+	size_t len;
+	int k, n;
+
+	len = (size_t)snprintf(buf, sizeof(buf), "span-flags-hidden(");
+	for (k = 0; k < 2; k++, x = b, y = a) {
+		for (const char *p = x->flags; sscanf(p, "%7s%n", tok, &n) == 1;
+		     p += n) {
+			if (!has_flag(y, tok) && len < sizeof(buf))
+				len += (size_t)snprintf(buf + len,
+					sizeof(buf) - len, "%s%s",
+					buf[len - 1] == '(' ? "" : "+", tok);
+		}
+	}
+	if (len < sizeof(buf))
+		snprintf(buf + len, sizeof(buf) - len, ")");
+	return buf;
+}
+
 /* Walk the VMAs after the first one up to @end (mm/mmap.c's loop). */
 static const char *
 predict_span(struct ctx *c, struct vma *v, unsigned long start,
@@ -659,7 +719,7 @@ predict_span(struct ctx *c, struct vma *v, unsigned long start,
 			return why;
 		if (strcmp(w->flags, v->flags))
 			return strcmp(w->perms, v->perms) ?
-			       "span-flags" : "span-flags-hidden";
+			       "span-flags" : hidden_flags(v, w);
 		++*nvmas;
 		if (end <= w->end)
 			return NULL;
@@ -2140,8 +2200,12 @@ usage(int status)
 "  --dir DIR      where the files on disk go (default: a new directory\n"
 "                 in /var/tmp)\n"
 "  --shm-dir DIR  where the tmpfs file goes (default: /dev/shm)\n"
-"  --no-identity  leave out mappings of one file opened twice (the kernel\n"
-"                 tells them apart by struct file; /proc cannot)\n"
+"  --no-identity  leave out what depends on the open file (struct file)\n"
+"                 behind a VMA, which /proc does not show: no file is\n"
+"                 opened twice (no kind twice, no mmap from a reopen), and\n"
+"                 adjacent VMAs of one file at contiguous offsets with\n"
+"                 identical flags are shown merged, as the kernel merges\n"
+"                 them only within one open file\n"
 "Exit status: 0, 2 for bad usage, 99 when the harness itself failed.\n");
 	exit(status);
 }

@@ -1,0 +1,153 @@
+#!/usr/bin/env bats
+# 30-conformance.bats - the seeded conformance program
+# (tests/progs/conformance.c) prints a canonical trace of remap_file_pages
+# calls, layout changes, the file page behind every page, where writes land
+# and the VMAs with their VmFlags; natively and under remaptrace the traces
+# must be byte-identical.  tests/conformance.sh does the comparing (here a
+# small run; `make conformance` runs 50 seeds x 2,000 operations).
+#
+# The open file behind a VMA (the kernel compares struct file pointers;
+# /proc shows only device and inode) has tests of its own below; the seed
+# runs pass --no-identity, which leaves out exactly that, so that they keep
+# guarding everything else.
+
+load helpers
+
+setup() {
+	[ -x "$REMAPTRACE" ] ||
+		fail "remaptrace is not built at $REMAPTRACE (run make)"
+	[ -x "$PROGS/conformance" ] ||
+		fail "the conformance program is not built in $PROGS (run make)"
+	conf=$PROGS/conformance
+	script=$BATS_TEST_DIRNAME/../conformance.sh
+	export REMAPTRACE PROGS
+}
+
+# conf_native ARGS: run the program natively, its files under the test's
+# temporary directory; $output and $status as after `run`.
+conf_native() {
+	local d
+	d=$(mktemp -d -p "$BATS_TEST_TMPDIR")
+	run -0 "$conf" --dir "$d" "$@"
+}
+
+# same_as_kernel ARGS: run the program natively and as remaptrace -q --
+# PROGRAM ARGS; fail, showing the start of the diff, unless the traces and
+# exit statuses are identical.  Afterwards $output, $lines and $status
+# hold the native run.
+same_as_kernel() {
+	local d=$BATS_TEST_TMPDIR ns=0 ts=0
+
+	"$conf" "$@" --dir "$d" >"$d/native" 2>"$d/native.err" || ns=$?
+	"$REMAPTRACE" -q -- "$conf" "$@" --dir "$d" >"$d/traced" \
+		2>"$d/traced.err" || ts=$?
+	output=$(<"$d/native")
+	mapfile -t lines <"$d/native"
+	status=$ns
+	if [ "$ns" != "$ts" ] || ! cmp -s "$d/native" "$d/traced"; then
+		{ echo "exit status: native $ns, remaptrace $ts"
+		  diff -u --label native --label remaptrace "$d/native" \
+			"$d/traced" | head -n 40
+		} | batslib_decorate "the trace differs under remaptrace" |
+			fail
+	fi
+}
+
+@test "conformance: a seed gives the same trace on every native run" {
+	local d=$BATS_TEST_TMPDIR
+	"$conf" --seed 11 --ops 300 --threads 1 --fork --dir "$d" >"$d/one"
+	"$conf" --seed 11 --ops 300 --threads 1 --fork --dir "$d" >"$d/two"
+	run diff -u "$d/one" "$d/two"
+	assert_success
+	# and another seed gives another trace
+	"$conf" --seed 12 --ops 300 --threads 1 --fork --dir "$d" >"$d/three"
+	run cmp -s "$d/one" "$d/three"
+	assert_failure
+}
+
+@test "conformance: the trace holds no addresses, pids, inode or descriptor numbers" {
+	local d=$BATS_TEST_TMPDIR pid
+	"$conf" --seed 3 --ops 300 --threads 1 --fork --dir "$d" >"$d/trace" &
+	pid=$!
+	wait "$pid"
+	# Arguments drawn by the generator (pgoff, size, flags, prot) and
+	# file offsets (pg=) are not addresses; nothing else may be big.
+	run bash -c "grep -v '^count ' '$d/trace' |
+		sed -E 's/(pgoff|size|flags|prot|pg)=[^ ]*//g' |
+		grep -E -n '0x[0-9a-f]{7,}|(^|[^0-9a-fx])[0-9]{5,}'"
+	assert_failure
+	refute_output
+	run grep -w -e "$pid" -e "$((pid + 1))" "$d/trace"
+	assert_failure
+	run grep -F -e "$d" -e /dev/shm -e /memfd: -e '(deleted)' "$d/trace"
+	assert_failure
+}
+
+@test "conformance: the kernel's answers natively are the ones its rules predict" {
+	conf_native --seed 1 --ops 300
+	refute_output --partial MISMATCH
+	refute_output --partial "tags=BROKEN"
+	# the prologue meets every rule whatever the seed
+	local rule
+	for rule in ok ok:span einval:prot einval:range einval:pgoff-wrap \
+		    einval:no-vma einval:not-shared:private \
+		    einval:not-shared:ro einval:span-hole einval:span-file \
+		    einval:span-identity einval:span-flags \
+		    'einval:span-flags-hidden(dd)' \
+		    'einval:span-flags-hidden(lo+lf)' \
+		    'einval:span-flags-hidden(nr)' einval:span-end eoverflow; do
+		assert_line --regexp "^count remap ${rule//[()+]/\\&} [1-9]"
+	done
+	assert_line --regexp '^count write verified [1-9]'
+	assert_line --regexp '^count write private [1-9]'
+	assert_line --regexp '^count write sigsegv [1-9]'
+	assert_line --regexp '^count probe sigbus [1-9]'
+	if grep -q '^setup huge' <<<"$output"; then
+		assert_line --regexp '^count remap einval:huge-align [1-9]'
+		assert_line --regexp '^count remap einval:huge-pgoff [1-9]'
+	else
+		assert_line --regexp '^skip huge: .*nr_hugepages'
+	fi
+}
+
+@test "conformance: 5 seeds match the kernel byte for byte, open-file identity aside" {
+	run "$script" quick --only seeds --no-identity
+	assert_success
+	assert_line --regexp '^conformance: seeds: 5 runs .*, 0 divergences'
+	assert_line --regexp '^  remap ok +[1-9]'
+	assert_line --regexp '^  write verified +[1-9]'
+}
+
+@test "conformance: threads remapping in their own areas match the kernel, open-file identity aside" {
+	run "$script" quick --only threads --no-identity
+	assert_success
+	assert_line --regexp '^conformance: threads: 1 runs .*, 0 divergences'
+}
+
+@test "conformance: a forked child's remaps match the kernel, open-file identity aside" {
+	run "$script" quick --only fork --no-identity
+	assert_success
+	assert_line --regexp '^conformance: fork: 1 runs .*, 0 divergences'
+}
+
+@test "conformance: pieces of one open file split by remaps and mprotect can be spanned" {
+	same_as_kernel --kinds file,memfd,mlock --ops 0
+	assert_success
+	assert_line --partial "[ok:span]"
+	refute_output --partial MISMATCH
+}
+
+@test "conformance: a span across one file opened twice is refused as the kernel refuses it" {
+	# kind "twice": pages 0-7 from one open(), pages 8-15 from another
+	same_as_kernel --kinds twice --ops 0
+	assert_success
+	assert_line --partial "= -1 EINVAL [einval:span-identity]"
+}
+
+@test "conformance: remaps of files whose descriptor is closed leave the VMAs the kernel leaves" {
+	# the kernel merges a remapped piece with its neighbours only when
+	# both map the very same open file
+	same_as_kernel --kinds file-closed,tmpfs,memfd-closed,deleted,anon \
+		--ops 0
+	assert_success
+}

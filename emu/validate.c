@@ -217,6 +217,13 @@ check_span(const struct rt_vma_lookup *lk, uint64_t end, struct rt_verdict *v,
 			return span_fail(v, RT_RULE_SPAN_END, prev.end, &prev);
 		if (ret)
 			return ret;
+		/*
+		 * for_each_vma_range() only visits VMAs that begin below
+		 * start + size: one beyond it is "ran out" (!next), not a
+		 * hole.  Both are EINVAL; the reason differs.
+		 */
+		if (next.start >= end)
+			return span_fail(v, RT_RULE_SPAN_END, prev.end, &prev);
 		if (next.start != prev.end)
 			return span_fail(v, RT_RULE_SPAN_HOLE, prev.end, &next);
 		if (!same_file(&v->first, &next))

@@ -103,7 +103,8 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+o:qvhV", longopts, NULL)) != -1) {
+	opterr = 0;	/* our own messages, prefixed "remaptrace: " */
+	while ((c = getopt_long(argc, argv, "+:o:qvhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->outfile = optarg; break;
 		case 'q': o->quiet++; break;
@@ -123,10 +124,18 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		case 'V':
 			printf("remaptrace %s\n", RT_VERSION);
 			return 0;
+		case ':':
+			fprintf(stderr, "remaptrace: option '%s' needs an "
+				"argument\n", argv[optind - 1]);
+			goto bad;
 		default:
-			fputs("Try 'remaptrace --help' for more information.\n",
-			      stderr);
-			return EXIT_RT_FAILURE;
+			if (optopt)
+				fprintf(stderr, "remaptrace: invalid option "
+					"-- '%c'\n", optopt);
+			else
+				fprintf(stderr, "remaptrace: unrecognized "
+					"option '%s'\n", argv[optind - 1]);
+			goto bad;
 		}
 	}
 	if (optind >= argc) {
@@ -137,6 +146,9 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 	}
 	o->argv = argv + optind;
 	return -1;
+bad:
+	fputs("Try 'remaptrace --help' for more information.\n", stderr);
+	return EXIT_RT_FAILURE;
 }
 
 static int

@@ -106,15 +106,36 @@ addfd(struct rt_ctx *ctx, int fd)
 }
 
 /*
- * Emulate a valid call in the tracee.  On return the call has been
- * answered (c->result, c->outcome set), or the caller vanished.
+ * What is left to do once the call is reported: the tracee learns its
+ * result only after the log line is out, as strace prints a call before
+ * the program goes on.
+ */
+struct pending {
+	enum { PEND_NONE, PEND_RESPOND, PEND_RESUME } what;
+	int error;		/* PEND_RESPOND: positive errno or 0 */
+	bool cont;		/* PEND_RESPOND: let the kernel run it */
+	struct rt_inject in;	/* PEND_RESUME */
+};
+
+static void
+answer(struct pending *pd, int error, bool cont)
+{
+	pd->what = PEND_RESPOND;
+	pd->error = error;
+	pd->cont = cont;
+}
+
+/*
+ * Emulate a valid call in the tracee: on return c->result and c->outcome
+ * are set, and the thread waits in a ptrace-stop (PEND_RESUME) or for its
+ * answer (PEND_RESPOND), unless it vanished.
  */
 static void
-emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd)
+emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd, struct pending *pd)
 {
 	const struct rt_plan *p = &c->v.plan;
 	_cleanup_close_ int sfd = -1;
-	struct rt_inject in;
+	struct rt_inject *in = &pd->in;
 	long ret = 0, result = -ENOSYS;
 	int r, tfd = -1, own_tfd;
 
@@ -150,17 +171,17 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd)
 	 * ENOENT means the wait was aborted: the stop shows that too. */
 	respond(ctx, 0, 0, false);
 
-	r = rt_inject_begin(ctx, c->tid, &in);
+	r = rt_inject_begin(ctx, c->tid, in);
 	if (r == 0 && c->v.action == RT_ACT_MMAP) {
 		uint64_t a[6] = { p->addr, p->len, p->prot, p->flags,
 				  tfd, p->offset };
 		uint64_t ca[6] = { tfd };
 
-		r = rt_inject_call(ctx, &in, rt_arch_native.nr_mmap, a, &ret);
+		r = rt_inject_call(ctx, in, rt_arch_native.nr_mmap, a, &ret);
 		if (r == 0) {
 			long cr;
 
-			r = rt_inject_call(ctx, &in, rt_arch_native.nr_close,
+			r = rt_inject_call(ctx, in, rt_arch_native.nr_close,
 					   ca, &cr);
 		}
 		result = ret < 0 && ret > -4096 ? ret :
@@ -168,17 +189,18 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd)
 	} else if (r == 0) {
 		uint64_t a[6] = { p->addr, p->len };
 
-		r = rt_inject_call(ctx, &in, rt_arch_native.nr_munmap, a,
+		r = rt_inject_call(ctx, in, rt_arch_native.nr_munmap, a,
 				   &ret);
 		result = -c->v.err;
 	}
 	if (r < 0)
 		result = -ENOSYS;
-	if (r == -ESRCH || rt_inject_end(ctx, &in, result) == -ESRCH) {
+	if (r == -ESRCH || !in->stopped) {
 		c->outcome = RT_OUT_GONE;
 		c->result = 0;
 		return;
 	}
+	pd->what = PEND_RESUME;
 	c->result = result;
 	c->outcome = result == 0 ? RT_OUT_EMULATED :
 		     c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED :
@@ -190,12 +212,11 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd)
 	return;
 
 answer:
-	if (respond(ctx, 0, (int)-c->result, false) == -ENOENT)
-		c->outcome = RT_OUT_GONE;
+	answer(pd, (int)-c->result, false);
 }
 
 static void
-judge(struct rt_ctx *ctx, struct rt_call *c)
+judge(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 {
 	_cleanup_close_ int pidfd = -1;
 	struct rt_vma_lookup lk;
@@ -222,21 +243,18 @@ judge(struct rt_ctx *ctx, struct rt_call *c)
 		c->outcome = RT_OUT_FAILED;
 		c->why = "cannot read the caller's mappings";
 		c->result = r == -ESRCH ? -EINVAL : r;
-		if (respond(ctx, 0, (int)-c->result, false) == -ENOENT)
-			c->outcome = RT_OUT_GONE;
+		answer(pd, (int)-c->result, false);
 		goto out;
 	}
 	if (c->v.action == RT_ACT_NONE) {
 		c->outcome = RT_OUT_REJECTED;
 		c->result = -c->v.err;
-		if (respond(ctx, 0, c->v.err, false) == -ENOENT)
-			c->outcome = RT_OUT_GONE;
+		answer(pd, c->v.err, false);
 	} else if (ctx->opt.mode == RT_MODE_CHECK || !ctx->ptrace_ok) {
 		c->outcome = RT_OUT_PASSED;
-		if (respond(ctx, 0, 0, true) == -ENOENT)
-			c->outcome = RT_OUT_GONE;
+		answer(pd, 0, true);
 	} else {
-		emulate(ctx, c, pidfd);
+		emulate(ctx, c, pidfd, pd);
 	}
 out:
 	rt_vmas_close(&vs);
@@ -246,6 +264,7 @@ int
 rt_notify_handle(struct rt_ctx *ctx)
 {
 	struct seccomp_data *d = &ctx->req->data;
+	struct pending pd = { .what = PEND_NONE };
 	struct rt_call c;
 	uint64_t t0;
 	int r;
@@ -273,12 +292,19 @@ rt_notify_handle(struct rt_ctx *ctx)
 	if (ctx->opt.mode == RT_MODE_DENY) {
 		c.outcome = RT_OUT_DENIED;
 		c.result = -ctx->opt.deny_errno;
-		if (respond(ctx, 0, ctx->opt.deny_errno, false) == -ENOENT)
-			c.outcome = RT_OUT_GONE;
+		answer(&pd, ctx->opt.deny_errno, false);
 	} else {
-		judge(ctx, &c);
+		judge(ctx, &c, &pd);
 	}
 	c.ns = now_ns() - t0;
 	rt_report_call(ctx, &c);
+
+	/* Only now does the caller go on. */
+	if (pd.what == PEND_RESPOND &&
+	    respond(ctx, 0, pd.error, pd.cont) == -ENOENT)
+		ctx->stats.gone++;
+	else if (pd.what == PEND_RESUME &&
+		 rt_inject_end(ctx, &pd.in, c.result) == -ESRCH)
+		ctx->stats.gone++;
 	return 0;
 }

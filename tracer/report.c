@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "rt_names.h"
 #include "rt_tracer.h"
@@ -47,11 +48,32 @@ print_mmap(FILE *f, const struct rt_call *c)
 		c->v.first.name[0] ? c->v.first.name : "[anon]", p->offset);
 }
 
+/*
+ * Each line leaves in one write(2), so that lines from remaptrace and
+ * output of the program sharing a terminal or file never interleave
+ * within a line.
+ */
+static void
+emit(struct rt_ctx *ctx, const char *buf, size_t len)
+{
+	fflush(ctx->log);
+	while (len) {
+		ssize_t n = write(fileno(ctx->log), buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		buf += n;
+		len -= n;
+	}
+}
+
 void
 rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 {
-	FILE *f = ctx->log;
-	char prot[128], flags[256];
+	char prot[128], flags[256], line[4096];
+	FILE *f;
 
 	switch (c->outcome) {
 	case RT_OUT_EMULATED: ctx->stats.emulated++; break;
@@ -65,6 +87,9 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 	case RT_OUT_GONE: ctx->stats.gone++; break;
 	}
 	if (ctx->opt.quiet)
+		return;
+	f = fmemopen(line, sizeof(line), "w");
+	if (!f)
 		return;
 
 	if (c->args.prot)
@@ -119,13 +144,19 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 			c->ns / 1000.0);
 	fputc('\n', f);
 	fflush(f);
+	emit(ctx, line, strnlen(line, sizeof(line)));
+	fclose(f);
 }
 
 void
 rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status)
 {
-	FILE *f = ctx->log;
+	char line[256];
 	const char *name;
+	FILE *f = fmemopen(line, sizeof(line), "w");
+
+	if (!f)
+		return;
 
 	if (WIFSIGNALED(status)) {
 		name = rt_names_signal(WTERMSIG(status));
@@ -141,4 +172,6 @@ rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status)
 			WEXITSTATUS(status));
 	}
 	fflush(f);
+	emit(ctx, line, strnlen(line, sizeof(line)));
+	fclose(f);
 }

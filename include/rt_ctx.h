@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -26,6 +27,13 @@ struct rt_opts {
 	enum rt_mode mode;
 	int deny_errno;		/* --mode=deny[=ERRNO] */
 	bool kill_on_exit;	/* --kill-on-exit: PTRACE_O_EXITKILL */
+	bool stack_trace;	/* -k: unwind the caller */
+	bool json;		/* --json: JSON Lines instead of text */
+	bool summary;		/* -c: table at exit */
+	bool layout;		/* --layout: picture after each emulation */
+	int fault_errno;	/* --inject=ERRNO@N[+]: 0 when off */
+	unsigned long fault_nth;
+	bool fault_onwards;	/* "+": the Nth call and all later ones */
 	char **argv;		/* PROGRAM ARGS... */
 };
 
@@ -38,6 +46,7 @@ struct rt_stats {
 	unsigned long denied;
 	unsigned long failed;	/* emulation tried, mmap or supervisor failed */
 	unsigned long gone;	/* the caller vanished mid-call */
+	unsigned long injected;	/* --inject */
 	unsigned long by_rule[RT_RULE__COUNT];
 };
 
@@ -57,6 +66,9 @@ struct rt_ctx {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	struct rt_stats stats;
+	/* -c: latencies of every call (summary.c) */
+	uint64_t *lat;
+	size_t nlat, cap_lat;
 };
 
 #endif

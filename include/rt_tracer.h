@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "rt_arch.h"
 #include "rt_ctx.h"
@@ -109,6 +110,63 @@ int rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
  */
 int rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval);
 
+/* ---- stack.c ---- */
+
+#define RT_STACK_MAX 32
+
+struct rt_frame {
+	uint64_t pc;
+	uint64_t off;		/* pc - start of func, when func is known */
+	char func[128];		/* "" when unknown */
+	char module[256];	/* mapped file containing pc, "" if none */
+};
+
+struct rt_stack {
+	unsigned int n;
+	struct rt_frame f[RT_STACK_MAX];
+};
+
+/**
+ * rt_stack_capture() - unwind the ptrace-stopped thread @tid remotely
+ * (libunwind-ptrace) from its current registers.
+ * Returns 0 or -errno.
+ */
+int rt_stack_capture(pid_t tid, struct rt_stack *st);
+
+/* ---- layout.c ---- */
+
+/**
+ * rt_layout_describe() - after an emulated call, while the thread is still
+ * stopped: a compact picture of which file page backs each page of the
+ * affected range (e.g. "[3 1 2 3]"), read from /proc/TID/maps.
+ * Returns a malloc'd string (the caller frees it) or NULL.
+ */
+char *rt_layout_describe(pid_t tid, const struct rt_verdict *v,
+			 unsigned long page_size);
+
+/* ---- fault.c ---- */
+
+/**
+ * rt_fault_match() - --inject=ERRNO@N[+]: should the call numbered @nth
+ * (1-based, counting every intercepted call) be failed?  *err gets the
+ * errno.
+ */
+bool rt_fault_match(const struct rt_ctx *ctx, unsigned long nth, int *err);
+
+/* ---- summary.c ---- */
+
+struct rt_call;
+/* Account one reported call (-c/--summary). */
+void rt_summary_add(struct rt_ctx *ctx, const struct rt_call *c);
+/* Print the table at exit, when -c was given. */
+void rt_summary_print(struct rt_ctx *ctx);
+void rt_summary_free(struct rt_ctx *ctx);
+
+/* ---- explain.c ---- */
+
+/* `remaptrace explain -p PID START SIZE PROT PGOFF [FLAGS]`: exit status. */
+int rt_explain_main(int argc, char **argv);
+
 /* ---- report.c ---- */
 
 enum rt_outcome {
@@ -118,6 +176,7 @@ enum rt_outcome {
 	RT_OUT_DENIED,		/* --mode=deny */
 	RT_OUT_FAILED,		/* valid, but the mmap failed: its errno */
 	RT_OUT_GONE,		/* the caller vanished */
+	RT_OUT_INJECTED,	/* --inject=ERRNO@N: failed on purpose */
 };
 
 struct rt_call {
@@ -129,6 +188,11 @@ struct rt_call {
 	const char *why;	/* for FAILED: what failed */
 	enum rt_fileobj_how how;
 	uint64_t ns;		/* supervisor time for the call */
+	uint64_t mmap_ns;	/* time of the injected calls */
+	unsigned long nth;	/* 1-based number of the call */
+	struct timespec when;	/* CLOCK_REALTIME at receipt */
+	const struct rt_stack *stack;	/* -k, when captured */
+	const char *layout;	/* --layout, when captured */
 };
 
 void rt_report_call(struct rt_ctx *ctx, const struct rt_call *c);

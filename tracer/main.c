@@ -253,10 +253,15 @@ main(int argc, char **argv)
 	struct rt_ctx ctx = { .listener = -1, .sigfd = -1, .child = -1 };
 	int r;
 
+	if (argc > 1 && !strcmp(argv[1], "explain"))
+		return rt_explain_main(argc - 1, argv + 1);
 	r = parse_args(&ctx.opt, argc, argv);
 	if (r >= 0)
 		return r;
 	r = run(&ctx);
+	if (ctx.opt.summary)
+		rt_summary_print(&ctx);
+	rt_summary_free(&ctx);
 	cleanup(&ctx);
 	return r;
 }

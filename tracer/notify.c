@@ -115,6 +115,8 @@ struct pending {
 	int error;		/* PEND_RESPOND: positive errno or 0 */
 	bool cont;		/* PEND_RESPOND: let the kernel run it */
 	struct rt_inject in;	/* PEND_RESUME */
+	long resume_val;	/* PEND_RESUME: what the call returns */
+	struct rt_stack stack;	/* -k */
 };
 
 static void
@@ -172,6 +174,9 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd, struct pending *pd)
 	respond(ctx, 0, 0, false);
 
 	r = rt_inject_begin(ctx, c->tid, in);
+	if (r == 0 && ctx->opt.stack_trace &&
+	    rt_stack_capture(c->tid, &pd->stack) == 0)
+		c->stack = &pd->stack;
 	if (r == 0 && c->v.action == RT_ACT_MMAP) {
 		uint64_t a[6] = { p->addr, p->len, p->prot, p->flags,
 				  tfd, p->offset };
@@ -201,6 +206,7 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd, struct pending *pd)
 		return;
 	}
 	pd->what = PEND_RESUME;
+	pd->resume_val = result;
 	c->result = result;
 	c->outcome = result == 0 ? RT_OUT_EMULATED :
 		     c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED :
@@ -260,14 +266,45 @@ out:
 	rt_vmas_close(&vs);
 }
 
+/*
+ * -k on a call that is answered without injection: the thread can only be
+ * stopped once answered (its wait is killable), so answer it with an
+ * interrupt pending and catch it on its way out, where its registers and
+ * stack are those of the call's return.  For a call the kernel ran
+ * (check mode), the stop also shows its real result.
+ */
+static void
+stop_answered(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
+{
+	if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0)
+		return;
+	if (respond(ctx, 0, pd->error, pd->cont) == -ENOENT) {
+		pd->what = PEND_NONE;
+		c->outcome = RT_OUT_GONE;
+		return;
+	}
+	pd->what = PEND_NONE;
+	if (rt_inject_begin(ctx, c->tid, &pd->in) < 0) {
+		rt_inject_end(ctx, &pd->in, rt_arch_retreg(&pd->in.saved));
+		return;
+	}
+	pd->what = PEND_RESUME;
+	pd->resume_val = rt_arch_retreg(&pd->in.saved);
+	if (c->outcome == RT_OUT_PASSED)
+		c->result = pd->resume_val;
+	if (rt_stack_capture(c->tid, &pd->stack) == 0)
+		c->stack = &pd->stack;
+}
+
 int
 rt_notify_handle(struct rt_ctx *ctx)
 {
 	struct seccomp_data *d = &ctx->req->data;
 	struct pending pd = { .what = PEND_NONE };
+	_cleanup_free_ char *layout = NULL;
 	struct rt_call c;
 	uint64_t t0;
-	int r;
+	int r, err;
 
 	memset(ctx->req, 0, sizeof(*ctx->req));
 	r = seccomp_notify_receive(ctx->listener, ctx->req);
@@ -282,19 +319,31 @@ rt_notify_handle(struct rt_ctx *ctx)
 	c.args = (struct rt_remap_args){
 		d->args[0], d->args[1], d->args[2], d->args[3], d->args[4]
 	};
-	ctx->stats.calls++;
+	c.nth = ++ctx->stats.calls;
+	clock_gettime(CLOCK_REALTIME, &c.when);
 
 	if (d->nr != rt_arch_native.nr_remap_file_pages) {
 		/* Not ours (the filter only sends remap_file_pages). */
 		respond(ctx, 0, 0, true);
 		return 0;
 	}
-	if (ctx->opt.mode == RT_MODE_DENY) {
+	if (rt_fault_match(ctx, c.nth, &err)) {
+		c.outcome = RT_OUT_INJECTED;
+		c.result = -err;
+		answer(&pd, err, false);
+	} else if (ctx->opt.mode == RT_MODE_DENY) {
 		c.outcome = RT_OUT_DENIED;
 		c.result = -ctx->opt.deny_errno;
 		answer(&pd, ctx->opt.deny_errno, false);
 	} else {
 		judge(ctx, &c, &pd);
+	}
+	if (pd.what == PEND_RESPOND && ctx->opt.stack_trace && ctx->ptrace_ok)
+		stop_answered(ctx, &c, &pd);
+	if (pd.what == PEND_RESUME && ctx->opt.layout &&
+	    c.outcome == RT_OUT_EMULATED) {
+		layout = rt_layout_describe(c.tid, &c.v, ctx->page_size);
+		c.layout = layout;
 	}
 	c.ns = now_ns() - t0;
 	rt_report_call(ctx, &c);
@@ -304,7 +353,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 	    respond(ctx, 0, pd.error, pd.cont) == -ENOENT)
 		ctx->stats.gone++;
 	else if (pd.what == PEND_RESUME &&
-		 rt_inject_end(ctx, &pd.in, c.result) == -ESRCH)
+		 rt_inject_end(ctx, &pd.in, pd.resume_val) == -ESRCH)
 		ctx->stats.gone++;
 	return 0;
 }

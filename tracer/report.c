@@ -85,7 +85,9 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 	case RT_OUT_DENIED: ctx->stats.denied++; break;
 	case RT_OUT_FAILED: ctx->stats.failed++; break;
 	case RT_OUT_GONE: ctx->stats.gone++; break;
+	case RT_OUT_INJECTED: ctx->stats.injected++; break;
 	}
+	rt_summary_add(ctx, c);
 	if (ctx->opt.quiet)
 		return;
 	f = fmemopen(line, sizeof(line), "w");
@@ -137,6 +139,9 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 		break;
 	case RT_OUT_GONE:
 		fputs(" = ? <the caller vanished>", f);
+		break;
+	case RT_OUT_INJECTED:
+		fprintf(f, " = -1 %s (INJECTED)", errname(-c->result));
 		break;
 	}
 	if (ctx->opt.verbose && c->outcome == RT_OUT_EMULATED)

@@ -99,7 +99,8 @@ if [ "${RT_ALLOW_SYSCTL:-0}" = 1 ] && [ "$(id -u)" = 0 ] &&
 	echo 8 >/proc/sys/vm/nr_hugepages 2>/dev/null ||
 		echo "conformance: cannot raise vm.nr_hugepages" >&2
 fi
-echo "conformance: $mode; HugePages_Total $(huge_total)" \
+echo "conformance: $mode; program $prog; remaptrace $REMAPTRACE"
+echo "conformance: HugePages_Total $(huge_total)" \
      "(RT_ALLOW_SYSCTL=1 as root raises it to 8)"
 
 runs=0 nops=0 divergences=0 broken=0

@@ -41,22 +41,26 @@
 #define AREA_PAGES	16		/* base pages of a test area */
 #define GUARD_PAGES	16		/* reserved pages after each area */
 #define OBJ_PAGES	20		/* base pages of each file */
-#define HUGE_AREA	3		/* huge pages of the huge area */
-#define HUGE_OBJ	4		/* huge pages of the huge file */
+#define HUGE_AREA	2		/* huge pages of the huge area */
+#define HUGE_OBJ	3		/* huge pages of the huge file */
+#define HUGE_RESV	6		/* huge pages reserved at setup: every
+					 * file page a remap can reach (pgoff up
+					 * to 4 huge pages, 2 long), so that the
+					 * pool never runs dry in the middle */
 #define HUGE_WANT	(2UL << 20)	/* the huge page size laid out for */
 #define MB		(1UL << 20)
 /*
  * One PROT_NONE reservation per context, MAP_FIXED inside it, so the
  * layout never depends on where the kernel puts things:
- *   0 guard | 2M huge area | 8M guard | 10M huge observer | 18M guard |
- *   20M areas, 128 KiB apart | 22M observers, 256 KiB apart | 26M end
+ *   0 guard | 2M huge area | 6M guard | 8M huge observer | 20M guard |
+ *   22M areas, 128 KiB apart | 24M observers, 256 KiB apart | 28M end
  */
 #define OFF_HUGE	(2 * MB)
-#define OFF_HUGE_OBS	(10 * MB)
-#define OFF_AREAS	(20 * MB)
-#define OFF_OBS		(22 * MB)
+#define OFF_HUGE_OBS	(8 * MB)
+#define OFF_AREAS	(22 * MB)
+#define OFF_OBS		(24 * MB)
 #define OBS_STRIDE	(256UL << 10)
-#define REGION_SIZE	(26 * MB)
+#define REGION_SIZE	(28 * MB)
 #define REGION_HINT	0x100000000000UL	/* far below mmap_base */
 #define REGION_STRIDE	0x40000000UL
 #define MAX_CTX		9
@@ -290,6 +294,21 @@ rnd(struct ctx *c, uint64_t n)
 	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
 	z ^= z >> 31;
 	return n ? z % n : z;
+}
+
+/*
+ * The first state, from a seed: splitmix64 steps its state by a constant,
+ * so states seed * k would make seed s the stream of seed 1 shifted by
+ * s - 1 draws.  A bijective mix (murmur3's finalizer) keeps them apart.
+ */
+static uint64_t
+seed_state(uint64_t seed, uint64_t stream)
+{
+	uint64_t z = seed ^ stream << 48;
+
+	z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdULL;
+	z = (z ^ (z >> 33)) * 0xc4ceb9fe1a85ec53ULL;
+	return z ^ (z >> 33);
 }
 
 static bool
@@ -797,7 +816,8 @@ put_run(struct ctx *c, const struct run *r)
 			    (unsigned int)((r->tag & 0xffff) + r->n - 1));
 		return;
 	case PK_ZERO:
-		out(c, " zero");
+		mark_name(c, r->mark, mark, sizeof(mark));
+		out(c, " zero%s", mark);
 		break;
 	case PK_JUNK:
 		out(c, " junk");
@@ -818,6 +838,8 @@ extends(const struct run *r, const struct run *p)
 {
 	if (r->kind != p->kind || r->kind == PK_JUNK)
 		return false;
+	if (r->kind == PK_ZERO)
+		return !r->mark && !p->mark;
 	if (r->kind != PK_FILE)
 		return true;
 	return !r->mark && !p->mark && (p->tag & 0xffff) != 0 &&
@@ -842,7 +864,7 @@ print_pages(struct ctx *c, int i)
 		else if (tag >> 32 == TAG_MAGIC)
 			p.kind = PK_FILE;
 		else
-			p.kind = tag || mark ? PK_JUNK : PK_ZERO;
+			p.kind = tag ? PK_JUNK : PK_ZERO;
 		c->probes[sig == SIGBUS ? 1 : sig ? 2 : 0]++;
 		if (r.n && extends(&r, &p)) {
 			r.n++;
@@ -1065,6 +1087,17 @@ make_object(struct ctx *c, int i)
 			return SKIP(c, i, "mmap of a MFD_HUGETLB memfd", r);
 		}
 		tag_mem(c, i, o->obs, o->npages);
+		/*
+		 * Read-only over HUGE_RESV pages: reserves them all for the
+		 * file (hugetlbfs_file_mmap()) without growing it, which only
+		 * a writable mapping does.
+		 */
+		r = map_fd(o->obs, HUGE_RESV * HUGE_WANT, PROT_READ,
+			   MAP_SHARED, fd, 0);
+		if (r) {
+			close(fd);
+			return SKIP(c, i, "reserving the huge pages", r);
+		}
 	} else if ((r = tag_fd(c, i, fd, o->npages))) {
 		return SKIP(c, i, "pwrite", r);
 	}
@@ -1111,7 +1144,7 @@ setup_kind(struct ctx *c, int i)
 	r = area_map(c, i);
 	if (r)
 		return SKIP(c, i, "mapping the area", r);
-	if (k->store == ST_ANON || k->store == ST_HUGE)
+	if (k->store == ST_ANON)
 		mprotect(o->obs, o->npages * pg, PROT_READ);
 	if (!k->keep_fd) {
 		close(o->fd);
@@ -1142,7 +1175,8 @@ drop_kind(struct ctx *c, int i)
 	mmap(c->area[i].base, c->area[i].npages * pg, PROT_NONE,
 	     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE, -1, 0);
 	if (o->obs)
-		mmap(o->obs, o->npages * pg, PROT_NONE,
+		mmap(o->obs, kinds[i].store == ST_HUGE ? HUGE_RESV * HUGE_WANT :
+		     o->npages * pg, PROT_NONE,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_NORESERVE,
 		     -1, 0);
 }
@@ -1195,7 +1229,7 @@ huge_reason(struct ctx *c, int i)
 	snprintf(why, sizeof(why), "%s", c->skip[i]);
 	snprintf(c->skip[i], sizeof(c->skip[i]),
 		 "%s (HugePages_Total %ld, %d needed; as root: "
-		 "echo 8 > /proc/sys/vm/nr_hugepages)", why, total, HUGE_OBJ);
+		 "echo 8 > /proc/sys/vm/nr_hugepages)", why, total, HUGE_RESV);
 }
 
 static void
@@ -1393,7 +1427,7 @@ static void
 exec_write(struct ctx *c, const struct op *op)
 {
 	unsigned long addr = area_addr(c, op);
-	char seen[64], landed[256];
+	char seen[64], want[64], landed[256];
 	const char *lab;
 	uint64_t tag, old, mark;
 	struct vma *v;
@@ -1416,8 +1450,17 @@ exec_write(struct ctx *c, const struct op *op)
 	}
 	find_mark(c, mark, kinds[op->area].store == ST_HUGE, landed,
 		  sizeof(landed));
+	/*
+	 * Where it must land: the file page the VMA maps there.  The page
+	 * showed that page's tag, or zeros where hugetlbfs grew the file.
+	 */
 	v = vma_at(c, addr);
-	if (!strcmp(seen, landed))
+	want[0] = '\0';
+	if (v)
+		snprintf(want, sizeof(want), "%s:%lu", vma_role(c, v),
+			 (v->off + (addr - v->start)) / pg);
+	if (!strcmp(want, landed) &&
+	    (!strcmp(seen, landed) || !strcmp(seen, "zero")))
 		lab = "verified";
 	else if (!strcmp(landed, "none") && v && !has_flag(v, "ms"))
 		lab = "private";
@@ -1752,7 +1795,7 @@ prologue_huge(struct ctx *c, int i)
 	run(c, op_remap(i, 0, pg, 0));		/* size not huge-aligned */
 	run(c, op_remap(i, g, g * pg, 3));	/* pgoff: EINVAL, unmapped */
 	run(c, op_on(OP_WRITE, i, 5, 0, 0));
-	run(c, op_remap(i, 0, g * pg, 3 * g));	/* only the observer had it */
+	run(c, op_remap(i, 0, g * pg, 4 * g));	/* past EOF: the file grows */
 	run(c, op_on(OP_RESET, i, 0, 0, 0));
 }
 
@@ -1877,8 +1920,8 @@ gen_remap(struct ctx *c, struct op *op)
 		op->pgoff = big[rnd(c, sizeof(big) / sizeof(big[0]))];
 	else if (r < 10 && g > 1)
 		op->pgoff = rnd(c, (objn + 1) * g);
-	else
-		op->pgoff = g * rnd(c, objn + 3);
+	else	/* huge: at most HUGE_RESV pages reach */
+		op->pgoff = g * rnd(c, objn + (g > 1 ? 2 : 3));
 	if (chance(c, 4))
 		op->prot = prots[rnd(c, 4)];
 	r = rnd(c, 100);
@@ -2100,7 +2143,7 @@ run_child(struct ctx *c, unsigned long nops)
 		die("fork: %s", strerror(errno));
 	if (pid == 0) {
 		c->child = true;
-		c->rng ^= 0xc41dc41dc41dc41dULL;
+		c->rng = seed_state(opt.seed, 0x8000 | (uint64_t)c->id);
 		c->ncnt = 0;
 		memset(c->probes, 0, sizeof(c->probes));
 		out(c, "== child of t%d ==\n", c->id);
@@ -2343,7 +2386,7 @@ main(int argc, char **argv)
 	for (t = 0; t <= opt.threads; t++) {
 		c = &ctxs[t];
 		c->id = t;
-		c->rng = opt.seed * 0x9e3779b97f4a7c15ULL ^ (uint64_t)t << 56;
+		c->rng = seed_state(opt.seed, (uint64_t)t);
 		c->out = t ? open_memstream(&c->outbuf, &c->outlen) : stdout;
 		if (!c->out)
 			die("open_memstream: %s", strerror(errno));

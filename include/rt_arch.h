@@ -25,6 +25,13 @@ struct rt_arch {
 	long nr_close;
 	long nr_openat;
 	long nr_getpid;
+	/*
+	 * A flag bit that mmap(MAP_SHARED) ignores (do_mmap() masks flags
+	 * with LEGACY_MAP_MASK) and that fits the argument register: set on
+	 * injected mmaps so that the filter's mmap-following rule does not
+	 * send them back to the supervisor that is running them.
+	 */
+	uint64_t mmap_mark;
 };
 
 extern const struct rt_arch rt_arch_native;

@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "rt_ident.h"
 #include "rt_remap.h"
+
+struct rt_summary;
 
 enum rt_mode {
 	RT_MODE_EMULATE = 0,	/* validate, emulate valid calls (default) */
@@ -47,6 +50,7 @@ struct rt_stats {
 	unsigned long failed;	/* emulation tried, mmap or supervisor failed */
 	unsigned long gone;	/* the caller vanished mid-call */
 	unsigned long injected;	/* --inject */
+	unsigned long mmaps_followed;	/* shared file mmaps recorded */
 	unsigned long by_rule[RT_RULE__COUNT];
 };
 
@@ -66,9 +70,12 @@ struct rt_ctx {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	struct rt_stats stats;
+	struct rt_ident ident;	/* open files behind shared mappings */
+	struct rt_procs procs;	/* thread -> process */
 	/* -c: latencies of every call (summary.c) */
 	uint64_t *lat;
 	size_t nlat, cap_lat;
+	struct rt_summary *summary;	/* -c: rows by outcome (summary.c) */
 };
 
 #endif

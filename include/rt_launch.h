@@ -8,13 +8,14 @@
 
 /**
  * rt_filter_install() - in the child: set no_new_privs and load the filter
- * that sends remap_file_pages to user space (and nothing else).
+ * that sends remap_file_pages to user space, and with @follow_mmap also
+ * mmap(MAP_SHARED) of a file (for open-file identity, tracer/ident.c).
  * @listener: out: the notification fd.
  * @killable: out: whether SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (6.0) is
  *	in effect.
  * Returns 0 or -errno (-ENOSYS/-EINVAL: no user notification in the kernel).
  */
-int rt_filter_install(int *listener, bool *killable);
+int rt_filter_install(int *listener, bool *killable, bool follow_mmap);
 
 /**
  * rt_launch() - fork, filter, seize and exec ctx->opt.argv.

@@ -11,6 +11,7 @@
 
 #include "rt_arch.h"
 #include "rt_ctx.h"
+#include "rt_ident.h"
 #include "rt_remap.h"
 
 /* ---- loop.c ---- */
@@ -40,6 +41,8 @@ struct rt_vmas {
 	struct rt_vma *v;	/* sorted by start */
 	size_t n, cap_v;
 	bool loaded;
+	const struct rt_ident *ident;	/* to fill file_id, or NULL */
+	pid_t tgid;
 };
 
 /* Open the tracee's /proc files (before the notification is re-checked). */
@@ -54,6 +57,7 @@ enum rt_fileobj_how {
 	RT_FILE_NONE = 0,
 	RT_FILE_TRACEE_FD,	/* pidfd_getfd of the tracee's own descriptor */
 	RT_FILE_MAP_FILES,	/* /proc/PID/map_files/START-END */
+	RT_FILE_FOLLOWED,	/* the open file its mmap was seen with */
 };
 
 /**
@@ -119,6 +123,7 @@ struct rt_frame {
 	uint64_t off;		/* pc - start of func, when func is known */
 	char func[128];		/* "" when unknown */
 	char module[256];	/* mapped file containing pc, "" if none */
+	uint64_t rel;		/* pc's offset in module's file (strace -k) */
 };
 
 struct rt_stack {
@@ -181,6 +186,7 @@ enum rt_outcome {
 
 struct rt_call {
 	pid_t tid;
+	pid_t tgid;		/* its process */
 	struct rt_remap_args args;
 	struct rt_verdict v;
 	enum rt_outcome outcome;

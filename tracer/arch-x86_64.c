@@ -20,6 +20,7 @@ const struct rt_arch rt_arch_native = {
 	.nr_close = 3,
 	.nr_openat = 257,
 	.nr_getpid = 39,
+	.mmap_mark = 1ULL << 40,
 };
 
 int

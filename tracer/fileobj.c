@@ -173,6 +173,8 @@ rt_fileobj_how_name(enum rt_fileobj_how how)
 		return "tracee-fd";
 	case RT_FILE_MAP_FILES:
 		return "map_files";
+	case RT_FILE_FOLLOWED:
+		return "followed";
 	default:
 		return "none";
 	}

@@ -11,6 +11,7 @@
 #include <linux/filter.h>
 #include <seccomp.h>
 
+#include "rt_arch.h"
 #include "rt_compat.h"
 #include "rt_launch.h"
 #include "rt_util.h"
@@ -61,7 +62,7 @@ load_killable(scmp_filter_ctx ctx, int *listener)
 }
 
 int
-rt_filter_install(int *listener, bool *killable)
+rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 {
 	_cleanup_(ctx_release) scmp_filter_ctx ctx = NULL;
 	int r;
@@ -84,6 +85,18 @@ rt_filter_install(int *listener, bool *killable)
 			     SCMP_SYS(remap_file_pages), 0);
 	if (r < 0)
 		return r;
+	/* Shared mappings of a file: (flags & (SHARED|ANONYMOUS)) == SHARED,
+	 * which also matches MAP_SHARED_VALIDATE; not our own injected
+	 * mmaps, which carry the arch's mmap_mark. */
+	if (follow_mmap) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 1,
+				     SCMP_A3(SCMP_CMP_MASKED_EQ,
+					     MAP_SHARED | MAP_ANONYMOUS |
+					     rt_arch_native.mmap_mark,
+					     MAP_SHARED));
+		if (r < 0)
+			return r;
+	}
 
 	r = load_killable(ctx, listener);
 	if (r == 0) {

@@ -82,7 +82,8 @@ child(struct rt_ctx *ctx, int sock)
 	char go;
 
 	sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL);
-	r = rt_filter_install(&listener, &killable);
+	r = rt_filter_install(&listener, &killable,
+			      ctx->opt.mode != RT_MODE_DENY);
 	if (r < 0) {
 		m.stage = ST_FILTER_FAILED;
 		m.err = -r;
@@ -115,7 +116,7 @@ seize(struct rt_ctx *ctx)
 	if (ptrace(PTRACE_SEIZE, ctx->child, NULL, opts) < 0)
 		return -errno;
 	ctx->ntracees = 1;
-	return 0;
+	return rt_procs_add(&ctx->procs, ctx->child, ctx->child);
 }
 
 int

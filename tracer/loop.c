@@ -48,12 +48,58 @@ is_stop_signal(int sig)
 	       sig == SIGTTOU;
 }
 
+/* A new task from clone/fork/vfork: which process, and whose mappings. */
+static void
+new_task(struct rt_ctx *ctx, pid_t parent, int event)
+{
+	unsigned long msg = 0;
+	pid_t child, ptgid, ctgid;
+
+	if (ptrace(PTRACE_GETEVENTMSG, parent, NULL, &msg) < 0)
+		return;
+	child = (pid_t)msg;
+	ptgid = rt_procs_tgid(&ctx->procs, parent);
+	if (event == PTRACE_EVENT_CLONE) {
+		rt_procs_del(&ctx->procs, child);
+		ctgid = rt_procs_tgid(&ctx->procs, child);	/* reads /proc */
+		if (ctgid != child)
+			return;		/* a thread: same process */
+	}
+	rt_procs_add(&ctx->procs, child, child);
+	rt_ident_fork(&ctx->ident, ptgid, child);
+}
+
+/* After execve the process has a fresh address space, and the thread
+ * that called it now carries the process id (the former id in msg). */
+static void
+exec_done(struct rt_ctx *ctx, pid_t pid)
+{
+	unsigned long former = 0;
+
+	if (ptrace(PTRACE_GETEVENTMSG, pid, NULL, &former) == 0 &&
+	    (pid_t)former != pid)
+		rt_procs_del(&ctx->procs, (pid_t)former);
+	rt_procs_add(&ctx->procs, pid, pid);
+	rt_ident_drop(&ctx->ident, pid);
+}
+
+static void
+task_gone(struct rt_ctx *ctx, pid_t pid)
+{
+	pid_t tgid = rt_procs_tgid(&ctx->procs, pid);
+
+	rt_procs_del(&ctx->procs, pid);
+	if (tgid == pid || tgid < 0)
+		rt_ident_drop(&ctx->ident, pid);
+}
+
 void
 rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 {
 	int sig, event;
 
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
+		task_gone(ctx, pid);
 		if (ctx->ntracees)
 			ctx->ntracees--;
 		if (pid == ctx->child) {
@@ -73,9 +119,11 @@ rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
 		ctx->ntracees++;
+		new_task(ctx, pid, event);
 		ptrace(PTRACE_CONT, pid, NULL, NULL);
 		return;
 	case PTRACE_EVENT_EXEC:
+		exec_done(ctx, pid);
 		ptrace(PTRACE_CONT, pid, NULL, NULL);
 		return;
 	case PTRACE_EVENT_STOP:

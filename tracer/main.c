@@ -29,24 +29,35 @@
 
 static const char usage[] =
 "Usage: remaptrace [OPTION]... -- PROGRAM [ARG]...\n"
+"       remaptrace explain -p PID START SIZE PROT PGOFF [FLAGS]\n"
 "Run PROGRAM with remap_file_pages(2) intercepted: every call is checked\n"
 "as the kernel checks it, and valid calls are emulated with mmap(2).\n"
+"The second form judges one call against a running process's mappings.\n"
 "\n"
 "  -o, --output=FILE   write the log to FILE instead of standard error\n"
 "  -q, --quiet         no per-call lines\n"
 "  -v, --verbose       more detail (repeatable)\n"
+"  -k, --stack-trace   print the caller's stack after each call\n"
+"      --json          log JSON Lines (one object per call) instead of text\n"
+"  -c, --summary       at exit, a table of calls by outcome and latency\n"
+"      --layout        after each emulated call, the file page behind\n"
+"                      each page of the mapping, e.g. [3 1 2 3]\n"
 "      --mode=MODE     emulate (default): emulate valid calls with mmap;\n"
 "                      check: validate, let the kernel run valid calls;\n"
 "                      deny[=ERRNO]: fail every call with ERRNO (ENOSYS)\n"
+"      --inject=ERRNO@N[+]  fail the Nth call (N+: the Nth and every\n"
+"                      later one) with ERRNO, a name or a number\n"
 "      --kill-on-exit  kill the program if remaptrace dies\n"
 "  -h, --help          show this help and exit\n"
 "  -V, --version       show the version and exit\n"
 "\n"
 "Exit status: PROGRAM's own; 128+N if it was killed by signal N;\n"
 "125 if remaptrace failed, 126 if PROGRAM could not be executed,\n"
-"127 if PROGRAM was not found.\n";
+"127 if PROGRAM was not found.  See remaptrace(1).\n";
 
-enum { OPT_MODE = 256, OPT_KILL_ON_EXIT };
+enum {
+	OPT_MODE = 256, OPT_KILL_ON_EXIT, OPT_JSON, OPT_LAYOUT, OPT_INJECT,
+};
 
 static int
 parse_errno(const char *s)
@@ -87,6 +98,33 @@ parse_mode(struct rt_opts *o, const char *arg)
 	return 0;
 }
 
+/* --inject=ERRNO@N or ERRNO@N+: the errno by name or number, N >= 1. */
+static int
+parse_inject(struct rt_opts *o, const char *arg)
+{
+	const char *at = strrchr(arg, '@');
+	char name[64], *end;
+	unsigned long n;
+	size_t len;
+	int e;
+
+	if (!at || at == arg || (len = at - arg) >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, arg, len);
+	name[len] = '\0';
+	e = parse_errno(name);
+	if (e < 0 || !at[1] || at[1] < '0' || at[1] > '9')
+		return -EINVAL;
+	errno = 0;
+	n = strtoul(at + 1, &end, 10);
+	if (errno || n == 0 || (*end && strcmp(end, "+")))
+		return -EINVAL;
+	o->fault_errno = e;
+	o->fault_nth = n;
+	o->fault_onwards = *end == '+';
+	return 0;
+}
+
 /* Returns -1 to continue, or an exit status. */
 static int
 parse_args(struct rt_opts *o, int argc, char **argv)
@@ -95,7 +133,12 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "stack-trace", no_argument, NULL, 'k' },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "summary", no_argument, NULL, 'c' },
+		{ "layout", no_argument, NULL, OPT_LAYOUT },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "inject", required_argument, NULL, OPT_INJECT },
 		{ "kill-on-exit", no_argument, NULL, OPT_KILL_ON_EXIT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -104,12 +147,24 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 	int c;
 
 	opterr = 0;	/* our own messages, prefixed "remaptrace: " */
-	while ((c = getopt_long(argc, argv, "+:o:qvhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:qvkchV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->outfile = optarg; break;
 		case 'q': o->quiet++; break;
 		case 'v': o->verbose++; break;
+		case 'k': o->stack_trace = true; break;
+		case 'c': o->summary = true; break;
+		case OPT_JSON: o->json = true; break;
+		case OPT_LAYOUT: o->layout = true; break;
 		case OPT_KILL_ON_EXIT: o->kill_on_exit = true; break;
+		case OPT_INJECT:
+			if (parse_inject(o, optarg) < 0) {
+				fprintf(stderr, "remaptrace: invalid --inject "
+					"'%s' (ERRNO@N or ERRNO@N+, N from 1)"
+					"\n", optarg);
+				return EXIT_RT_FAILURE;
+			}
+			break;
 		case OPT_MODE:
 			if (parse_mode(o, optarg) < 0) {
 				fprintf(stderr, "remaptrace: invalid mode '%s' "
@@ -200,6 +255,8 @@ cleanup(struct rt_ctx *ctx)
 		fclose(ctx->log);
 	free(ctx->req);
 	free(ctx->resp);
+	rt_ident_free(&ctx->ident);
+	rt_procs_free(&ctx->procs);
 }
 
 static int

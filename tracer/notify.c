@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -128,6 +130,34 @@ answer(struct pending *pd, int error, bool cont)
 }
 
 /*
+ * The open file to map: the one the tracee's mmap was seen with (the
+ * kernel's vma->vm_file itself), else one reached by fileobj.c, which
+ * becomes known from now on.  *key: its identity key.
+ */
+static int
+get_file(struct rt_ctx *ctx, struct rt_call *c, int pidfd, int64_t *key)
+{
+	const struct rt_ident_key *k;
+	int r, fd, tfd;
+
+	k = rt_ident_find(&ctx->ident, c->tgid, &c->v.first);
+	if (k) {
+		c->how = RT_FILE_FOLLOWED;
+		*key = (int64_t)k->id;
+		return 0;
+	}
+	r = rt_fileobj_get(c->tid, pidfd, &c->v.first, &fd, &c->how, &tfd);
+	if (r < 0)
+		return r;
+	*key = rt_ident_adopt(&ctx->ident, fd);
+	if (*key < 0) {
+		close(fd);
+		return (int)*key;
+	}
+	return 0;
+}
+
+/*
  * Emulate a valid call in the tracee: on return c->result and c->outcome
  * are set, and the thread waits in a ptrace-stop (PEND_RESUME) or for its
  * answer (PEND_RESPOND), unless it vanished.
@@ -136,14 +166,15 @@ static void
 emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd, struct pending *pd)
 {
 	const struct rt_plan *p = &c->v.plan;
-	_cleanup_close_ int sfd = -1;
 	struct rt_inject *in = &pd->in;
 	long ret = 0, result = -ENOSYS;
-	int r, tfd = -1, own_tfd;
+	int r, tfd = -1, sfd = -1;
+	int64_t key = 0;
 
 	if (c->v.action == RT_ACT_MMAP) {
-		r = rt_fileobj_get(c->tid, pidfd, &c->v.first, &sfd, &c->how,
-				   &own_tfd);
+		r = get_file(ctx, c, pidfd, &key);
+		if (r == 0)
+			sfd = rt_ident_key_fd(&ctx->ident, key);
 		if (r < 0) {
 			c->outcome = RT_OUT_FAILED;
 			c->why = r == -EPERM ?
@@ -178,7 +209,8 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd, struct pending *pd)
 	    rt_stack_capture(c->tid, &pd->stack) == 0)
 		c->stack = &pd->stack;
 	if (r == 0 && c->v.action == RT_ACT_MMAP) {
-		uint64_t a[6] = { p->addr, p->len, p->prot, p->flags,
+		uint64_t a[6] = { p->addr, p->len, p->prot,
+				  (uint64_t)p->flags | rt_arch_native.mmap_mark,
 				  tfd, p->offset };
 		uint64_t ca[6] = { tfd };
 
@@ -191,6 +223,11 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd, struct pending *pd)
 		}
 		result = ret < 0 && ret > -4096 ? ret :
 			 (uint64_t)ret == p->addr ? 0 : -EIO;
+		if (result == 0)
+			rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
+					p->offset, key);
+		else
+			rt_ident_put_unused(&ctx->ident, key);
 	} else if (r == 0) {
 		uint64_t a[6] = { p->addr, p->len };
 
@@ -230,6 +267,8 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 	int r;
 
 	r = rt_vmas_open(&vs, c->tid);
+	vs.ident = &ctx->ident;
+	vs.tgid = c->tgid;
 	if (r == 0 && ctx->opt.mode == RT_MODE_EMULATE && ctx->ptrace_ok) {
 		pidfd = open_pidfd(c->tid);
 		if (pidfd < 0)
@@ -257,13 +296,81 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 		c->result = -c->v.err;
 		answer(pd, c->v.err, false);
 	} else if (ctx->opt.mode == RT_MODE_CHECK || !ctx->ptrace_ok) {
+		const struct rt_ident_key *k;
+
 		c->outcome = RT_OUT_PASSED;
 		answer(pd, 0, true);
+		/* The kernel maps the first VMA's file there; should the call
+		 * fail, the record is stale (wrong offset) and ignored. */
+		k = rt_ident_find(&ctx->ident, c->tgid, &c->v.first);
+		if (k)
+			rt_ident_record(&ctx->ident, c->tgid, c->v.plan.addr,
+					c->v.plan.len, c->v.plan.offset,
+					k->id);
 	} else {
 		emulate(ctx, c, pidfd, pd);
 	}
 out:
 	rt_vmas_close(&vs);
+}
+
+/*
+ * A shared mmap of a file by the tracee (tracer/ident.c): take its open
+ * file with pidfd_getfd, let the kernel run the mmap with the thread
+ * interrupted, and in the stop that follows read the address it returned.
+ * The descriptor number could be swapped by another thread between our
+ * pidfd_getfd and the kernel's fget (the notification's known TOCTOU);
+ * that only mislabels the tracee's own mapping and is checked against
+ * the inode when used.
+ */
+static void
+follow_mmap(struct rt_ctx *ctx, pid_t tid)
+{
+	const struct seccomp_data *d = &ctx->req->data;
+	_cleanup_close_ int pidfd = -1, kfd = -1;
+	struct rt_inject in;
+	struct stat st;
+	pid_t tgid;
+	long ret;
+	int64_t key;
+
+	if (!ctx->ptrace_ok)
+		goto plain;
+	pidfd = open_pidfd(tid);
+	tgid = rt_procs_tgid(&ctx->procs, tid);
+	if (pidfd < 0 || tgid < 0 || id_valid(ctx) < 0)
+		goto plain;
+	kfd = syscall(SYS_pidfd_getfd, pidfd, (int)d->args[4], 0);
+	/* /dev/zero is replaced by a new shmem file: nothing to follow. */
+	if (kfd < 0 || fstat(kfd, &st) < 0 ||
+	    (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5)))
+		goto plain;
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0)
+		goto plain;
+	if (respond(ctx, 0, 0, true) < 0)
+		return;
+	if (rt_inject_begin(ctx, tid, &in) < 0) {
+		rt_inject_end(ctx, &in, rt_arch_retreg(&in.saved));
+		return;
+	}
+	ret = rt_arch_retreg(&in.saved);
+	if (ret >= 0 || ret < -4095) {
+		key = rt_ident_adopt(&ctx->ident, kfd);
+		if (key > 0) {
+			kfd = -1;	/* owned by ident now */
+			if (rt_ident_record(&ctx->ident, tgid, (uint64_t)ret,
+					    (d->args[1] + ctx->page_size - 1) &
+					    ~(uint64_t)(ctx->page_size - 1),
+					    d->args[5], key) == 0)
+				ctx->stats.mmaps_followed++;
+			else
+				rt_ident_put_unused(&ctx->ident, key);
+		}
+	}
+	rt_inject_end(ctx, &in, ret);
+	return;
+plain:
+	respond(ctx, 0, 0, true);
 }
 
 /*
@@ -319,14 +426,19 @@ rt_notify_handle(struct rt_ctx *ctx)
 	c.args = (struct rt_remap_args){
 		d->args[0], d->args[1], d->args[2], d->args[3], d->args[4]
 	};
-	c.nth = ++ctx->stats.calls;
-	clock_gettime(CLOCK_REALTIME, &c.when);
-
+	if (d->nr == rt_arch_native.nr_mmap) {
+		follow_mmap(ctx, c.tid);
+		return 0;
+	}
 	if (d->nr != rt_arch_native.nr_remap_file_pages) {
-		/* Not ours (the filter only sends remap_file_pages). */
+		/* Not ours (the filter only sends these two). */
 		respond(ctx, 0, 0, true);
 		return 0;
 	}
+	c.nth = ++ctx->stats.calls;
+	c.tgid = rt_procs_tgid(&ctx->procs, c.tid);
+	clock_gettime(CLOCK_REALTIME, &c.when);
+
 	if (rt_fault_match(ctx, c.nth, &err)) {
 		c.outcome = RT_OUT_INJECTED;
 		c.result = -err;

@@ -121,6 +121,12 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 	if (lo == vs->n)
 		return -ENOENT;
 	*out = vs->v[lo];
+	if (vs->ident) {
+		const struct rt_ident_key *k;
+
+		k = rt_ident_find(vs->ident, vs->tgid, out);
+		out->file_id = k ? k->id : 0;
+	}
 	return 0;
 }
 

@@ -1,0 +1,94 @@
+/* rt_ident.h - which open file (struct file) backs a tracee's shared
+ * mapping (tracer/ident.c), and which process a thread belongs to
+ * (tracer/procs.c).
+ */
+#ifndef RT_IDENT_H
+#define RT_IDENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rt_vma.h"
+
+struct rt_ctx;
+
+/* One open file description the supervisor holds a reference to. */
+struct rt_ident_key {
+	uint64_t id;		/* never 0, never reused */
+	int fd;			/* ours: shares the tracee's open file */
+	uint64_t ino;
+	uint32_t dev_major, dev_minor;
+	unsigned int refs;	/* records naming it */
+};
+
+/* A range of a process's address space mapped from key @key_id. */
+struct rt_ident_rec {
+	uint64_t start, end;
+	uint64_t off;		/* file offset at start, bytes */
+	uint64_t key_id;
+};
+
+struct rt_ident_mm {
+	pid_t tgid;
+	struct rt_ident_rec *recs;
+	size_t n, cap;
+};
+
+struct rt_ident {
+	struct rt_ident_key *keys;
+	size_t nkeys, cap_keys;
+	struct rt_ident_mm *mms;
+	size_t nmms, cap_mms;
+	uint64_t next_id;
+};
+
+/**
+ * rt_ident_adopt() - take @fd (a descriptor of ours sharing an open file
+ * of the tracee) as a key, or find the existing key for the same open
+ * file (kcmp KCMP_FILE) and close @fd.  Returns the key id (> 0) or -errno.
+ */
+int64_t rt_ident_adopt(struct rt_ident *id, int fd);
+
+/* Record that [start, start+len) of @tgid maps key @key_id at offset @off. */
+int rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
+		    uint64_t len, uint64_t off, uint64_t key_id);
+
+/**
+ * rt_ident_find() - the key whose record covers @vma->start and agrees
+ * with the VMA (same inode, consistent file offset), or NULL.
+ */
+const struct rt_ident_key *rt_ident_find(const struct rt_ident *id,
+					 pid_t tgid,
+					 const struct rt_vma *vma);
+
+/* Close key @key_id if no record names it (an mmap that failed). */
+void rt_ident_put_unused(struct rt_ident *id, uint64_t key_id);
+/* The descriptor of key @key_id, or -1. */
+int rt_ident_key_fd(const struct rt_ident *id, uint64_t key_id);
+
+/* A fork: the child maps the same open files at the same places. */
+int rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child);
+/* Exec or exit: the address space is gone. */
+void rt_ident_drop(struct rt_ident *id, pid_t tgid);
+void rt_ident_free(struct rt_ident *id);
+
+/* ---- procs.c: thread -> process ---- */
+
+struct rt_task {
+	pid_t tid;
+	pid_t tgid;
+};
+
+struct rt_procs {
+	struct rt_task *t;
+	size_t n, cap;
+};
+
+int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
+void rt_procs_del(struct rt_procs *p, pid_t tid);
+/* The process of @tid; read from /proc (and remembered) if unknown. */
+pid_t rt_procs_tgid(struct rt_procs *p, pid_t tid);
+void rt_procs_free(struct rt_procs *p);
+
+#endif

@@ -1,0 +1,98 @@
+/* procs.c - which process each traced thread belongs to.
+ *
+ * Filled from ptrace events (clone, fork, exec, exit) so that a
+ * notification, which names a thread, finds its process's bookkeeping
+ * without reading /proc on every call.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rt_ident.h"
+#include "rt_util.h"
+
+static struct rt_task *
+find(struct rt_procs *p, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		if (p->t[i].tid == tid)
+			return &p->t[i];
+	return NULL;
+}
+
+int
+rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid)
+{
+	struct rt_task *t = find(p, tid);
+
+	if (t) {
+		t->tgid = tgid;
+		return 0;
+	}
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 16;
+		struct rt_task *n = realloc(p->t, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		p->t = n;
+		p->cap = cap;
+	}
+	p->t[p->n++] = (struct rt_task){ .tid = tid, .tgid = tgid };
+	return 0;
+}
+
+void
+rt_procs_del(struct rt_procs *p, pid_t tid)
+{
+	struct rt_task *t = find(p, tid);
+
+	if (t)
+		*t = p->t[--p->n];
+}
+
+static pid_t
+read_tgid(pid_t tid)
+{
+	char path[64], buf[512], *s;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	s = strstr(buf, "\nTgid:");
+	return s ? atoi(s + 6) : -1;
+}
+
+pid_t
+rt_procs_tgid(struct rt_procs *p, pid_t tid)
+{
+	struct rt_task *t = find(p, tid);
+	pid_t tgid;
+
+	if (t)
+		return t->tgid;
+	tgid = read_tgid(tid);
+	if (tgid > 0)
+		rt_procs_add(p, tid, tgid);
+	return tgid;
+}
+
+void
+rt_procs_free(struct rt_procs *p)
+{
+	free(p->t);
+	p->t = NULL;
+	p->n = p->cap = 0;
+}

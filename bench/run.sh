@@ -1,0 +1,551 @@
+#!/bin/bash
+# run.sh - the remaptrace benchmark (`make bench` builds, then runs this).
+# Every configuration runs side by side in one session, repetitions outermost
+# so drift hits all of them alike; one table of medians [min-max] with ratios
+# against the native kernel call, PASS/MISS per target, CSV and a plot.
+#
+# Environment: REMAPTRACE (default build/remaptrace), REMAPTRACE_OPTS
+# (default "-q -o /dev/null", the same output sink strace gets), REPS (>= 5),
+# BENCH_SCALE (iteration multiplier, default 1), B (build dir).
+# Exit: 0 everything ran (a MISS is a finding, not a failure); 1 something
+# could not run (missing binary, a run that failed); 64 bad environment.
+set -u
+export LC_ALL=C
+cd "$(dirname "$0")/.." || exit 1
+
+B=${B:-build}
+RFP=$B/bench/rfpbench
+RT=${REMAPTRACE:-$B/remaptrace}
+REPS=${REPS:-5}
+SCALE=${BENCH_SCALE:-1}
+OUT=bench/results
+RAW=$OUT/raw.txt
+CSV=$OUT/bench.csv
+read -r -a RT_OPTS <<<"${REMAPTRACE_OPTS--q -o /dev/null}"
+STRACE=(strace -f --seccomp-bpf -e trace=remap_file_pages -o /dev/null)
+TLIMIT=3		# seconds per timed loop: a slow tracer cannot stall us
+PAGES="1 16 64 256"
+VMAS="10 1000 30000"
+THREADS="1 2 8"
+status=0
+
+say() { printf 'bench: %s\n' "$*" >&2; }
+iters() { awk -v n="$1" -v s="$SCALE" 'BEGIN { n = int(n * s); print n < 1 ? 1 : n }'; }
+
+case $REPS in
+''|*[!0-9]*|0) say "REPS must be a positive number"; exit 64 ;;
+esac
+case $SCALE in
+''|*[!0-9.]*) say "BENCH_SCALE must be a positive number"; exit 64 ;;
+esac
+[ "$REPS" -ge 5 ] || say "warning: REPS=$REPS; the issue asks for at least 5"
+if [ ! -x "$RFP" ]; then
+	say "$RFP is missing: run 'make bench' (it builds first)"
+	exit 1
+fi
+mkdir -p "$OUT/logs"
+: >"$RAW"
+T_START=$EPOCHREALTIME
+
+# --- which tools can run ---------------------------------------------------
+
+# probe NAME CMD...: does CMD run a tiny remap loop and print its line?
+probe() {
+	local name=$1; shift
+	if timeout 30 "$@" "$RFP" remap --pages 1 --iters 20 \
+		>"$OUT/logs/probe-$name.out" 2>"$OUT/logs/probe-$name.err" &&
+		grep -q '^rfpbench ' "$OUT/logs/probe-$name.out"; then
+		return 0
+	fi
+	return 1
+}
+
+declare -A HAVE PREFIX
+HAVE[native]=1; PREFIX[native]=""
+HAVE[bare]=1; PREFIX[bare]=""
+"$RFP" --bare-filter getppid --iters 10 >/dev/null 2>"$OUT/logs/probe-bare.err" ||
+	{ HAVE[bare]=0; say "the bare seccomp filter cannot be loaded"; status=1; }
+HAVE[emulate]=0; HAVE[check]=0; HAVE[strace]=0
+if [ ! -x "$RT" ]; then
+	say "$RT not found: remaptrace columns are n/a (build it with make)"
+	status=1
+elif probe emulate "$RT" "${RT_OPTS[@]}" --; then
+	HAVE[emulate]=1
+	if probe check "$RT" "${RT_OPTS[@]}" --mode=check --; then
+		HAVE[check]=1
+	else
+		say "remaptrace --mode=check unsupported: its column is n/a"
+	fi
+else
+	say "remaptrace cannot emulate a remap loop (see $OUT/logs/probe-emulate.err)"
+	status=1
+fi
+if ! command -v strace >/dev/null; then
+	say "strace not installed: its column is n/a (apt-get install strace)"
+elif probe strace "${STRACE[@]}"; then
+	HAVE[strace]=1
+else
+	say "strace --seccomp-bpf failed (strace >= 5.3 needed): column n/a"
+fi
+
+# cmd_for MODE: the command prefix of a mode, in the array CMD.
+cmd_for() {
+	case $1 in
+	native|bare) CMD=() ;;
+	emulate) CMD=("$RT" "${RT_OPTS[@]}" --) ;;
+	check) CMD=("$RT" "${RT_OPTS[@]}" --mode=check --) ;;
+	strace) CMD=("${STRACE[@]}") ;;
+	esac
+}
+
+# run ID MODE REP ARGS...: one measured run, its line appended to RAW.
+run() {
+	local id=$1 mode=$2 rep=$3 line log rc; shift 3
+	[ "${HAVE[$mode]}" = 1 ] || return 0
+	cmd_for "$mode"
+	log=$OUT/logs/$id.$mode.$rep
+	local extra=()
+	[ "$mode" = bare ] && extra=(--bare-filter)
+	timeout 300 "${CMD[@]}" "$RFP" "${extra[@]}" "$@" \
+		>"$log.out" 2>"$log.err"
+	rc=$?
+	line=$(grep -m1 '^rfpbench ' "$log.out")
+	if [ $rc = 0 ] && [ -n "$line" ]; then
+		echo "id=$id mode=$mode rep=$rep $line" >>"$RAW"
+		rm -f "$log.out" "$log.err"
+		return 0
+	fi
+	say "FAILED: $id $mode (rep $rep): ${CMD[*]} $RFP ${extra[*]} $*" \
+	    "(exit $rc, see $log.err)"
+	status=1
+}
+
+# --- the measured runs, repetitions outermost -------------------------------
+
+declare -A RFP_ITERS=([1]=$(iters 5000) [16]=$(iters 4000)
+		      [64]=$(iters 2000) [256]=$(iters 1000))
+PPID_ITERS=$(iters 2000000)
+VMA_ITERS=$(iters 3000)
+THR_CALLS=$(iters 8000)
+
+say "$REPS repetitions; remaptrace: emulate=${HAVE[emulate]}" \
+    "check=${HAVE[check]}; strace=${HAVE[strace]}"
+for rep in $(seq 1 "$REPS"); do
+	say "repetition $rep/$REPS"
+	for p in $PAGES; do
+		for m in native emulate check strace; do
+			run "remap.$p" $m "$rep" remap --pages "$p" \
+			    --iters "${RFP_ITERS[$p]}" --time-limit $TLIMIT
+		done
+	done
+	for m in native bare emulate strace; do
+		run getppid $m "$rep" getppid --iters "$PPID_ITERS"
+	done
+	for v in $VMAS; do
+		for m in native emulate; do
+			run "vmas.$v" $m "$rep" remap --pages 1 --vmas "$v" \
+			    --iters "$VMA_ITERS" --time-limit $TLIMIT
+		done
+	done
+	for t in $THREADS; do
+		for m in native emulate; do
+			run "threads.$t" $m "$rep" remap --pages 1 \
+			    --threads "$t" --iters $(( (THR_CALLS + t - 1) / t )) \
+			    --time-limit $TLIMIT
+		done
+	done
+done
+
+# --- statistics ---------------------------------------------------------------
+
+# stat ID MODE KEY: "median min max n" of KEY over the repetitions, or "".
+stat() {
+	awk -v id="id=$1" -v mode="mode=$2" -v key="$3" '
+	$1 == id && $2 == mode {
+		for (i = 4; i <= NF; i++)
+			if (index($i, key "=") == 1)
+				v[n++] = substr($i, length(key) + 2) + 0
+	}
+	END {
+		if (!n) exit
+		for (i = 1; i < n; i++)		# insertion sort: n is small
+			for (j = i; j > 0 && v[j-1] > v[j]; j--) {
+				t = v[j]; v[j] = v[j-1]; v[j-1] = t
+			}
+		med = n % 2 ? v[int(n/2)] : (v[n/2-1] + v[n/2]) / 2
+		printf "%.6g %.6g %.6g %d\n", med, v[0], v[n-1], n
+	}' "$RAW"
+}
+
+# A value with about 3 significant digits, scaled by DIV.
+num() {
+	awk -v x="$1" -v d="${2:-1}" 'BEGIN {
+		x /= d; a = x < 0 ? -x : x
+		if (a >= 100) printf "%.0f", x
+		else if (a >= 10) printf "%.1f", x
+		else printf "%.2f", x }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; }
+
+echo "section,param,mode,metric,unit,median,min,max,n,ratio,ratio_to" >"$CSV"
+csv() { local IFS=,; echo "$*" >>"$CSV"; }
+
+# cell ID MODE KEY DIV BASE_MEDIAN: "med [min-max] ratio" for the table;
+# also records the CSV row.  Sets MED to the median (empty if none).
+cell() {
+	local s med mn mx n r
+	s=$(stat "$1" "$2" "$3")
+	MED=""
+	if [ -z "$s" ]; then
+		CELL="n/a"
+		return
+	fi
+	read -r med mn mx n <<<"$s"
+	MED=$med
+	r=""
+	[ -n "${5:-}" ] && r=$(ratio "$med" "$5")
+	CELL="$(num "$med" "$4") [$(num "$mn" "$4")-$(num "$mx" "$4")]"
+	[ -n "$r" ] && CELL="$CELL ${r}x"
+	local param=""
+	case $1 in *.*) param=${1#*.} ;; esac
+	csv "${1%%.*}" "$param" "$2" "$3" "${UNIT:-}" "$med" "$mn" "$mx" "$n" \
+	    "$r" "${RATIO_TO:-native}"
+}
+
+declare -A TARGET_VAL TARGET_LIM
+# target NAME VALUE LIMIT OP(le|lt|ge): PASS/MISS/n/a line.
+TARGETS=()
+target() {
+	local res="n/a"
+	if [ -n "$2" ]; then
+		res=$(awk -v v="$2" -v l="$3" -v op="$4" 'BEGIN {
+			ok = op == "le" ? v <= l : op == "lt" ? v < l : v >= l
+			print ok ? "PASS" : "MISS" }')
+	fi
+	TARGETS+=("$(printf '%-4s  %-58s %s' "$res" "$1" "${2:-n/a}")")
+	echo "$1,$3,$4,${2:-},$res" >>"$OUT/targets.csv"
+}
+echo "target,limit,op,value,result" >"$OUT/targets.csv"
+
+# --- machine ----------------------------------------------------------------
+
+CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+RTVER=$("$RT" --version 2>/dev/null | head -1)
+{
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "kernel: $(uname -r) $(uname -m)"
+	echo "cpu: ${CPU:-unknown}, nproc: $(nproc)"
+	echo "remaptrace: $RT ${RT_OPTS[*]} ${RTVER:+($RTVER)}"
+	echo "strace: $(strace -V 2>/dev/null | head -1)"
+	echo "repetitions: $REPS, scale: $SCALE"
+} >"$OUT/machine.txt"
+
+# --- startup and peak RSS (not interleaved: whole-process runs) -------------
+
+startup() {
+	local out=$OUT/startup.csv
+	[ "${HAVE[emulate]}" = 1 ] || return 0
+	if command -v hyperfine >/dev/null; then
+		hyperfine -N --warmup 3 --runs 30 --export-csv "$out" \
+			--style none "true" \
+			"$RT ${RT_OPTS[*]} -- true" >/dev/null 2>&1 && return 0
+		say "hyperfine failed; timing startup with a loop instead"
+	fi
+	# Fallback: 30 runs of each, timed one by one (EPOCHREALTIME, bash 5).
+	local c t0 t1 i tbin
+	tbin=$(type -P true)
+	echo "command,mean,stddev,median,user,system,min,max" >"$out"
+	for c in true rt; do
+		local ts=()
+		for i in $(seq 30); do
+			t0=$EPOCHREALTIME
+			if [ $c = true ]; then "$tbin"
+			else "$RT" "${RT_OPTS[@]}" -- "$tbin"; fi
+			t1=$EPOCHREALTIME
+			ts+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')")
+		done
+		printf '%s\n' "${ts[@]}" | sort -g | awk -v c="$c" '
+			{ v[NR] = $1 } END { printf "%s,,,%s,,,%s,%s\n", c,
+			v[int((NR+1)/2)], v[1], v[NR] }' >>"$out"
+	done
+}
+say "start-up timing"
+startup
+
+peak_rss() {
+	[ "${HAVE[emulate]}" = 1 ] || return 0
+	if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] &&
+	   command -v apt-get >/dev/null; then
+		say "installing GNU time for the peak RSS"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time \
+			>/dev/null 2>&1
+	fi
+	if [ ! -x /usr/bin/time ]; then
+		say "/usr/bin/time missing: start-up peak RSS is n/a"
+		return 0
+	fi
+	local i
+	for i in $(seq 1 "$REPS"); do
+		/usr/bin/time -f 'maxrss=%M' -o "$OUT/logs/rss.$i" \
+			"$RT" "${RT_OPTS[@]}" -- true >/dev/null 2>&1 &&
+		echo "id=rss.true mode=emulate rep=$i $(cat "$OUT/logs/rss.$i")" \
+			>>"$RAW"
+	done
+}
+peak_rss
+
+# --- the table --------------------------------------------------------------
+
+W=28	# cell width
+row() { local f="%-10s" c; for c in "${@:2}"; do f+="  %-${W}s"; done
+	printf "$f\n" "$@"; }
+
+echo
+echo "remaptrace benchmark: $(head -1 "$OUT/machine.txt" | cut -d' ' -f2-)"
+sed -n '2,$p' "$OUT/machine.txt" | sed 's/^/  /'
+echo "  every cell: median [min-max] of $REPS runs, then the median's ratio"
+echo "  to the native median measured in this same run"
+
+echo
+echo "1. remap_file_pages, time per call (us)"
+row pages native "remaptrace (emulate)" "remaptrace --mode=check" \
+    "strace --seccomp-bpf"
+declare -A M
+for p in $PAGES; do
+	UNIT=ns RATIO_TO=native
+	cell "remap.$p" native ns_per_call 1000; n=$CELL; nat=$MED
+	M[native.$p]=$nat
+	cells=("$n")
+	for m in emulate check strace; do
+		cell "remap.$p" $m ns_per_call 1000 "$nat"
+		cells+=("$CELL"); M[$m.$p]=$MED
+	done
+	row "$p" "${cells[@]}"
+done
+
+echo
+echo "2. getppid (not intercepted), time per call (ns)"
+row "" native "bare 1-rule filter" "remaptrace" "strace --seccomp-bpf"
+UNIT=ns RATIO_TO=native
+cell getppid native ns_per_call 1; cells=("$CELL"); nat=$MED
+for m in bare emulate strace; do
+	cell getppid $m ns_per_call 1 "$nat"; cells+=("$CELL"); M[ppid.$m]=$MED
+done
+row getppid "${cells[@]}"
+[ -n "${M[ppid.bare]}" ] && [ -n "${M[ppid.emulate]}" ] &&
+	echo "   remaptrace / bare filter: $(ratio "${M[ppid.emulate]}" \
+		"${M[ppid.bare]}")x"
+
+echo
+echo "3. 1-page remap as the address space grows, time per call (us)"
+row "VMAs" "(total in tracee)" native "remaptrace (emulate)" \
+    "emulate / emulate@10"
+for v in $VMAS; do
+	tot=$(stat "vmas.$v" native vmas_total | cut -d' ' -f1)
+	UNIT=ns RATIO_TO=native
+	cell "vmas.$v" native ns_per_call 1000; n=$CELL; nat=$MED
+	cell "vmas.$v" emulate ns_per_call 1000 "$nat"; e=$CELL
+	M[vmas.$v]=$MED
+	r="n/a"
+	[ -n "${M[vmas.$v]}" ] && [ -n "${M[vmas.10]:-}" ] &&
+		r="$(ratio "${M[vmas.$v]}" "${M[vmas.10]}")x"
+	row "$v" "${tot:-?}" "$n" "$e" "$r"
+done
+
+echo
+echo "4. threads remapping 1 page concurrently"
+row threads "native calls/s" "remaptrace calls/s" "native p99 (us)" \
+    "remaptrace p99 (us)"
+for t in $THREADS; do
+	UNIT=1/s RATIO_TO=native
+	cell "threads.$t" native calls_per_s 1; a=$CELL; nat=$MED
+	cell "threads.$t" emulate calls_per_s 1 "$nat"; b=$CELL
+	M[thr.$t]=$MED
+	UNIT=ns
+	cell "threads.$t" native p99_ns 1000; c=$CELL; nat=$MED
+	cell "threads.$t" emulate p99_ns 1000 "$nat"; d=$CELL
+	row "$t" "$a" "$b" "$c" "$d"
+done
+
+echo
+echo "5. start-up and supervisor memory"
+if [ -s "$OUT/startup.csv" ]; then
+	# hyperfine: seconds; rows "true" then remaptrace.
+	read -r tm tmin tmax < <(awk -F, 'NR == 2 { print $4, $7, $8 }' \
+		"$OUT/startup.csv")
+	read -r rm rmin rmax < <(awk -F, 'NR == 3 { print $4, $7, $8 }' \
+		"$OUT/startup.csv")
+	printf '   %-34s %s ms [%s-%s]\n' "true" "$(num "$tm" 0.001)" \
+		"$(num "$tmin" 0.001)" "$(num "$tmax" 0.001)"
+	printf '   %-34s %s ms [%s-%s] %sx, +%s ms\n' "remaptrace -- true" \
+		"$(num "$rm" 0.001)" "$(num "$rmin" 0.001)" \
+		"$(num "$rmax" 0.001)" "$(ratio "$rm" "$tm")" \
+		"$(num "$(awk -v a="$rm" -v b="$tm" 'BEGIN{print a-b}')" 0.001)"
+	csv startup "" native wall s "$tm" "$tmin" "$tmax" 30 "" ""
+	csv startup "" emulate wall s "$rm" "$rmin" "$rmax" 30 \
+	    "$(ratio "$rm" "$tm")" native
+else
+	echo "   start-up: n/a"
+fi
+UNIT=KiB RATIO_TO=""
+cell rss.true emulate maxrss 1
+printf '   %-34s %s KiB\n' "peak RSS, remaptrace -- true" "$CELL"
+for id in vmas.30000 threads.8 remap.256; do
+	cell "$id" emulate sup_hwm_kb 1
+	comm=$(awk -v id="id=$id" '$1 == id && $2 == "mode=emulate" {
+		for (i = 4; i <= NF; i++) if ($i ~ /^sup_comm=/)
+			{ print substr($i, 10); exit } }' "$RAW")
+	printf '   %-34s %s KiB (VmHWM of %s)\n' "peak RSS, $id" "$CELL" \
+		"${comm:-?}"
+done
+cell remap.1 strace sup_hwm_kb 1
+printf '   %-34s %s KiB\n' "peak RSS of strace, remap.1" "$CELL"
+
+echo
+echo "6. context switches per call (tracee: getrusage; supervisor: every"
+echo "   thread's /proc status), and ptrace stops per call: the tracee's"
+echo "   voluntary switches minus the notification wait (an upper bound)"
+row "" "tracee vol/invol" "supervisor vol/invol" "~ptrace stops"
+UNIT=/call RATIO_TO=""
+for m in emulate check strace; do
+	for p in 1 256; do
+		s1=$(stat "remap.$p" $m self_vcsw_per_call | cut -d' ' -f1)
+		[ -n "$s1" ] || continue
+		s2=$(stat "remap.$p" $m self_ivcsw_per_call | cut -d' ' -f1)
+		s3=$(stat "remap.$p" $m sup_vcsw_per_call | cut -d' ' -f1)
+		s4=$(stat "remap.$p" $m sup_ivcsw_per_call | cut -d' ' -f1)
+		# strace stops the caller without a notification to wait on.
+		wait=1; [ $m = strace ] && wait=0
+		st=$(awk -v v="$s1" -v w=$wait 'BEGIN {
+			s = v - w; printf "%.2f", s < 0 ? 0 : s }')
+		row "$m.$p" "$(num "$s1")/$(num "$s2")" "$(num "$s3")/$(num "$s4")" "$st"
+		for k in self_vcsw self_ivcsw sup_vcsw sup_ivcsw; do
+			cell "remap.$p" $m ${k}_per_call 1 >/dev/null
+		done
+		csv csw "$p" $m ptrace_stops_est /call "$st" "" "" "" "" ""
+	done
+done
+
+echo
+echo "7. where the time of one emulated call goes"
+breakdown() {
+	local f=$OUT/breakdown.txt how=""
+	[ "${HAVE[emulate]}" = 1 ] || { echo "   n/a (no remaptrace)"; return; }
+	if timeout 30 "$RT" --stats-breakdown -- true >/dev/null 2>&1; then
+		how=flag
+	fi
+	local args=(remap --pages 1 --iters "${RFP_ITERS[1]}")
+	if [ "$how" = flag ]; then
+		timeout 120 "$RT" --stats-breakdown -o "$f.o" -- "$RFP" \
+			"${args[@]}" >/dev/null 2>"$f.e"
+	else
+		REMAPTRACE_BREAKDOWN=1 timeout 120 "$RT" -o "$f.o" -- "$RFP" \
+			"${args[@]}" >/dev/null 2>"$f.e"
+	fi
+	# The breakdown: from the first line naming it, wherever it went.
+	cat "$f.e" "$f.o" 2>/dev/null |
+		awk 'tolower($0) ~ /breakdown/ { on = 1 } on && n++ < 40' >"$f"
+	rm -f "$f.e" "$f.o"
+	if [ -s "$f" ]; then
+		sed 's/^/   /' "$f"
+	else
+		echo "   not exposed by this remaptrace (neither --stats-breakdown"
+		echo "   nor REMAPTRACE_BREAKDOWN=1 printed a breakdown)"
+	fi
+}
+breakdown
+
+echo
+echo "8. targets (ratios from this run)"
+target "1-page emulated call <= 5x native" \
+	"$([ -n "${M[emulate.1]}" ] && ratio "${M[emulate.1]}" "${M[native.1]}")" 5 le
+target "64-page emulated call <= 2x native" \
+	"$([ -n "${M[emulate.64]}" ] && ratio "${M[emulate.64]}" "${M[native.64]}")" 2 le
+target "256-page emulated call <= 1.3x native" \
+	"$([ -n "${M[emulate.256]}" ] && ratio "${M[emulate.256]}" "${M[native.256]}")" 1.3 le
+for p in $PAGES; do
+	v=""
+	[ -n "${M[emulate.$p]}" ] && [ -n "${M[strace.$p]}" ] &&
+		v=$(ratio "${M[emulate.$p]}" "${M[strace.$p]}")
+	target "$p-page emulated call cheaper than strace (emulate/strace < 1)" "$v" 1 lt
+done
+target "getppid under remaptrace <= 1.05x the bare filter" \
+	"$([ -n "${M[ppid.emulate]}" ] && [ -n "${M[ppid.bare]}" ] &&
+	   ratio "${M[ppid.emulate]}" "${M[ppid.bare]}")" 1.05 le
+target "emulated call at 30,000 VMAs <= 1.3x at 10 VMAs" \
+	"$([ -n "${M[vmas.30000]}" ] && [ -n "${M[vmas.10]}" ] &&
+	   ratio "${M[vmas.30000]}" "${M[vmas.10]}")" 1.3 le
+target "8 threads' calls/s >= 1 thread's (8/1 >= 1)" \
+	"$([ -n "${M[thr.8]}" ] && [ -n "${M[thr.1]}" ] &&
+	   ratio "${M[thr.8]}" "${M[thr.1]}")" 1 ge
+printf '   %s\n' "${TARGETS[@]}"
+
+# --- plot -------------------------------------------------------------------
+
+plot() {
+	local m p v s t
+	if ! command -v gnuplot >/dev/null; then
+		if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+			say "installing gnuplot-nox for the plot"
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				gnuplot-nox >/dev/null 2>&1
+		fi
+		command -v gnuplot >/dev/null || {
+			echo "plot: skipped (gnuplot missing; apt-get install gnuplot-nox)"
+			return 0; }
+	fi
+	# One file per series: x median min max (ns); series without data
+	# are left out of the plot.
+	local dir=$OUT/plot left="" right="" f
+	mkdir -p "$dir"
+	rm -f "$dir"/*.dat
+	for m in native emulate check strace; do
+		f=$dir/remap.$m.dat
+		for p in $PAGES; do
+			s=$(stat "remap.$p" $m ns_per_call)
+			[ -n "$s" ] && echo "$p $s" >>"$f"
+		done
+		[ -s "$f" ] && left+="${left:+, }'$f' using 1:(s(2)):(s(3)):(s(4)) with yerrorlines title '$m'"
+	done
+	for m in native emulate; do
+		f=$dir/vmas.$m.dat
+		for v in $VMAS; do
+			s=$(stat "vmas.$v" $m ns_per_call)
+			t=$(stat "vmas.$v" native vmas_total | cut -d' ' -f1)
+			[ -n "$s" ] && echo "${t:-$v} $s" >>"$f"
+		done
+		[ -s "$f" ] && right+="${right:+, }'$f' using 1:(s(2)):(s(3)):(s(4)) with yerrorlines title '$m'"
+	done
+	[ -n "$left" ] || { echo "plot: skipped (no data)"; return 0; }
+	gnuplot <<-EOF 2>"$OUT/logs/gnuplot.err" || {
+	set terminal svg size 1000,420 dynamic font 'sans,11'
+	set output '$OUT/bench.svg'
+	set termoption noenhanced
+	set multiplot layout 1,2 title "remap_file_pages, time per call (median, bars: min-max of $REPS runs) - Linux $(uname -r), ${CPU:-?}, $(nproc) CPUs"
+	set logscale xy
+	set grid
+	set key top left
+	s(c) = column(c) / 1000.0
+	set ylabel 'time per call (us)'
+	set xlabel 'range size (pages)'
+	set xtics (1, 4, 16, 64, 256)
+	set xrange [0.7:360]
+	plot $left
+	set xlabel 'VMAs in the tracee (1-page range)'
+	set xtics auto
+	set xrange [*:*]
+	plot ${right:-1/0 notitle}
+	unset multiplot
+	EOF
+		echo "plot: gnuplot failed, see $OUT/logs/gnuplot.err"
+		return 0
+	}
+	echo "plot: $OUT/bench.svg"
+}
+echo
+plot
+echo "results: $CSV, $OUT/targets.csv, $OUT/machine.txt, raw runs $RAW"
+echo "bench took $(awk -v a="$T_START" -v b="$EPOCHREALTIME" \
+	'BEGIN { printf "%.0f", b - a }') s"
+[ $status = 0 ] || say "some configurations could not run (see above)"
+exit $status

@@ -22,6 +22,7 @@ struct rt_arch {
 	long nr_remap_file_pages;
 	long nr_mmap;
 	long nr_munmap;
+	long nr_mremap;
 	long nr_close;
 	long nr_openat;
 	long nr_getpid;

@@ -62,6 +62,13 @@ const struct rt_ident_key *rt_ident_find(const struct rt_ident *id,
 					 pid_t tgid,
 					 const struct rt_vma *vma);
 
+/*
+ * mremap(@old_addr, 0, @len, ...) made a second mapping of the same pages
+ * (same open file) at @new_addr: record it like the original.
+ */
+int rt_ident_dup_range(struct rt_ident *id, pid_t tgid, uint64_t old_addr,
+		       uint64_t new_addr, uint64_t len);
+
 /* Close key @key_id if no record names it (an mmap that failed). */
 void rt_ident_put_unused(struct rt_ident *id, uint64_t key_id);
 /* The descriptor of key @key_id, or -1. */

@@ -17,6 +17,7 @@ const struct rt_arch rt_arch_native = {
 	.nr_remap_file_pages = 216,
 	.nr_mmap = 9,
 	.nr_munmap = 11,
+	.nr_mremap = 25,
 	.nr_close = 3,
 	.nr_openat = 257,
 	.nr_getpid = 39,

@@ -96,6 +96,12 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 					     MAP_SHARED));
 		if (r < 0)
 			return r;
+		/* mremap(addr, 0, len, ...): a second mapping of the same
+		 * open file (rare; moves are inferred, see ident.c). */
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mremap), 1,
+				     SCMP_A1(SCMP_CMP_EQ, 0));
+		if (r < 0)
+			return r;
 	}
 
 	r = load_killable(ctx, listener);

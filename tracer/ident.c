@@ -194,6 +194,36 @@ rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 	return ret;
 }
 
+static bool
+key_is(const struct rt_ident_key *k, const struct rt_vma *vma)
+{
+	return k && k->ino == vma->ino && k->dev_major == vma->dev_major &&
+	       k->dev_minor == vma->dev_minor;
+}
+
+/*
+ * No record vouches for the VMA (it came from a path not followed, such
+ * as mremap moving a mapping).  If the process has used exactly one open
+ * file of that inode, that is the one; with two or more it is unknown.
+ */
+static const struct rt_ident_key *
+infer(const struct rt_ident *id, const struct rt_ident_mm *m,
+      const struct rt_vma *vma)
+{
+	const struct rt_ident_key *k, *found = NULL;
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		k = key_by_id(id, m->recs[i].key_id);
+		if (!key_is(k, vma) || k == found)
+			continue;
+		if (found)
+			return NULL;
+		found = k;
+	}
+	return found;
+}
+
 const struct rt_ident_key *
 rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma)
 {
@@ -209,15 +239,34 @@ rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma)
 		if (vma->start < r->start || vma->start >= r->end)
 			continue;
 		k = key_by_id(id, r->key_id);
-		if (!k || k->ino != vma->ino || k->dev_major != vma->dev_major ||
-		    k->dev_minor != vma->dev_minor)
-			return NULL;
-		/* The same file offset at the same address, or it is stale. */
-		if (r->off + (vma->start - r->start) != vma->offset)
-			return NULL;
-		return k;
+		/* The same inode and file offset at that address, or the
+		 * record is stale. */
+		if (key_is(k, vma) &&
+		    r->off + (vma->start - r->start) == vma->offset)
+			return k;
+		break;
 	}
-	return NULL;
+	return infer(id, m, vma);
+}
+
+int
+rt_ident_dup_range(struct rt_ident *id, pid_t tgid, uint64_t old_addr,
+		   uint64_t new_addr, uint64_t len)
+{
+	struct rt_ident_mm *m = mm_get(id, tgid, false);
+	size_t i;
+
+	if (!m)
+		return 0;
+	for (i = 0; i < m->n; i++) {
+		const struct rt_ident_rec *r = &m->recs[i];
+
+		if (old_addr >= r->start && old_addr < r->end)
+			return rt_ident_record(id, tgid, new_addr, len,
+					       r->off + (old_addr - r->start),
+					       r->key_id);
+	}
+	return 0;
 }
 
 void

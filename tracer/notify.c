@@ -374,6 +374,38 @@ plain:
 }
 
 /*
+ * mremap(old, 0, len, MAYMOVE...) duplicates a shared mapping: the new
+ * range maps the same open file.  Run it with the thread interrupted and
+ * record where it landed.
+ */
+static void
+follow_mremap(struct rt_ctx *ctx, pid_t tid)
+{
+	const struct seccomp_data *d = &ctx->req->data;
+	struct rt_inject in;
+	pid_t tgid;
+	long ret;
+
+	tgid = rt_procs_tgid(&ctx->procs, tid);
+	if (!ctx->ptrace_ok || tgid < 0 ||
+	    ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {
+		respond(ctx, 0, 0, true);
+		return;
+	}
+	if (respond(ctx, 0, 0, true) < 0)
+		return;
+	if (rt_inject_begin(ctx, tid, &in) < 0) {
+		rt_inject_end(ctx, &in, rt_arch_retreg(&in.saved));
+		return;
+	}
+	ret = rt_arch_retreg(&in.saved);
+	if (ret >= 0 || ret < -4095)
+		rt_ident_dup_range(&ctx->ident, tgid, d->args[0],
+				   (uint64_t)ret, d->args[2]);
+	rt_inject_end(ctx, &in, ret);
+}
+
+/*
  * -k on a call that is answered without injection: the thread can only be
  * stopped once answered (its wait is killable), so answer it with an
  * interrupt pending and catch it on its way out, where its registers and
@@ -428,6 +460,10 @@ rt_notify_handle(struct rt_ctx *ctx)
 	};
 	if (d->nr == rt_arch_native.nr_mmap) {
 		follow_mmap(ctx, c.tid);
+		return 0;
+	}
+	if (d->nr == rt_arch_native.nr_mremap) {
+		follow_mremap(ctx, c.tid);
 		return 0;
 	}
 	if (d->nr != rt_arch_native.nr_remap_file_pages) {

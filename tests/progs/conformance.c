@@ -1355,6 +1355,24 @@ remap_label(const char *pred, unsigned int nvmas, int err, char *buf,
 	return buf;
 }
 
+/* One counter per label; span-flags-hidden also one per flag. */
+static void
+count_remap(struct ctx *c, const char *lab)
+{
+	const char *p = strchr(lab, '(');
+	char tok[8];
+	int n;
+
+	if (!p || strncmp(lab, "einval:span-flags-hidden(", 25)) {
+		count(c, "remap %s", lab);
+		return;
+	}
+	count(c, "remap einval:span-flags-hidden");
+	for (p++; sscanf(p, "%7[a-z]%n", tok, &n) == 1; p += n + 1)
+		count(c, "remap einval:span-flags-hidden, only one has %s",
+		      tok);
+}
+
 static void
 exec_remap(struct ctx *c, const struct op *op)
 {
@@ -1383,7 +1401,7 @@ exec_remap(struct ctx *c, const struct op *op)
 	out(c, "op %u remap %s size=%s prot=0x%lx pgoff=%s flags=0x%lx = %s "
 	    "[%s]\n", c->nop, where, size_s, op->prot, pgoff_s, op->flags,
 	    result(res, sizeof(res), err), lab);
-	count(c, "remap %s", lab);
+	count_remap(c, lab);
 	if (!r && op->target == TG_AREA)
 		fid_set(c, op->area, start & ~(pg - 1), size & ~(pg - 1), f);
 }

@@ -46,6 +46,7 @@ fi
 mkdir -p "$OUT/logs"
 : >"$RAW"
 T_START=$EPOCHREALTIME
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- which tools can run ---------------------------------------------------
 
@@ -120,6 +121,41 @@ run() {
 	status=1
 }
 
+# startup REP: one hyperfine pass over `true` and `remaptrace -- true`
+# (10 runs each, their medians recorded), so start-up too is measured once
+# per repetition, side by side with everything else.  Without hyperfine,
+# 10 runs of each timed from bash (which adds its fork+exec to both).
+startup() {
+	local rep=$1 f=$OUT/logs/startup.$1.csv tbin rc i t0 c v
+	[ "${HAVE[emulate]}" = 1 ] || return 0
+	tbin=$(type -P true)
+	if [ "$HAVE_HYPERFINE" = 1 ]; then
+		hyperfine -N --warmup 2 --runs 10 --style none --export-csv "$f" \
+			"$tbin" "$RT ${RT_OPTS[*]} -- $tbin" >/dev/null 2>&1
+		rc=$?
+		if [ $rc = 0 ]; then
+			awk -F, -v rep="$rep" 'NR > 1 { printf "id=startup mode=%s rep=%s wall_s=%s\n", NR == 2 ? "native" : "emulate", rep, $4 }' "$f" >>"$RAW"
+			rm -f "$f"
+			return 0
+		fi
+		say "FAILED: start-up under hyperfine (exit $rc)"
+		status=1
+		return 0
+	fi
+	for c in native emulate; do
+		for i in $(seq 10); do
+			t0=$EPOCHREALTIME
+			if [ $c = native ]; then "$tbin"
+			else "$RT" "${RT_OPTS[@]}" -- "$tbin"; fi
+			awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }'
+		done | sort -g | awk -v c=$c -v rep="$rep" '{ v[NR] = $1 } END {
+			printf "id=startup mode=%s rep=%s wall_s=%s\n", c, rep,
+			(v[5] + v[6]) / 2 }' >>"$RAW"
+	done
+}
+HAVE_HYPERFINE=0
+command -v hyperfine >/dev/null && HAVE_HYPERFINE=1
+
 # --- the measured runs, repetitions outermost -------------------------------
 
 declare -A RFP_ITERS=([1]=$(iters 5000) [16]=$(iters 4000)
@@ -154,6 +190,7 @@ for rep in $(seq 1 "$REPS"); do
 			    --time-limit $TLIMIT
 		done
 	done
+	startup "$rep"
 done
 
 # --- statistics ---------------------------------------------------------------
@@ -238,39 +275,11 @@ RTVER=$("$RT" --version 2>/dev/null | head -1)
 	echo "remaptrace: $RT ${RT_OPTS[*]} ${RTVER:+($RTVER)}"
 	echo "strace: $(strace -V 2>/dev/null | head -1)"
 	echo "repetitions: $REPS, scale: $SCALE"
+	echo "load average before: $LOAD0"
+	echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$OUT/machine.txt"
 
-# --- startup and peak RSS (not interleaved: whole-process runs) -------------
-
-startup() {
-	local out=$OUT/startup.csv
-	[ "${HAVE[emulate]}" = 1 ] || return 0
-	if command -v hyperfine >/dev/null; then
-		hyperfine -N --warmup 3 --runs 30 --export-csv "$out" \
-			--style none "true" \
-			"$RT ${RT_OPTS[*]} -- true" >/dev/null 2>&1 && return 0
-		say "hyperfine failed; timing startup with a loop instead"
-	fi
-	# Fallback: 30 runs of each, timed one by one (EPOCHREALTIME, bash 5).
-	local c t0 t1 i tbin
-	tbin=$(type -P true)
-	echo "command,mean,stddev,median,user,system,min,max" >"$out"
-	for c in true rt; do
-		local ts=()
-		for i in $(seq 30); do
-			t0=$EPOCHREALTIME
-			if [ $c = true ]; then "$tbin"
-			else "$RT" "${RT_OPTS[@]}" -- "$tbin"; fi
-			t1=$EPOCHREALTIME
-			ts+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN{print b-a}')")
-		done
-		printf '%s\n' "${ts[@]}" | sort -g | awk -v c="$c" '
-			{ v[NR] = $1 } END { printf "%s,,,%s,,,%s,%s\n", c,
-			v[int((NR+1)/2)], v[1], v[NR] }' >>"$out"
-	done
-}
-say "start-up timing"
-startup
+# --- peak RSS of a bare start-up --------------------------------------------
 
 peak_rss() {
 	[ "${HAVE[emulate]}" = 1 ] || return 0
@@ -297,7 +306,7 @@ peak_rss
 # --- the table --------------------------------------------------------------
 
 W=28	# cell width
-row() { local f="%-10s" c; for c in "${@:2}"; do f+="  %-${W}s"; done
+row() { local f="%-12s" c; for c in "${@:2}"; do f+="  %-${W}s"; done
 	printf "$f\n" "$@"; }
 
 echo
@@ -369,24 +378,13 @@ done
 
 echo
 echo "5. start-up and supervisor memory"
-if [ -s "$OUT/startup.csv" ]; then
-	# hyperfine: seconds; rows "true" then remaptrace.
-	read -r tm tmin tmax < <(awk -F, 'NR == 2 { print $4, $7, $8 }' \
-		"$OUT/startup.csv")
-	read -r rm rmin rmax < <(awk -F, 'NR == 3 { print $4, $7, $8 }' \
-		"$OUT/startup.csv")
-	printf '   %-34s %s ms [%s-%s]\n' "true" "$(num "$tm" 0.001)" \
-		"$(num "$tmin" 0.001)" "$(num "$tmax" 0.001)"
-	printf '   %-34s %s ms [%s-%s] %sx, +%s ms\n' "remaptrace -- true" \
-		"$(num "$rm" 0.001)" "$(num "$rmin" 0.001)" \
-		"$(num "$rmax" 0.001)" "$(ratio "$rm" "$tm")" \
-		"$(num "$(awk -v a="$rm" -v b="$tm" 'BEGIN{print a-b}')" 0.001)"
-	csv startup "" native wall s "$tm" "$tmin" "$tmax" 30 "" ""
-	csv startup "" emulate wall s "$rm" "$rmin" "$rmax" 30 \
-	    "$(ratio "$rm" "$tm")" native
-else
-	echo "   start-up: n/a"
-fi
+UNIT=s RATIO_TO=native
+cell startup native wall_s 0.001; nat=$MED
+printf '   %-34s %s\n' "true (ms)" "$CELL"
+cell startup emulate wall_s 0.001 "$nat"
+d=""
+[ -n "$MED" ] && d=", +$(num "$(awk -v a="$MED" -v b="$nat" 'BEGIN { print a - b }')" 0.001) ms"
+printf '   %-34s %s%s\n' "remaptrace -- true (ms)" "$CELL" "$d"
 UNIT=KiB RATIO_TO=""
 cell rss.true emulate maxrss 1
 printf '   %-34s %s KiB\n' "peak RSS, remaptrace -- true" "$CELL"

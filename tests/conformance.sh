@@ -20,6 +20,7 @@
 #     --native-only               run each seed natively twice and compare
 #                                 (checks the program, needs no remaptrace)
 #     --keep DIR                  keep the traces of divergent runs in DIR
+#     -- ARGS...                  more arguments for the program (--kinds ...)
 #
 # Environment: REMAPTRACE (default build/remaptrace), PROGS (default
 # build/tests/progs).  RT_ALLOW_SYSCTL=1 lets the script, as root, raise
@@ -58,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--no-identity)	extra+=(--no-identity) ;;
 	--native-only)	native_only=1 ;;
 	--keep)		keep=${2:?}; shift ;;
+	--)		shift; extra+=("$@"); break ;;
 	*)		usage ;;
 	esac
 	shift

@@ -1,4 +1,5 @@
-/* report.c - one strace-like line per call, and the program's end.
+/* report.c - the log: one strace-like record per call (or one JSON line,
+ * json.c), and the program's end.
  *
  * stdout belongs to the tracee: everything goes to ctx->log (stderr or
  * -o FILE).
@@ -7,11 +8,13 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rt_describe.h"
+#include "rt_json.h"
 #include "rt_names.h"
 #include "rt_tracer.h"
 
@@ -21,31 +24,6 @@ errname(long err)
 	const char *n = rt_names_errno((int)err);
 
 	return n ? n : "E?";
-}
-
-static void
-print_vma(FILE *f, const struct rt_vma *v)
-{
-	fprintf(f, " [%#" PRIx64 "-%#" PRIx64 " %c%c%c%c %#" PRIx64 " %s]",
-		v->start, v->end,
-		v->flags & RT_VM_READ ? 'r' : '-',
-		v->flags & RT_VM_WRITE ? 'w' : '-',
-		v->flags & RT_VM_EXEC ? 'x' : '-',
-		v->flags & RT_VM_MAYSHARE ? 's' : 'p',
-		v->offset, v->name[0] ? v->name : "[anon]");
-}
-
-static void
-print_mmap(FILE *f, const struct rt_call *c)
-{
-	const struct rt_plan *p = &c->v.plan;
-	char prot[128], flags[256];
-
-	rt_names_prot(p->prot, prot, sizeof(prot));
-	rt_names_mapflags((unsigned int)p->flags, flags, sizeof(flags));
-	fprintf(f, "mmap(%#" PRIx64 ", %" PRIu64 ", %s, %s, \"%s\", %#"
-		PRIx64 ")", p->addr, p->len, prot, flags,
-		c->v.first.name[0] ? c->v.first.name : "[anon]", p->offset);
 }
 
 /*
@@ -69,12 +47,9 @@ emit(struct rt_ctx *ctx, const char *buf, size_t len)
 	}
 }
 
-void
-rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
+static void
+count(struct rt_ctx *ctx, const struct rt_call *c)
 {
-	char prot[128], flags[256], line[4096];
-	FILE *f;
-
 	switch (c->outcome) {
 	case RT_OUT_EMULATED: ctx->stats.emulated++; break;
 	case RT_OUT_REJECTED:
@@ -87,39 +62,37 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 	case RT_OUT_GONE: ctx->stats.gone++; break;
 	case RT_OUT_INJECTED: ctx->stats.injected++; break;
 	}
-	rt_summary_add(ctx, c);
-	if (ctx->opt.quiet)
-		return;
-	f = fmemopen(line, sizeof(line), "w");
-	if (!f)
-		return;
+}
 
-	if (c->args.prot)
-		rt_names_prot((int)c->args.prot, prot, sizeof(prot));
-	else
-		strcpy(prot, "0");
-	if (c->args.flags)
-		rt_names_mapflags(c->args.flags, flags, sizeof(flags));
-	else
-		strcpy(flags, "0");
-	fprintf(f, "[pid %d] remap_file_pages(%#" PRIx64 ", %" PRIu64
-		", %s, %" PRIu64 ", %s)", c->tid, c->args.start, c->args.size,
-		prot, c->args.pgoff, flags);
-
+/* " = RESULT (REASON) <DETAIL>": what the caller got, and why. */
+static void
+text_result(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
+{
 	switch (c->outcome) {
 	case RT_OUT_EMULATED:
 		fputs(" = 0 <emulated ", f);
-		print_mmap(f, c);
-		fputc('>', f);
+		rt_describe_mmap(f, &c->v);
+		fprintf(f, "> in %.1f us", c->ns / 1000.0);
+		if (ctx->opt.verbose)
+			fprintf(f, " via %s", rt_fileobj_how_name(c->how));
 		break;
 	case RT_OUT_REJECTED:
-		fprintf(f, " = -1 %s (%s)", errname(-c->result),
+		fprintf(f, " = -1 %s (%s) <", errname(-c->result),
 			rt_rule_text(c->v.rule));
-		if (c->v.have_vma)
-			print_vma(f, &c->v.vma);
+		rt_describe_why(f, &c->args, &c->v, ctx->page_size);
+		fputc('>', f);
 		break;
 	case RT_OUT_PASSED:
-		fputs(" = ? <valid, passed to the kernel>", f);
+		/* The result is known when the thread was caught on its way
+		 * out of the kernel's call (notify.c does that for -k). */
+		if (!c->stack)
+			fputs(" = ? <valid, passed to the kernel>", f);
+		else if (c->result < 0)
+			fprintf(f, " = -1 %s <valid, run by the kernel>",
+				errname(-c->result));
+		else
+			fprintf(f, " = %ld <valid, run by the kernel>",
+				c->result);
 		break;
 	case RT_OUT_DENIED:
 		fprintf(f, " = -1 %s (denied by --mode=deny)",
@@ -131,7 +104,7 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 			strerror((int)-c->result));
 		if (c->v.action == RT_ACT_MMAP) {
 			fputs(") <", f);
-			print_mmap(f, c);
+			rt_describe_mmap(f, &c->v);
 			fputc('>', f);
 		} else {
 			fputc(')', f);
@@ -144,26 +117,88 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 		fprintf(f, " = -1 %s (INJECTED)", errname(-c->result));
 		break;
 	}
-	if (ctx->opt.verbose && c->outcome == RT_OUT_EMULATED)
-		fprintf(f, " (%s, %.1f us)", rt_fileobj_how_name(c->how),
-			c->ns / 1000.0);
-	fputc('\n', f);
-	fflush(f);
-	emit(ctx, line, strnlen(line, sizeof(line)));
-	fclose(f);
 }
 
+/* " > /usr/lib/x86_64-linux-gnu/libc.so.6(syscall+0x1d) [0x11c7dd]" per
+ * frame, as strace -k prints them: the bracket holds the offset in the
+ * module's file, or the address when no file contains it. */
+static void
+text_stack(FILE *f, const struct rt_stack *st)
+{
+	for (unsigned int i = 0; i < st->n; i++) {
+		const struct rt_frame *fr = &st->f[i];
+
+		fprintf(f, " > %s(", fr->module[0] ? fr->module : "?");
+		if (fr->func[0])
+			fprintf(f, "%s+%#" PRIx64, fr->func, fr->off);
+		fprintf(f, ") [%#" PRIx64 "]\n",
+			fr->module[0] ? fr->rel : fr->pc);
+	}
+}
+
+static void
+text_call(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
+{
+	fprintf(f, "[pid %d] ", c->tid);
+	rt_describe_call(f, &c->args);
+	text_result(f, ctx, c);
+	fputs(" /* ", f);
+	rt_describe_pgoff(f, c->args.pgoff, ctx->page_size);
+	if (c->v.first.end) {
+		fputs("; vma ", f);
+		rt_describe_vma(f, &c->v.first);
+	}
+	fputs(" */\n", f);
+	if (c->layout)
+		fprintf(f, " layout %s\n", c->layout);
+	if (c->stack)
+		text_stack(f, c->stack);
+}
+
+/**
+ * rt_report_call() - count a call and log it: one text record (the call
+ * line, then --layout and -k lines) or one JSON line, in one write.
+ */
+void
+rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	count(ctx, c);
+	rt_summary_add(ctx, c);
+	if (ctx->opt.quiet)
+		return;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	if (ctx->opt.json)
+		rt_json_call(f, ctx, c);
+	else
+		text_call(f, ctx, c);
+	if (fclose(f) == 0)
+		emit(ctx, buf, len);
+	free(buf);
+}
+
+/**
+ * rt_report_exit() - the end of @pid (the program, or with -v any
+ * tracee): death by a signal always, a normal exit with -v or --json.
+ */
 void
 rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status)
 {
-	char line[256];
+	char *buf = NULL;
+	size_t len = 0;
 	const char *name;
-	FILE *f = fmemopen(line, sizeof(line), "w");
+	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return;
-
-	if (WIFSIGNALED(status)) {
+	if (ctx->opt.json) {
+		rt_json_exit(f, pid, status);
+	} else if (WIFSIGNALED(status)) {
 		name = rt_names_signal(WTERMSIG(status));
 		if (name)
 			fprintf(f, "[pid %d] +++ killed by %s%s +++\n", pid,
@@ -176,7 +211,7 @@ rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status)
 		fprintf(f, "[pid %d] +++ exited with %d +++\n", pid,
 			WEXITSTATUS(status));
 	}
-	fflush(f);
-	emit(ctx, line, strnlen(line, sizeof(line)));
-	fclose(f);
+	if (fclose(f) == 0 && len)
+		emit(ctx, buf, len);
+	free(buf);
 }

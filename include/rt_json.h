@@ -1,0 +1,34 @@
+/* rt_json.h - the log as JSON Lines (--json, tracer/json.c): one object
+ * per call, per program end, and for the -c summary.  The schema is in
+ * doc/remaptrace.1 (JSON OUTPUT).
+ */
+#ifndef RT_JSON_H
+#define RT_JSON_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "rt_tracer.h"
+
+/**
+ * rt_json_str() - @s as a JSON string, quotes included.  Control
+ * characters, quote and backslash are escaped; valid UTF-8 passes through;
+ * every byte that is not part of valid UTF-8 becomes \u00XX (the byte's
+ * value), so the output is always valid UTF-8 JSON whatever a path holds.
+ */
+void rt_json_str(FILE *f, const char *s);
+
+/* `"0x7f0000001000"`: addresses and offsets, exact in any parser. */
+void rt_json_hex(FILE *f, uint64_t v);
+
+/* `"time":"2025-01-31T12:00:00.123456Z"` (UTC) */
+void rt_json_time(FILE *f, const struct timespec *when);
+
+/* One "call" object and its newline. */
+void rt_json_call(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c);
+
+/* One "exit" object and its newline: @pid ended with wait @status. */
+void rt_json_exit(FILE *f, pid_t pid, int status);
+
+#endif

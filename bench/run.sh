@@ -6,7 +6,11 @@
 #
 # Environment: REMAPTRACE (default build/remaptrace), REMAPTRACE_OPTS
 # (default "-q -o /dev/null", the same output sink strace gets), REPS (>= 5),
-# BENCH_SCALE (iteration multiplier, default 1), B (build dir).
+# BENCH_SCALE (iteration multiplier, default 1), B (build dir),
+# BENCH_PERCALL: the per-call figure the targets and the plot use: p50_ns
+# (default: each run's median single-call latency, which other work on the
+# machine cannot inflate) or ns_per_call (each run's mean, loop time /
+# calls); the table always shows both.
 # Exit: 0 everything ran (a MISS is a finding, not a failure); 1 something
 # could not run (missing binary, a run that failed); 64 bad environment.
 set -u
@@ -18,6 +22,7 @@ RFP=$B/bench/rfpbench
 RT=${REMAPTRACE:-$B/remaptrace}
 REPS=${REPS:-5}
 SCALE=${BENCH_SCALE:-1}
+PERCALL=${BENCH_PERCALL:-p50_ns}
 OUT=bench/results
 RAW=$OUT/raw.txt
 CSV=$OUT/bench.csv
@@ -35,6 +40,14 @@ iters() { awk -v n="$1" -v s="$SCALE" 'BEGIN { n = int(n * s); print n < 1 ? 1 :
 case $REPS in
 ''|*[!0-9]*|0) say "REPS must be a positive number"; exit 64 ;;
 esac
+case $PERCALL in
+p50_ns) PC_NAME="median latency of one call"
+	ALT=ns_per_call ALT_NAME="mean (loop time / calls: adds preemption and tails)" ;;
+ns_per_call)
+	PC_NAME="mean (loop time / calls)"
+	ALT=p50_ns ALT_NAME="median latency of one call" ;;
+*) say "BENCH_PERCALL must be p50_ns or ns_per_call"; exit 64 ;;
+esac
 case $SCALE in
 ''|*[!0-9.]*) say "BENCH_SCALE must be a positive number"; exit 64 ;;
 esac
@@ -47,6 +60,9 @@ mkdir -p "$OUT/logs"
 : >"$RAW"
 T_START=$EPOCHREALTIME
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+awk -v l="${LOAD0%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }' &&
+	say "warning: load average ${LOAD0%% *} on $(nproc) CPUs: other work" \
+	    "competes for the CPUs, expect noisy figures"
 
 # --- which tools can run ---------------------------------------------------
 
@@ -312,22 +328,31 @@ row() { local f="%-12s" c; for c in "${@:2}"; do f+="  %-${W}s"; done
 echo
 echo "remaptrace benchmark: $(head -1 "$OUT/machine.txt" | cut -d' ' -f2-)"
 sed -n '2,$p' "$OUT/machine.txt" | sed 's/^/  /'
-echo "  every cell: median [min-max] of $REPS runs, then the median's ratio"
-echo "  to the native median measured in this same run"
+echo "  every cell: median [min-max] over $REPS runs of each run's figure, then"
+echo "  the ratio of that median to the native median from this same run;"
+echo "  targets use: $PC_NAME"
 
 echo
-echo "1. remap_file_pages, time per call (us)"
+echo "1. remap_file_pages, time per call (us): $PC_NAME"
 row pages native "remaptrace (emulate)" "remaptrace --mode=check" \
     "strace --seccomp-bpf"
 declare -A M
 for p in $PAGES; do
 	UNIT=ns RATIO_TO=native
-	cell "remap.$p" native ns_per_call 1000; n=$CELL; nat=$MED
+	cell "remap.$p" native "$PERCALL" 1000; cells=("$CELL"); nat=$MED
 	M[native.$p]=$nat
-	cells=("$n")
 	for m in emulate check strace; do
-		cell "remap.$p" $m ns_per_call 1000 "$nat"
+		cell "remap.$p" $m "$PERCALL" 1000 "$nat"
 		cells+=("$CELL"); M[$m.$p]=$MED
+	done
+	row "$p" "${cells[@]}"
+done
+echo "   the same, $ALT_NAME"
+for p in $PAGES; do
+	UNIT=ns RATIO_TO=native
+	cell "remap.$p" native $ALT 1000; cells=("$CELL"); nat=$MED
+	for m in emulate check strace; do
+		cell "remap.$p" $m $ALT 1000 "$nat"; cells+=("$CELL")
 	done
 	row "$p" "${cells[@]}"
 done
@@ -346,14 +371,14 @@ row getppid "${cells[@]}"
 		"${M[ppid.bare]}")x"
 
 echo
-echo "3. 1-page remap as the address space grows, time per call (us)"
+echo "3. 1-page remap as the address space grows, time per call (us): $PC_NAME"
 row "VMAs" "(total in tracee)" native "remaptrace (emulate)" \
     "emulate / emulate@10"
 for v in $VMAS; do
 	tot=$(stat "vmas.$v" native vmas_total | cut -d' ' -f1)
 	UNIT=ns RATIO_TO=native
-	cell "vmas.$v" native ns_per_call 1000; n=$CELL; nat=$MED
-	cell "vmas.$v" emulate ns_per_call 1000 "$nat"; e=$CELL
+	cell "vmas.$v" native "$PERCALL" 1000; n=$CELL; nat=$MED
+	cell "vmas.$v" emulate "$PERCALL" 1000 "$nat"; e=$CELL
 	M[vmas.$v]=$MED
 	r="n/a"
 	[ -n "${M[vmas.$v]}" ] && [ -n "${M[vmas.10]:-}" ] &&
@@ -447,11 +472,58 @@ breakdown() {
 	if [ -s "$f" ]; then
 		sed 's/^/   /' "$f"
 	else
-		echo "   not exposed by this remaptrace (neither --stats-breakdown"
-		echo "   nor REMAPTRACE_BREAKDOWN=1 printed a breakdown)"
+		echo "   per-phase breakdown: not exposed by this remaptrace (neither"
+		echo "   --stats-breakdown nor REMAPTRACE_BREAKDOWN=1 printed one)"
 	fi
+	# remaptrace's own latency summary (-c), next to what the caller saw:
+	# the gap is notification delivery and wake-ups outside its clock.
+	if timeout 120 "$RT" -q -c -o "$f.c" -- "$RFP" "${args[@]}" \
+		>"$f.t" 2>>"$f.c"; then
+		echo "   the caller saw: $(awk '{ for (i = 1; i <= NF; i++)
+			if ($i ~ /^(ns_per_call|p50_ns|p99_ns)=/) printf "%s ", $i }' "$f.t")"
+		echo "   remaptrace -c (its own clock):"
+		sed 's/^/     /' "$f.c"
+		{ echo "--- remaptrace -c"; cat "$f.c"; echo "--- caller"
+		  cat "$f.t"; } >>"$f"
+	fi
+	rm -f "$f.c" "$f.t"
 }
 breakdown
+
+# supsys MODE OPTS...: the supervisor's system calls per emulated call:
+# strace -c on remaptrace alone (no -f, so the tracee stays free for it),
+# the difference of a 1200- and a 200-call run, so start-up cancels out.
+supsys() {
+	local mode=$1 n; shift
+	for n in 200 1200; do
+		timeout 120 strace -c -U calls,name -o "$OUT/logs/supsys.$mode.$n" \
+			"$RT" -q "$@" -- "$RFP" remap --pages 1 --iters $n \
+			--warmup 0 >/dev/null 2>&1 || return 1
+	done
+	awk -v mode="$mode" -v csv="$CSV" '
+	$2 == "total" { next }
+	NR == FNR && $1 ~ /^[0-9]+$/ { a[$2] = $1; next }
+	$1 ~ /^[0-9]+$/ { d = ($1 - a[$2]) / 1000; if (d >= 0.05) {
+		v[$2] = d; nv++; tot += d } }
+	END {
+		line = ""
+		for (; nv > 0; nv--) {	# largest first
+			m = ""; for (k in v) if (m == "" || v[k] > v[m]) m = k
+			line = line sprintf("%s %.1f, ", m, v[m])
+			printf "supsys,,%s,%s,/call,%.2f,,,,,\n", mode, m, v[m] >>csv
+			delete v[m]
+		}
+		printf "   %-8s %s(total %.1f)\n", mode ":", line, tot
+	}' "$OUT/logs/supsys.$mode.200" "$OUT/logs/supsys.$mode.1200"
+}
+if [ "${HAVE[emulate]}" = 1 ] && [ "${HAVE[strace]}" = 1 ]; then
+	echo "   the supervisor's system calls per 1-page call (strace -c on"
+	echo "   remaptrace alone; 1200-call run minus 200-call run):"
+	supsys emulate || echo "   emulate: n/a (remaptrace under strace -c failed)"
+	if [ "${HAVE[check]}" = 1 ]; then
+		supsys check --mode=check || echo "   check: n/a"
+	fi
+fi
 
 echo
 echo "8. targets (ratios from this run)"
@@ -500,7 +572,7 @@ plot() {
 	for m in native emulate check strace; do
 		f=$dir/remap.$m.dat
 		for p in $PAGES; do
-			s=$(stat "remap.$p" $m ns_per_call)
+			s=$(stat "remap.$p" $m "$PERCALL")
 			[ -n "$s" ] && echo "$p $s" >>"$f"
 		done
 		[ -s "$f" ] && left+="${left:+, }'$f' using 1:(s(2)):(s(3)):(s(4)) with yerrorlines title '$m'"
@@ -508,7 +580,7 @@ plot() {
 	for m in native emulate; do
 		f=$dir/vmas.$m.dat
 		for v in $VMAS; do
-			s=$(stat "vmas.$v" $m ns_per_call)
+			s=$(stat "vmas.$v" $m "$PERCALL")
 			t=$(stat "vmas.$v" native vmas_total | cut -d' ' -f1)
 			[ -n "$s" ] && echo "${t:-$v} $s" >>"$f"
 		done
@@ -519,7 +591,7 @@ plot() {
 	set terminal svg size 1000,420 dynamic font 'sans,11'
 	set output '$OUT/bench.svg'
 	set termoption noenhanced
-	set multiplot layout 1,2 title "remap_file_pages, time per call (median, bars: min-max of $REPS runs) - Linux $(uname -r), ${CPU:-?}, $(nproc) CPUs"
+	set multiplot layout 1,2 title "remap_file_pages, $PC_NAME (median, bars: min-max of $REPS runs) - Linux $(uname -r), ${CPU:-?}, $(nproc) CPUs"
 	set logscale xy
 	set grid
 	set key top left

@@ -480,11 +480,12 @@ run_remap(const struct opts *o)
 
 /*
  * getppid in batches of GETPPID_BATCH calls.  ns_per_call is the median
- * of the batch means: this VM's host steals the CPU in phases of tens of
- * milliseconds, and the median of ~20 batches drops those phases where the
- * plain mean (ns_mean, also printed) absorbs them.
+ * of the batch means: a batch (about 2 ms) fits in one time slice, so when
+ * other work shares the CPU or the host steals it, the median of ~200
+ * batches still measures the call, where the plain mean (ns_mean, also
+ * printed) absorbs the lost time.
  */
-#define GETPPID_BATCH 100000
+#define GETPPID_BATCH 10000
 
 static int
 run_getppid(const struct opts *o)

@@ -321,6 +321,10 @@ peak_rss
 
 # --- the table --------------------------------------------------------------
 
+# Everything from here on also goes to table.txt (tee ends at the bottom).
+exec 3>&1 > >(tee "$OUT/table.txt")
+TEE=$!
+
 W=28	# cell width
 row() { local f="%-12s" c; for c in "${@:2}"; do f+="  %-${W}s"; done
 	printf "$f\n" "$@"; }
@@ -614,8 +618,11 @@ plot() {
 }
 echo
 plot
-echo "results: $CSV, $OUT/targets.csv, $OUT/machine.txt, raw runs $RAW"
+echo "results: $CSV, $OUT/targets.csv, $OUT/table.txt, $OUT/machine.txt,"
+echo "         raw runs $RAW"
 echo "bench took $(awk -v a="$T_START" -v b="$EPOCHREALTIME" \
 	'BEGIN { printf "%.0f", b - a }') s"
+exec >&3 3>&-
+wait $TEE
 [ $status = 0 ] || say "some configurations could not run (see above)"
 exit $status

@@ -389,59 +389,47 @@ setup_workers(const struct opts *o, struct worker *w, int fd)
 	return 0;
 }
 
+/* Start threads 1..T-1 and run thread 0 here, all released together. */
 static int
-run_remap(const struct opts *o)
+run_workers(const struct opts *o, struct worker *w)
 {
-	struct worker *w = calloc((size_t)o->threads, sizeof(*w));
-	struct rusage r0, r1;
-	struct pstat s0, s1;
 	pthread_barrier_t start;
-	uint64_t *all, t_begin = UINT64_MAX, t_end = 0;
-	long calls = 0, vmas_total = 0;
-	const char *src;
-	pid_t sup;
-	int fd = -1, r, sup_ok, ret = 0;
+	long t;
+	int r = 0;
 
-	if (!w)
-		return 1;
-	r = make_file(2 * o->pages * o->threads, &fd);
-	if (r == 0)
-		r = setup_workers(o, w, fd);
-	/* Fillers after the windows: mmap goes top-down, so they sit
-	 * below the windows and precede them in /proc/PID/maps. */
-	if (r == 0)
-		r = make_filler_vmas(o->vmas);
-	if (r == 0)
-		r = count_vmas(&vmas_total);
-	if (r < 0) {
-		fprintf(stderr, "rfpbench: setup: %s\n", strerror(-r));
-		return 1;
-	}
 	pthread_barrier_init(&start, NULL, (unsigned)o->threads);
-	sup = supervisor_pid(o, &src);
-	sup_ok = pstat_read(sup, &s0);
-	getrusage(RUSAGE_SELF, &r0);
-	for (long t = 0; t < o->threads; t++) {
+	for (t = 0; t < o->threads; t++)
 		w[t].start = &start;
-		if (t == 0)
-			continue;
+	for (t = 1; t < o->threads; t++) {
 		r = pthread_create(&w[t].thread, NULL, remap_worker, &w[t]);
 		if (r) {
+			/* the barrier would never open: give up at once */
 			fprintf(stderr, "rfpbench: pthread_create: %s\n",
 				strerror(r));
-			return 1;
+			return -r;
 		}
 	}
 	remap_worker(&w[0]);
-	for (long t = 1; t < o->threads; t++)
+	for (t = 1; t < o->threads; t++)
 		pthread_join(w[t].thread, NULL);
-	getrusage(RUSAGE_SELF, &r1);
-	if (sup_ok == 0)
-		sup_ok = pstat_read(sup, &s1);
+	pthread_barrier_destroy(&start);
+	return 0;
+}
 
-	all = malloc((size_t)(o->iters * o->threads) * sizeof(*all));
-	if (!all)
-		return 1;
+/*
+ * Merge the threads' latencies into @all (sorted), their span into
+ * @t_begin/@t_end.  Returns 0, 1 when a call failed, EXIT_VERIFY when a
+ * window showed the wrong pages.
+ */
+static int
+merge_workers(const struct opts *o, const struct worker *w, uint64_t *all,
+	      long *calls, uint64_t *t_begin, uint64_t *t_end)
+{
+	int ret = 0;
+
+	*calls = 0;
+	*t_begin = UINT64_MAX;
+	*t_end = 0;
 	for (long t = 0; t < o->threads; t++) {
 		if (w[t].err > 0) {
 			fprintf(stderr, "rfpbench: remap_file_pages(%p, %ld "
@@ -451,20 +439,71 @@ run_remap(const struct opts *o)
 		} else if (w[t].err < 0 && !ret) {
 			ret = EXIT_VERIFY;
 		}
-		if (w[t].t_begin < t_begin)
-			t_begin = w[t].t_begin;
-		if (w[t].t_end > t_end)
-			t_end = w[t].t_end;
-		memcpy(all + calls, w[t].lat, (size_t)w[t].done * sizeof(*all));
-		calls += w[t].done;
+		if (w[t].t_begin < *t_begin)
+			*t_begin = w[t].t_begin;
+		if (w[t].t_end > *t_end)
+			*t_end = w[t].t_end;
+		memcpy(all + *calls, w[t].lat, (size_t)w[t].done * sizeof(*all));
+		*calls += w[t].done;
 	}
-	if (ret)
-		return ret;
-	if (calls == 0) {
+	if (!ret && (*calls == 0 || w[0].done == 0)) {
 		fprintf(stderr, "rfpbench: no call finished in time\n");
-		return 1;
+		ret = 1;
 	}
-	qsort(all, (size_t)calls, sizeof(*all), cmp_u64);
+	qsort(all, (size_t)*calls, sizeof(*all), cmp_u64);
+	return ret;
+}
+
+static int
+setup_remap(const struct opts *o, struct worker *w, long *vmas_total)
+{
+	int fd = -1, r;
+
+	r = make_file(2 * o->pages * o->threads, &fd);
+	if (r == 0)
+		r = setup_workers(o, w, fd);
+	/* Fillers after the windows: mmap goes top-down, so they sit
+	 * below the windows and precede them in /proc/PID/maps. */
+	if (r == 0)
+		r = make_filler_vmas(o->vmas);
+	if (r == 0)
+		r = count_vmas(vmas_total);
+	if (r < 0)
+		fprintf(stderr, "rfpbench: setup: %s\n", strerror(-r));
+	return r;
+}
+
+/*
+ * ns_per_call is thread 0's mean (loop time / its calls); calls_per_s is
+ * every thread's calls over the span from the first start to the last end;
+ * the percentiles cover every call of every thread.
+ */
+static int
+run_remap(const struct opts *o)
+{
+	struct worker *w = calloc((size_t)o->threads, sizeof(*w));
+	uint64_t *all = calloc((size_t)(o->iters * o->threads), sizeof(*all));
+	uint64_t t_begin, t_end;
+	struct rusage r0, r1;
+	struct pstat s0, s1;
+	long calls, vmas_total = 0;
+	const char *src;
+	pid_t sup;
+	int r, sup_ok;
+
+	if (!w || !all || setup_remap(o, w, &vmas_total) < 0)
+		return 1;
+	sup = supervisor_pid(o, &src);
+	sup_ok = pstat_read(sup, &s0);
+	getrusage(RUSAGE_SELF, &r0);
+	if (run_workers(o, w) < 0)
+		return 1;
+	getrusage(RUSAGE_SELF, &r1);
+	if (sup_ok == 0)
+		sup_ok = pstat_read(sup, &s1);
+	r = merge_workers(o, w, all, &calls, &t_begin, &t_end);
+	if (r)
+		return r;
 	printf("rfpbench op=remap pages=%ld vmas=%ld vmas_total=%ld "
 	       "threads=%ld iters=%ld calls=%ld ns_per_call=%.1f "
 	       "calls_per_s=%.0f p50_ns=%" PRIu64 " p99_ns=%" PRIu64

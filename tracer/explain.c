@@ -347,7 +347,7 @@ rt_explain_main(int argc, char **argv)
 		print_invalid(&a, &v, page_size);
 	else
 		print_valid(&v);
-	printf("pgoff:   ");
+	printf("offset:  ");
 	rt_describe_pgoff(stdout, a.pgoff, page_size);
 	printf("\nvma:     ");
 	if (v.first.end)

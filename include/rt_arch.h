@@ -23,6 +23,7 @@ struct rt_arch {
 	long nr_mmap;
 	long nr_munmap;
 	long nr_mremap;
+	long nr_mseal;
 	long nr_close;
 	long nr_openat;
 	long nr_getpid;

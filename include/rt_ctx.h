@@ -60,6 +60,7 @@ struct rt_ctx {
 	int listener;		/* seccomp user-notification fd */
 	int sigfd;		/* signalfd: SIGCHLD and forwarded signals */
 	sigset_t saved_mask;	/* the mask to give back to the child */
+	pid_t self;		/* getpid(), once */
 	pid_t child;		/* the first program */
 	int child_status;	/* its wait status, when child_done */
 	bool child_done;

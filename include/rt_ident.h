@@ -20,6 +20,7 @@ struct rt_ident_key {
 	uint64_t ino;
 	uint32_t dev_major, dev_minor;
 	unsigned int refs;	/* records naming it */
+	bool writable;		/* opened for writing: FMODE_WRITE */
 };
 
 /* A range of a process's address space mapped from key @key_id. */
@@ -29,10 +30,18 @@ struct rt_ident_rec {
 	uint64_t key_id;
 };
 
+/* The descriptor number the process mapped a key's open file with. */
+struct rt_ident_hint {
+	uint64_t key_id;
+	int tfd;
+};
+
 struct rt_ident_mm {
 	pid_t tgid;
 	struct rt_ident_rec *recs;
 	size_t n, cap;
+	struct rt_ident_hint *hints;
+	size_t nh, cap_h;
 };
 
 struct rt_ident {
@@ -69,6 +78,15 @@ const struct rt_ident_key *rt_ident_find(const struct rt_ident *id,
 int rt_ident_dup_range(struct rt_ident *id, pid_t tgid, uint64_t old_addr,
 		       uint64_t new_addr, uint64_t len);
 
+/*
+ * Descriptor hints: the tracee's own number for a key's open file, as its
+ * mmap used it.  Only a hint: it may have been closed or reused since,
+ * so it is checked with kcmp before use.
+ */
+void rt_ident_set_fd_hint(struct rt_ident *id, pid_t tgid, uint64_t key_id,
+			  int tfd);
+int rt_ident_fd_hint(const struct rt_ident *id, pid_t tgid, uint64_t key_id);
+
 /* Close key @key_id if no record names it (an mmap that failed). */
 void rt_ident_put_unused(struct rt_ident *id, uint64_t key_id);
 /* The descriptor of key @key_id, or -1. */
@@ -87,15 +105,37 @@ struct rt_task {
 	pid_t tgid;
 };
 
+/* What the supervisor keeps per traced process. */
+struct rt_proc {
+	pid_t tgid;
+	int maps_fd;		/* /proc/PID/maps for PROCMAP_QUERY, or -1 */
+	/*
+	 * The process made a call that can give shared mappings VM flags
+	 * that PROCMAP_QUERY does not show (mlock, madvise hints, mseal,
+	 * userfaultfd, pkeys, KSM, MAP_LOCKED...): read smaps instead.
+	 */
+	bool hidden_flags;
+};
+
 struct rt_procs {
 	struct rt_task *t;
 	size_t n, cap;
+	struct rt_proc *p;
+	size_t np, cap_p;
 };
 
 int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
 void rt_procs_del(struct rt_procs *p, pid_t tid);
 /* The process of @tid; read from /proc (and remembered) if unknown. */
 pid_t rt_procs_tgid(struct rt_procs *p, pid_t tid);
+/* How many traced threads process @tgid has. */
+unsigned int rt_procs_nthreads(const struct rt_procs *p, pid_t tgid);
 void rt_procs_free(struct rt_procs *p);
+/* The state of process @tgid, created on first use; NULL on ENOMEM. */
+struct rt_proc *rt_procs_proc(struct rt_procs *p, pid_t tgid);
+/* Forget process @tgid (exit, or exec: a new address space). */
+void rt_procs_drop_proc(struct rt_procs *p, pid_t tgid);
+/* A fork: the child starts with the parent's hidden_flags. */
+void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);
 
 #endif

@@ -33,21 +33,42 @@ int rt_notify_handle(struct rt_ctx *ctx);
 
 /* ---- vmas.c ---- */
 
+/*
+ * One call's view of a tracee's VMAs.  Fast path: PROCMAP_QUERY (6.11) on
+ * the process's cached /proc/PID/maps, O(log n) per VMA.  Exact path:
+ * /proc/TID/smaps, O(all VMAs), for processes whose VM flags PROCMAP_QUERY
+ * cannot show (rt_proc.hidden_flags) or kernels without the ioctl.
+ * Anything opened here by pid is trusted only after the caller's
+ * NOTIF_ID_VALID check that follows the lookup.
+ */
 struct rt_vmas {
 	pid_t tid;
-	int smaps_fd;		/* /proc/TID/smaps, opened before ID_VALID */
+	pid_t tgid;
+	unsigned long page_size;
+	struct rt_proc *proc;		/* cached per-process state */
+	const struct rt_ident *ident;	/* to fill file_id, or NULL */
+	bool fresh_maps;		/* maps_fd was opened by this call */
+	unsigned int queries;		/* PROCMAP_QUERY ioctls made */
+	/* exact path */
+	int smaps_fd;
 	char *buf;
 	size_t len, cap;
 	struct rt_vma *v;	/* sorted by start */
 	size_t n, cap_v;
 	bool loaded;
-	const struct rt_ident *ident;	/* to fill file_id, or NULL */
-	pid_t tgid;
+	struct rt_proc own_proc;	/* for rt_vmas_open() */
 };
 
-/* Open the tracee's /proc files (before the notification is re-checked). */
-int rt_vmas_open(struct rt_vmas *vs, pid_t tid);
-/* A struct rt_vma_lookup reading from @vs (loads lazily). */
+/*
+ * rt_vmas_open() - exact lookups (smaps) in process @pid, outside any
+ * notification (remaptrace explain).  Returns 0 or -ESRCH/-errno.
+ */
+int rt_vmas_open(struct rt_vmas *vs, pid_t pid);
+
+void rt_vmas_init(struct rt_vmas *vs, pid_t tid, pid_t tgid,
+		  unsigned long page_size, struct rt_proc *proc,
+		  const struct rt_ident *ident);
+/* A struct rt_vma_lookup reading through @vs. */
 void rt_vmas_lookup(struct rt_vmas *vs, struct rt_vma_lookup *lk);
 void rt_vmas_close(struct rt_vmas *vs);
 

@@ -18,6 +18,7 @@ const struct rt_arch rt_arch_native = {
 	.nr_mmap = 9,
 	.nr_munmap = 11,
 	.nr_mremap = 25,
+	.nr_mseal = 462,
 	.nr_close = 3,
 	.nr_openat = 257,
 	.nr_getpid = 39,

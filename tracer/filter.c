@@ -61,6 +61,53 @@ load_killable(scmp_filter_ctx ctx, int *listener)
 	return 0;
 }
 
+/*
+ * Calls that can give a shared mapping VM flags that PROCMAP_QUERY does
+ * not show (VM_LOCKED, madvise hints, sealing, userfaultfd, pkeys, KSM):
+ * the supervisor only notes that the process made one, and reads smaps
+ * for it from then on (tracer/vmas.c).  They are rare in programs, so
+ * the round trip costs little.
+ */
+static int
+add_hidden_flag_rules(scmp_filter_ctx ctx)
+{
+	static const int calls[] = {
+		SCMP_SYS(mlock), SCMP_SYS(mlock2), SCMP_SYS(mlockall),
+		SCMP_SYS(munlock), SCMP_SYS(munlockall),
+		SCMP_SYS(userfaultfd), SCMP_SYS(pkey_mprotect),
+	};
+	/* Advice that changes vm_flags (mm/madvise.c:madvise_vma_behavior) */
+	static const int advice[] = {
+		0 /* NORMAL */, 1 /* RANDOM */, 2 /* SEQUENTIAL */,
+		10 /* DONTFORK */, 11 /* DOFORK */, 12 /* MERGEABLE */,
+		13 /* UNMERGEABLE */, 14 /* HUGEPAGE */, 15 /* NOHUGEPAGE */,
+		16 /* DONTDUMP */, 17 /* DODUMP */, 18 /* WIPEONFORK */,
+		19 /* KEEPONFORK */, 102 /* GUARD_INSTALL */,
+		103 /* GUARD_REMOVE */,
+	};
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, calls[i], 0);
+		if (r < 0 && r != -EDOM)	/* -EDOM: not on this arch */
+			return r;
+	}
+	for (i = 0; i < ARRAY_SIZE(advice); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 1,
+				     SCMP_A2(SCMP_CMP_EQ, advice[i]));
+		if (r < 0)
+			return r;
+	}
+	/* mseal (6.10) is newer than libseccomp 2.5.4's tables */
+	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, rt_arch_native.nr_mseal, 0);
+	if (r < 0)
+		return r;
+	/* prctl(PR_SET_MEMORY_MERGE) sets VM_MERGEABLE on every VMA */
+	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
+				SCMP_A0(SCMP_CMP_EQ, 67));
+}
+
 int
 rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 {
@@ -85,15 +132,17 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 			     SCMP_SYS(remap_file_pages), 0);
 	if (r < 0)
 		return r;
-	/* Shared mappings of a file: (flags & (SHARED|ANONYMOUS)) == SHARED,
-	 * which also matches MAP_SHARED_VALIDATE; not our own injected
-	 * mmaps, which carry the arch's mmap_mark. */
+	/* Shared mappings: flags & MAP_SHARED, which MAP_SHARED_VALIDATE
+	 * has too; not our own injected mmaps, which carry mmap_mark. */
 	if (follow_mmap) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 1,
 				     SCMP_A3(SCMP_CMP_MASKED_EQ,
-					     MAP_SHARED | MAP_ANONYMOUS |
+					     MAP_SHARED |
 					     rt_arch_native.mmap_mark,
 					     MAP_SHARED));
+		if (r < 0)
+			return r;
+		r = add_hidden_flag_rules(ctx);
 		if (r < 0)
 			return r;
 		/* mremap(addr, 0, len, ...): a second mapping of the same

@@ -10,6 +10,7 @@
  * agrees with it (inode and file offset), so stale ones are harmless.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -76,6 +77,7 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 	*k = (struct rt_ident_key){
 		.id = ++id->next_id, .fd = fd, .ino = st.st_ino,
 		.dev_major = major(st.st_dev), .dev_minor = minor(st.st_dev),
+		.writable = (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDONLY,
 	};
 	return (int64_t)k->id;
 }
@@ -270,6 +272,45 @@ rt_ident_dup_range(struct rt_ident *id, pid_t tgid, uint64_t old_addr,
 }
 
 void
+rt_ident_set_fd_hint(struct rt_ident *id, pid_t tgid, uint64_t key_id,
+		     int tfd)
+{
+	struct rt_ident_mm *m = mm_get(id, tgid, true);
+	size_t i;
+
+	if (!m)
+		return;
+	for (i = 0; i < m->nh; i++) {
+		if (m->hints[i].key_id == key_id) {
+			m->hints[i].tfd = tfd;
+			return;
+		}
+	}
+	if (m->nh == m->cap_h) {
+		size_t cap = m->cap_h ? m->cap_h * 2 : 4;
+		struct rt_ident_hint *h = realloc(m->hints, cap * sizeof(*h));
+
+		if (!h)
+			return;
+		m->hints = h;
+		m->cap_h = cap;
+	}
+	m->hints[m->nh++] = (struct rt_ident_hint){ key_id, tfd };
+}
+
+int
+rt_ident_fd_hint(const struct rt_ident *id, pid_t tgid, uint64_t key_id)
+{
+	struct rt_ident_mm *m = mm_get((struct rt_ident *)id, tgid, false);
+	size_t i;
+
+	for (i = 0; m && i < m->nh; i++)
+		if (m->hints[i].key_id == key_id)
+			return m->hints[i].tfd;
+	return -1;
+}
+
+void
 rt_ident_put_unused(struct rt_ident *id, uint64_t key_id)
 {
 	struct rt_ident_key *k = key_by_id(id, key_id);
@@ -306,6 +347,16 @@ rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child)
 			return -ENOMEM;
 		key_by_id(id, p->recs[i].key_id)->refs++;
 	}
+	/* The child inherits the descriptor table too (unless CLONE_FILES
+	 * shares it, which a hint survives as well).  c's hints array is
+	 * its own; p and c stay valid as no mm is added meanwhile. */
+	if (p->nh) {
+		c->hints = malloc(p->nh * sizeof(*c->hints));
+		if (!c->hints)
+			return -ENOMEM;
+		memcpy(c->hints, p->hints, p->nh * sizeof(*c->hints));
+		c->nh = c->cap_h = p->nh;
+	}
 	return 0;
 }
 
@@ -320,6 +371,7 @@ rt_ident_drop(struct rt_ident *id, pid_t tgid)
 	for (i = 0; i < m->n; i++)
 		key_unref(id, m->recs[i].key_id);
 	free(m->recs);
+	free(m->hints);
 	*m = id->mms[--id->nmms];
 }
 

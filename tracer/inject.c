@@ -78,7 +78,16 @@ rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in)
 	if (ptrace(PTRACE_SETSIGMASK, tid, sizeof(all), &all) < 0)
 		return -errno;
 	in->have_mask = true;
-	return rt_arch_check_syscall_insn(tid, &in->saved);
+	/*
+	 * A notification of the native arch means the thread executed the
+	 * native syscall instruction (int 0x80 from a 64-bit task reports
+	 * the i386 arch, which the filter does not send): checking the
+	 * bytes before the pc costs a PEEKTEXT per call for nothing, so it
+	 * is done only when the registers say another ABI.
+	 */
+	if (!rt_arch_is_native(&in->saved))
+		return rt_arch_check_syscall_insn(tid, &in->saved);
+	return 0;
 }
 
 /* Resume with PTRACE_SYSCALL until a syscall stop; skip the trap of a

@@ -66,6 +66,7 @@ new_task(struct rt_ctx *ctx, pid_t parent, int event)
 			return;		/* a thread: same process */
 	}
 	rt_procs_add(&ctx->procs, child, child);
+	rt_procs_fork(&ctx->procs, ptgid, child);
 	rt_ident_fork(&ctx->ident, ptgid, child);
 }
 
@@ -80,6 +81,7 @@ exec_done(struct rt_ctx *ctx, pid_t pid)
 	    (pid_t)former != pid)
 		rt_procs_del(&ctx->procs, (pid_t)former);
 	rt_procs_add(&ctx->procs, pid, pid);
+	rt_procs_drop_proc(&ctx->procs, pid);
 	rt_ident_drop(&ctx->ident, pid);
 }
 
@@ -89,8 +91,10 @@ task_gone(struct rt_ctx *ctx, pid_t pid)
 	pid_t tgid = rt_procs_tgid(&ctx->procs, pid);
 
 	rt_procs_del(&ctx->procs, pid);
-	if (tgid == pid || tgid < 0)
+	if (tgid == pid || tgid < 0) {
+		rt_procs_drop_proc(&ctx->procs, pid);
 		rt_ident_drop(&ctx->ident, pid);
+	}
 }
 
 void

@@ -213,6 +213,7 @@ setup(struct rt_ctx *ctx)
 	int r, fd;
 
 	ctx->page_size = sysconf(_SC_PAGESIZE);
+	ctx->self = getpid();
 	ctx->log = stderr;
 	if (ctx->opt.outfile) {
 		fd = open(ctx->opt.outfile,

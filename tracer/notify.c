@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -18,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <seccomp.h>
+#include <linux/kcmp.h>
 
 #include "rt_compat.h"
 #include "rt_tracer.h"
@@ -135,9 +137,10 @@ answer(struct pending *pd, int error, bool cont)
  * becomes known from now on.  *key: its identity key.
  */
 static int
-get_file(struct rt_ctx *ctx, struct rt_call *c, int pidfd, int64_t *key)
+get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 {
 	const struct rt_ident_key *k;
+	_cleanup_close_ int pidfd = -1;
 	int r, fd, tfd;
 
 	k = rt_ident_find(&ctx->ident, c->tgid, &c->v.first);
@@ -146,6 +149,9 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int pidfd, int64_t *key)
 		*key = (int64_t)k->id;
 		return 0;
 	}
+	pidfd = open_pidfd(c->tid);
+	if (pidfd < 0 || id_valid(ctx) < 0)
+		return -ESRCH;
 	r = rt_fileobj_get(c->tid, pidfd, &c->v.first, &fd, &c->how, &tfd);
 	if (r < 0)
 		return r;
@@ -154,7 +160,29 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int pidfd, int64_t *key)
 		close(fd);
 		return (int)*key;
 	}
+	if (c->how == RT_FILE_TRACEE_FD)
+		rt_ident_set_fd_hint(&ctx->ident, c->tgid, *key, tfd);
 	return 0;
+}
+
+/*
+ * The tracee's own descriptor for the open file of @key, if it still has
+ * the one its mmap used (kcmp(2) across processes says so): mapping from
+ * it saves installing one and the injected close, two ptrace stops.
+ * Only in a single-threaded process, where no other thread can close or
+ * replace that descriptor before the injected mmap uses it.
+ */
+static int
+own_fd(struct rt_ctx *ctx, const struct rt_call *c, int64_t key)
+{
+	int hint = rt_ident_fd_hint(&ctx->ident, c->tgid, key);
+
+	if (hint < 0 || rt_procs_nthreads(&ctx->procs, c->tgid) != 1)
+		return -1;
+	if (syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, hint,
+		    rt_ident_key_fd(&ctx->ident, key)) != 0)
+		return -1;
+	return hint;
 }
 
 /*
@@ -163,18 +191,19 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int pidfd, int64_t *key)
  * answer (PEND_RESPOND), unless it vanished.
  */
 static void
-emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd, struct pending *pd)
+emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 {
 	const struct rt_plan *p = &c->v.plan;
 	struct rt_inject *in = &pd->in;
 	long ret = 0, result = -ENOSYS;
-	int r, tfd = -1, sfd = -1;
+	int r, tfd = -1;
+	bool installed = false;
 	int64_t key = 0;
 
 	if (c->v.action == RT_ACT_MMAP) {
-		r = get_file(ctx, c, pidfd, &key);
+		r = get_file(ctx, c, &key);
 		if (r == 0)
-			sfd = rt_ident_key_fd(&ctx->ident, key);
+			tfd = own_fd(ctx, c, key);
 		if (r < 0) {
 			c->outcome = RT_OUT_FAILED;
 			c->why = r == -EPERM ?
@@ -183,7 +212,10 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd, struct pending *pd)
 			c->result = r == -ESTALE ? -EINVAL : r;
 			goto answer;
 		}
-		tfd = addfd(ctx, sfd);
+		if (tfd < 0) {
+			tfd = addfd(ctx, rt_ident_key_fd(&ctx->ident, key));
+			installed = tfd >= 0;
+		}
 		if (tfd < 0) {
 			c->outcome = tfd == -ENOENT ? RT_OUT_GONE :
 				     RT_OUT_FAILED;
@@ -215,7 +247,7 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, int pidfd, struct pending *pd)
 		uint64_t ca[6] = { tfd };
 
 		r = rt_inject_call(ctx, in, rt_arch_native.nr_mmap, a, &ret);
-		if (r == 0) {
+		if (r == 0 && installed) {
 			long cr;
 
 			r = rt_inject_call(ctx, in, rt_arch_native.nr_close,
@@ -261,28 +293,29 @@ answer:
 static void
 judge(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 {
-	_cleanup_close_ int pidfd = -1;
+	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
 	struct rt_vma_lookup lk;
 	struct rt_vmas vs;
 	int r;
 
-	r = rt_vmas_open(&vs, c->tid);
-	vs.ident = &ctx->ident;
-	vs.tgid = c->tgid;
-	if (r == 0 && ctx->opt.mode == RT_MODE_EMULATE && ctx->ptrace_ok) {
-		pidfd = open_pidfd(c->tid);
-		if (pidfd < 0)
-			r = pidfd;
+	if (!proc) {
+		c->outcome = RT_OUT_FAILED;
+		c->why = "out of memory";
+		c->result = -ENOMEM;
+		answer(pd, ENOMEM, false);
+		return;
 	}
-	/* Everything opened by pid refers to the caller only if the
+	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc,
+		     &ctx->ident);
+	rt_vmas_lookup(&vs, &lk);
+	r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
+	/* What was read by pid describes the caller only if its
 	 * notification is still alive now (no recycled pid). */
 	if (id_valid(ctx) < 0) {
+		if (vs.fresh_maps)
+			rt_procs_drop_proc(&ctx->procs, c->tgid);
 		c->outcome = RT_OUT_GONE;
 		goto out;
-	}
-	if (r == 0) {
-		rt_vmas_lookup(&vs, &lk);
-		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
 	}
 	if (r < 0) {
 		c->outcome = RT_OUT_FAILED;
@@ -308,10 +341,25 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 					c->v.plan.len, c->v.plan.offset,
 					k->id);
 	} else {
-		emulate(ctx, c, pidfd, pd);
+		emulate(ctx, c, pd);
 	}
 out:
 	rt_vmas_close(&vs);
+}
+
+/* mmap flags that give a shared mapping no VM flag PROCMAP_QUERY hides */
+#define RT_PLAIN_MAP_FLAGS (MAP_SHARED | MAP_SHARED_VALIDATE | MAP_FIXED | \
+			    MAP_FIXED_NOREPLACE | MAP_POPULATE | \
+			    MAP_NONBLOCK | MAP_ANONYMOUS | MAP_DENYWRITE | \
+			    MAP_EXECUTABLE | MAP_FILE)
+
+static void
+mark_hidden_flags(struct rt_ctx *ctx, pid_t tgid)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->procs, tgid);
+
+	if (proc)
+		proc->hidden_flags = true;
 }
 
 /*
@@ -334,10 +382,13 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	long ret;
 	int64_t key;
 
-	if (!ctx->ptrace_ok)
+	tgid = rt_procs_tgid(&ctx->procs, tid);
+	if ((d->args[3] & ~RT_PLAIN_MAP_FLAGS) && tgid > 0)
+		mark_hidden_flags(ctx, tgid);
+	/* Shared anonymous memory has no descriptor to follow. */
+	if (!ctx->ptrace_ok || (d->args[3] & MAP_ANONYMOUS))
 		goto plain;
 	pidfd = open_pidfd(tid);
-	tgid = rt_procs_tgid(&ctx->procs, tid);
 	if (pidfd < 0 || tgid < 0 || id_valid(ctx) < 0)
 		goto plain;
 	kfd = syscall(SYS_pidfd_getfd, pidfd, (int)d->args[4], 0);
@@ -358,6 +409,8 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 		key = rt_ident_adopt(&ctx->ident, kfd);
 		if (key > 0) {
 			kfd = -1;	/* owned by ident now */
+			rt_ident_set_fd_hint(&ctx->ident, tgid, key,
+					     (int)d->args[4]);
 			if (rt_ident_record(&ctx->ident, tgid, (uint64_t)ret,
 					    (d->args[1] + ctx->page_size - 1) &
 					    ~(uint64_t)(ctx->page_size - 1),
@@ -467,7 +520,11 @@ rt_notify_handle(struct rt_ctx *ctx)
 		return 0;
 	}
 	if (d->nr != rt_arch_native.nr_remap_file_pages) {
-		/* Not ours (the filter only sends these two). */
+		/* A call that may hide VM flags (filter.c): note it. */
+		pid_t tgid = rt_procs_tgid(&ctx->procs, c.tid);
+
+		if (tgid > 0)
+			mark_hidden_flags(ctx, tgid);
 		respond(ctx, 0, 0, true);
 		return 0;
 	}

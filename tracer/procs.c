@@ -89,10 +89,70 @@ rt_procs_tgid(struct rt_procs *p, pid_t tid)
 	return tgid;
 }
 
+unsigned int
+rt_procs_nthreads(const struct rt_procs *p, pid_t tgid)
+{
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < p->n; i++)
+		n += p->t[i].tgid == tgid;
+	return n;
+}
+
+struct rt_proc *
+rt_procs_proc(struct rt_procs *p, pid_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < p->np; i++)
+		if (p->p[i].tgid == tgid)
+			return &p->p[i];
+	if (p->np == p->cap_p) {
+		size_t cap = p->cap_p ? p->cap_p * 2 : 8;
+		struct rt_proc *n = realloc(p->p, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		p->p = n;
+		p->cap_p = cap;
+	}
+	p->p[p->np] = (struct rt_proc){ .tgid = tgid, .maps_fd = -1 };
+	return &p->p[p->np++];
+}
+
+void
+rt_procs_drop_proc(struct rt_procs *p, pid_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < p->np; i++) {
+		if (p->p[i].tgid != tgid)
+			continue;
+		if (p->p[i].maps_fd >= 0)
+			close(p->p[i].maps_fd);
+		p->p[i] = p->p[--p->np];
+		return;
+	}
+}
+
+void
+rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child)
+{
+	struct rt_proc *pp = rt_procs_proc(p, parent);
+	bool hidden = pp && pp->hidden_flags;
+	struct rt_proc *c = rt_procs_proc(p, child);
+
+	if (c)
+		c->hidden_flags = hidden;
+}
+
 void
 rt_procs_free(struct rt_procs *p)
 {
+	while (p->np)
+		rt_procs_drop_proc(p, p->p[0].tgid);
 	free(p->t);
-	p->t = NULL;
-	p->n = p->cap = 0;
+	free(p->p);
+	memset(p, 0, sizeof(*p));
 }

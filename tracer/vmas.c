@@ -1,25 +1,45 @@
-/* vmas.c - VMA snapshots of a tracee from /proc/TID/smaps, for the pure
- * rule book (emu/validate.c) to look at.
+/* vmas.c - a tracee's VMAs for the pure rule book (emu/validate.c):
+ * PROCMAP_QUERY when it tells enough, smaps when it does not.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "rt_compat.h"
 #include "rt_maps.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
+void
+rt_vmas_init(struct rt_vmas *vs, pid_t tid, pid_t tgid,
+	     unsigned long page_size, struct rt_proc *proc,
+	     const struct rt_ident *ident)
+{
+	memset(vs, 0, sizeof(*vs));
+	vs->tid = tid;
+	vs->tgid = tgid;
+	vs->page_size = page_size;
+	vs->proc = proc;
+	vs->ident = ident;
+	vs->smaps_fd = -1;
+}
+
 int
-rt_vmas_open(struct rt_vmas *vs, pid_t tid)
+rt_vmas_open(struct rt_vmas *vs, pid_t pid)
 {
 	char path[64];
 
-	memset(vs, 0, sizeof(*vs));
-	vs->tid = tid;
-	snprintf(path, sizeof(path), "/proc/%d/smaps", tid);
+	rt_vmas_init(vs, pid, pid, sysconf(_SC_PAGESIZE), NULL, NULL);
+	vs->own_proc = (struct rt_proc){ .tgid = pid, .maps_fd = -1,
+					 .hidden_flags = true };
+	vs->proc = &vs->own_proc;
+	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
 	vs->smaps_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (vs->smaps_fd < 0)
 		return errno == ENOENT ? -ESRCH : rt_neg_errno();
@@ -37,6 +57,8 @@ rt_vmas_close(struct rt_vmas *vs)
 	vs->buf = NULL;
 	vs->v = NULL;
 }
+
+/* ---- exact path: smaps ---- */
 
 static int
 read_all(struct rt_vmas *vs)
@@ -66,10 +88,17 @@ read_all(struct rt_vmas *vs)
 }
 
 static int
-load(struct rt_vmas *vs)
+load_smaps(struct rt_vmas *vs)
 {
+	char path[64];
 	int r;
 
+	if (vs->smaps_fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/smaps", vs->tid);
+		vs->smaps_fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (vs->smaps_fd < 0)
+			return errno == ENOENT ? -ESRCH : rt_neg_errno();
+	}
 	r = read_all(vs);
 	if (r < 0)
 		return r;
@@ -95,17 +124,14 @@ load(struct rt_vmas *vs)
 	return 0;
 }
 
-/* find_vma(): the first VMA whose end lies above addr. */
 static int
-find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
+find_smaps(struct rt_vmas *vs, uint64_t addr, struct rt_vma *out)
 {
-	struct rt_vmas *vs = arg;
 	size_t lo = 0, hi;
 	int r;
 
-	(void)exact;	/* smaps always gives the exact flags */
 	if (!vs->loaded) {
-		r = load(vs);
+		r = load_smaps(vs);
 		if (r < 0)
 			return r;
 	}
@@ -121,12 +147,115 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 	if (lo == vs->n)
 		return -ENOENT;
 	*out = vs->v[lo];
-	if (vs->ident) {
-		const struct rt_ident_key *k;
+	return 0;
+}
 
+/* ---- fast path: PROCMAP_QUERY ---- */
+
+static int
+maps_fd(struct rt_vmas *vs)
+{
+	char path[64];
+
+	if (vs->proc->maps_fd >= 0)
+		return vs->proc->maps_fd;
+	snprintf(path, sizeof(path), "/proc/%d/maps", vs->tid);
+	vs->proc->maps_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (vs->proc->maps_fd < 0)
+		return errno == ENOENT ? -ESRCH : rt_neg_errno();
+	vs->fresh_maps = true;
+	return vs->proc->maps_fd;
+}
+
+/*
+ * VM_SHARED is VM_MAYSHARE of a file opened for writing (do_mmap() drops
+ * it without FMODE_WRITE), which PROCMAP_QUERY does not show.  The open
+ * file we followed says it; otherwise the mode of the map_files link does
+ * (proc_map_files_instantiate() derives it from the file's f_mode).
+ */
+static bool
+file_writable(struct rt_vmas *vs, const struct rt_vma *v,
+	      const struct rt_ident_key *k)
+{
+	char path[96];
+	struct stat st;
+
+	if (k)
+		return k->writable;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", vs->tid,
+		 (unsigned long long)v->start, (unsigned long long)v->end);
+	return lstat(path, &st) == 0 && (st.st_mode & S_IWUSR);
+}
+
+static int
+find_query(struct rt_vmas *vs, uint64_t addr, struct rt_vma *out)
+{
+	char name[PATH_MAX];
+	struct procmap_query q = {
+		.size = sizeof(q),
+		.query_flags = PROCMAP_QUERY_COVERING_OR_NEXT_VMA,
+		.query_addr = addr,
+		.vma_name_addr = (uintptr_t)name,
+		.vma_name_size = sizeof(name),
+	};
+	int fd = maps_fd(vs);
+
+	if (fd < 0)
+		return fd;
+	vs->queries++;
+	if (ioctl(fd, PROCMAP_QUERY, &q) < 0)
+		return errno == ENOENT ? -ENOENT : rt_neg_errno();
+	memset(out, 0, sizeof(*out));
+	out->start = q.vma_start;
+	out->end = q.vma_end;
+	out->offset = q.vma_offset;
+	out->ino = q.inode;
+	out->dev_major = q.dev_major;
+	out->dev_minor = q.dev_minor;
+	out->page_size = q.vma_page_size;
+	if (q.vma_flags & PROCMAP_QUERY_VMA_READABLE)
+		out->flags |= RT_VM_READ;
+	if (q.vma_flags & PROCMAP_QUERY_VMA_WRITABLE)
+		out->flags |= RT_VM_WRITE;
+	if (q.vma_flags & PROCMAP_QUERY_VMA_EXECUTABLE)
+		out->flags |= RT_VM_EXEC;
+	if (q.vma_flags & PROCMAP_QUERY_VMA_SHARED)
+		out->flags |= RT_VM_MAYSHARE;
+	if (q.vma_page_size > vs->page_size)
+		out->flags |= RT_VM_HUGETLB;
+	if (q.vma_name_size) {
+		/* Shown only: identity goes by device, inode and key. */
+		name[sizeof(out->name) - 1] = '\0';
+		memcpy(out->name, name, sizeof(out->name));
+	}
+	return 0;
+}
+
+static int
+find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
+{
+	struct rt_vmas *vs = arg;
+	const struct rt_ident_key *k = NULL;
+	int r = -ENOTTY;
+
+	/*
+	 * In a process without hidden flags, VMAs of one open file differ
+	 * only in what PROCMAP_QUERY shows, so it serves span checks too.
+	 */
+	(void)exact;
+	if (!vs->proc->hidden_flags)
+		r = find_query(vs, addr, out);
+	if (r == -ENOTTY || r == -EINVAL)	/* before 6.11 */
+		r = find_smaps(vs, addr, out);
+	if (r < 0)
+		return r;
+	if (vs->ident) {
 		k = rt_ident_find(vs->ident, vs->tgid, out);
 		out->file_id = k ? k->id : 0;
 	}
+	if (!out->flags_exact && (out->flags & RT_VM_MAYSHARE) &&
+	    file_writable(vs, out, k))
+		out->flags |= RT_VM_SHARED;
 	return 0;
 }
 

@@ -27,9 +27,9 @@ errname(long err)
 }
 
 /*
- * Each line leaves in one write(2), so that lines from remaptrace and
- * output of the program sharing a terminal or file never interleave
- * within a line.
+ * Each record (a call line with its --layout and -k lines, or a JSON
+ * line) leaves in one write(2), so that the log and output of the program
+ * sharing a terminal or file never interleave within a record.
  */
 static void
 emit(struct rt_ctx *ctx, const char *buf, size_t len)

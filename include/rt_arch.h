@@ -24,6 +24,7 @@ struct rt_arch {
 	long nr_munmap;
 	long nr_mremap;
 	long nr_mseal;
+	long nr_rt_sigaction;
 	long nr_close;
 	long nr_openat;
 	long nr_getpid;
@@ -78,7 +79,10 @@ long rt_arch_syscall_nr(const struct rt_regs *regs);
 long rt_arch_retreg(const struct rt_regs *regs);
 void rt_arch_set_retreg(struct rt_regs *regs, long value);
 
-/* Stack and instruction pointers, for reports. */
+/* Stack and instruction pointers. */
 uint64_t rt_arch_pc(const struct rt_regs *regs);
+uint64_t rt_arch_sp(const struct rt_regs *regs);
+/* Bytes below the stack pointer the ABI lets leaf code use (red zone). */
+extern const unsigned int rt_arch_red_zone;
 
 #endif

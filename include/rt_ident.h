@@ -115,6 +115,13 @@ struct rt_proc {
 	 * userfaultfd, pkeys, KSM, MAP_LOCKED...): read smaps instead.
 	 */
 	bool hidden_flags;
+	/*
+	 * Injected calls may be single-stepped (one ptrace stop each instead
+	 * of two) unless SIGTRAP is ignored: the step's forced SIGTRAP would
+	 * reset an ignored SIGTRAP to SIG_DFL (force_sig_info_to_task()).
+	 * -1: unknown (read /proc/PID/status SigIgn), 0: ignored, 1: safe.
+	 */
+	int step_ok;
 };
 
 struct rt_procs {
@@ -135,7 +142,7 @@ void rt_procs_free(struct rt_procs *p);
 struct rt_proc *rt_procs_proc(struct rt_procs *p, pid_t tgid);
 /* Forget process @tgid (exit, or exec: a new address space). */
 void rt_procs_drop_proc(struct rt_procs *p, pid_t tgid);
-/* A fork: the child starts with the parent's hidden_flags. */
+/* A fork: the child starts with the parent's hidden_flags and step_ok. */
 void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);
 
 #endif

@@ -79,6 +79,7 @@ enum rt_fileobj_how {
 	RT_FILE_TRACEE_FD,	/* pidfd_getfd of the tracee's own descriptor */
 	RT_FILE_MAP_FILES,	/* /proc/PID/map_files/START-END */
 	RT_FILE_FOLLOWED,	/* the open file its mmap was seen with */
+	RT_FILE_TRACEE_OPEN,	/* openat injected into the tracee */
 };
 
 /**
@@ -95,6 +96,21 @@ int rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
 		   enum rt_fileobj_how *how, int *tfd);
 const char *rt_fileobj_how_name(enum rt_fileobj_how how);
 
+struct rt_inject;
+/**
+ * rt_fileobj_open_in_tracee() - the last resort: the stopped thread opens
+ * the VMA's path itself (an injected openat, with its own credentials),
+ * and the result is accepted only if it is that VMA's inode, opened for
+ * reading and writing.
+ * @tfd: out: the tracee's new descriptor (the caller maps and closes it).
+ * @fd: out: our copy of it (pidfd_getfd), for identity bookkeeping.
+ * Returns 0, -ESTALE when the path names another file now, -ENOENT when
+ * there is no path (deleted file, shared memory), the openat's -errno,
+ * or -ESRCH.
+ */
+int rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
+			      const struct rt_vma *vma, int *tfd, int *fd);
+
 /* ---- inject.c ---- */
 
 struct rt_inject {
@@ -106,6 +122,7 @@ struct rt_inject {
 	bool stopped;			/* caught in a ptrace-stop */
 	bool have_regs;			/* saved is valid */
 	bool have_mask;			/* saved_mask is valid, all blocked */
+	bool step;			/* single-step injected calls */
 	unsigned int stops;		/* ptrace stops waited for */
 };
 
@@ -113,11 +130,14 @@ struct rt_inject {
  * rt_inject_begin() - catch @tid at its next ptrace-stop (it has just been
  * answered, or interrupted, in the emulated call), save its registers and
  * signal mask and block every signal, so that injected calls run without a
- * signal-delivery-stop in between (spec section 7).
+ * signal-delivery-stop in between (spec section 7).  With @step, injected
+ * calls are single-stepped: the caller guarantees SIGTRAP is not ignored
+ * by the tracee, and SIGTRAP is left unblocked for the step's trap.
  * Returns 0, -ESRCH when the thread vanished (its status is handled), or
  * -errno.
  */
-int rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in);
+int rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
+		    bool step);
 
 /**
  * rt_inject_call() - make the stopped thread run system call @nr(@args)

@@ -19,6 +19,7 @@ const struct rt_arch rt_arch_native = {
 	.nr_munmap = 11,
 	.nr_mremap = 25,
 	.nr_mseal = 462,
+	.nr_rt_sigaction = 13,
 	.nr_close = 3,
 	.nr_openat = 257,
 	.nr_getpid = 39,
@@ -132,3 +133,11 @@ rt_arch_pc(const struct rt_regs *regs)
 {
 	return regs->r.rip;
 }
+
+uint64_t
+rt_arch_sp(const struct rt_regs *regs)
+{
+	return regs->r.rsp;
+}
+
+const unsigned int rt_arch_red_zone = 128;

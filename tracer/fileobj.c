@@ -16,8 +16,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
+#include <limits.h>
 #include <unistd.h>
 
+#include "rt_arch.h"
 #include "rt_compat.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
@@ -165,6 +168,77 @@ rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
 	return r;
 }
 
+/* The VMA's path as the kernel names it (readlink needs only ptrace-read). */
+static int
+vma_path(pid_t tid, const struct rt_vma *vma, char *buf, size_t size)
+{
+	char link[96];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/%d/map_files/%llx-%llx", tid,
+		 (unsigned long long)vma->start, (unsigned long long)vma->end);
+	n = readlink(link, buf, size - 1);
+	if (n < 0)
+		return rt_neg_errno();
+	if ((size_t)n == size - 1)
+		return -ENAMETOOLONG;
+	buf[n] = '\0';
+	/* d_path() of an unlinked file: nothing to open by name. */
+	if (buf[0] != '/' || (n > 10 && !strcmp(buf + n - 10, " (deleted)")))
+		return -ENOENT;
+	return 0;
+}
+
+int
+rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
+			  const struct rt_vma *vma, int *tfd, int *fd)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int pidfd = -1;
+	struct iovec local, remote;
+	uint64_t addr, args[6] = { 0 }, cargs[6] = { 0 };
+	long ret, cr;
+	size_t len;
+	int r;
+
+	*tfd = *fd = -1;
+	r = vma_path(in->tid, vma, path, sizeof(path));
+	if (r < 0)
+		return r;
+	/* The string goes below the red zone of the stopped thread's stack:
+	 * scratch space that no code of the thread is using right now. */
+	len = strlen(path) + 1;
+	addr = (rt_arch_sp(&in->saved) - rt_arch_red_zone - len) & ~15ULL;
+	local = (struct iovec){ .iov_base = path, .iov_len = len };
+	remote = (struct iovec){ .iov_base = (void *)addr, .iov_len = len };
+	if (process_vm_writev(in->tid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)len)
+		return errno == ESRCH ? -ESRCH : -EFAULT;
+	args[0] = (uint64_t)AT_FDCWD;
+	args[1] = addr;
+	args[2] = O_RDWR | O_CLOEXEC | O_NOCTTY;
+	r = rt_inject_call(ctx, in, rt_arch_native.nr_openat, args, &ret);
+	if (r < 0)
+		return r;
+	if (ret < 0)
+		return (int)ret;
+	pidfd = syscall(SYS_pidfd_open, in->tid, PIDFD_THREAD);
+	if (pidfd >= 0)
+		*fd = syscall(SYS_pidfd_getfd, pidfd, (int)ret, 0);
+	r = *fd < 0 ? -ESRCH : check_fd(*fd, vma);
+	if (r == 0) {
+		*tfd = (int)ret;
+		return 0;
+	}
+	/* Not that file (renamed, replaced, a symlink race): undo. */
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	cargs[0] = (uint64_t)ret;
+	rt_inject_call(ctx, in, rt_arch_native.nr_close, cargs, &cr);
+	return r == -ESRCH ? -ESRCH : -ESTALE;
+}
+
 const char *
 rt_fileobj_how_name(enum rt_fileobj_how how)
 {
@@ -175,6 +249,8 @@ rt_fileobj_how_name(enum rt_fileobj_how how)
 		return "map_files";
 	case RT_FILE_FOLLOWED:
 		return "followed";
+	case RT_FILE_TRACEE_OPEN:
+		return "tracee-open";
 	default:
 		return "none";
 	}

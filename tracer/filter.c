@@ -2,6 +2,7 @@
  * listener (runs in the child, before execve).
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <sys/mman.h>
@@ -143,6 +144,13 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 		if (r < 0)
 			return r;
 		r = add_hidden_flag_rules(ctx);
+		if (r < 0)
+			return r;
+		/* Whether SIGTRAP is ignored decides how calls are injected
+		 * (inject.c): hear of every change to it. */
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
+				     SCMP_SYS(rt_sigaction), 1,
+				     SCMP_A0(SCMP_CMP_EQ, SIGTRAP));
 		if (r < 0)
 			return r;
 		/* mremap(addr, 0, len, ...): a second mapping of the same

@@ -44,13 +44,15 @@ is_syscall_stop(int status)
 }
 
 int
-rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in)
+rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
+		bool step)
 {
-	uint64_t all = ~0ULL;
+	uint64_t all = step ? ~(1ULL << (SIGTRAP - 1)) : ~0ULL;
 	int status, r, sig, event;
 
 	memset(in, 0, sizeof(*in));
 	in->tid = tid;
+	in->step = step;
 	r = wait_stop(ctx, tid, &status);
 	if (r < 0)
 		return r;
@@ -111,6 +113,42 @@ step_to_syscall_stop(struct rt_ctx *ctx, struct rt_inject *in)
 	}
 }
 
+/*
+ * Single-step over the syscall instruction: the kernel reports the step
+ * at syscall exit (report_single_step()) as a SIGTRAP signal-delivery-
+ * stop with the pc after the instruction; one stop per call.  Any other
+ * stop (a job-control stop, a late interrupt, a signal that was pending
+ * before the call ran, which shows the pc still on the instruction) is
+ * stepped over again; such a signal is delivered after the emulated call.
+ */
+static int
+step_over_syscall(struct rt_ctx *ctx, struct rt_inject *in,
+		  struct rt_regs *regs)
+{
+	int status, r, sig;
+
+	for (;;) {
+		if (ptrace(PTRACE_SINGLESTEP, in->tid, NULL, NULL) < 0)
+			return -errno;
+		r = wait_stop(ctx, in->tid, &status);
+		if (r < 0)
+			return r;
+		in->stops++;
+		if (status >> 16)
+			continue;
+		r = rt_arch_getregs(in->tid, regs);
+		if (r < 0)
+			return r;
+		sig = WSTOPSIG(status);
+		if (sig == SIGTRAP &&
+		    rt_arch_pc(regs) == rt_arch_pc(&in->saved))
+			return 0;
+		if (!in->deliver)
+			in->deliver = sig;
+		rt_arch_setregs(in->tid, regs);
+	}
+}
+
 int
 rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
 	       const uint64_t args[6], long *ret)
@@ -122,6 +160,13 @@ rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
 	r = rt_arch_setregs(in->tid, &regs);
 	if (r < 0)
 		return r;
+	if (in->step) {
+		r = step_over_syscall(ctx, in, &regs);
+		if (r < 0)
+			return r;
+		*ret = rt_arch_retval(&regs);
+		return 0;
+	}
 	r = step_to_syscall_stop(ctx, in);	/* entry */
 	if (r < 0)
 		return r;

@@ -8,7 +8,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -185,6 +187,36 @@ own_fd(struct rt_ctx *ctx, const struct rt_call *c, int64_t key)
 	return hint;
 }
 
+/* May injected calls be single-stepped?  Not if SIGTRAP is ignored. */
+static bool
+step_ok(struct rt_ctx *ctx, const struct rt_call *c)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+	char path[64], buf[2048], *s;
+	_cleanup_close_ int fd = -1;
+	unsigned long long ign;
+	ssize_t n;
+
+	if (!proc)
+		return false;
+	if (proc->step_ok >= 0)
+		return proc->step_ok;
+	snprintf(path, sizeof(path), "/proc/%d/status", c->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	s = strstr(buf, "\nSigIgn:");
+	if (!s)
+		return false;
+	ign = strtoull(s + 8, NULL, 16);
+	proc->step_ok = !(ign & (1ULL << (SIGTRAP - 1)));
+	return proc->step_ok;
+}
+
 /*
  * Emulate a valid call in the tracee: on return c->result and c->outcome
  * are set, and the thread waits in a ptrace-stop (PEND_RESUME) or for its
@@ -196,32 +228,31 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 	const struct rt_plan *p = &c->v.plan;
 	struct rt_inject *in = &pd->in;
 	long ret = 0, result = -ENOSYS;
-	int r, tfd = -1;
-	bool installed = false;
+	int r = 0, tfd = -1, kfd;
+	bool installed = false, open_later = false;
 	int64_t key = 0;
 
 	if (c->v.action == RT_ACT_MMAP) {
 		r = get_file(ctx, c, &key);
-		if (r == 0)
+		if (r == -EPERM) {
+			/* map_files refused: the tracee opens it itself. */
+			open_later = true;
+			r = 0;
+		} else if (r == 0) {
 			tfd = own_fd(ctx, c, key);
+			if (tfd < 0) {
+				tfd = addfd(ctx,
+					    rt_ident_key_fd(&ctx->ident, key));
+				installed = tfd >= 0;
+				r = tfd < 0 ? tfd : 0;
+			}
+		}
 		if (r < 0) {
-			c->outcome = RT_OUT_FAILED;
-			c->why = r == -EPERM ?
-				"no permitted way to reach the mapped file" :
-				"cannot reach the mapped file";
+			c->outcome = r == -ENOENT ? RT_OUT_GONE : RT_OUT_FAILED;
+			c->why = "cannot reach the mapped file";
 			c->result = r == -ESTALE ? -EINVAL : r;
-			goto answer;
-		}
-		if (tfd < 0) {
-			tfd = addfd(ctx, rt_ident_key_fd(&ctx->ident, key));
-			installed = tfd >= 0;
-		}
-		if (tfd < 0) {
-			c->outcome = tfd == -ENOENT ? RT_OUT_GONE :
-				     RT_OUT_FAILED;
-			c->why = "SECCOMP_IOCTL_NOTIF_ADDFD failed";
-			c->result = tfd;
-			goto answer;
+			answer(pd, (int)-c->result, false);
+			return;
 		}
 	}
 
@@ -230,16 +261,35 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 		c->outcome = RT_OUT_FAILED;
 		c->why = "PTRACE_INTERRUPT failed";
 		c->result = -ENOSYS;
-		goto answer;
+		answer(pd, ENOSYS, false);
+		return;
 	}
 	/* Provisional answer; the stop that follows gets the real one.
 	 * ENOENT means the wait was aborted: the stop shows that too. */
 	respond(ctx, 0, 0, false);
 
-	r = rt_inject_begin(ctx, c->tid, in);
+	r = rt_inject_begin(ctx, c->tid, in, step_ok(ctx, c));
 	if (r == 0 && ctx->opt.stack_trace &&
 	    rt_stack_capture(c->tid, &pd->stack) == 0)
 		c->stack = &pd->stack;
+	if (r == 0 && open_later) {
+		r = rt_fileobj_open_in_tracee(ctx, in, &c->v.first, &tfd, &kfd);
+		if (r == 0) {
+			c->how = RT_FILE_TRACEE_OPEN;
+			installed = true;
+			key = rt_ident_adopt(&ctx->ident, kfd);
+			if (key < 0)
+				close(kfd);
+		} else if (r != -ESRCH) {
+			/* Nothing safe reaches the file: refuse (issue 4). */
+			c->why = r == -ESTALE ?
+				"its path names another file now" :
+				"no descriptor, map_files refused, and the "
+				"program cannot open it by path";
+			result = -EACCES;
+			r = 1;	/* answered, no mmap */
+		}
+	}
 	if (r == 0 && c->v.action == RT_ACT_MMAP) {
 		uint64_t a[6] = { p->addr, p->len, p->prot,
 				  (uint64_t)p->flags | rt_arch_native.mmap_mark,
@@ -255,10 +305,10 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 		}
 		result = ret < 0 && ret > -4096 ? ret :
 			 (uint64_t)ret == p->addr ? 0 : -EIO;
-		if (result == 0)
+		if (result == 0 && key > 0)
 			rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
 					p->offset, key);
-		else
+		else if (key > 0)
 			rt_ident_put_unused(&ctx->ident, key);
 	} else if (r == 0) {
 		uint64_t a[6] = { p->addr, p->len };
@@ -267,12 +317,16 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 				   &ret);
 		result = -c->v.err;
 	}
-	if (r < 0)
-		result = -ENOSYS;
 	if (r == -ESRCH || !in->stopped) {
 		c->outcome = RT_OUT_GONE;
 		c->result = 0;
 		return;
+	}
+	if (r < 0) {
+		result = -ENOSYS;
+		c->why = "injection failed";
+	} else if (result < 0 && c->v.action == RT_ACT_MMAP && !c->why) {
+		c->why = "mmap failed";
 	}
 	pd->what = PEND_RESUME;
 	pd->resume_val = result;
@@ -280,14 +334,6 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 	c->outcome = result == 0 ? RT_OUT_EMULATED :
 		     c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED :
 		     RT_OUT_FAILED;
-	if (r < 0)
-		c->why = "injection failed";
-	else if (result < 0 && c->v.action == RT_ACT_MMAP)
-		c->why = "mmap failed";
-	return;
-
-answer:
-	answer(pd, (int)-c->result, false);
 }
 
 static void
@@ -400,7 +446,7 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 		goto plain;
 	if (respond(ctx, 0, 0, true) < 0)
 		return;
-	if (rt_inject_begin(ctx, tid, &in) < 0) {
+	if (rt_inject_begin(ctx, tid, &in, false) < 0) {
 		rt_inject_end(ctx, &in, rt_arch_retreg(&in.saved));
 		return;
 	}
@@ -447,7 +493,7 @@ follow_mremap(struct rt_ctx *ctx, pid_t tid)
 	}
 	if (respond(ctx, 0, 0, true) < 0)
 		return;
-	if (rt_inject_begin(ctx, tid, &in) < 0) {
+	if (rt_inject_begin(ctx, tid, &in, false) < 0) {
 		rt_inject_end(ctx, &in, rt_arch_retreg(&in.saved));
 		return;
 	}
@@ -476,7 +522,7 @@ stop_answered(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 		return;
 	}
 	pd->what = PEND_NONE;
-	if (rt_inject_begin(ctx, c->tid, &pd->in) < 0) {
+	if (rt_inject_begin(ctx, c->tid, &pd->in, false) < 0) {
 		rt_inject_end(ctx, &pd->in, rt_arch_retreg(&pd->in.saved));
 		return;
 	}
@@ -520,11 +566,16 @@ rt_notify_handle(struct rt_ctx *ctx)
 		return 0;
 	}
 	if (d->nr != rt_arch_native.nr_remap_file_pages) {
-		/* A call that may hide VM flags (filter.c): note it. */
+		/* A call that may hide VM flags, or change SIGTRAP's
+		 * disposition (filter.c): note it. */
 		pid_t tgid = rt_procs_tgid(&ctx->procs, c.tid);
+		struct rt_proc *proc = tgid > 0 ?
+			rt_procs_proc(&ctx->procs, tgid) : NULL;
 
-		if (tgid > 0)
-			mark_hidden_flags(ctx, tgid);
+		if (proc && d->nr == rt_arch_native.nr_rt_sigaction)
+			proc->step_ok = -1;
+		else if (proc)
+			proc->hidden_flags = true;
 		respond(ctx, 0, 0, true);
 		return 0;
 	}

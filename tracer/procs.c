@@ -117,7 +117,8 @@ rt_procs_proc(struct rt_procs *p, pid_t tgid)
 		p->p = n;
 		p->cap_p = cap;
 	}
-	p->p[p->np] = (struct rt_proc){ .tgid = tgid, .maps_fd = -1 };
+	p->p[p->np] = (struct rt_proc){ .tgid = tgid, .maps_fd = -1,
+					.step_ok = -1 };
 	return &p->p[p->np++];
 }
 
@@ -141,10 +142,13 @@ rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child)
 {
 	struct rt_proc *pp = rt_procs_proc(p, parent);
 	bool hidden = pp && pp->hidden_flags;
+	int step_ok = pp ? pp->step_ok : -1;
 	struct rt_proc *c = rt_procs_proc(p, child);
 
-	if (c)
+	if (c) {
 		c->hidden_flags = hidden;
+		c->step_ok = step_ok;
+	}
 }
 
 void

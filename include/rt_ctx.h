@@ -30,6 +30,7 @@ struct rt_opts {
 	enum rt_mode mode;
 	int deny_errno;		/* --mode=deny[=ERRNO] */
 	bool kill_on_exit;	/* --kill-on-exit: PTRACE_O_EXITKILL */
+	bool no_pin;		/* --no-pin: supervisor on any CPU */
 	bool stack_trace;	/* -k: unwind the caller */
 	bool json;		/* --json: JSON Lines instead of text */
 	bool summary;		/* -c: table at exit */
@@ -54,6 +55,29 @@ struct rt_stats {
 	unsigned long by_rule[RT_RULE__COUNT];
 };
 
+/*
+ * Where the supervisor's time goes in an emulated call
+ * (REMAPTRACE_BREAKDOWN=1 prints the sums at exit).
+ */
+enum rt_phase {
+	RT_PH_RECEIVE,	/* SECCOMP_IOCTL_NOTIF_RECV */
+	RT_PH_LOOKUP,	/* VMA lookup and the rule book */
+	RT_PH_FILE,	/* finding the open file, kcmp */
+	RT_PH_INSTALL,	/* SECCOMP_IOCTL_NOTIF_ADDFD */
+	RT_PH_STOP,	/* interrupt, answer, wait for the stop, save state */
+	RT_PH_INJECT,	/* the injected calls */
+	RT_PH_REPORT,	/* formatting and writing the log line */
+	RT_PH_RESUME,	/* restore registers and mask, resume */
+	RT_PH__COUNT
+};
+
+struct rt_breakdown {
+	bool on;
+	unsigned long calls;		/* emulated calls measured */
+	unsigned long stops;		/* ptrace stops in them */
+	uint64_t ns[RT_PH__COUNT];
+};
+
 struct rt_ctx {
 	struct rt_opts opt;
 	FILE *log;		/* stderr or -o FILE */
@@ -71,6 +95,7 @@ struct rt_ctx {
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
 	struct rt_stats stats;
+	struct rt_breakdown bd;
 	struct rt_ident ident;	/* open files behind shared mappings */
 	struct rt_procs procs;	/* thread -> process */
 	/* -c: latencies of every call (summary.c) */

@@ -236,6 +236,9 @@ struct rt_call {
 	enum rt_fileobj_how how;
 	uint64_t ns;		/* supervisor time for the call */
 	uint64_t mmap_ns;	/* time of the injected calls */
+	uint64_t ph[RT_PH__COUNT];	/* time per phase (rt_phase) */
+	uint64_t ph_t;		/* when the current phase began */
+	unsigned int stops;	/* ptrace stops for this call */
 	unsigned long nth;	/* 1-based number of the call */
 	struct timespec when;	/* CLOCK_REALTIME at receipt */
 	const struct rt_stack *stack;	/* -k, when captured */

@@ -36,6 +36,16 @@ now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/* Close phase @p of @c's breakdown at now; the next phase begins. */
+static void
+phase(struct rt_call *c, enum rt_phase p)
+{
+	uint64_t t = now_ns();
+
+	c->ph[p] += t - c->ph_t;
+	c->ph_t = t;
+}
+
 /* libseccomp maps ioctl failures to -ECANCELED; errno keeps the cause. */
 static int
 scmp_err(int r)
@@ -233,6 +243,7 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 	int64_t key = 0;
 
 	if (c->v.action == RT_ACT_MMAP) {
+		phase(c, RT_PH_LOOKUP);
 		r = get_file(ctx, c, &key);
 		if (r == -EPERM) {
 			/* map_files refused: the tracee opens it itself. */
@@ -240,6 +251,7 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 			r = 0;
 		} else if (r == 0) {
 			tfd = own_fd(ctx, c, key);
+			phase(c, RT_PH_FILE);
 			if (tfd < 0) {
 				tfd = addfd(ctx,
 					    rt_ident_key_fd(&ctx->ident, key));
@@ -268,7 +280,9 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 	 * ENOENT means the wait was aborted: the stop shows that too. */
 	respond(ctx, 0, 0, false);
 
+	phase(c, RT_PH_INSTALL);
 	r = rt_inject_begin(ctx, c->tid, in, step_ok(ctx, c));
+	phase(c, RT_PH_STOP);
 	if (r == 0 && ctx->opt.stack_trace &&
 	    rt_stack_capture(c->tid, &pd->stack) == 0)
 		c->stack = &pd->stack;
@@ -317,6 +331,9 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 				   &ret);
 		result = -c->v.err;
 	}
+	phase(c, RT_PH_INJECT);
+	c->mmap_ns = c->ph[RT_PH_INJECT];
+	c->stops = in->stops;
 	if (r == -ESRCH || !in->stopped) {
 		c->outcome = RT_OUT_GONE;
 		c->result = 0;
@@ -544,6 +561,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 	uint64_t t0;
 	int r, err;
 
+	t0 = now_ns();
 	memset(ctx->req, 0, sizeof(*ctx->req));
 	r = seccomp_notify_receive(ctx->listener, ctx->req);
 	if (r < 0) {
@@ -551,8 +569,10 @@ rt_notify_handle(struct rt_ctx *ctx)
 		/* The caller died before we read it, or a signal hit us. */
 		return r == -ENOENT || r == -EINTR ? 0 : r;
 	}
-	t0 = now_ns();
 	memset(&c, 0, sizeof(c));
+	c.ph_t = now_ns();
+	c.ph[RT_PH_RECEIVE] = c.ph_t - t0;
+	t0 = c.ph_t;
 	c.tid = ctx->req->pid;
 	c.args = (struct rt_remap_args){
 		d->args[0], d->args[1], d->args[2], d->args[3], d->args[4]
@@ -602,7 +622,9 @@ rt_notify_handle(struct rt_ctx *ctx)
 		c.layout = layout;
 	}
 	c.ns = now_ns() - t0;
+	c.ph_t = now_ns();
 	rt_report_call(ctx, &c);
+	phase(&c, RT_PH_REPORT);
 
 	/* Only now does the caller go on. */
 	if (pd.what == PEND_RESPOND &&
@@ -611,5 +633,14 @@ rt_notify_handle(struct rt_ctx *ctx)
 	else if (pd.what == PEND_RESUME &&
 		 rt_inject_end(ctx, &pd.in, pd.resume_val) == -ESRCH)
 		ctx->stats.gone++;
+	phase(&c, RT_PH_RESUME);
+	if (c.outcome == RT_OUT_EMULATED) {
+		unsigned int i;
+
+		ctx->bd.calls++;
+		ctx->bd.stops += c.stops;
+		for (i = 0; i < RT_PH__COUNT; i++)
+			ctx->bd.ns[i] += c.ph[i];
+	}
 	return 0;
 }

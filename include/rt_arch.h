@@ -25,6 +25,7 @@ struct rt_arch {
 	long nr_mremap;
 	long nr_mseal;
 	long nr_rt_sigaction;
+	long nr_ptrace;
 	long nr_close;
 	long nr_openat;
 	long nr_getpid;

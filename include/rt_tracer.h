@@ -148,6 +148,12 @@ int rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
 		   const uint64_t args[6], long *ret);
 
 /**
+ * rt_inject_detach() - give the stopped thread back its signal mask and
+ * stop tracing it (PTRACE_DETACH); registers are left as they are.
+ */
+int rt_inject_detach(struct rt_ctx *ctx, struct rt_inject *in);
+
+/**
  * rt_inject_end() - restore registers and mask, make the emulated call
  * return @retval, and resume the thread.  Safe after a failed
  * rt_inject_begin() or rt_inject_call(): whatever was saved is restored

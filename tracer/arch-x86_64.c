@@ -20,6 +20,7 @@ const struct rt_arch rt_arch_native = {
 	.nr_mremap = 25,
 	.nr_mseal = 462,
 	.nr_rt_sigaction = 13,
+	.nr_ptrace = 101,
 	.nr_close = 3,
 	.nr_openat = 257,
 	.nr_getpid = 39,

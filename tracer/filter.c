@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <linux/filter.h>
@@ -144,6 +145,12 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 		if (r < 0)
 			return r;
 		r = add_hidden_flag_rules(ctx);
+		if (r < 0)
+			return r;
+		/* A traced process that wants its parent to trace it (gdb,
+		 * strace run under remaptrace): see notify.c:release(). */
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ptrace), 1,
+				     SCMP_A0(SCMP_CMP_EQ, PTRACE_TRACEME));
 		if (r < 0)
 			return r;
 		/* Whether SIGTRAP is ignored decides how calls are injected

@@ -181,6 +181,23 @@ rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
 }
 
 int
+rt_inject_detach(struct rt_ctx *ctx, struct rt_inject *in)
+{
+	(void)ctx;
+	if (!in->stopped)
+		return -ESRCH;
+	if (in->have_mask && ptrace(PTRACE_SETSIGMASK, in->tid,
+				    sizeof(in->saved_mask),
+				    &in->saved_mask) < 0)
+		return -errno;
+	in->stopped = false;
+	if (ptrace(PTRACE_DETACH, in->tid, NULL,
+		   (void *)(long)in->deliver) < 0)
+		return -errno;
+	return 0;
+}
+
+int
 rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval)
 {
 	struct rt_regs regs;

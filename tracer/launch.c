@@ -25,6 +25,7 @@ struct msg {
 	int stage;
 	int err;
 	int killable;
+	int nested;	/* another listener serves this tree already */
 };
 
 static int
@@ -86,6 +87,16 @@ child(struct rt_ctx *ctx, int sock)
 	sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL);
 	r = rt_filter_install(&listener, &killable,
 			      ctx->opt.mode != RT_MODE_DENY);
+	/*
+	 * EBUSY: a filter with a listener is already in this task's chain
+	 * (kernel/seccomp.c: has_duplicate_listener()), e.g. remaptrace
+	 * inside remaptrace.  That supervisor already serves the calls:
+	 * run the program without a filter of our own.
+	 */
+	if (r == -EBUSY) {
+		m.nested = 1;
+		r = 0;
+	}
 	if (r < 0) {
 		m.stage = ST_FILTER_FAILED;
 		m.err = -r;
@@ -95,7 +106,8 @@ child(struct rt_ctx *ctx, int sock)
 	m.killable = killable;
 	if (send_msg(sock, &m, listener) < 0)
 		_exit(125);
-	close(listener);
+	if (listener >= 0)
+		close(listener);
 	/* Wait until the supervisor has seized us (or gave up doing so). */
 	if (read(sock, &go, 1) != 1)
 		_exit(125);
@@ -152,8 +164,15 @@ rt_launch(struct rt_ctx *ctx, int *exec_err)
 		ctx->child = -1;
 		return n == sizeof(m) && m.err ? -m.err : -EPROTO;
 	}
-	if (fd < 0)
+	if (fd < 0 && !m.nested)
 		return -EPROTO;
+	if (m.nested)
+		fprintf(ctx->log ? ctx->log : stderr,
+			"remaptrace: another seccomp listener (an outer "
+			"remaptrace?) already serves this process tree; the "
+			"kernel allows only one, so '%s' runs without a filter "
+			"of ours and that supervisor answers its "
+			"remap_file_pages calls\n", ctx->opt.argv[0]);
 	ctx->listener = fd;
 	ctx->killable_recv = m.killable;
 	/*
@@ -161,14 +180,15 @@ rt_launch(struct rt_ctx *ctx, int *exec_err)
 	 * synchronous call would run; saves a cross-CPU wake-up per call.
 	 * Older kernels refuse the flag: nothing else changes.
 	 */
-	ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-	      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	if (fd >= 0)
+		ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
+		      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 
 	r = seize(ctx);
 	ctx->ptrace_ok = r == 0;
 	if (r < 0 && r != -EPERM)
 		return r;	/* the caller kills the child */
-	if (r == -EPERM)
+	if (r == -EPERM && !m.nested)
 		fprintf(ctx->log ? ctx->log : stderr,
 			"remaptrace: cannot ptrace '%s': %s (another tracer, "
 			"such as strace -f or gdb, holds it?); valid calls "

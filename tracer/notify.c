@@ -242,6 +242,19 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 	bool installed = false, open_later = false;
 	int64_t key = 0;
 
+	/*
+	 * First make sure the thread is ours to stop: one that another
+	 * tracer took over (a debugger attached to it after we let go) can
+	 * only have its valid call run by the kernel.  An interrupt left
+	 * pending by a failure below only makes the thread stop once more
+	 * on its way out, which the loop resumes.
+	 */
+	if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0) {
+		c->outcome = RT_OUT_PASSED;
+		c->why = "not traced by remaptrace";
+		answer(pd, 0, true);
+		return;
+	}
 	if (c->v.action == RT_ACT_MMAP) {
 		phase(c, RT_PH_LOOKUP);
 		r = get_file(ctx, c, &key);
@@ -268,14 +281,6 @@ emulate(struct rt_ctx *ctx, struct rt_call *c, struct pending *pd)
 		}
 	}
 
-	if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0) {
-		/* Not ours to stop: cannot happen while ptrace_ok. */
-		c->outcome = RT_OUT_FAILED;
-		c->why = "PTRACE_INTERRUPT failed";
-		c->result = -ENOSYS;
-		answer(pd, ENOSYS, false);
-		return;
-	}
 	/* Provisional answer; the stop that follows gets the real one.
 	 * ENOENT means the wait was aborted: the stop shows that too. */
 	respond(ctx, 0, 0, false);
@@ -521,6 +526,46 @@ follow_mremap(struct rt_ctx *ctx, pid_t tid)
 	rt_inject_end(ctx, &in, ret);
 }
 
+#define ERESTARTNOINTR 513	/* include/linux/errno.h, not in uapi */
+
+/*
+ * ptrace(PTRACE_TRACEME) by a thread remaptrace traces fails with EPERM
+ * (one tracer per task): strace or gdb run under remaptrace could not
+ * work.  Let go of the thread instead: answer -ERESTARTNOINTR with an
+ * interrupt pending, detach it in the stop that follows, and the kernel
+ * restarts the call, which now reaches the kernel (the thread is no
+ * longer ours) and succeeds.  Its later remap_file_pages calls go to the
+ * kernel, since only a traced thread can be injected into.
+ */
+static void
+release(struct rt_ctx *ctx, pid_t tid)
+{
+	struct rt_inject in;
+	char line[256];
+	int n;
+
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {
+		respond(ctx, 0, 0, true);	/* not ours (any more) */
+		return;
+	}
+	if (respond(ctx, 0, ERESTARTNOINTR, false) < 0)
+		return;
+	if (rt_inject_begin(ctx, tid, &in, false) < 0 &&
+	    !in.stopped)
+		return;
+	if (rt_inject_detach(ctx, &in) < 0)
+		return;
+	rt_procs_del(&ctx->procs, tid);
+	if (ctx->ntracees)
+		ctx->ntracees--;
+	n = snprintf(line, sizeof(line), "[pid %d] ptrace(PTRACE_TRACEME): "
+		     "remaptrace lets go of this thread so that its parent "
+		     "can trace it; its remap_file_pages calls now go to the "
+		     "kernel\n", tid);
+	if (!ctx->opt.quiet && n > 0 && write(fileno(ctx->log), line, n) < 0)
+		return;
+}
+
 /*
  * -k on a call that is answered without injection: the thread can only be
  * stopped once answered (its wait is killable), so answer it with an
@@ -583,6 +628,10 @@ rt_notify_handle(struct rt_ctx *ctx)
 	}
 	if (d->nr == rt_arch_native.nr_mremap) {
 		follow_mremap(ctx, c.tid);
+		return 0;
+	}
+	if (d->nr == rt_arch_native.nr_ptrace) {
+		release(ctx, c.tid);
 		return 0;
 	}
 	if (d->nr != rt_arch_native.nr_remap_file_pages) {

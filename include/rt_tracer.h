@@ -26,10 +26,6 @@ int rt_loop_run(struct rt_ctx *ctx);
  */
 void rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status);
 
-/* ---- notify.c ---- */
-
-/* Receive one notification and answer it.  Returns 0 or -errno (fatal). */
-int rt_notify_handle(struct rt_ctx *ctx);
 
 /* ---- vmas.c ---- */
 
@@ -253,5 +249,59 @@ struct rt_call {
 
 void rt_report_call(struct rt_ctx *ctx, const struct rt_call *c);
 void rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status);
+
+/* ---- notify.c ---- */
+
+/* Receive one notification and answer it.  Returns 0 or -errno (fatal). */
+int rt_notify_handle(struct rt_ctx *ctx);
+
+/*
+ * What is left to do once the call is reported: the tracee learns its
+ * result only after the log line is out, as strace prints a call before
+ * the program goes on.
+ */
+struct rt_pending {
+	enum { RT_PEND_NONE, RT_PEND_RESPOND, RT_PEND_RESUME } what;
+	int error;		/* RT_PEND_RESPOND: positive errno or 0 */
+	bool cont;		/* RT_PEND_RESPOND: let the kernel run it */
+	struct rt_inject in;	/* RT_PEND_RESUME */
+	long resume_val;	/* RT_PEND_RESUME: what the call returns */
+	struct rt_stack stack;	/* -k */
+};
+
+/* Answer later (after the report) with @error, or let the kernel run it. */
+void rt_notify_answer(struct rt_pending *pd, int error, bool cont);
+/* SECCOMP_IOCTL_NOTIF_SEND for the current notification: 0 or -errno
+ * (-ENOENT: the caller is gone). */
+int rt_notify_respond(struct rt_ctx *ctx, long val, int error, bool cont);
+/* Is the current notification still pending?  0 or -ENOENT. */
+int rt_notify_id_valid(struct rt_ctx *ctx);
+/* A pidfd for thread @tid (or its process before 6.9), or -errno. */
+int rt_notify_pidfd(pid_t tid);
+/* Install our @fd in the caller (SECCOMP_IOCTL_NOTIF_ADDFD): its number. */
+int rt_notify_addfd(struct rt_ctx *ctx, int fd);
+uint64_t rt_notify_now_ns(void);
+/* Close phase @p of @c's time breakdown; the next one begins. */
+void rt_notify_phase(struct rt_call *c, enum rt_phase p);
+
+/* ---- emulate.c ---- */
+
+/*
+ * rt_emulate() - emulate the valid call @c: on return c->result and
+ * c->outcome are set, and the thread waits in a ptrace-stop
+ * (RT_PEND_RESUME) or for its answer (RT_PEND_RESPOND), unless it vanished.
+ */
+void rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd);
+
+/* ---- follow.c ---- */
+
+/* mmap(MAP_SHARED): record which open file backs the new range. */
+void rt_follow_mmap(struct rt_ctx *ctx, pid_t tid);
+/* mremap(old, 0, len, ...): the duplicate maps the same open file. */
+void rt_follow_mremap(struct rt_ctx *ctx, pid_t tid);
+/* ptrace(PTRACE_TRACEME): let go of the thread so its parent can trace it. */
+void rt_follow_traceme(struct rt_ctx *ctx, pid_t tid);
+/* A call that can hide VM flags or change SIGTRAP's disposition. */
+void rt_follow_note(struct rt_ctx *ctx, pid_t tid, long nr);
 
 #endif

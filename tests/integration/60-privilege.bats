@@ -1,0 +1,581 @@
+#!/usr/bin/env bats
+# 60-privilege.bats - how remaptrace reaches the file behind a mapping, and
+# that it never gives a program more than the kernel would (issue 4).
+#
+# t-priv-map (tests/progs/t-priv-map.c) builds one scenario, makes two
+# calls (area page 0 <- file page 3, then pages 0-1 <- 2-3) and prints,
+# without addresses: each call's result and whether the descriptor table
+# changed ("fds N: same"), the VMAs over the area with their VmFlags, the
+# tags seen through the area (P0003 = page 3 of file A, Q.... = file B,
+# R.... = a file the test made), mprotect and a store through page 0, and
+# file A as the file itself holds it.
+#
+# Where the kernel is the oracle the program runs natively and traced and
+# the outputs must be identical.  Where remaptrace must refuse what the
+# kernel does (the path names another file now, no safe way to reach the
+# file), the traced run is checked against what it must show instead.
+#
+# Needs root (root-owned files, switching users); the user nobody and
+# setpriv(1); some tests need unprivileged user namespaces or strace(1).
+
+load helpers
+
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+
+# The build checks of helpers.bash, then a scratch directory anyone may
+# use (the test's own tmpdir is closed to other users) and a root-owned one.
+eval "helpers_$(declare -f setup)"
+setup() {
+	helpers_setup
+	[ -x "$PROGS/t-priv-map" ] ||
+		fail "t-priv-map is not built in $PROGS (run make)"
+	udir=$(mktemp -d /tmp/rt-priv-u.XXXXXX)
+	chmod 1777 "$udir"
+	rdir=$(mktemp -d /tmp/rt-priv-r.XXXXXX)
+	chmod 0755 "$rdir"
+}
+
+teardown() {
+	rm -rf "$udir" "$rdir"
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] ||
+		skip "needs root (root-owned files, running programs as nobody)"
+}
+
+need_nobody() {
+	need_root
+	command -v setpriv >/dev/null || skip "needs setpriv(1) (util-linux)"
+	id -u nobody >/dev/null 2>&1 || skip "needs the user nobody"
+	getent group nogroup >/dev/null || skip "needs the group nogroup"
+}
+
+# The program as nobody in user and mount namespaces of its own (it
+# mounts over a directory).
+need_userns() {
+	need_nobody
+	command -v unshare >/dev/null || skip "needs unshare(1) (util-linux)"
+	"${NOBODY[@]}" unshare -Urm true 2>/dev/null ||
+		skip "needs unprivileged user namespaces (user.max_user_namespaces)"
+}
+
+# make_file PATH MODE: 8 pages, page i tagged "R%04u", owned by root.
+make_file() {
+	local i
+
+	for i in 0 1 2 3 4 5 6 7; do
+		printf 'R%04u' "$i"
+		head -c $((4096 - 5)) /dev/zero
+	done >"$1"
+	chmod "$2" "$1"
+}
+
+# compare: run ${native[@]} and ${traced[@]} (remaptrace's log on stderr)
+# and fail unless stdout and exit status are identical.  Then $output,
+# $lines and $status hold the native run, $log the traced run's stderr.
+# ${reset[@]}, when set, runs before each run (files a run writes).
+compare() {
+	local d=$BATS_TEST_TMPDIR ns=0 ts=0
+
+	[ -z "${reset[*]}" ] || "${reset[@]}"
+	"${native[@]}" >"$d/native.out" 2>"$d/native.err" 3>&- || ns=$?
+	[ -z "${reset[*]}" ] || "${reset[@]}"
+	"${traced[@]}" >"$d/traced.out" 2>"$d/traced.err" 3>&- || ts=$?
+	log=$(<"$d/traced.err")
+	output=$(<"$d/native.out")
+	mapfile -t lines <"$d/native.out"
+	status=$ns
+	if ! cmp -s "$d/native.out" "$d/traced.out"; then
+		{ diff -u --label native --label remaptrace \
+			"$d/native.out" "$d/traced.out"
+		  echo "remaptrace stderr:"; cat "$d/traced.err"; } |
+			batslib_decorate "stdout differs under remaptrace" |
+			fail
+		return
+	fi
+	if [ "$ns" != "$ts" ]; then
+		{ echo "native: $ns, remaptrace: $ts"
+		  echo "remaptrace stderr:"; cat "$d/traced.err"; } |
+			batslib_decorate "exit status differs under remaptrace" |
+			fail
+		return
+	fi
+	assert_success
+}
+
+# both_v PROGRAM...: PROGRAM natively and under `remaptrace -v` (as root).
+both_v() {
+	native=("$@")
+	traced=("$REMAPTRACE" -v -- "$@")
+	compare
+}
+
+# both_unpriv PROGRAM...: PROGRAM as nobody natively, and under
+# remaptrace -v run entirely as nobody (no CAP_SYS_ADMIN, no map_files).
+both_unpriv() {
+	native=("${NOBODY[@]}" "$@")
+	traced=("${NOBODY[@]}" "$REMAPTRACE" -v -- "$@")
+	compare
+}
+
+# traced_only PROGRAM...: PROGRAM under remaptrace -v as nobody, bounded
+# in time (a hang fails the test); $output, $lines, $status, $log as
+# after compare.
+traced_only() {
+	local d=$BATS_TEST_TMPDIR
+
+	status=0
+	timeout 20 "${NOBODY[@]}" "$REMAPTRACE" --kill-on-exit -v -- "$@" \
+		>"$d/traced.out" 2>"$d/traced.err" 3>&- || status=$?
+	log=$(<"$d/traced.err")
+	output=$(<"$d/traced.out")
+	mapfile -t lines <"$d/traced.out"
+	[ "$status" != 124 ] ||
+		fail "remaptrace or the program hung (killed after 20 s); log: $log"
+}
+
+# native_only PROGRAM...: PROGRAM as nobody without remaptrace.
+native_only() {
+	run "${NOBODY[@]}" "$@"
+	assert_success
+}
+
+# The traced run of a scenario whose path names another file now: both
+# calls refused with EACCES or EPERM and a reason, nothing mapped, the
+# descriptor table untouched.
+assert_refused_other_file() {
+	assert_success
+	assert_line --regexp '^remap 1: .*: -1 (EACCES|EPERM)$'
+	assert_line --regexp '^remap 2: .*: -1 (EACCES|EPERM)$'
+	assert_line "fds 1: same"
+	assert_line "fds 2: same"
+	# A is still mapped as it was; B is seen nowhere
+	assert_line "area: P0000 P0001 P0002 P0003"
+	assert_line --regexp '^vma: \+0p 4p rw-s A@0 '
+	refute_output --partial "Q0"
+	refute_output --partial "B@"
+	assert_log_calls 2
+	[ "$(grep -cE '^\[pid [0-9]+\] remap_file_pages\(.* = -1 (EACCES|EPERM) \([a-z]' <<<"$log")" = 2 ] ||
+		fail "no per-call line says -1 EACCES/EPERM with a reason: $log"
+	refute_log "emulated"
+}
+
+# ---- remaptrace run as an unprivileged user (no CAP_SYS_ADMIN) ----
+
+@test "privilege: unprivileged remaptrace emulates a regular file through the open file it followed" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" regular "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line "area: P0002 P0003 P0002 P0003"
+	assert_log_calls 2
+	assert_log "<emulated mmap("
+	assert_log "via followed"
+	refute_log "via map_files"
+}
+
+@test "privilege: unprivileged remaptrace emulates a file whose descriptor was closed" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" closed "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line "A: P0000 P0001 W0000 P0003 P0004 P0005 P0006 P0007"
+	assert_log "via followed"
+	refute_log "via map_files"
+}
+
+@test "privilege: unprivileged remaptrace emulates a deleted file" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" deleted "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line "after: W0000 P0003 W0000 P0003"
+	assert_log "(deleted)"
+	assert_log "via followed"
+	refute_log "via map_files"
+}
+
+@test "privilege: unprivileged remaptrace emulates a memfd" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" memfd "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line "A: P0000 P0001 W0000 P0003 P0004 P0005 P0006 P0007"
+	assert_log "/memfd:t-priv"
+	assert_log "via followed"
+	refute_log "via map_files"
+}
+
+# A move (mremap without old size 0) is not followed: the open file is
+# inferred, the only one of that inode the program ever mapped, and the
+# log calls it "followed" too.
+@test "privilege: unprivileged remaptrace emulates a moved mapping of a closed file by inferring its open file" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" moved "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line "area: P0002 P0003 P0002 P0003"
+	assert_log "via followed"
+}
+
+@test "privilege: with the open file ambiguous after a move, a read-write descriptor the program holds is used" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" twice-open "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line "fds 1: same"
+	assert_log "via tracee-fd"
+}
+
+@test "privilege: unprivileged, with no descriptor left and map_files refused, the program opens the file itself" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" twice "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line "fds 1: same"
+	assert_line "area: P0002 P0003 P0002 P0003"
+	assert_log "via tracee-open"
+	refute_log "via map_files"
+}
+
+@test "privilege: as root, the same ambiguous mapping is reached through map_files" {
+	need_root
+	both_v "$PROGS/t-priv-map" twice "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_log "via map_files"
+	refute_log "via tracee-open"
+}
+
+# ---- a path that names another file now is never mapped ----
+
+@test "privilege: a mapped file whose path was renamed over by another file is never mapped" {
+	need_nobody
+	native_only "$PROGS/t-priv-map" renamed "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	traced_only "$PROGS/t-priv-map" renamed "$udir"
+	assert_refused_other_file
+}
+
+@test "privilege: a mapped file whose path became a symlink to another file is never mapped" {
+	need_nobody
+	native_only "$PROGS/t-priv-map" symlink "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	traced_only "$PROGS/t-priv-map" symlink "$udir"
+	assert_refused_other_file
+}
+
+@test "privilege: a mapped file whose path became a FIFO fails at once and never hangs" {
+	need_nobody
+	traced_only "$PROGS/t-priv-map" fifo "$udir"
+	assert_refused_other_file
+}
+
+@test "privilege: a deleted file whose path and 'PATH (deleted)' name new files is never mapped" {
+	need_nobody
+	traced_only "$PROGS/t-priv-map" deleted-reused "$udir"
+	assert_refused_other_file
+}
+
+# The mount covers A's directory only in the program's mount namespace:
+# /proc shows the supervisor A's path, the program's openat of it finds
+# B, and the device and inode check must refuse it.
+@test "privilege: a path that names another inode where the program looks is opened, checked and refused" {
+	need_userns
+	run "${NOBODY[@]}" unshare -Urm "$PROGS/t-priv-map" covered "$udir"
+	assert_success
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	traced_only unshare -Urm "$PROGS/t-priv-map" covered "$udir"
+	assert_refused_other_file
+	assert_log "another file"
+}
+
+# Opening a file for writing breaks a read lease on it (the holder gets
+# SIGIO, the open waits up to fs.lease-break-time, 45 s): the program's
+# lease on the file that took A's path must survive, as natively.
+@test "privilege: checking a path that names another file breaks no lease on it and does not wait" {
+	need_userns
+	run "${NOBODY[@]}" unshare -Urm "$PROGS/t-priv-map" covered-lease "$udir"
+	assert_success
+	assert_line "lease on B: F_RDLCK, SIGIO: 0"
+	traced_only unshare -Urm "$PROGS/t-priv-map" covered-lease "$udir"
+	assert_refused_other_file
+	assert_line "lease on B: F_RDLCK, SIGIO: 0"
+}
+
+# both_userns SCENARIO: t-priv-map in user and mount namespaces of its own
+# as nobody, natively and under remaptrace -v run as nobody.
+both_userns() {
+	native=("${NOBODY[@]}" unshare -Urm "$PROGS/t-priv-map" "$@")
+	traced=("${NOBODY[@]}" "$REMAPTRACE" -v -- unshare -Urm
+		"$PROGS/t-priv-map" "$@")
+	compare
+}
+
+# ---- the same inode through another mount is not the same access ----
+
+# The kernel maps the VMA's own open file, whose mount allows exec; a
+# read-write descriptor for the same inode through a noexec bind mount
+# would give a mapping without VM_MAYEXEC.
+@test "privilege: a descriptor for the same inode through a noexec mount does not cost the mapping VM_MAYEXEC" {
+	need_userns
+	both_userns noexec-fd "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line --regexp '^vma: \+0p 2p rw-s A@2 \[.* me .*\]$'
+	assert_line "mprotect(PROT_READ|PROT_EXEC): 0"
+}
+
+@test "privilege: a path that reaches the same inode through a noexec mount does not cost the mapping VM_MAYEXEC" {
+	need_userns
+	both_userns noexec-cover "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line --regexp '^vma: \+0p 2p rw-s A@2 \[.* me .*\]$'
+	assert_line "mprotect(PROT_READ|PROT_EXEC): 0"
+}
+
+# ---- no safe way to the file: a documented errno and a reason ----
+
+@test "privilege: unprivileged, shared anonymous memory fails cleanly with a log line naming what was missing" {
+	need_nobody
+	traced_only "$PROGS/t-priv-map" shanon "$udir"
+	assert_success
+	assert_line --regexp '^remap 1: .*: -1 (EACCES|EPERM)$'
+	assert_line "fds 1: same"
+	assert_line "area: P0000 P0001 P0002 P0003"
+	assert_log_calls 2
+	grep -qE '= -1 (EACCES|EPERM) \([^)]*map_files' <<<"$log" ||
+		fail "the log does not say map_files was refused: $log"
+	refute_log "emulated"
+}
+
+@test "privilege: unprivileged, a /dev/zero mapping fails cleanly with a log line naming what was missing" {
+	need_nobody
+	traced_only "$PROGS/t-priv-map" devzero "$udir"
+	assert_success
+	assert_line --regexp '^remap 1: .*: -1 (EACCES|EPERM)$'
+	assert_line "fds 1: same"
+	assert_line "area: P0000 P0001 P0002 P0003"
+	grep -qE '= -1 (EACCES|EPERM) \([^)]*map_files' <<<"$log" ||
+		fail "the log does not say map_files was refused: $log"
+	refute_log "emulated"
+}
+
+@test "privilege: unprivileged, a memfd reached only through an ambiguous mapping fails cleanly" {
+	need_nobody
+	traced_only "$PROGS/t-priv-map" memfd-twice "$udir"
+	assert_success
+	assert_line --regexp '^remap 1: .*: -1 (EACCES|EPERM)$'
+	assert_line "fds 1: same"
+	assert_line "area: P0000 P0001 P0002 P0003"
+	grep -qE '= -1 (EACCES|EPERM) \([^)]*map_files' <<<"$log" ||
+		fail "the log does not say map_files was refused: $log"
+	refute_log "emulated"
+}
+
+@test "privilege: as root, shared anonymous memory, /dev/zero and a memfd without descriptor are emulated through map_files" {
+	need_root
+	local s
+
+	for s in shanon devzero memfd-twice; do
+		both_v "$PROGS/t-priv-map" "$s" "$udir"
+		assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+		assert_line "area: P0002 P0003 P0002 P0003"
+		assert_log "via map_files"
+	done
+}
+
+# A program's own seccomp sandbox sees every call the tracee makes,
+# injected ones too: remaptrace must not make one that gets it killed.
+@test "privilege: a program whose own seccomp filter kills it on openat for writing is never killed by the emulation" {
+	need_nobody
+	native_only "$PROGS/t-priv-map" -s twice "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	traced_only "$PROGS/t-priv-map" -s twice "$udir"
+	[ "$status" = 0 ] ||
+		fail "the program ended with status $status (159: SIGSYS); log: $log"
+	assert_line "sandbox: openat for writing kills the process"
+	assert_line --regexp '^remap 1: .*: (0|-1 EACCES|-1 EPERM)$'
+	assert_line "fds 1: same"
+}
+
+# ---- sealed memfds behave as natively ----
+
+@test "privilege: a memfd sealed with F_SEAL_WRITE remaps as natively and cannot be made writable" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" seal-write "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line "mprotect(PROT_READ|PROT_WRITE): -1 EACCES"
+	assert_line "store: SIGSEGV"
+	refute_output --partial "W0000"
+	assert_log "emulated"
+	both_v "$PROGS/t-priv-map" seal-write "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+}
+
+@test "privilege: F_SEAL_FUTURE_WRITE after a writable shared mapping makes the remap EPERM as natively" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" seal-future-write "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: -1 EPERM"
+	assert_line "area: P0000 P0001 P0002 P0003"
+	assert_log "= -1 EPERM"
+	both_v "$PROGS/t-priv-map" seal-future-write "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: -1 EPERM"
+}
+
+# ---- root remaptrace, the program as an unprivileged user ----
+
+@test "privilege: root remaptrace, program as nobody: a root-owned read-only file gives EINVAL, mprotect EACCES and a faulting write, as natively" {
+	need_nobody
+	make_file "$rdir/ro" 0644
+	local sum=$(sha256sum <"$rdir/ro")
+
+	both_v "${NOBODY[@]}" "$PROGS/t-priv-map" rofile "$rdir/ro"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: -1 EINVAL"
+	assert_line "mprotect(PROT_READ|PROT_WRITE): -1 EACCES"
+	assert_line "store: SIGSEGV"
+	assert_line --regexp '^vma: \+0p 4p r--s A@0 \[[^]]*\]$'
+	refute_line --regexp '^vma: .*[[ ]sh[] ]'
+	assert_log "= -1 EINVAL"
+	assert_equal "$(sha256sum <"$rdir/ro")" "$sum"
+}
+
+# Two read-only open files, the mapping moved: root could open map_files
+# for writing, but the mapping lacks VM_SHARED and must stay refused.
+@test "privilege: root remaptrace, program as nobody: an ambiguous read-only mapping of a root file is refused as natively" {
+	need_nobody
+	make_file "$rdir/ro" 0644
+	local sum=$(sha256sum <"$rdir/ro")
+
+	both_v "${NOBODY[@]}" "$PROGS/t-priv-map" rofile-twice "$rdir/ro"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: -1 EINVAL"
+	assert_line "mprotect(PROT_READ|PROT_WRITE): -1 EACCES"
+	assert_line "store: SIGSEGV"
+	assert_equal "$(sha256sum <"$rdir/ro")" "$sum"
+}
+
+@test "privilege: root remaptrace, program as nobody: a root-owned file it may write is emulated with the native VmFlags" {
+	need_nobody
+	reset=(make_file "$rdir/rw" 0666)
+
+	both_v "${NOBODY[@]}" "$PROGS/t-priv-map" rwfile "$rdir/rw"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line --regexp '^vma: \+0p 2p rw-s A@2 \[.* sh .*\]$'
+	assert_line "store: ok"
+	assert_line "A: R0000 R0001 W0000 R0003 R0004 R0005 R0006 R0007"
+	assert_log "<emulated mmap("
+}
+
+@test "privilege: root remaptrace, program as nobody: mprotect(PROT_WRITE) after remapping a read-only view of a writable file succeeds as natively" {
+	need_nobody
+	reset=(make_file "$rdir/rw" 0666)
+
+	both_v "${NOBODY[@]}" "$PROGS/t-priv-map" rwfile-r "$rdir/rw"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line --regexp '^vma: \+0p 2p r--s A@2 \[.* mw .*\]$'
+	assert_line "mprotect(PROT_READ|PROT_WRITE): 0"
+	assert_line "store: ok"
+	assert_log "<emulated mmap("
+}
+
+# A daemon that maps a root file read-write, unmaps it, drops to nobody
+# and maps the file again read-only where the first mapping was: the
+# supervisor must not hand it back the read-write open file it kept.
+@test "privilege: a program that dropped root gets no write access back through a remap" {
+	need_root
+	make_file "$rdir/ro" 0644
+	local sum=$(sha256sum <"$rdir/ro")
+
+	both_v "$PROGS/t-priv-map" drop "$rdir/ro"
+	assert_line "uid: 65534"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: -1 EINVAL"
+	assert_line "mprotect(PROT_READ|PROT_WRITE): -1 EACCES"
+	assert_line "store: SIGSEGV"
+	assert_equal "$(sha256sum <"$rdir/ro")" "$sum"
+}
+
+@test "privilege: a read-only shared mapping moved where a read-write one of the same file was stays without VM_SHARED" {
+	need_nobody
+	both_unpriv "$PROGS/t-priv-map" stale-rw "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: -1 EINVAL"
+	assert_line "mprotect(PROT_READ|PROT_WRITE): -1 EACCES"
+	assert_line "A: P0000 P0001 P0002 P0003 P0004 P0005 P0006 P0007"
+}
+
+# ---- the supervisor's own privileges never open the path ----
+
+@test "privilege: the supervisor never opens the mapped file's path itself" {
+	need_nobody
+	command -v strace >/dev/null || skip "needs strace(1)"
+	local s st=$rdir/strace.out
+
+	# strace follows remaptrace alone (not -f: remaptrace traces the
+	# program); root reaches the file through map_files, nobody through
+	# the program's own openat.  LeakSanitizer (make check-asan) cannot
+	# work under ptrace.
+	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+	: >"$st"
+	chmod 0666 "$st"	# nobody's strace writes it too
+	for s in twice renamed; do
+		strace -qq -o "$st" -e trace=%file "$REMAPTRACE" -v -- \
+			"$PROGS/t-priv-map" "$s" "$udir" >/dev/null 2>&1 3>&- ||
+			fail "strace remaptrace ($s) failed"
+		grep -q '"/proc/[0-9]*/map_files/' "$st" ||
+			fail "strace saw no map_files access: it traced nothing"
+		! grep -E '^(open|openat|openat2|creat|open_by_handle_at)\(.*"'"$udir" "$st" ||
+			fail "root remaptrace opened a path under $udir ($s)"
+		"${NOBODY[@]}" strace -qq -o "$st" -e trace=%file \
+			"$REMAPTRACE" -v -- "$PROGS/t-priv-map" "$s" "$udir" \
+			>/dev/null 2>&1 3>&- ||
+			fail "strace remaptrace as nobody ($s) failed"
+		grep -q '"/proc/[0-9]*/map_files/' "$st" ||
+			fail "strace saw no map_files access: it traced nothing"
+		! grep -E '^(open|openat|openat2|creat|open_by_handle_at)\(.*"'"$udir" "$st" ||
+			fail "unprivileged remaptrace opened a path under $udir ($s)"
+	done
+}
+
+# ---- the program's descriptor table is left as it was ----
+
+@test "privilege: the descriptor table is unchanged after each emulated call, however the file is reached" {
+	need_nobody
+	local s
+
+	# own descriptor; installed and closed again; tracee-fd; map_files
+	for s in regular closed twice-open twice memfd shanon; do
+		both_v "$PROGS/t-priv-map" "$s" "$udir"
+		assert_line "fds 1: same"
+		assert_line "fds 2: same"
+		assert_log "emulated"
+	done
+	# the program's own openat
+	both_unpriv "$PROGS/t-priv-map" twice "$udir"
+	assert_line "fds 1: same"
+	assert_log "via tracee-open"
+}
+
+@test "privilege: the descriptor table is unchanged after each emulated call in a program with two threads" {
+	need_nobody
+	local s
+
+	for s in regular closed twice-open twice memfd; do
+		both_v "$PROGS/t-priv-map" -t "$s" "$udir"
+		assert_line "fds 1: same"
+		assert_line "fds 2: same"
+		assert_log "emulated"
+	done
+	both_unpriv "$PROGS/t-priv-map" -t twice "$udir"
+	assert_line "fds 1: same"
+	assert_log "via tracee-open"
+}
+
+@test "privilege: the descriptor table is unchanged after a call refused because the path names another file" {
+	need_nobody
+	traced_only "$PROGS/t-priv-map" renamed "$udir"
+	assert_line "fds 1: same"
+	assert_line "fds 2: same"
+	traced_only "$PROGS/t-priv-map" -t renamed "$udir"
+	assert_line "fds 1: same"
+	assert_line "fds 2: same"
+}
+
+# The kernel's remap_file_pages needs no descriptor slot; an emulation
+# that installs one must not turn a full table into EMFILE.
+@test "privilege: a program with no free descriptor slot still gets its call emulated" {
+	need_root
+	both_v "$PROGS/t-priv-map" -n closed "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	assert_line "fds 1: same"
+}

@@ -28,7 +28,8 @@
 # hugetlbfs kind is exercised; otherwise the trace says why it is skipped.
 #
 # Exit status: 0 no divergence; 1 some divergence; 2 bad usage;
-# 99 the harness broke (a native run failed or was not reproducible).
+# 99 the harness broke (a native run failed or was not reproducible, or
+# only one of the two runs got the huge pages it needs).
 set -u -o pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd) || exit 99
@@ -159,6 +160,16 @@ one() {
 	if cmp -s "$n" "$t" && [ "$ns" = "$ts" ]; then
 		return
 	fi
+	# The huge page pool is the machine's: a run of this program elsewhere
+	# (make check, say) may hold it while one of the two runs sets up.
+	if ! cmp -s <(grep '^skip huge' "$n") <(grep '^skip huge' "$t"); then
+		echo "BROKEN $name: only one of the two runs got its huge pages" \
+		     "(another process holds the pool?): $prog $*"
+		diff <(grep '^skip huge' "$n") <(grep '^skip huge' "$t") |
+			sed 's/^/    /'
+		broken=$((broken + 1))
+		return
+	fi
 	divergences=$((divergences + 1))
 	echo "DIVERGENCE $name: $prog $* ${extra[*]}"
 	echo "    exit status: native $ns, remaptrace $ts;" \
@@ -166,7 +177,7 @@ one() {
 	first_diff "$n" "$t"
 	if [ -s "$t.err" ]; then
 		echo "    remaptrace stderr:"
-		tail -n 5 "$t.err" | sed 's/^/    /'
+		tail -n 5 "$t.err" | cat -v | sed 's/^/    /'
 	fi
 	if [ -n "$keep" ]; then
 		mkdir -p "$keep"
@@ -198,7 +209,7 @@ config fork "$fseeds" --ops "$fops" --fork
 echo "outcome table (native runs, summed):"
 awk '{ n = $NF; $1 = ""; $NF = ""; sub(/^ /, ""); sub(/ $/, "");
        sum[$0] += n }
-     END { for (k in sum) printf "  %-44s %9d\n", k, sum[k] }' \
+     END { for (k in sum) printf "  %-52s %9d\n", k, sum[k] }' \
 	"$tmp/counts" | LC_ALL=C sort
 what="divergences"
 [ "$native_only" = 1 ] && what="divergences (native only: not compared)"

@@ -12,6 +12,22 @@
  * labels each remap outcome, so that the counters printed at the end show
  * which rules were exercised.  Usage: see usage() below.
  *
+ * The trace, one fact per line so that diff shows the first divergence:
+ *   fact ... / skip KIND: reason / setup KIND: FILE, open|closed descriptor
+ *   op N remap KIND+0x2000 size=0x1000 prot=0x0 pgoff=10 flags=0x0 = 0 [ok]
+ *	(start relative to the area, or @null, @stack...; the result and
+ *	errno; the rule the model names: ok, ok:span, einval:RULE,
+ *	eoverflow, mmap:ERRNO, or MISMATCH when the kernel disagrees)
+ *   op N write KIND+0x3000 seen FILE:7 -> FILE:7 [verified|private]
+ *   op N mmap|mprotect|madvise|munmap|mlock|munlock|mlock2|reset ... = 0
+ *     KIND pages fileA:0-3 fileA:9/w12 bus segv*2 zero
+ *	(the file page behind each page of the area, runs collapsed; /wN:
+ *	written by op N, /cN by op N of the forked child)
+ *     KIND vma 0x0-0x2000 rw-s pg=0 fileA [rd wr sh mr mw me ms]
+ *     KIND hole 0x2000-0x3000
+ *   object FILE pages=N marks 7/w12 tags=ok	(the file itself, at the end)
+ *   count KEY N				(outcome counters, at the end)
+ *
  * The file is longer than the house limit on purpose: the Makefile builds
  * each tests/progs/NAME.c as its own program, and the trace format, the
  * model and the generator are easiest to audit side by side.
@@ -1376,7 +1392,7 @@ count_remap(struct ctx *c, const char *lab)
 static void
 exec_remap(struct ctx *c, const struct op *op)
 {
-	char where[64], size_s[48], pgoff_s[32], res[32], buf[96];
+	char where[64], size_s[48], pgoff_s[32], res[32], buf[160];
 	unsigned long start, size;
 	const char *pred, *lab;
 	unsigned int nv;
@@ -1406,9 +1422,31 @@ exec_remap(struct ctx *c, const struct op *op)
 		fid_set(c, op->area, start & ~(pg - 1), size & ~(pg - 1), f);
 }
 
-static void obj_read(struct object *o, unsigned long p, uint64_t *tag,
-		     uint64_t *mark);
-static unsigned long obj_pages(struct object *o);
+static unsigned long
+obj_pages(struct object *o)
+{
+	struct stat st;
+
+	if (o->fd >= 0 && !fstat(o->fd, &st))
+		return (unsigned long)st.st_size / pg;
+	return o->npages;
+}
+
+static void
+obj_read(struct object *o, unsigned long p, uint64_t *tag, uint64_t *mark)
+{
+	uint64_t w[MARK_OFF / 8 + 1] = { 0 };
+
+	if (o->fd >= 0) {
+		if (pread(o->fd, w, sizeof(w), (off_t)(p * pg)) !=
+		    (ssize_t)sizeof(w))
+			memset(w, 0, sizeof(w));
+	} else {
+		memcpy(w, o->obs + p * pg, sizeof(w));
+	}
+	*tag = w[0];
+	*mark = w[MARK_OFF / 8];
+}
 
 /*
  * Find where @mark landed: "fileA:7", several, or "none".  Files with an
@@ -2065,32 +2103,6 @@ gen_op(struct ctx *c, struct op *op)
 
 /* ------------------------------------------------------------------ */
 /* The end of a run: every area, every file's markers, the counters. */
-
-static unsigned long
-obj_pages(struct object *o)
-{
-	struct stat st;
-
-	if (o->fd >= 0 && !fstat(o->fd, &st))
-		return (unsigned long)st.st_size / pg;
-	return o->npages;
-}
-
-static void
-obj_read(struct object *o, unsigned long p, uint64_t *tag, uint64_t *mark)
-{
-	uint64_t w[MARK_OFF / 8 + 1] = { 0 };
-
-	if (o->fd >= 0) {
-		if (pread(o->fd, w, sizeof(w), (off_t)(p * pg)) !=
-		    (ssize_t)sizeof(w))
-			memset(w, 0, sizeof(w));
-	} else {
-		memcpy(w, o->obs + p * pg, sizeof(w));
-	}
-	*tag = w[0];
-	*mark = w[MARK_OFF / 8];
-}
 
 static void
 print_object(struct ctx *c, int i)

@@ -90,6 +90,7 @@ struct rt_ctx {
 	bool child_done;
 	bool ptrace_ok;		/* every tracee is seized by us */
 	bool killable_recv;	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
+	int base_filters;	/* seccomp filters the program starts with */
 	unsigned long page_size;
 	unsigned int ntracees;	/* threads we are tracing */
 	struct seccomp_notif *req;

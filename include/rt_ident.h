@@ -69,7 +69,8 @@ int rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
  */
 const struct rt_ident_key *rt_ident_find(const struct rt_ident *id,
 					 pid_t tgid,
-					 const struct rt_vma *vma);
+					 const struct rt_vma *vma,
+					 bool *inferred);
 
 /*
  * mremap(@old_addr, 0, @len, ...) made a second mapping of the same pages

@@ -76,6 +76,7 @@ enum rt_fileobj_how {
 	RT_FILE_MAP_FILES,	/* /proc/PID/map_files/START-END */
 	RT_FILE_FOLLOWED,	/* the open file its mmap was seen with */
 	RT_FILE_TRACEE_OPEN,	/* openat injected into the tracee */
+	RT_FILE_INFERRED,	/* the process's only open file of the inode */
 };
 
 /**
@@ -91,6 +92,9 @@ enum rt_fileobj_how {
 int rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
 		   enum rt_fileobj_how *how, int *tfd);
 const char *rt_fileobj_how_name(enum rt_fileobj_how how);
+
+/* How many seccomp filters @tid runs under (/proc/TID/status), or -1. */
+int rt_fileobj_filters(pid_t tid);
 
 struct rt_inject;
 /**

@@ -73,6 +73,7 @@ struct rt_vma {
 	 * all there is to compare.
 	 */
 	uint64_t file_id;
+	bool file_id_inferred;	/* file_id guessed (ident.c infer()) */
 	char name[RT_VMA_NAME_MAX];	/* path, "[heap]", "" for anonymous */
 };
 

@@ -14,6 +14,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -26,6 +27,82 @@
 #include "rt_tracer.h"
 #include "rt_util.h"
 
+/* Replace the first VMA's flags with the complete set from smaps. */
+static int
+exact_flags(struct rt_call *c)
+{
+	struct rt_vma_lookup lk;
+	struct rt_vmas vs;
+	struct rt_vma v;
+	int r;
+
+	r = rt_vmas_open(&vs, c->tid);
+	if (r == 0) {
+		rt_vmas_lookup(&vs, &lk);
+		r = lk.find(lk.ctx, c->v.first.start, true, &v);
+	}
+	rt_vmas_close(&vs);
+	if (r < 0)
+		return r == -ENOENT ? -ESRCH : r;
+	if (v.start != c->v.first.start || v.ino != c->v.first.ino)
+		return -ESTALE;		/* changed under us */
+	c->v.first.flags = v.flags;
+	c->v.first.flags_exact = true;
+	return 0;
+}
+
+/* Why no way reached the file, for the log (issue 4: say what was missing). */
+static const char *
+unreachable(int r)
+{
+	switch (r) {
+	case -ENOENT:
+		return "no descriptor of the program reaches this open file "
+		       "and it has no path to open, being shared memory or "
+		       "deleted; only /proc/PID/map_files reaches it, which "
+		       "needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE";
+	case -ESTALE:
+		return "its path names another file now, or the same inode "
+		       "through a mount with other exec rights";
+	case -ENOTSUP:
+		return "the program has seccomp filters of its own, which "
+		       "would judge an injected openat";
+	case -EMFILE:
+		return "the program has no free descriptor slot, even with "
+		       "its soft RLIMIT_NOFILE raised to the hard limit";
+	default:
+		return "the program cannot open it by path";
+	}
+}
+
+/*
+ * SECCOMP_IOCTL_NOTIF_ADDFD allocates in the caller's table under its
+ * soft RLIMIT_NOFILE: a program at its limit would get EMFILE, which the
+ * kernel's remap_file_pages never returns.  Raise the soft limit by one
+ * for the call (up to the hard limit) and put it back afterwards.
+ */
+static int
+install_fd(struct rt_ctx *ctx, struct rt_call *c, int fd,
+	   struct rlimit *saved, bool *raised)
+{
+	struct rlimit more;
+	int tfd;
+
+	*raised = false;
+	tfd = rt_notify_addfd(ctx, fd);
+	if (tfd != -EMFILE)
+		return tfd;
+	if (prlimit(c->tgid, RLIMIT_NOFILE, NULL, saved) < 0 ||
+	    saved->rlim_cur >= saved->rlim_max)
+		return -EMFILE;
+	more = *saved;
+	more.rlim_cur++;
+	if (prlimit(c->tgid, RLIMIT_NOFILE, &more, NULL) < 0)
+		return -EMFILE;
+	*raised = true;
+	return rt_notify_addfd(ctx, fd);
+}
+
 /*
  * The open file to map: the one the tracee's mmap was seen with (the
  * kernel's vma->vm_file itself), else one reached by fileobj.c, which
@@ -34,19 +111,24 @@
 static int
 get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 {
-	const struct rt_ident_key *k;
 	_cleanup_close_ int pidfd = -1;
 	int r, fd, tfd;
 
-	k = rt_ident_find(&ctx->ident, c->tgid, &c->v.first);
-	if (k) {
-		c->how = RT_FILE_FOLLOWED;
-		*key = (int64_t)k->id;
+	/* vmas.c vouched for it: same inode, offset and access mode. */
+	if (c->v.first.file_id) {
+		c->how = c->v.first.file_id_inferred ? RT_FILE_INFERRED :
+						       RT_FILE_FOLLOWED;
+		*key = (int64_t)c->v.first.file_id;
 		return 0;
 	}
 	pidfd = rt_notify_pidfd(c->tid);
 	if (pidfd < 0 || rt_notify_id_valid(ctx) < 0)
 		return -ESRCH;
+	/* The fallbacks must match flags PROCMAP_QUERY does not show
+	 * (VM_MAYEXEC: a noexec mount of the same inode): get them all. */
+	r = exact_flags(c);
+	if (r < 0)
+		return r;
 	r = rt_fileobj_get(c->tid, pidfd, &c->v.first, &fd, &c->how, &tfd);
 	if (r < 0)
 		return r;
@@ -115,15 +197,111 @@ step_ok(struct rt_ctx *ctx, const struct rt_call *c)
  * are set, and the thread waits in a ptrace-stop (RT_PEND_RESUME) or for its
  * answer (RT_PEND_RESPOND), unless it vanished.
  */
+/* What one emulation has set up in the tracee, to use and undo. */
+struct emu {
+	int64_t key;		/* identity key of the open file, or 0 */
+	int tfd;		/* the descriptor the mmap uses, or -1 */
+	bool installed;		/* tfd is ours to close afterwards */
+	bool open_later;	/* the tracee must open the file itself */
+	bool raised;		/* RLIMIT_NOFILE raised: put saved back */
+	struct rlimit saved;
+};
+
+/*
+ * Before the answer, while the notification is pending: find the open
+ * file and, unless the tracee's own descriptor will do, install ours
+ * (NOTIF_ADDFD works only while the caller waits).  Returns 0 or -errno.
+ */
+static int
+prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
+{
+	int r;
+
+	r = get_file(ctx, c, &e->key);
+	if (r == -EPERM) {
+		/* map_files refused: the tracee opens it itself. */
+		e->open_later = true;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	e->tfd = own_fd(ctx, c, e->key);
+	rt_notify_phase(c, RT_PH_FILE);
+	if (e->tfd >= 0)
+		return 0;
+	e->tfd = install_fd(ctx, c, rt_ident_key_fd(&ctx->ident, e->key),
+			    &e->saved, &e->raised);
+	e->installed = e->tfd >= 0;
+	return e->tfd < 0 ? e->tfd : 0;
+}
+
+/*
+ * In the stop: run the plan.  *result gets what the call returns.
+ * Returns 0, or -errno when the injection itself failed (-ESRCH: gone).
+ */
+static int
+run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
+	 struct emu *e, long *result)
+{
+	const struct rt_plan *p = &c->v.plan;
+	uint64_t a[6] = { p->addr, p->len, p->prot,
+			  (uint64_t)p->flags | rt_arch_native.mmap_mark, 0,
+			  p->offset };
+	uint64_t ca[6] = { 0 };
+	long ret, cr;
+	int r, kfd;
+
+	if (c->v.action == RT_ACT_MUNMAP) {
+		*result = -c->v.err;
+		return rt_inject_call(ctx, in, rt_arch_native.nr_munmap, a,
+				      &ret);
+	}
+	if (e->open_later) {
+		r = rt_fileobj_open_in_tracee(ctx, in, &c->v.first, &e->tfd,
+					      &kfd);
+		if (r == -ESRCH)
+			return r;
+		if (r < 0) {
+			/* Nothing safe reaches the file: refuse (issue 4). */
+			c->why = unreachable(r);
+			*result = -EACCES;
+			return 0;
+		}
+		c->how = RT_FILE_TRACEE_OPEN;
+		e->installed = true;
+		e->key = rt_ident_adopt(&ctx->ident, kfd);
+		if (e->key < 0)
+			close(kfd);
+	}
+	a[4] = (uint64_t)e->tfd;
+	r = rt_inject_call(ctx, in, rt_arch_native.nr_mmap, a, &ret);
+	if (r == 0 && e->installed) {
+		ca[0] = (uint64_t)e->tfd;
+		r = rt_inject_call(ctx, in, rt_arch_native.nr_close, ca, &cr);
+	}
+	if (e->raised)
+		prlimit(c->tgid, RLIMIT_NOFILE, &e->saved, NULL);
+	if (r < 0)
+		return r;
+	*result = ret < 0 && ret > -4096 ? ret :
+		  (uint64_t)ret == p->addr ? 0 : -EIO;
+	if (*result == 0 && e->key > 0)
+		rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
+				p->offset, e->key);
+	else if (e->key > 0)
+		rt_ident_put_unused(&ctx->ident, e->key);
+	if (*result < 0 && !c->why)
+		c->why = "mmap failed";
+	return 0;
+}
+
 void
 rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 {
-	const struct rt_plan *p = &c->v.plan;
 	struct rt_inject *in = &pd->in;
-	long ret = 0, result = -ENOSYS;
-	int r = 0, tfd = -1, kfd;
-	bool installed = false, open_later = false;
-	int64_t key = 0;
+	struct emu e = { .tfd = -1 };
+	long result = -ENOSYS;
+	int r = 0;
 
 	/*
 	 * First make sure the thread is ours to stop: one that another
@@ -138,87 +316,30 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 		rt_notify_answer(pd, 0, true);
 		return;
 	}
-	if (c->v.action == RT_ACT_MMAP) {
-		rt_notify_phase(c, RT_PH_LOOKUP);
-		r = get_file(ctx, c, &key);
-		if (r == -EPERM) {
-			/* map_files refused: the tracee opens it itself. */
-			open_later = true;
-			r = 0;
-		} else if (r == 0) {
-			tfd = own_fd(ctx, c, key);
-			rt_notify_phase(c, RT_PH_FILE);
-			if (tfd < 0) {
-				tfd = rt_notify_addfd(ctx,
-					    rt_ident_key_fd(&ctx->ident, key));
-				installed = tfd >= 0;
-				r = tfd < 0 ? tfd : 0;
-			}
-		}
-		if (r < 0) {
-			c->outcome = r == -ENOENT ? RT_OUT_GONE : RT_OUT_FAILED;
-			c->why = "cannot reach the mapped file";
-			c->result = r == -ESTALE ? -EINVAL : r;
-			rt_notify_answer(pd, (int)-c->result, false);
-			return;
-		}
+	rt_notify_phase(c, RT_PH_LOOKUP);
+	if (c->v.action == RT_ACT_MMAP)
+		r = prepare(ctx, c, &e);
+	if (r < 0) {
+		if (e.raised)
+			prlimit(c->tgid, RLIMIT_NOFILE, &e.saved, NULL);
+		c->outcome = r == -ESRCH ? RT_OUT_GONE : RT_OUT_FAILED;
+		c->why = unreachable(r);
+		c->result = r == -EMFILE ? -EMFILE : -EACCES;
+		rt_notify_answer(pd, (int)-c->result, false);
+		return;
 	}
 
 	/* Provisional answer; the stop that follows gets the real one.
 	 * ENOENT means the wait was aborted: the stop shows that too. */
 	rt_notify_respond(ctx, 0, 0, false);
-
 	rt_notify_phase(c, RT_PH_INSTALL);
 	r = rt_inject_begin(ctx, c->tid, in, step_ok(ctx, c));
 	rt_notify_phase(c, RT_PH_STOP);
 	if (r == 0 && ctx->opt.stack_trace &&
 	    rt_stack_capture(c->tid, &pd->stack) == 0)
 		c->stack = &pd->stack;
-	if (r == 0 && open_later) {
-		r = rt_fileobj_open_in_tracee(ctx, in, &c->v.first, &tfd, &kfd);
-		if (r == 0) {
-			c->how = RT_FILE_TRACEE_OPEN;
-			installed = true;
-			key = rt_ident_adopt(&ctx->ident, kfd);
-			if (key < 0)
-				close(kfd);
-		} else if (r != -ESRCH) {
-			/* Nothing safe reaches the file: refuse (issue 4). */
-			c->why = r == -ESTALE ?
-				"its path names another file now" :
-				"no descriptor, map_files refused, and the "
-				"program cannot open it by path";
-			result = -EACCES;
-			r = 1;	/* answered, no mmap */
-		}
-	}
-	if (r == 0 && c->v.action == RT_ACT_MMAP) {
-		uint64_t a[6] = { p->addr, p->len, p->prot,
-				  (uint64_t)p->flags | rt_arch_native.mmap_mark,
-				  tfd, p->offset };
-		uint64_t ca[6] = { tfd };
-
-		r = rt_inject_call(ctx, in, rt_arch_native.nr_mmap, a, &ret);
-		if (r == 0 && installed) {
-			long cr;
-
-			r = rt_inject_call(ctx, in, rt_arch_native.nr_close,
-					   ca, &cr);
-		}
-		result = ret < 0 && ret > -4096 ? ret :
-			 (uint64_t)ret == p->addr ? 0 : -EIO;
-		if (result == 0 && key > 0)
-			rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
-					p->offset, key);
-		else if (key > 0)
-			rt_ident_put_unused(&ctx->ident, key);
-	} else if (r == 0) {
-		uint64_t a[6] = { p->addr, p->len };
-
-		r = rt_inject_call(ctx, in, rt_arch_native.nr_munmap, a,
-				   &ret);
-		result = -c->v.err;
-	}
+	if (r == 0)
+		r = run_plan(ctx, c, in, &e, &result);
 	rt_notify_phase(c, RT_PH_INJECT);
 	c->mmap_ns = c->ph[RT_PH_INJECT];
 	c->stops = in->stops;
@@ -230,8 +351,6 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	if (r < 0) {
 		result = -ENOSYS;
 		c->why = "injection failed";
-	} else if (result < 0 && c->v.action == RT_ACT_MMAP && !c->why) {
-		c->why = "mmap failed";
 	}
 	pd->what = RT_PEND_RESUME;
 	pd->resume_val = result;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -33,6 +34,23 @@ same_inode(const struct stat *st, const struct rt_vma *vma)
 	       minor(st->st_dev) == vma->dev_minor;
 }
 
+/* Same inode and exec rights as the VMA's file (an O_PATH one will do). */
+static int
+check_inode(int fd, const struct rt_vma *vma)
+{
+	struct statvfs sv;
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return rt_neg_errno();
+	if (!same_inode(&st, vma))
+		return -ESTALE;
+	if (vma->flags_exact && fstatvfs(fd, &sv) == 0 &&
+	    !(sv.f_flag & ST_NOEXEC) != !!(vma->flags & RT_VM_MAYEXEC))
+		return -ESTALE;
+	return 0;
+}
+
 /*
  * A VM_SHARED mapping exists only for a file opened for reading and
  * writing (mm/mmap.c:do_mmap() clears VM_SHARED without FMODE_WRITE, and
@@ -42,13 +60,16 @@ same_inode(const struct stat *st, const struct rt_vma *vma)
 static int
 check_fd(int fd, const struct rt_vma *vma)
 {
-	struct stat st;
-	int fl;
+	int fl, r;
 
-	if (fstat(fd, &st) < 0)
-		return rt_neg_errno();
-	if (!same_inode(&st, vma))
-		return -ESTALE;
+	/*
+	 * The same inode through a mount with other exec rights gives
+	 * another VM_MAYEXEC (do_mmap(): path_noexec()), so "me" must agree
+	 * when the VMA's full flags are known.
+	 */
+	r = check_inode(fd, vma);
+	if (r < 0)
+		return r;
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0)
 		return rt_neg_errno();
@@ -189,54 +210,134 @@ vma_path(pid_t tid, const struct rt_vma *vma, char *buf, size_t size)
 	return 0;
 }
 
+/* Put @str below the red zone of the stopped thread's stack (scratch
+ * space no code of the thread is using now); *addr: where. */
+static int
+poke_string(const struct rt_inject *in, const char *str, uint64_t *addr)
+{
+	size_t len = strlen(str) + 1;
+	struct iovec local, remote;
+
+	*addr = (rt_arch_sp(&in->saved) - rt_arch_red_zone - len) & ~15ULL;
+	local = (struct iovec){ .iov_base = (void *)str, .iov_len = len };
+	remote = (struct iovec){ .iov_base = (void *)*addr, .iov_len = len };
+	if (process_vm_writev(in->tid, &local, 1, &remote, 1, 0) !=
+	    (ssize_t)len)
+		return errno == ESRCH ? -ESRCH : -EFAULT;
+	return 0;
+}
+
+/* The tracee opens @path with @flags; *ret: its descriptor or -errno. */
+static int
+tracee_openat(struct rt_ctx *ctx, struct rt_inject *in, const char *path,
+	      int flags, long *ret)
+{
+	uint64_t args[6] = { (uint64_t)AT_FDCWD, 0, (uint64_t)flags };
+	int r;
+
+	r = poke_string(in, path, &args[1]);
+	if (r < 0)
+		return r;
+	return rt_inject_call(ctx, in, rt_arch_native.nr_openat, args, ret);
+}
+
+static void
+tracee_close(struct rt_ctx *ctx, struct rt_inject *in, long tfd)
+{
+	uint64_t args[6] = { (uint64_t)tfd };
+	long ret;
+
+	rt_inject_call(ctx, in, rt_arch_native.nr_close, args, &ret);
+}
+
+/* Our copy of the tracee's descriptor @tfd, checked against @vma. */
+static int
+take_checked(const struct rt_inject *in, long tfd, const struct rt_vma *vma,
+	     bool rw, int *fd)
+{
+	_cleanup_close_ int pidfd = -1;
+	int r;
+
+	pidfd = syscall(SYS_pidfd_open, in->tid, PIDFD_THREAD);
+	if (pidfd < 0)
+		return -ESRCH;
+	*fd = syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
+	if (*fd < 0)
+		return -ESRCH;
+	r = rw ? check_fd(*fd, vma) : check_inode(*fd, vma);
+	if (r < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return r;
+}
+
+int
+rt_fileobj_filters(pid_t tid)
+{
+	char path[64], buf[4096], *s;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	s = strstr(buf, "\nSeccomp_filters:");
+	return s ? atoi(s + 18) : -1;
+}
+
 int
 rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
 			  const struct rt_vma *vma, int *tfd, int *fd)
 {
-	char path[PATH_MAX];
-	_cleanup_close_ int pidfd = -1;
-	struct iovec local, remote;
-	uint64_t addr, args[6] = { 0 }, cargs[6] = { 0 };
-	long ret, cr;
-	size_t len;
+	char path[PATH_MAX], again[64];
+	long pfd, ret;
 	int r;
 
 	*tfd = *fd = -1;
+	/* A program's own filter would judge the openat, maybe kill it. */
+	if (rt_fileobj_filters(in->tid) != ctx->base_filters)
+		return -ENOTSUP;
 	r = vma_path(in->tid, vma, path, sizeof(path));
 	if (r < 0)
 		return r;
-	/* The string goes below the red zone of the stopped thread's stack:
-	 * scratch space that no code of the thread is using right now. */
-	len = strlen(path) + 1;
-	addr = (rt_arch_sp(&in->saved) - rt_arch_red_zone - len) & ~15ULL;
-	local = (struct iovec){ .iov_base = path, .iov_len = len };
-	remote = (struct iovec){ .iov_base = (void *)addr, .iov_len = len };
-	if (process_vm_writev(in->tid, &local, 1, &remote, 1, 0) !=
-	    (ssize_t)len)
-		return errno == ESRCH ? -ESRCH : -EFAULT;
-	args[0] = (uint64_t)AT_FDCWD;
-	args[1] = addr;
-	args[2] = O_RDWR | O_CLOEXEC | O_NOCTTY;
-	r = rt_inject_call(ctx, in, rt_arch_native.nr_openat, args, &ret);
+	/*
+	 * O_PATH first: it opens nothing (no lease break, no device open,
+	 * no FIFO wait), yet names an inode to check.  Only the checked
+	 * inode is then opened for reading and writing, through
+	 * /proc/self/fd, with the program's own credentials.
+	 */
+	r = tracee_openat(ctx, in, path, O_PATH | O_CLOEXEC | O_NOFOLLOW,
+			  &pfd);
 	if (r < 0)
 		return r;
-	if (ret < 0)
-		return (int)ret;
-	pidfd = syscall(SYS_pidfd_open, in->tid, PIDFD_THREAD);
-	if (pidfd >= 0)
-		*fd = syscall(SYS_pidfd_getfd, pidfd, (int)ret, 0);
-	r = *fd < 0 ? -ESRCH : check_fd(*fd, vma);
+	if (pfd < 0)
+		return (int)pfd;
+	r = take_checked(in, pfd, vma, false, fd);
 	if (r == 0) {
-		*tfd = (int)ret;
-		return 0;
-	}
-	/* Not that file (renamed, replaced, a symlink race): undo. */
-	if (*fd >= 0)
 		close(*fd);
-	*fd = -1;
-	cargs[0] = (uint64_t)ret;
-	rt_inject_call(ctx, in, rt_arch_native.nr_close, cargs, &cr);
-	return r == -ESRCH ? -ESRCH : -ESTALE;
+		*fd = -1;
+		snprintf(again, sizeof(again), "/proc/self/fd/%ld", pfd);
+		r = tracee_openat(ctx, in, again,
+				  O_RDWR | O_CLOEXEC | O_NOCTTY, &ret);
+		if (r == 0 && ret < 0)
+			r = (int)ret;
+		else if (r == 0)
+			r = take_checked(in, ret, vma, true, fd);
+		if (r == 0)
+			*tfd = (int)ret;
+		else if (r != -ESRCH && ret >= 0)
+			tracee_close(ctx, in, ret);
+	}
+	tracee_close(ctx, in, pfd);
+	if (r == -ESRCH || r == 0)
+		return r;
+	return r == -ESTALE || r == -EACCES ? -ESTALE : r;
 }
 
 const char *
@@ -251,6 +352,8 @@ rt_fileobj_how_name(enum rt_fileobj_how how)
 		return "followed";
 	case RT_FILE_TRACEE_OPEN:
 		return "tracee-open";
+	case RT_FILE_INFERRED:
+		return "inferred";
 	default:
 		return "none";
 	}

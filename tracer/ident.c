@@ -227,12 +227,14 @@ infer(const struct rt_ident *id, const struct rt_ident_mm *m,
 }
 
 const struct rt_ident_key *
-rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma)
+rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma,
+	      bool *inferred)
 {
 	struct rt_ident_mm *m = mm_get((struct rt_ident *)id, tgid, false);
 	const struct rt_ident_key *k;
 	size_t i;
 
+	*inferred = false;
 	if (!m)
 		return NULL;
 	for (i = 0; i < m->n; i++) {
@@ -248,6 +250,7 @@ rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma)
 			return k;
 		break;
 	}
+	*inferred = true;
 	return infer(id, m, vma);
 }
 

@@ -17,6 +17,7 @@
 
 #include "rt_compat.h"
 #include "rt_launch.h"
+#include "rt_tracer.h"
 #include "rt_util.h"
 
 enum stage { ST_READY = 1, ST_FILTER_FAILED, ST_EXEC_FAILED };
@@ -175,6 +176,8 @@ rt_launch(struct rt_ctx *ctx, int *exec_err)
 			"remap_file_pages calls\n", ctx->opt.argv[0]);
 	ctx->listener = fd;
 	ctx->killable_recv = m.killable;
+	/* Filters above this count are the program's own (fileobj.c). */
+	ctx->base_filters = rt_fileobj_filters(ctx->child);
 	/*
 	 * 6.6: wake the answered thread on the answering CPU, the way a
 	 * synchronous call would run; saves a cross-CPU wake-up per call.

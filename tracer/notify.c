@@ -169,17 +169,14 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 		c->result = -c->v.err;
 		rt_notify_answer(pd, c->v.err, false);
 	} else if (ctx->opt.mode == RT_MODE_CHECK || !ctx->ptrace_ok) {
-		const struct rt_ident_key *k;
-
 		c->outcome = RT_OUT_PASSED;
 		rt_notify_answer(pd, 0, true);
 		/* The kernel maps the first VMA's file there; should the call
 		 * fail, the record is stale (wrong offset) and ignored. */
-		k = rt_ident_find(&ctx->ident, c->tgid, &c->v.first);
-		if (k)
+		if (c->v.first.file_id)
 			rt_ident_record(&ctx->ident, c->tgid, c->v.plan.addr,
 					c->v.plan.len, c->v.plan.offset,
-					k->id);
+					c->v.first.file_id);
 	} else {
 		rt_emulate(ctx, c, pd);
 	}

@@ -168,23 +168,25 @@ maps_fd(struct rt_vmas *vs)
 }
 
 /*
- * VM_SHARED is VM_MAYSHARE of a file opened for writing (do_mmap() drops
- * it without FMODE_WRITE), which PROCMAP_QUERY does not show.  The open
- * file we followed says it; otherwise the mode of the map_files link does
- * (proc_map_files_instantiate() derives it from the file's f_mode).
+ * Is the VMA's own open file (vma->vm_file) open for writing?  The mode
+ * of its map_files link says (proc_map_files_instantiate() derives it
+ * from f_mode), and lstat needs only ptrace-read access.  VM_SHARED is
+ * VM_MAYSHARE of such a file (do_mmap() drops it without FMODE_WRITE),
+ * which PROCMAP_QUERY does not show.  Asked every time: any bookkeeping
+ * of ours may be stale.
  */
-static bool
-file_writable(struct rt_vmas *vs, const struct rt_vma *v,
-	      const struct rt_ident_key *k)
+static int
+file_writable(struct rt_vmas *vs, const struct rt_vma *v, bool *wr)
 {
 	char path[96];
 	struct stat st;
 
-	if (k)
-		return k->writable;
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", vs->tid,
 		 (unsigned long long)v->start, (unsigned long long)v->end);
-	return lstat(path, &st) == 0 && (st.st_mode & S_IWUSR);
+	if (lstat(path, &st) < 0)
+		return rt_neg_errno();
+	*wr = st.st_mode & S_IWUSR;
+	return 0;
 }
 
 static int
@@ -236,6 +238,7 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 {
 	struct rt_vmas *vs = arg;
 	const struct rt_ident_key *k = NULL;
+	bool have, wr = false, inferred;
 	int r = -ENOTTY;
 
 	/*
@@ -249,12 +252,23 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 		r = find_smaps(vs, addr, out);
 	if (r < 0)
 		return r;
+	if (!(out->flags & RT_VM_MAYSHARE))
+		return 0;
+	have = file_writable(vs, out, &wr) == 0;
 	if (vs->ident) {
-		k = rt_ident_find(vs->ident, vs->tgid, out);
+		k = rt_ident_find(vs->ident, vs->tgid, out, &inferred);
+		/*
+		 * A key must be the same kind of open file as the VMA's own:
+		 * a stale record (the range unmapped, then a read-only open
+		 * file of the same inode moved there) must never lend the
+		 * write access of the open file it remembers.
+		 */
+		if (k && (!have || k->writable != wr))
+			k = NULL;
 		out->file_id = k ? k->id : 0;
+		out->file_id_inferred = k && inferred;
 	}
-	if (!out->flags_exact && (out->flags & RT_VM_MAYSHARE) &&
-	    file_writable(vs, out, k))
+	if (!out->flags_exact && have && wr)
 		out->flags |= RT_VM_SHARED;
 	return 0;
 }

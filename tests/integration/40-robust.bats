@@ -1,0 +1,535 @@
+#!/usr/bin/env bats
+# 40-robust.bats - remaptrace under load and under attack (issue 5): many
+# threads and processes at once, every kind of descendant, signals during
+# emulated calls, job control, signals sent to remaptrace, the program or
+# remaptrace killed in the middle, and nothing left behind afterwards.
+#
+# The helper programs (tests/progs/t-rob-*.c) check every call themselves
+# and print what they saw; where the output cannot depend on timing the
+# run is compared with a native one (`both`).  Programs that run until told
+# otherwise are driven through fifos; every command that could hang runs
+# under timeout(1), whose own message marks a hang as such.
+
+load helpers
+
+teardown() {
+	# a test that failed half-way leaves its background job: end it
+	if [ -n "${bg_pid:-}" ] && kill -0 "$bg_pid" 2>/dev/null; then
+		kill -KILL -- "-$bg_pid" 2>/dev/null || true
+	fi
+	exec 4>&- 5<&- 2>/dev/null || true
+}
+
+# guard SECONDS COMMAND...: run COMMAND as bats' run --separate-stderr
+# does ($status, $output, $lines, $stderr), under timeout(1), in a process
+# group of its own, with standard input from /dev/null; fail when it had
+# to be stopped (a hang).  Whatever is left of the group afterwards is
+# killed: a hung remaptrace whose parent timeout(1) killed must not hold
+# bats' pipes open.
+guard() {
+	local secs=$1 d=$BATS_TEST_TMPDIR pid
+
+	shift
+	timeout --verbose -k 5 "$secs" "$@" </dev/null >"$d/guard.out" \
+		2>"$d/guard.err" 3>&- &
+	pid=$!
+	status=0
+	wait "$pid" || status=$?
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	output=$(<"$d/guard.out")
+	stderr=$(<"$d/guard.err")
+	mapfile -t lines <"$d/guard.out"
+	if grep -q '^timeout: sending signal' <<<"$stderr"; then
+		fail "hang: timeout stopped '$*' (status $status); stderr: $stderr"
+	fi
+}
+
+# bg_start SECONDS COMMAND...: COMMAND in the background under timeout(1),
+# its own process group; standard input from a fifo written on fd 4,
+# standard output into a fifo read on fd 5, standard error into $bg_err.
+# bg_pid is timeout's pid.
+bg_start() {
+	local d=$BATS_TEST_TMPDIR secs=$1
+
+	shift
+	rm -f "$d/in" "$d/out"
+	mkfifo "$d/in" "$d/out"
+	bg_err=$d/bg.err
+	timeout --verbose -k 5 "$secs" "$@" <"$d/in" >"$d/out" \
+		2>"$bg_err" 3>&- &
+	bg_pid=$!
+	exec 4>"$d/in" 5<"$d/out"
+}
+
+# bg_ready: read the program's "ready PID" line; sets prog_pid.
+bg_ready() {
+	local word
+
+	read -r -t 30 -u 5 word prog_pid ||
+		fail "no ready line from the program; stderr: $(<"$bg_err")"
+	[ "$word" = ready ] || fail "expected 'ready PID', got '$word $prog_pid'"
+}
+
+# bg_finish: close the program's standard input, collect the rest of its
+# output in $output/$lines and the job's exit status in $status; then kill
+# whatever is left of the job's process group (see guard).
+bg_finish() {
+	local out=$BATS_TEST_TMPDIR/bg.out
+
+	exec 4>&-
+	# the job's end, not the fifo's EOF, bounds this: a leftover
+	# process may hold the fifo open
+	cat <&5 >"$out" &
+	status=0
+	wait "$bg_pid" || status=$?
+	kill -KILL -- "-$bg_pid" 2>/dev/null || true
+	wait $!
+	exec 5<&-
+	output=$(<"$out")
+	mapfile -t lines <"$out"
+	log=$(<"$bg_err")
+	if grep -q '^timeout: sending signal' <<<"$log"; then
+		fail "hang: timeout stopped the background job; stderr: $log"
+	fi
+}
+
+# child_of PID: the pid of PID's only child.
+child_of() {
+	local c
+
+	c=$(pgrep -P "$1" | head -n 1)
+	[ -n "$c" ] || fail "process $1 has no child"
+	echo "$c"
+}
+
+# tick: wait a hundredth of a second, as one step of a bounded poll.
+tick() {
+	[ -p "$BATS_TEST_TMPDIR/tick" ] || mkfifo "$BATS_TEST_TMPDIR/tick"
+	read -r -t 0.01 <>"$BATS_TEST_TMPDIR/tick" || true
+}
+
+# wait_gone PID: poll until PID has exited (gone, or a zombie).
+wait_gone() {
+	local i s
+
+	for ((i = 0; i < 3000; i++)); do
+		s=$(cut -d' ' -f3 /proc/"$1"/stat 2>/dev/null) || return 0
+		[[ $s == [ZX] ]] && return 0
+		tick
+	done
+	fail "process $1 did not exit"
+}
+
+# all_stopped PID: every thread of PID is in a stop (T, or t under ptrace).
+all_stopped() {
+	local f s
+
+	for f in /proc/"$1"/task/*/stat; do
+		s=$(cut -d' ' -f3 "$f" 2>/dev/null) || return 1
+		[[ $s == [tT] ]] || return 1
+	done
+}
+
+# log_calls FILE: number of per-call lines remaptrace wrote to FILE.
+log_calls() {
+	grep -c '^\[pid [0-9]*\] remap_file_pages(' "$1" || true
+}
+
+# --- threads ---
+
+@test "threads: 8 threads x 5,000 calls are each emulated once and show the right pages" {
+	both "$PROGS/t-rob-threads" 8 5000
+	assert_success
+	assert_line "proc 0: calls=40000 fails=0 wrong=0 pingpong=1000"
+	assert_line "total: calls=40000 fails=0 wrong=0"
+	# one log line per call: none lost, none answered twice
+	assert_log_calls 40000
+	local emulated
+	emulated=$(grep -c '= 0 <emulated mmap(' <<<"$log" || true)
+	assert_equal "$emulated" 40000
+}
+
+@test "threads: four processes of three threads each are served at once" {
+	both "$PROGS/t-rob-threads" -p 4 3 1000
+	assert_success
+	for p in 0 1 2 3; do
+		assert_line "proc $p: calls=3000 fails=0 wrong=0 pingpong=1000"
+	done
+	assert_line "total: calls=12000 fails=0 wrong=0"
+	assert_log_calls 12000
+}
+
+@test "threads: the program's descriptor table is the same before and after emulated calls" {
+	guard 30 "$REMAPTRACE" -q -- "$PROGS/t-rob-loop" -t 4 -r 200
+	assert_success
+	assert_line "done: threads=4 fails=0 wrong=0 fds=same"
+}
+
+# --- process trees ---
+
+@test "tree: a forked child's calls are emulated" {
+	both "$PROGS/t-rob-tree" fork
+	assert_success
+	assert_line "fork: result 0 area P0005 P0001 P0002 P0003"
+	assert_line "fork: child exited 0"
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+}
+
+@test "tree: a vfork child's call is emulated in the memory it shares" {
+	both "$PROGS/t-rob-tree" vfork
+	assert_success
+	assert_line "vfork: result 0 area P0005 P0001 P0002 P0003"
+	assert_line "vfork: child exited 4"
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+}
+
+@test "tree: a child made by a raw clone(SIGCHLD) is served" {
+	both "$PROGS/t-rob-tree" clone
+	assert_success
+	assert_line "clone: result 0 area P0005 P0001 P0002 P0003"
+	assert_line "clone: child exited 5"
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+}
+
+@test "tree: a clone(CLONE_VM|CLONE_VFORK) child on its own stack is served" {
+	both "$PROGS/t-rob-tree" clone-vm
+	assert_success
+	assert_line "clone-vm: result 0 area P0005 P0001 P0002 P0003"
+	assert_line "clone-vm: child exited 6"
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+}
+
+@test "tree: a program a child execs is served" {
+	both "$PROGS/t-rob-tree" exec
+	assert_success
+	assert_line "leaf: result 0 area P0005 P0001 P0002 P0003"
+	assert_line "exec: child exited 0"
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+}
+
+@test "tree: a program exec'd by a second thread (the pid changes hands) is served" {
+	both "$PROGS/t-rob-tree" thread-exec
+	assert_success
+	assert_output "leaf: result 0 area P0005 P0001 P0002 P0003"
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+}
+
+@test "tree: every level of a chain of five nested children is served" {
+	both "$PROGS/t-rob-tree" -x 3 deep 5
+	assert_equal "$status" 3
+	for l in 1 2 3 4 5; do
+		assert_line "deep $l: result 0 area P0005 P0001 P0002 P0003"
+	done
+	assert_line "deep 1: child exited 2"
+	assert_line "deep 4: child exited 5"
+	assert_log_calls 5
+}
+
+@test "tree: all kinds of children in one run, and the first program's status is remaptrace's" {
+	both "$PROGS/t-rob-tree" -x 9 fork vfork clone clone-vm exec deep 2
+	assert_equal "$status" 9
+	assert_log_calls 7
+	refute_log "ENOSYS"
+}
+
+@test "tree: remaptrace waits for an orphan that outlives the first program, and exits with the first program's status" {
+	guard 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q -- \
+		"$PROGS/t-rob-tree" -x 7 orphan
+	assert_success
+	assert_line "orphan: child exited 0"
+	# printed by the grandchild once the first program had exited
+	assert_line "orphan: result 0 area P0005 P0001 P0002 P0003"
+	# remaptrace (the reaper's first child) ended after everything it
+	# traced, with the first program's status
+	[[ $stderr == *"reaper: first exited 7"* ]] ||
+		fail "remaptrace did not exit 7: $stderr"
+	[[ $stderr == *"reaper: left alive: none"* ]] ||
+		fail "processes outlived remaptrace: $stderr"
+}
+
+# --- signals during calls ---
+
+@test "signals: 3,000 queued RT signals at a calling thread (SA_RESTART): each handled once, no call fails" {
+	both "$PROGS/t-rob-sig" 3000 restart thread
+	assert_success
+	assert_line "sent=3000 handled=3000 dup=0 lost=0 pending=0"
+	assert_line "calls: fails=0 wrong=0"
+	refute_log "EINTR"
+}
+
+@test "signals: 3,000 queued RT signals at a calling thread without SA_RESTART: never EINTR" {
+	both "$PROGS/t-rob-sig" 3000 norestart thread
+	assert_success
+	assert_line "sent=3000 handled=3000 dup=0 lost=0 pending=0"
+	assert_line "calls: fails=0 wrong=0"
+	refute_log "EINTR"
+}
+
+@test "signals: 3,000 RT signals sent to the process (one thread takes them), without SA_RESTART" {
+	both "$PROGS/t-rob-sig" 3000 norestart process
+	assert_success
+	assert_line "sent=3000 handled=3000 dup=0 lost=0 pending=0"
+	assert_line "calls: fails=0 wrong=0"
+}
+
+@test "signals: a handler that calls remap_file_pages itself, 2,000 times during the caller's calls" {
+	both "$PROGS/t-rob-sig" 2000 norestart thread nested
+	assert_success
+	assert_line "sent=2000 handled=2000 dup=0 lost=0 pending=0"
+	assert_line "calls: fails=0 wrong=0"
+	assert_line "nested: fails=0 wrong=0"
+}
+
+# stop_then_cont SIG: the program (4 calling threads) gets SIG while its
+# calls run; every thread must stop and stay stopped (no call is made
+# meanwhile), and after SIGCONT the program finishes right.
+stop_then_cont() {
+	local sig=$1 i n1 n2 log_file=$BATS_TEST_TMPDIR/rt.log
+
+	bg_start 40 "$REMAPTRACE" -o "$log_file" -- "$PROGS/t-rob-loop" -t 4
+	bg_ready
+	kill -"$sig" "$prog_pid"
+	for ((i = 0; i < 1000; i++)); do
+		all_stopped "$prog_pid" && break
+		tick
+	done
+	all_stopped "$prog_pid" ||
+		fail "SIG$sig: not every thread stopped: $(cat /proc/"$prog_pid"/task/*/stat | cut -d' ' -f1,3)"
+	# calls that were under way finish; then nothing may move
+	for ((i = 0; i < 20; i++)); do tick; done
+	n1=$(log_calls "$log_file")
+	for ((i = 0; i < 50; i++)); do
+		all_stopped "$prog_pid" ||
+			fail "SIG$sig: a thread runs on while the program is stopped: $(cat /proc/"$prog_pid"/task/*/stat | cut -d' ' -f1,3)"
+		tick
+	done
+	n2=$(log_calls "$log_file")
+	[ "$n1" = "$n2" ] ||
+		fail "SIG$sig: $((n2 - n1)) calls were made while the program was stopped"
+	kill -CONT "$prog_pid"
+	bg_finish
+	assert_success
+	assert_line "done: threads=4 fails=0 wrong=0 fds=same"
+}
+
+@test "signals: SIGSTOP stops every thread of a calling program until SIGCONT" {
+	stop_then_cont STOP
+}
+
+@test "signals: SIGTSTP stops every thread of a calling program until SIGCONT" {
+	# timeout(1) puts the job in a process group of its own whose parent
+	# (this shell) is in the same session, so SIGTSTP is not discarded
+	# as it would be in an orphaned process group
+	stop_then_cont TSTP
+}
+
+# forwarded SIG MODE: SIG sent to remaptrace by a process reaches the
+# program, whose calls are running; MODE -s: it handles it and exits 0,
+# -d: it dies by it.
+forwarded() {
+	local sig=$1 mode=$2 rt_pid
+
+	bg_start 30 "$REMAPTRACE" -q -- "$PROGS/t-rob-loop" -t 2 "$mode" "$sig"
+	bg_ready
+	rt_pid=$(child_of "$bg_pid")
+	kill -"$sig" "$rt_pid"
+	bg_finish
+}
+
+@test "signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to remaptrace reach the program, which handles them" {
+	for sig in INT TERM HUP QUIT; do
+		forwarded "$sig" -s
+		assert_success
+		assert_line "got SIG$sig"
+		assert_line "done: threads=2 fails=0 wrong=0 fds=same"
+	done
+}
+
+@test "signals: SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to remaptrace kill the program, and remaptrace exits 128+N" {
+	local n
+	for sig in INT TERM HUP QUIT; do
+		forwarded "$sig" -d
+		n=$(kill -l "$sig")
+		assert_equal "$status" $((128 + n))
+		refute_output --partial "done:"
+		refute_output --partial "fail:"
+	done
+}
+
+# --- faults ---
+
+@test "faults: the program kills itself (SIGKILL) while other threads' calls are in flight: exit 137, nothing left" {
+	for i in $(seq 10); do
+		guard 20 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q -- \
+			"$PROGS/t-rob-loop" -t 4 -k
+		assert_success
+		[[ $stderr == *"reaper: first exited 137"* ]] ||
+			fail "run $i: remaptrace did not exit 137: $stderr"
+		[[ $stderr == *"reaper: left alive: none"* ]] ||
+			fail "run $i: processes outlived remaptrace: $stderr"
+		refute_output --partial "fail:"
+	done
+}
+
+@test "faults: the program is killed while its main thread's own call is emulated: exit 137, no hang" {
+	# the thread-group leader is one of the callers: its exit is reported
+	# only after the other threads are reaped
+	for i in $(seq 20); do
+		guard 20 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q -- \
+			"$PROGS/t-rob-loop" -t 3 -m -k
+		assert_success
+		[[ $stderr == *"reaper: first exited 137"* ]] ||
+			fail "run $i: remaptrace did not exit 137: $stderr"
+		[[ $stderr == *"reaper: left alive: none"* ]] ||
+			fail "run $i: processes outlived remaptrace: $stderr"
+	done
+}
+
+@test "faults: SIGKILL sent to the program from outside during its calls: exit 137" {
+	bg_start 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q -- \
+		"$PROGS/t-rob-loop" -t 4
+	bg_ready
+	kill -KILL "$prog_pid"
+	bg_finish
+	assert_success
+	assert_log "reaper: first exited 137"
+	assert_log "reaper: left alive: none"
+}
+
+@test "faults: a child killed in the middle of its calls; the parent's later call is still emulated" {
+	both "$PROGS/t-rob-tree" kill-child
+	assert_success
+	assert_line "kill-child: child killed by SIGKILL"
+	assert_line "kill-child: result 0 area P0005 P0001 P0002 P0003"
+	assert_log "= 0 <emulated mmap("
+}
+
+@test "faults: remaptrace killed: the program runs on and its next call fails with ENOSYS" {
+	# documented behaviour: the listener is gone, so the kernel answers
+	# every later remap_file_pages with ENOSYS (the program is not in a
+	# call when remaptrace dies: -p holds the threads between calls)
+	bg_start 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q -- \
+		"$PROGS/t-rob-loop" -t 4 -p
+	bg_ready
+	local rt_pid
+	rt_pid=$(child_of "$(child_of "$bg_pid")")
+	kill -KILL "$rt_pid"
+	wait_gone "$rt_pid"
+	echo go >&4
+	bg_finish
+	assert_success
+	assert_output "fail: ENOSYS after ready"
+	assert_log "reaper: first killed by SIGKILL"
+	assert_log "reaper: orphan t-rob-loop exited 5"
+}
+
+@test "faults: remaptrace --kill-on-exit killed: the program dies with it" {
+	bg_start 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q --kill-on-exit -- \
+		"$PROGS/t-rob-loop" -t 4 -p
+	bg_ready
+	local rt_pid
+	rt_pid=$(child_of "$(child_of "$bg_pid")")
+	kill -KILL "$rt_pid"
+	wait_gone "$rt_pid"
+	# nobody may be left to read this
+	(echo go >&4) 2>/dev/null || true
+	bg_finish
+	assert_success
+	assert_output ""
+	assert_log "reaper: first killed by SIGKILL"
+	assert_log "reaper: orphan t-rob-loop killed by SIGKILL"
+}
+
+@test "faults: remaptrace --kill-on-exit killed while calls are in flight: the program dies by SIGKILL, never runs on" {
+	for i in $(seq 10); do
+		bg_start 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q \
+			--kill-on-exit -- "$PROGS/t-rob-loop" -t 4
+		bg_ready
+		kill -KILL "$(child_of "$(child_of "$bg_pid")")"
+		bg_finish
+		assert_success
+		assert_output ""
+		assert_log "reaper: orphan t-rob-loop killed by SIGKILL"
+	done
+}
+
+@test "faults: descendants of a --kill-on-exit run die with remaptrace too" {
+	# the grandchild outlives the first program and then waits for the
+	# end of its standard input: remaptrace is killed meanwhile
+	bg_start 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q --kill-on-exit -- \
+		"$PROGS/t-rob-tree" -x 7 orphan-stdin
+	local line
+	read -r -t 30 -u 5 line || fail "no line from the program"
+	assert_equal "$line" "orphan: child exited 0"
+	kill -KILL "$(child_of "$(child_of "$bg_pid")")"
+	bg_finish
+	assert_success
+	assert_output ""
+	assert_log "reaper: first killed by SIGKILL"
+	assert_log "reaper: orphan t-rob-orphan killed by SIGKILL"
+}
+
+# --- nothing left behind ---
+
+@test "leaks: no process and no temporary file is left after a run" {
+	local tmp=$BATS_TEST_TMPDIR/tmp shm_before shm_after
+	mkdir "$tmp"
+	shm_before=$(ls -A /dev/shm)
+	TMPDIR=$tmp guard 60 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q -- \
+		"$PROGS/t-rob-tree" fork vfork clone exec orphan
+	assert_success
+	[[ $stderr == *"reaper: left alive: none"* ]] ||
+		fail "processes outlived remaptrace: $stderr"
+	shm_after=$(ls -A /dev/shm)
+	assert_equal "$(ls -A "$tmp")" ""
+	assert_equal "$shm_after" "$shm_before"
+}
+
+# supervisor_fds READY: the descriptors remaptrace holds while its program
+# waits after READY calls in each of 4 threads, as "N -> target" lines.
+supervisor_fds() {
+	local rt_pid fd
+
+	bg_start 60 "$REMAPTRACE" -q -- "$PROGS/t-rob-loop" -t 4 -p -r "$1"
+	bg_ready
+	rt_pid=$(child_of "$bg_pid")
+	for fd in /proc/"$rt_pid"/fd/*; do
+		echo "${fd##*/} -> $(readlink "$fd" | sed 's/[0-9][0-9]*/N/g')"
+	done
+	echo go >&4
+	bg_finish >/dev/null
+}
+
+@test "leaks: remaptrace holds as many descriptors after 8,000 calls as after 40" {
+	local few many
+	few=$(supervisor_fds 10)
+	many=$(supervisor_fds 2000)
+	assert_equal "$many" "$few"
+}
+
+@test "leaks: the supervisor is clean under valgrind (memcheck, descriptors)" {
+	command -v valgrind >/dev/null || skip "valgrind is not installed"
+	guard 120 valgrind --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect --track-fds=yes \
+		--trace-children=no "$REMAPTRACE" -q -- \
+		"$PROGS/t-rob-threads" -p 2 2 100 10
+	if [[ $stderr == *"unhandled amd64-linux syscall: 317"* ]]; then
+		skip "$(valgrind --version) does not handle seccomp(2) (syscall 317)"
+	fi
+	assert_success
+	assert_line "total: calls=400 fails=0 wrong=0"
+	# descriptors open at exit beyond stdio and the inherited ones
+	local open std inherited
+	open=$(sed -n 's/.*FILE DESCRIPTORS: \([0-9]*\) open.*/\1/p' <<<"$stderr")
+	std=$(sed -n 's/.*FILE DESCRIPTORS: .*(\([0-9]*\) std).*/\1/p' <<<"$stderr")
+	inherited=$(grep -c '<inherited from parent>' <<<"$stderr" || true)
+	[ -n "$open" ] || fail "valgrind reported no descriptors: $stderr"
+	[ $((open - std - inherited)) = 0 ] ||
+		fail "descriptors left open at exit: $stderr"
+}

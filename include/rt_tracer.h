@@ -115,6 +115,7 @@ int rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
 
 struct rt_inject {
 	pid_t tid;
+	pid_t tgid;
 	struct rt_regs saved;		/* registers at the first stop */
 	uint64_t saved_mask;		/* its blocked signals */
 	int deliver;			/* signal to deliver on resume, or 0 */

@@ -13,7 +13,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "rt_arch.h"
 #include "rt_tracer.h"
@@ -43,6 +45,18 @@ is_syscall_stop(int status)
 	return WSTOPSIG(status) == (SIGTRAP | 0x80) && (status >> 16) == 0;
 }
 
+/* A job-control stop of the group, met while the thread is ours. */
+static void
+note_group_stop(struct rt_inject *in, int status)
+{
+	int sig = WSTOPSIG(status);
+
+	if ((status >> 16) == PTRACE_EVENT_STOP &&
+	    (sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN ||
+	     sig == SIGTTOU))
+		in->group_stop = true;
+}
+
 int
 rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
 		bool step)
@@ -52,6 +66,7 @@ rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
 
 	memset(in, 0, sizeof(*in));
 	in->tid = tid;
+	in->tgid = rt_procs_tgid(&ctx->procs, tid);
 	in->step = step;
 	r = wait_stop(ctx, tid, &status);
 	if (r < 0)
@@ -108,6 +123,7 @@ step_to_syscall_stop(struct rt_ctx *ctx, struct rt_inject *in)
 		in->stops++;
 		if (is_syscall_stop(status))
 			return 0;
+		note_group_stop(in, status);
 		/* PTRACE_EVENT_STOP (a late interrupt or job control):
 		 * registers are untouched, go on. */
 	}
@@ -134,8 +150,10 @@ step_over_syscall(struct rt_ctx *ctx, struct rt_inject *in,
 		if (r < 0)
 			return r;
 		in->stops++;
-		if (status >> 16)
+		if (status >> 16) {
+			note_group_stop(in, status);
 			continue;
+		}
 		r = rt_arch_getregs(in->tid, regs);
 		if (r < 0)
 			return r;
@@ -217,6 +235,15 @@ rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval)
 				    &in->saved_mask) < 0)
 		return -errno;
 	in->stopped = false;
+	/*
+	 * The group was stopped (SIGSTOP, ^Z) while the thread was ours, and
+	 * resuming it would let it run on alone.  A SIGSTOP queued now is
+	 * taken on its way back to user space, before any of its code runs:
+	 * it rejoins the group stop.  The group is SIGNAL_STOP_STOPPED
+	 * already, so the parent is not told twice (do_signal_stop()).
+	 */
+	if (in->group_stop)
+		syscall(SYS_tgkill, in->tgid, in->tid, SIGSTOP);
 	/*
 	 * From a syscall-exit stop the kernel queues a signal given here
 	 * again (ptrace_report_syscall()), so one that was being delivered

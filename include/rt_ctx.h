@@ -86,6 +86,7 @@ struct rt_ctx {
 	sigset_t saved_mask;	/* the mask to give back to the child */
 	pid_t self;		/* getpid(), once */
 	pid_t child;		/* the first program */
+	pid_t keeper;		/* --kill-on-exit's listener keeper, or -1 */
 	int child_status;	/* its wait status, when child_done */
 	bool child_done;
 	bool ptrace_ok;		/* every tracee is seized by us */

@@ -26,4 +26,11 @@ int rt_filter_install(int *listener, bool *killable, bool follow_mmap);
  */
 int rt_launch(struct rt_ctx *ctx, int *exec_err);
 
+/*
+ * rt_launch_keeper() - for --kill-on-exit: a process that keeps the
+ * listener open until the supervisor has died (see launch.c).  Sets
+ * ctx->keeper.  Returns 0 or -errno.
+ */
+int rt_launch_keeper(struct rt_ctx *ctx);
+
 #endif

@@ -20,19 +20,31 @@
 #include "rt_arch.h"
 #include "rt_tracer.h"
 
-/* Wait for the next stop of @tid; an exit is handed to the loop. */
+/*
+ * Wait for the next stop of @tid.  Every other tracee's status that comes
+ * meanwhile goes to the loop: a dying thread group reports its leader's
+ * exit only after all other threads are reaped (delay_group_leader()), so
+ * waiting for the leader alone could wait for ever.  An exit of @tid, or
+ * an exec that another thread made under @tid's id (de_thread() killed
+ * the caller), means the call is gone.
+ */
 static int
 wait_stop(struct rt_ctx *ctx, pid_t tid, int *status)
 {
 	pid_t p;
 
 	for (;;) {
-		p = waitpid(tid, status, __WALL);
+		p = waitpid(-1, status, __WALL);
 		if (p < 0 && errno == EINTR)
 			continue;
 		if (p < 0)
 			return errno == ECHILD ? -ESRCH : -errno;
-		if (WIFSTOPPED(*status))
+		if (p != tid) {
+			rt_loop_handle_status(ctx, p, *status);
+			continue;
+		}
+		if (WIFSTOPPED(*status) &&
+		    (*status >> 16) != PTRACE_EVENT_EXEC)
 			return 0;
 		rt_loop_handle_status(ctx, tid, *status);
 		return -ESRCH;

@@ -7,11 +7,14 @@
  * the errno of its failed execve, as env(1) and strace report it.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,4 +209,57 @@ rt_launch(struct rt_ctx *ctx, int *exec_err)
 	if (n == sizeof(m) && m.stage == ST_EXEC_FAILED)
 		*exec_err = m.err;
 	return 0;
+}
+
+/*
+ * --kill-on-exit: when the supervisor dies, do_exit() closes its files
+ * (the listener: waiting calls fail with ENOSYS and the program runs on)
+ * before exit_notify() delivers PTRACE_O_EXITKILL's SIGKILL.  A keeper
+ * process, not our child (double fork), holds a copy of the listener
+ * until a pidfd of the supervisor says it is gone, which is after the
+ * SIGKILL: meanwhile waiting calls just wait.
+ */
+int
+rt_launch_keeper(struct rt_ctx *ctx)
+{
+	int pfd[2], me, fd;
+	pid_t mid, keeper = -1;
+
+	me = syscall(SYS_pidfd_open, getpid(), 0);
+	if (me < 0)
+		return rt_neg_errno();
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		close(me);
+		return rt_neg_errno();
+	}
+	mid = fork();
+	if (mid == 0) {
+		keeper = fork();
+		if (keeper == 0) {
+			struct pollfd p = { .fd = me, .events = POLLIN };
+
+			/* Keep only the listener and the pidfd. */
+			for (fd = 0; fd < 1024; fd++)
+				if (fd != me && fd != ctx->listener)
+					close(fd);
+			while (poll(&p, 1, -1) < 0 && errno == EINTR)
+				;
+			_exit(0);
+		}
+		if (write(pfd[1], &keeper, sizeof(keeper)) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(me);
+	close(pfd[1]);
+	if (mid < 0) {
+		close(pfd[0]);
+		return rt_neg_errno();
+	}
+	if (read(pfd[0], &keeper, sizeof(keeper)) != sizeof(keeper))
+		keeper = -1;
+	close(pfd[0]);
+	waitpid(mid, NULL, 0);
+	ctx->keeper = keeper;
+	return keeper > 0 ? 0 : -ECHILD;
 }

@@ -254,6 +254,8 @@ setup(struct rt_ctx *ctx)
 static void
 cleanup(struct rt_ctx *ctx)
 {
+	if (ctx->keeper > 0)
+		kill(ctx->keeper, SIGKILL);	/* not our child: no zombie */
 	if (ctx->listener >= 0)
 		close(ctx->listener);
 	if (ctx->sigfd >= 0)
@@ -361,6 +363,11 @@ run(struct rt_ctx *ctx)
 			ctx->opt.argv[0], strerror(exec_err));
 		return exec_err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
+	if (ctx->opt.kill_on_exit && ctx->listener >= 0 &&
+	    rt_launch_keeper(ctx) < 0)
+		fprintf(stderr, "remaptrace: --kill-on-exit: cannot start the "
+			"listener keeper; the program may see ENOSYS if "
+			"remaptrace is killed\n");
 	pin_supervisor(ctx);
 	r = rt_loop_run(ctx);
 	if (r < 0) {
@@ -374,7 +381,8 @@ run(struct rt_ctx *ctx)
 int
 main(int argc, char **argv)
 {
-	struct rt_ctx ctx = { .listener = -1, .sigfd = -1, .child = -1 };
+	struct rt_ctx ctx = { .listener = -1, .sigfd = -1, .child = -1,
+			      .keeper = -1 };
 	int r;
 
 	if (argc > 1 && !strcmp(argv[1], "explain"))

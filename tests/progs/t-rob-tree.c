@@ -12,6 +12,12 @@
  *   exec         a forked child execs this program as "leaf"
  *   thread-exec  a second thread execs this program as "leaf" (the
  *                process becomes the leaf; MODEs after it never run)
+ *   exec-race    the main thread and a second thread remap without end;
+ *                once both made 50 calls a third thread execs this
+ *                program as "leaf" (the exec kills the callers, the main
+ *                thread's id passes to the execing thread)
+ *   exec-race-leader  two threads remap without end; once both made 50
+ *                calls the main thread execs "leaf"
  *   deep N       a chain of N nested children, each remaps, then waits for
  *                the next
  *   orphan       a grandchild (named t-rob-orphan) waits until the first
@@ -232,6 +238,58 @@ do_thread_exec(void)
 	die("thread-exec came back");
 }
 
+static char *race_win;
+static long race_calls[2];
+
+static void *
+race_caller(void *arg)
+{
+	long id = (long)arg;
+
+	for (long i = 0;; i++) {
+		if (syscall(SYS_remap_file_pages, race_win + id * pg, pg, 0,
+			    i % 8, 0))
+			die("remap_file_pages");
+		__atomic_store_n(&race_calls[id], i + 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static void
+race_wait(void)
+{
+	while (__atomic_load_n(&race_calls[0], __ATOMIC_RELAXED) < 50 ||
+	       __atomic_load_n(&race_calls[1], __ATOMIC_RELAXED) < 50)
+		sched_yield();
+}
+
+static void *
+race_execer(void *arg)
+{
+	(void)arg;
+	race_wait();
+	execl(self, self, "leaf", (char *)NULL);
+	die("execl");
+}
+
+static void
+do_exec_race(bool leader_execs)
+{
+	pthread_t t;
+
+	race_win = window();
+	if ((errno = pthread_create(&t, NULL, race_caller, (void *)1L)))
+		die("pthread_create");
+	if (leader_execs) {
+		if ((errno = pthread_create(&t, NULL, race_caller, (void *)0L)))
+			die("pthread_create");
+		race_execer(NULL);
+	}
+	if ((errno = pthread_create(&t, NULL, race_execer, NULL)))
+		die("pthread_create");
+	race_caller((void *)0L);
+}
+
 static void
 do_deep(int level, int n)
 {
@@ -348,6 +406,10 @@ main(int argc, char **argv)
 			do_exec();
 		else if (!strcmp(m, "thread-exec"))
 			do_thread_exec();
+		else if (!strcmp(m, "exec-race"))
+			do_exec_race(false);
+		else if (!strcmp(m, "exec-race-leader"))
+			do_exec_race(true);
 		else if (!strcmp(m, "orphan"))
 			do_orphan(false);
 		else if (!strcmp(m, "orphan-stdin"))
@@ -364,7 +426,7 @@ main(int argc, char **argv)
 	return status;
 usage:
 	fprintf(stderr, "usage: t-rob-tree [-x STATUS] fork|vfork|clone|"
-		"clone-vm|exec|thread-exec|deep N|orphan|orphan-stdin|kill-child|"
-		"leaf...\n");
+		"clone-vm|exec|thread-exec|exec-race|exec-race-leader|deep N|orphan|"
+		"orphan-stdin|kill-child|leaf...\n");
 	return 2;
 }

@@ -316,6 +316,22 @@ log_calls() {
 	assert_line "nested: fails=0 wrong=0"
 }
 
+@test "signals: --mode=check: queued signals without SA_RESTART never make a call fail with EINTR" {
+	guard 60 "$REMAPTRACE" -q --mode=check -- "$PROGS/t-rob-sig" 3000 \
+		norestart thread
+	assert_success
+	assert_line "sent=3000 handled=3000 dup=0 lost=0 pending=0"
+	assert_line "calls: fails=0 wrong=0"
+}
+
+@test "signals: a parent stops and continues its calling child and sees both through waitpid, as a shell does" {
+	both "$PROGS/t-rob-tree" stop-child
+	assert_success
+	assert_line "stop-child: child stopped by SIGSTOP"
+	assert_line "stop-child: child continued"
+	assert_line "stop-child: child killed by SIGTERM"
+}
+
 # stop_then_cont SIG: the program (4 calling threads) gets SIG while its
 # calls run; every thread must stop and stay stopped (no call is made
 # meanwhile), and after SIGCONT the program finishes right.

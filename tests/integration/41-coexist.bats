@@ -144,6 +144,16 @@ stderr_has() {
 		fail "not every call went to the kernel: $stderr"
 }
 
+@test "coexist: remaptrace under strace -f: queued signals without SA_RESTART never make a call fail with EINTR" {
+	# without ptrace remaptrace cannot restart a wait that a signal
+	# interrupted; the kernel's own call never returns EINTR
+	ASAN_OPTIONS=$untraced_lsan guard 60 strace -f -o /dev/null \
+		"$REMAPTRACE" -q -- "$PROGS/t-rob-sig" 3000 norestart thread
+	assert_success
+	assert_line "sent=3000 handled=3000 dup=0 lost=0 pending=0"
+	assert_line "calls: fails=0 wrong=0"
+}
+
 @test "coexist: strace -f under remaptrace traces the program, which sees the kernel's results" {
 	native "$PROGS/rfp" file 0 1p 5
 	guard 60 "$REMAPTRACE" -- strace -f -o "$BATS_TEST_TMPDIR/strace.out" \
@@ -224,6 +234,41 @@ attach_to_running() {
 	assert_equal "$prog_status" 0
 	[[ $prog_out == *"done: threads=2 fails=0 wrong=0 fds=same"* ]] ||
 		fail "the program did not finish right: $prog_out"
+}
+
+# traces_child MODE: a program under remaptrace traces its own child
+# (t-rob-ptrace MODE): either that works as natively, or remaptrace says
+# why it cannot; the child's call is right either way.
+traces_child() {
+	local d=$BATS_TEST_TMPDIR
+
+	"$PROGS/t-rob-ptrace" "$1" >"$d/native.out"
+	guard 30 "$REMAPTRACE" -- "$PROGS/t-rob-ptrace" "$1"
+	assert_success
+	assert_line "child: result 0 area P0005 P0001 P0002 P0003"
+	assert_line "parent: child exited 0"
+	if [ "$output" != "$(<"$d/native.out")" ]; then
+		# refused: then remaptrace must have said so
+		grep -qE "^(remaptrace: |\[pid [0-9]+\] ).*PTRACE_(SEIZE|ATTACH)" \
+			<<<"$stderr" ||
+			fail "the program's ptrace failed silently: $output"
+	fi
+}
+
+@test "coexist: a program that PTRACE_SEIZEs its own child works, or remaptrace says why not" {
+	traces_child seize
+}
+
+@test "coexist: a program that PTRACE_ATTACHes its own child works, or remaptrace says why not" {
+	traces_child attach
+}
+
+@test "coexist: a child that asks for PTRACE_TRACEME is let go, and its parent traces it" {
+	both "$PROGS/t-rob-ptrace" traceme
+	assert_success
+	assert_line "child: traceme ok"
+	assert_line "child: result 0 area P0005 P0001 P0002 P0003"
+	assert_log "ptrace(PTRACE_TRACEME)"
 }
 
 # --- remaptrace inside remaptrace ---

@@ -28,6 +28,11 @@
  *   kill-child   a forked child remaps without end; once it has made 10
  *                calls the parent kills it with SIGKILL (calls in
  *                flight), reaps it, and remaps itself
+ *   stop-child   a forked child remaps without end; once it has made 10
+ *                calls the parent stops it (SIGSTOP), sees it stopped
+ *                with waitpid(WUNTRACED), continues it (SIGCONT), sees it
+ *                continued (WCONTINUED), then ends it (SIGTERM) and reaps
+ *                it, as a shell's job control does
  *   leaf         remap once and print (what exec runs)
  * Each mode prints "MODE: result 0 area TAGS" where TAGS are the file
  * pages seen through the window (a fresh 8-page memfd, 4-page window,
@@ -377,6 +382,52 @@ do_kill_child(void)
 	leaf("kill-child");
 }
 
+static void
+do_stop_child(void)
+{
+	int p[2], st;
+	pid_t pid;
+	char c;
+
+	if (pipe(p))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		char *win = window();
+
+		close(p[0]);
+		for (long i = 0;; i++) {
+			if (syscall(SYS_remap_file_pages, win, pg, 0, i % 8, 0))
+				_exit(1);
+			if (i == 9 && write(p[1], "r", 1) != 1)
+				_exit(1);
+		}
+	}
+	close(p[1]);
+	if (read(p[0], &c, 1) != 1)
+		die("read");
+	close(p[0]);
+	kill(pid, SIGSTOP);
+	if (waitpid(pid, &st, WUNTRACED) != pid)
+		die("waitpid");
+	if (WIFSTOPPED(st))
+		printf("stop-child: child stopped by SIG%s\n",
+		       sigabbrev_np(WSTOPSIG(st)));
+	else
+		printf("stop-child: child status %#x\n", st);
+	fflush(stdout);
+	kill(pid, SIGCONT);
+	if (waitpid(pid, &st, WCONTINUED) != pid)
+		die("waitpid");
+	printf("stop-child: child %s\n", WIFCONTINUED(st) ? "continued" :
+	       "did not continue");
+	fflush(stdout);
+	kill(pid, SIGTERM);
+	reap("stop-child", pid);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -416,6 +467,8 @@ main(int argc, char **argv)
 			do_orphan(true);
 		else if (!strcmp(m, "kill-child"))
 			do_kill_child();
+		else if (!strcmp(m, "stop-child"))
+			do_stop_child();
 		else if (!strcmp(m, "leaf"))
 			leaf("leaf");
 		else if (!strcmp(m, "deep") && i + 1 < argc)
@@ -427,6 +480,6 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: t-rob-tree [-x STATUS] fork|vfork|clone|"
 		"clone-vm|exec|thread-exec|exec-race|exec-race-leader|deep N|orphan|"
-		"orphan-stdin|kill-child|leaf...\n");
+		"orphan-stdin|kill-child|stop-child|leaf...\n");
 	return 2;
 }

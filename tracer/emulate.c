@@ -303,6 +303,7 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	long result = -ENOSYS;
 	int r = 0;
 
+	rt_notify_phase(c, RT_PH_LOOKUP);
 	/*
 	 * First make sure the thread is ours to stop: one that another
 	 * tracer took over (a debugger attached to it after we let go) can
@@ -316,7 +317,7 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 		rt_notify_answer(pd, 0, true);
 		return;
 	}
-	rt_notify_phase(c, RT_PH_LOOKUP);
+	rt_notify_phase(c, RT_PH_STOP);
 	if (c->v.action == RT_ACT_MMAP)
 		r = prepare(ctx, c, &e);
 	if (r < 0) {

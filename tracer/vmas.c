@@ -181,6 +181,15 @@ file_writable(struct rt_vmas *vs, const struct rt_vma *v, bool *wr)
 	char path[96];
 	struct stat st;
 
+	/*
+	 * A writable VMA says it without a path walk: without FMODE_WRITE
+	 * do_mmap() clears VM_MAYWRITE too, so PROT_WRITE could never have
+	 * been granted (mmap: EACCES, mprotect: EACCES).
+	 */
+	if (v->flags & RT_VM_WRITE) {
+		*wr = true;
+		return 0;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", vs->tid,
 		 (unsigned long long)v->start, (unsigned long long)v->end);
 	if (lstat(path, &st) < 0)

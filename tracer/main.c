@@ -276,7 +276,7 @@ print_breakdown(const struct rt_ctx *ctx)
 		[RT_PH_RECEIVE] = "notification receipt",
 		[RT_PH_LOOKUP] = "VMA lookup and rules",
 		[RT_PH_FILE] = "file acquisition",
-		[RT_PH_INSTALL] = "fd install (ADDFD)",
+		[RT_PH_INSTALL] = "answer (and ADDFD)",
 		[RT_PH_STOP] = "interrupt, answer, stop",
 		[RT_PH_INJECT] = "injected calls",
 		[RT_PH_REPORT] = "log line",

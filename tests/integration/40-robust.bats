@@ -159,6 +159,13 @@ log_calls() {
 	assert_log_calls 12000
 }
 
+@test "threads: 3,200 short-lived threads, eight at a time, each served" {
+	both "$PROGS/t-rob-threads" -c 400
+	assert_success
+	assert_output "churn: threads=3200 fails=0 wrong=0"
+	assert_log_calls 16000
+}
+
 @test "threads: the program's descriptor table is the same before and after emulated calls" {
 	guard 30 "$REMAPTRACE" -q -- "$PROGS/t-rob-loop" -t 4 -r 200
 	assert_success

@@ -4,6 +4,7 @@
  * pipes meanwhile, to show that threads which do not call keep running.
  *
  * Usage: t-rob-threads [-p PROCS] THREADS CALLS [ROUNDS]
+ *        t-rob-threads -c ROUNDS
  *   PROCS processes (default 1) each run THREADS threads; every thread has
  *   its own 8-page memfd and a 4-page shared window on it, and makes CALLS
  *   calls, each moving one file page into one window page, then compares
@@ -14,6 +15,10 @@
  * thread is described on stdout ("thread T call I: ...").  A call "lost"
  * (answered without its effect), "answered twice" or applied to another
  * thread's window shows as wrong, a failed call as fails.
+ * -c: thread churn instead: ROUNDS rounds of 8 threads that each make 5
+ * checked calls on a window of their own and exit, the next round made
+ * as soon as these are joined; prints "churn: threads=N fails=F
+ * wrong=W".
  * Exit 0 when every call succeeded and showed right, 1 otherwise or on
  * setup failure, 2 on bad usage.
  */
@@ -193,13 +198,46 @@ run(int proc, int nthreads, struct result *res)
 	*res = (struct result){ calls, fails, wrong, pp.rounds };
 }
 
+static int
+churn(long rounds)
+{
+	struct worker w[8];
+	long fails = 0, wrong = 0;
+	int e;
+
+	ncalls = 5;
+	for (long r = 0; r < rounds; r++) {
+		for (int t = 0; t < 8; t++) {
+			w[t] = (struct worker){ .id = (int)((r * 8 + t) % 1000) };
+			if ((e = pthread_create(&w[t].th, NULL, remapper,
+						&w[t])))
+				die("pthread_create", e);
+		}
+		for (int t = 0; t < 8; t++) {
+			pthread_join(w[t].th, NULL);
+			fails += w[t].fails;
+			wrong += w[t].wrong;
+		}
+	}
+	printf("churn: threads=%ld fails=%ld wrong=%ld\n", rounds * 8, fails,
+	       wrong);
+	return fails || wrong;
+}
+
 int
 main(int argc, char **argv)
 {
 	int nprocs = 1, nthreads, bad = 0, opt;
 	struct result *res;
 
-	while ((opt = getopt(argc, argv, "p:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:c:")) != -1) {
+		if (opt == 'c') {
+			pg = sysconf(_SC_PAGESIZE);
+			/* no barrier: each thread starts at once */
+			if (pthread_barrier_init(&start, NULL, 1))
+				die("pthread_barrier_init", errno);
+			return churn(atol(optarg));
+		}
 		if (opt != 'p')
 			goto usage;
 		nprocs = atoi(optarg);
@@ -266,6 +304,6 @@ main(int argc, char **argv)
 	return bad;
 usage:
 	fprintf(stderr, "usage: t-rob-threads [-p PROCS] THREADS CALLS "
-		"[ROUNDS]\n");
+		"[ROUNDS] | -c ROUNDS\n");
 	return 2;
 }

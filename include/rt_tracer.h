@@ -304,7 +304,8 @@ void rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd);
 void rt_follow_mmap(struct rt_ctx *ctx, pid_t tid);
 /* mremap(old, 0, len, ...): the duplicate maps the same open file. */
 void rt_follow_mremap(struct rt_ctx *ctx, pid_t tid);
-/* ptrace(PTRACE_TRACEME): let go of the thread so its parent can trace it. */
+/* ptrace(PTRACE_TRACEME, ATTACH or SEIZE): let go of the thread to be
+ * traced, so that the call can succeed. */
 void rt_follow_traceme(struct rt_ctx *ctx, pid_t tid);
 /* A call that can hide VM flags or change SIGTRAP's disposition. */
 void rt_follow_note(struct rt_ctx *ctx, pid_t tid, long nr);

@@ -151,6 +151,16 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 		 * strace run under remaptrace): see notify.c:release(). */
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ptrace), 1,
 				     SCMP_A0(SCMP_CMP_EQ, PTRACE_TRACEME));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
+					     SCMP_SYS(ptrace), 1,
+					     SCMP_A0(SCMP_CMP_EQ,
+						     PTRACE_ATTACH));
+		if (r == 0)
+			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
+					     SCMP_SYS(ptrace), 1,
+					     SCMP_A0(SCMP_CMP_EQ,
+						     PTRACE_SEIZE));
 		if (r < 0)
 			return r;
 		/* Whether SIGTRAP is ignored decides how calls are injected

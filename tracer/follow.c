@@ -137,42 +137,65 @@ rt_follow_mremap(struct rt_ctx *ctx, pid_t tid)
 
 #define ERESTARTNOINTR 513	/* include/linux/errno.h, not in uapi */
 
+/* Stop tracing the stopped thread of @in, and say so in the log. */
+static void
+let_go(struct rt_ctx *ctx, struct rt_inject *in, const char *why)
+{
+	char line[320];
+	int n;
+
+	if (rt_inject_detach(ctx, in) < 0)
+		return;
+	rt_procs_del(&ctx->procs, in->tid);
+	if (ctx->ntracees)
+		ctx->ntracees--;
+	n = snprintf(line, sizeof(line), "[pid %d] %s: remaptrace lets go "
+		     "of this thread so that it can be traced; its "
+		     "remap_file_pages calls now go to the kernel\n",
+		     in->tid, why);
+	if (!ctx->opt.quiet && n > 0 && write(fileno(ctx->log), line, n) < 0)
+		return;
+}
+
 /*
- * ptrace(PTRACE_TRACEME) by a thread remaptrace traces fails with EPERM
- * (one tracer per task): strace or gdb run under remaptrace could not
- * work.  Let go of the thread instead: answer -ERESTARTNOINTR with an
- * interrupt pending, detach it in the stop that follows, and the kernel
- * restarts the call, which now reaches the kernel (the thread is no
- * longer ours) and succeeds.  Its later remap_file_pages calls go to the
- * kernel, since only a traced thread can be injected into.
+ * One tracer per task: a thread remaptrace traces cannot be traced by
+ * anyone else (EPERM), so strace or gdb run under remaptrace, or a program
+ * that traces its own children, could not work.  remaptrace lets go of
+ * the thread to be traced instead, then lets the call proceed.
+ *
+ * PTRACE_TRACEME: the caller itself.  It is answered -ERESTARTNOINTR with
+ * an interrupt pending, detached in the stop that follows, and the kernel
+ * restarts the call, which now succeeds.
+ * PTRACE_ATTACH/PTRACE_SEIZE of a thread of ours: that thread is stopped
+ * (an interrupt aborts a notification it may be waiting in, which then
+ * restarts), detached, and the caller's request runs.
  */
 void
 rt_follow_traceme(struct rt_ctx *ctx, pid_t tid)
 {
+	const struct seccomp_data *d = &ctx->req->data;
+	pid_t target = (pid_t)d->args[1];
 	struct rt_inject in;
-	char line[256];
-	int n;
 
+	if (d->args[0] != PTRACE_TRACEME) {
+		if (ptrace(PTRACE_INTERRUPT, target, NULL, NULL) == 0 &&
+		    (rt_inject_begin(ctx, target, &in, false) == 0 ||
+		     in.stopped))
+			let_go(ctx, &in, d->args[0] == PTRACE_SEIZE ?
+			       "the target of PTRACE_SEIZE" :
+			       "the target of PTRACE_ATTACH");
+		rt_notify_respond(ctx, 0, 0, true);
+		return;
+	}
 	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {
 		rt_notify_respond(ctx, 0, 0, true);	/* not ours (any more) */
 		return;
 	}
 	if (rt_notify_respond(ctx, 0, ERESTARTNOINTR, false) < 0)
 		return;
-	if (rt_inject_begin(ctx, tid, &in, false) < 0 &&
-	    !in.stopped)
+	if (rt_inject_begin(ctx, tid, &in, false) < 0 && !in.stopped)
 		return;
-	if (rt_inject_detach(ctx, &in) < 0)
-		return;
-	rt_procs_del(&ctx->procs, tid);
-	if (ctx->ntracees)
-		ctx->ntracees--;
-	n = snprintf(line, sizeof(line), "[pid %d] ptrace(PTRACE_TRACEME): "
-		     "remaptrace lets go of this thread so that its parent "
-		     "can trace it; its remap_file_pages calls now go to the "
-		     "kernel\n", tid);
-	if (!ctx->opt.quiet && n > 0 && write(fileno(ctx->log), line, n) < 0)
-		return;
+	let_go(ctx, &in, "ptrace(PTRACE_TRACEME)");
 }
 
 

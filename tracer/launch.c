@@ -190,7 +190,9 @@ rt_launch(struct rt_ctx *ctx, int *exec_err)
 		ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
 		      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
 
-	r = seize(ctx);
+	/* Nested: without a listener there is nothing to inject for, and
+	 * the outer supervisor, which serves the calls, must keep it. */
+	r = m.nested ? -EPERM : seize(ctx);
 	ctx->ptrace_ok = r == 0;
 	if (r < 0 && r != -EPERM)
 		return r;	/* the caller kills the child */

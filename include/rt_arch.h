@@ -70,6 +70,10 @@ long rt_arch_retval(const struct rt_regs *regs);
 void rt_arch_finish(struct rt_regs *regs, const struct rt_regs *saved,
 		    long retval);
 
+/* @saved, rewound to execute the interrupted call @nr again. */
+void rt_arch_restart(struct rt_regs *regs, const struct rt_regs *saved,
+		     long nr);
+
 /* Is this thread using the native ABI (not i386/x32 on x86_64)? */
 bool rt_arch_is_native(const struct rt_regs *regs);
 

@@ -98,6 +98,17 @@ struct rt_ctx {
 	struct seccomp_notif_resp *resp;
 	struct rt_stats stats;
 	struct rt_breakdown bd;
+	/*
+	 * A call restarted because another thread disturbed the descriptor
+	 * installed for it (emulate.c): its verdict stands for the restarted
+	 * call, since the range may meanwhile map the wrong file.
+	 */
+	struct {
+		bool active;
+		pid_t tid;
+		struct rt_remap_args args;
+		struct rt_verdict v;
+	} retry;
 	struct rt_ident ident;	/* open files behind shared mappings */
 	struct rt_procs procs;	/* thread -> process */
 	/* -c: latencies of every call (summary.c) */

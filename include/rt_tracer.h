@@ -154,6 +154,13 @@ int rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
  */
 int rt_inject_detach(struct rt_ctx *ctx, struct rt_inject *in);
 
+/*
+ * rt_inject_restart() - like rt_inject_end(), but the thread executes the
+ * emulated call's syscall instruction again with its original arguments,
+ * as the kernel restarts an interrupted call.
+ */
+int rt_inject_restart(struct rt_ctx *ctx, struct rt_inject *in);
+
 /**
  * rt_inject_end() - restore registers and mask, make the emulated call
  * return @retval, and resume the thread.  Safe after a failed
@@ -230,6 +237,7 @@ enum rt_outcome {
 	RT_OUT_FAILED,		/* valid, but the mmap failed: its errno */
 	RT_OUT_GONE,		/* the caller vanished */
 	RT_OUT_INJECTED,	/* --inject=ERRNO@N: failed on purpose */
+	RT_OUT_RESTARTED,	/* disturbed; the thread makes the call again */
 };
 
 struct rt_call {
@@ -271,6 +279,7 @@ struct rt_pending {
 	bool cont;		/* RT_PEND_RESPOND: let the kernel run it */
 	struct rt_inject in;	/* RT_PEND_RESUME */
 	long resume_val;	/* RT_PEND_RESUME: what the call returns */
+	bool restart;		/* RT_PEND_RESUME: make the call again */
 	struct rt_stack stack;	/* -k */
 };
 

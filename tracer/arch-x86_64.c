@@ -101,6 +101,15 @@ rt_arch_finish(struct rt_regs *regs, const struct rt_regs *saved, long retval)
 	regs->r.orig_rax = -1;
 }
 
+void
+rt_arch_restart(struct rt_regs *regs, const struct rt_regs *saved, long nr)
+{
+	*regs = *saved;
+	regs->r.rip = saved->r.rip - 2;		/* the syscall instruction */
+	regs->r.rax = nr;
+	regs->r.orig_rax = -1;
+}
+
 bool
 rt_arch_is_native(const struct rt_regs *regs)
 {

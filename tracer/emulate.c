@@ -199,6 +199,8 @@ step_ok(struct rt_ctx *ctx, const struct rt_call *c)
  */
 /* What one emulation has set up in the tracee, to use and undo. */
 struct emu {
+	bool disturbed;		/* the installed descriptor was replaced */
+	bool restart;		/* make the thread issue the call again */
 	int64_t key;		/* identity key of the open file, or 0 */
 	int tfd;		/* the descriptor the mmap uses, or -1 */
 	bool installed;		/* tfd is ours to close afterwards */
@@ -233,6 +235,38 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 			    &e->saved, &e->raised);
 	e->installed = e->tfd >= 0;
 	return e->tfd < 0 ? e->tfd : 0;
+}
+
+
+/* Is the tracee's descriptor e->tfd still the one we installed? */
+static bool
+still_ours(struct rt_ctx *ctx, const struct rt_call *c, const struct emu *e)
+{
+	return syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, e->tfd,
+		       rt_ident_key_fd(&ctx->ident, e->key)) == 0;
+}
+
+/* Does the planned range now map the first VMA's inode at pgoff? */
+static bool
+mapped_right(struct rt_ctx *ctx, const struct rt_call *c)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+	struct rt_vma_lookup lk;
+	struct rt_vmas vs;
+	struct rt_vma v;
+	bool ok;
+
+	if (!proc)
+		return false;
+	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, NULL);
+	rt_vmas_lookup(&vs, &lk);
+	ok = lk.find(lk.ctx, c->v.plan.addr, false, &v) == 0 &&
+	     v.start <= c->v.plan.addr && v.ino == c->v.first.ino &&
+	     v.dev_major == c->v.first.dev_major &&
+	     v.dev_minor == c->v.first.dev_minor &&
+	     v.offset + (c->v.plan.addr - v.start) == c->v.plan.offset;
+	rt_vmas_close(&vs);
+	return ok;
 }
 
 /*
@@ -276,8 +310,16 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 	a[4] = (uint64_t)e->tfd;
 	r = rt_inject_call(ctx, in, rt_arch_native.nr_mmap, a, &ret);
 	if (r == 0 && e->installed) {
+		/*
+		 * Another thread may have closed the number, or dup2()ed its
+		 * own file onto it, meanwhile: then it is not ours to close,
+		 * and the mmap may have used the wrong file.
+		 */
+		e->disturbed = !still_ours(ctx, c, e);
 		ca[0] = (uint64_t)e->tfd;
-		r = rt_inject_call(ctx, in, rt_arch_native.nr_close, ca, &cr);
+		if (!e->disturbed)
+			r = rt_inject_call(ctx, in, rt_arch_native.nr_close,
+					   ca, &cr);
 	}
 	if (e->raised)
 		prlimit(c->tgid, RLIMIT_NOFILE, &e->saved, NULL);
@@ -285,6 +327,21 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 		return r;
 	*result = ret < 0 && ret > -4096 ? ret :
 		  (uint64_t)ret == p->addr ? 0 : -EIO;
+	if (e->installed && (e->disturbed || *result == -EBADF ||
+			     (*result == 0 && !mapped_right(ctx, c)))) {
+		/*
+		 * The kernel's call takes no descriptor, so nothing the
+		 * program does with descriptors may change its outcome:
+		 * make the call again (the thread re-executes it; a wrong
+		 * mapping left meanwhile is replaced by the next attempt).
+		 */
+		c->why = "another thread changed the installed descriptor "
+			 "during the call";
+		e->restart = true;
+		if (e->key > 0)
+			rt_ident_put_unused(&ctx->ident, e->key);
+		return 0;
+	}
 	if (*result == 0 && e->key > 0)
 		rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
 				p->offset, e->key);
@@ -347,6 +404,16 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	if (r == -ESRCH || !in->stopped) {
 		c->outcome = RT_OUT_GONE;
 		c->result = 0;
+		return;
+	}
+	if (r == 0 && e.restart) {
+		pd->what = RT_PEND_RESUME;
+		pd->restart = true;
+		c->outcome = RT_OUT_RESTARTED;
+		ctx->retry.active = true;
+		ctx->retry.tid = c->tid;
+		ctx->retry.args = c->args;
+		ctx->retry.v = c->v;
 		return;
 	}
 	if (r < 0) {

@@ -227,8 +227,8 @@ rt_inject_detach(struct rt_ctx *ctx, struct rt_inject *in)
 	return 0;
 }
 
-int
-rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval)
+static int
+finish(struct rt_ctx *ctx, struct rt_inject *in, long retval, bool restart)
 {
 	struct rt_regs regs;
 	int r;
@@ -237,7 +237,11 @@ rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval)
 	if (!in->stopped)
 		return -ESRCH;
 	if (in->have_regs) {
-		rt_arch_finish(&regs, &in->saved, retval);
+		if (restart)
+			rt_arch_restart(&regs, &in->saved,
+					rt_arch_syscall_nr(&in->saved));
+		else
+			rt_arch_finish(&regs, &in->saved, retval);
 		r = rt_arch_setregs(in->tid, &regs);
 		if (r < 0)
 			return r;
@@ -264,4 +268,16 @@ rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval)
 	if (ptrace(PTRACE_CONT, in->tid, NULL, (void *)(long)in->deliver) < 0)
 		return -errno;
 	return 0;
+}
+
+int
+rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval)
+{
+	return finish(ctx, in, retval, false);
+}
+
+int
+rt_inject_restart(struct rt_ctx *ctx, struct rt_inject *in)
+{
+	return finish(ctx, in, 0, true);
 }

@@ -172,6 +172,7 @@ static const char *const outcome_names[] = {
 	[RT_OUT_FAILED] = "failed",
 	[RT_OUT_GONE] = "gone",
 	[RT_OUT_INJECTED] = "injected",
+	[RT_OUT_RESTARTED] = "restarted",
 };
 
 /* Whether the caller's result is known (a passed call's only once the

@@ -200,7 +200,10 @@ rt_launch(struct rt_ctx *ctx, int *exec_err)
 		fprintf(ctx->log ? ctx->log : stderr,
 			"remaptrace: cannot ptrace '%s': %s (another tracer, "
 			"such as strace -f or gdb, holds it?); valid calls "
-			"go to the kernel as with --mode=check\n",
+			"go to the kernel as with --mode=check, and a signal "
+			"that arrives while a call waits for remaptrace can "
+			"make it fail with EINTR (the kernel's own call never "
+			"does)\n",
 			ctx->opt.argv[0], strerror(EPERM));
 
 	if (write(parent_sock, "g", 1) != 1)

@@ -8,12 +8,14 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <seccomp.h>
@@ -254,8 +256,18 @@ setup(struct rt_ctx *ctx)
 static void
 cleanup(struct rt_ctx *ctx)
 {
-	if (ctx->keeper > 0)
-		kill(ctx->keeper, SIGKILL);	/* not our child: no zombie */
+	if (ctx->keeper > 0) {
+		/* Not our child (no zombie of ours), but it must be gone
+		 * before we are: wait on a pidfd, at most a second. */
+		int pfd = syscall(SYS_pidfd_open, ctx->keeper, 0);
+		struct pollfd p = { .fd = pfd, .events = POLLIN };
+
+		kill(ctx->keeper, SIGKILL);
+		if (pfd >= 0) {
+			poll(&p, 1, 1000);
+			close(pfd);
+		}
+	}
 	if (ctx->listener >= 0)
 		close(ctx->listener);
 	if (ctx->sigfd >= 0)

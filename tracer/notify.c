@@ -148,7 +148,15 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc,
 		     &ctx->ident);
 	rt_vmas_lookup(&vs, &lk);
-	r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
+	if (ctx->retry.active && ctx->retry.tid == c->tid &&
+	    !memcmp(&ctx->retry.args, &c->args, sizeof(c->args))) {
+		/* The same call again after a disturbed attempt (emulate.c) */
+		c->v = ctx->retry.v;
+		r = 0;
+	} else {
+		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
+	}
+	ctx->retry.active = false;
 	/* What was read by pid describes the caller only if its
 	 * notification is still alive now (no recycled pid). */
 	if (rt_notify_id_valid(ctx) < 0) {
@@ -287,7 +295,10 @@ rt_notify_handle(struct rt_ctx *ctx)
 	if (pd.what == RT_PEND_RESPOND &&
 	    rt_notify_respond(ctx, 0, pd.error, pd.cont) == -ENOENT)
 		ctx->stats.gone++;
-	else if (pd.what == RT_PEND_RESUME &&
+	else if (pd.what == RT_PEND_RESUME && pd.restart &&
+		 rt_inject_restart(ctx, &pd.in) == -ESRCH)
+		ctx->stats.gone++;
+	else if (pd.what == RT_PEND_RESUME && !pd.restart &&
 		 rt_inject_end(ctx, &pd.in, pd.resume_val) == -ESRCH)
 		ctx->stats.gone++;
 	rt_notify_phase(&c, RT_PH_RESUME);

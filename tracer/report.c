@@ -61,6 +61,7 @@ count(struct rt_ctx *ctx, const struct rt_call *c)
 	case RT_OUT_FAILED: ctx->stats.failed++; break;
 	case RT_OUT_GONE: ctx->stats.gone++; break;
 	case RT_OUT_INJECTED: ctx->stats.injected++; break;
+	case RT_OUT_RESTARTED: break;
 	}
 }
 
@@ -112,6 +113,9 @@ text_result(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
 		break;
 	case RT_OUT_GONE:
 		fputs(" = ? <the caller vanished>", f);
+		break;
+	case RT_OUT_RESTARTED:
+		fprintf(f, " = ? <restarted: %s>", c->why ? c->why : "");
 		break;
 	case RT_OUT_INJECTED:
 		fprintf(f, " = -1 %s (INJECTED)", errname(-c->result));

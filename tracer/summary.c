@@ -108,6 +108,7 @@ outcome_text(const struct row *r)
 	case RT_OUT_FAILED: return r->why ? r->why : "emulation failed";
 	case RT_OUT_GONE: return "the caller vanished";
 	case RT_OUT_INJECTED: return "failed on purpose by --inject";
+	case RT_OUT_RESTARTED: return "restarted: descriptor disturbed";
 	}
 	return "?";
 }
@@ -120,6 +121,7 @@ outcome_id(const struct row *r)
 		[RT_OUT_PASSED] = "passed", [RT_OUT_DENIED] = "denied",
 		[RT_OUT_FAILED] = "failed", [RT_OUT_GONE] = "gone",
 		[RT_OUT_INJECTED] = "injected",
+		[RT_OUT_RESTARTED] = "restarted",
 	};
 
 	return ids[r->outcome];

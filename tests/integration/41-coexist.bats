@@ -152,7 +152,8 @@ stderr_has() {
 @test "coexist: remaptrace under strace -f warns that signals can make calls fail with EINTR, and loses no signal" {
 	ASAN_OPTIONS=$untraced_lsan guard 60 strace -f -o /dev/null \
 		"$REMAPTRACE" -q -- "$PROGS/t-rob-sig" 3000 norestart thread
-	assert_success
+	# exit 1 is the program's verdict on the EINTR failures
+	[[ $status == 0 || $status == 1 ]] || fail "exit status $status"
 	assert_line "sent=3000 handled=3000 dup=0 lost=0 pending=0"
 	assert_line --regexp '^calls: fails=[0-9]+( EINTR)? wrong=0$'
 	[[ $stderr == *"can make it fail with EINTR"* ]] ||

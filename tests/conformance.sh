@@ -17,6 +17,10 @@
 #     --no-identity               pass --no-identity to the program: leave out
 #                                 what depends on the open file (struct file)
 #                                 behind a VMA, which /proc does not show
+#     --anon-merge                pass --anon-merge: show the VMAs of shared
+#                                 anonymous memory merged (remaptrace maps a
+#                                 new open file of the same pages there, as
+#                                 its README documents), and nothing else
 #     --native-only               run each seed natively twice and compare
 #                                 (checks the program, needs no remaptrace)
 #     --keep DIR                  keep the traces of divergent runs in DIR
@@ -59,6 +63,7 @@ while [ $# -gt 0 ]; do
 	--ops)		ops=${2:?} fops=${2:?}; shift ;;
 	--first)	first=${2:?}; shift ;;
 	--no-identity)	extra+=(--no-identity) ;;
+	--anon-merge)	extra+=(--anon-merge) ;;
 	--native-only)	native_only=1 ;;
 	--keep)		keep=${2:?}; shift ;;
 	--)		shift; extra+=("$@"); break ;;

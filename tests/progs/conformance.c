@@ -149,6 +149,7 @@ struct vma {
 	unsigned int maj, min;
 	char perms[8];
 	char flags[128];
+	bool anon;		/* shared anonymous memory ("/dev/zero") */
 };
 
 struct counter {
@@ -210,6 +211,7 @@ static struct {
 	int threads;
 	bool fork;
 	bool identity;
+	bool anon_merge;
 	bool prologue;
 	const char *dir;
 	const char *shm_dir;
@@ -456,7 +458,7 @@ parse_smaps(struct ctx *c)
 {
 	char *line, *nl, *p;
 	struct vma *v = NULL;
-	int n;
+	int n, pos;
 
 	c->nvma = 0;
 	for (line = c->smaps; (nl = strchr(line, '\n')); line = nl + 1) {
@@ -469,11 +471,13 @@ parse_smaps(struct ctx *c)
 			}
 			v = &c->vmas[c->nvma++];
 			memset(v, 0, sizeof(*v));
-			n = sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &v->start,
-				   &v->end, v->perms, &v->off, &v->maj,
-				   &v->min, &v->ino);
-			if (n != 7)
+			pos = 0;
+			n = sscanf(line, "%lx-%lx %7s %lx %x:%x %lu %n",
+				   &v->start, &v->end, v->perms, &v->off,
+				   &v->maj, &v->min, &v->ino, &pos);
+			if (n != 7 || !pos)
 				die("cannot parse smaps line: %s", line);
+			v->anon = !strncmp(line + pos, "/dev/zero", 9);
 			v->kps = pg;
 		} else if (v && !strncmp(line, "KernelPageSize:", 15)) {
 			v->kps = strtoul(line + 15, NULL, 10) * 1024;
@@ -495,10 +499,13 @@ parse_smaps(struct ctx *c)
  * The kernel merges such VMAs only when they map the same open file
  * (vma_merge() compares vm_file), which /proc does not show and which a
  * supervisor with no descriptor of its own cannot always reproduce; this
- * hides exactly that difference and nothing else.
+ * hides exactly that difference and nothing else.  --anon-merge does the
+ * same for shared anonymous memory only, whose open file no descriptor
+ * ever named (remaptrace's README: "Shared anonymous memory and
+ * /dev/zero").
  */
 static void
-coalesce(struct ctx *c)
+coalesce(struct ctx *c, bool only_anon)
 {
 	struct vma *v, *p;
 	size_t i, n = 0;
@@ -506,7 +513,8 @@ coalesce(struct ctx *c)
 	for (i = 0; i < c->nvma; i++) {
 		v = &c->vmas[i];
 		p = n ? &c->vmas[n - 1] : NULL;
-		if (p && v->ino && p->end == v->start && p->ino == v->ino &&
+		if (p && v->ino && (!only_anon || (p->anon && v->anon)) &&
+		    p->end == v->start && p->ino == v->ino &&
 		    p->maj == v->maj && p->min == v->min &&
 		    v->off == p->off + (p->end - p->start) &&
 		    p->kps == v->kps && !strcmp(p->perms, v->perms) &&
@@ -546,8 +554,8 @@ read_smaps(struct ctx *c)
 	c->smaps[len] = '\0';
 	close(fd);
 	parse_smaps(c);
-	if (!opt.identity)
-		coalesce(c);
+	if (!opt.identity || opt.anon_merge)
+		coalesce(c, opt.identity);
 }
 
 /* The VMA containing @addr, or NULL. */
@@ -2260,7 +2268,7 @@ usage(int status)
 	fprintf(status ? stderr : stdout,
 "usage: conformance [--seed N] [--ops M] [--kinds LIST] [--threads T]\n"
 "                   [--fork] [--dir DIR] [--shm-dir DIR] [--no-identity]\n"
-"                   [--no-prologue]\n"
+"                   [--anon-merge] [--no-prologue]\n"
 "Runs a prologue that meets every rule of remap_file_pages(2) once, then\n"
 "M operations drawn from seed N, and prints a canonical trace on stdout.\n"
 "  --kinds LIST   comma-separated kinds of mapping (default: all):\n"
@@ -2279,6 +2287,9 @@ usage(int status)
 "                 adjacent VMAs of one file at contiguous offsets with\n"
 "                 identical flags are shown merged, as the kernel merges\n"
 "                 them only within one open file\n"
+"  --anon-merge   the same merging for shared anonymous memory only, whose\n"
+"                 open file no descriptor ever named: remaptrace maps a new\n"
+"                 open file of the same pages there (its README says so)\n"
 "Exit status: 0, 2 for bad usage, 99 when the harness itself failed.\n");
 	exit(status);
 }
@@ -2338,6 +2349,9 @@ parse_args(int argc, char **argv)
 		} else if (!strcmp(a, "--no-identity")) {
 			opt.identity = false;
 			continue;
+		} else if (!strcmp(a, "--anon-merge")) {
+			opt.anon_merge = true;
+			continue;
 		} else if (!strcmp(a, "--no-prologue")) {
 			opt.prologue = false;
 			continue;
@@ -2379,8 +2393,9 @@ print_facts(void)
 	if (f)
 		fclose(f);
 	printf("conformance seed=%" PRIu64 " ops=%lu threads=%d fork=%s "
-	       "identity=%s prologue=%s\n", opt.seed, opt.ops, opt.threads,
-	       opt.fork ? "yes" : "no", opt.identity ? "yes" : "no",
+	       "identity=%s anon-merge=%s prologue=%s\n", opt.seed, opt.ops,
+	       opt.threads, opt.fork ? "yes" : "no",
+	       opt.identity ? "yes" : "no", opt.anon_merge ? "yes" : "no",
 	       opt.prologue ? "yes" : "no");
 	printf("fact page-size %lu\n", pg);
 	printf("fact hugetlb default %ld kB, HugePages_Total %ld\n", size,

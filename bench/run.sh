@@ -596,7 +596,7 @@ plot() {
 	done
 	[ -n "$left" ] || { echo "plot: skipped (no data)"; return 0; }
 	gnuplot <<-EOF 2>"$OUT/logs/gnuplot.err" || {
-	set terminal svg size 1000,420 dynamic font 'sans,11'
+	set terminal svg size 1000,420 dynamic font 'sans,11' background rgb 'white'
 	set output '$OUT/bench.svg'
 	set termoption noenhanced
 	set multiplot layout 1,2 title "remap_file_pages, $PC_NAME (median, bars: min-max of $REPS runs) - Linux $(uname -r), ${CPU:-?}, $(nproc) CPUs"

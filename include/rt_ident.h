@@ -136,6 +136,10 @@ int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
 void rt_procs_del(struct rt_procs *p, pid_t tid);
 /* The process of @tid; read from /proc (and remembered) if unknown. */
 pid_t rt_procs_tgid(struct rt_procs *p, pid_t tid);
+/* The value of field @key ("Tgid", "SigIgn") of /proc/TID/status, read
+ * in @base.  Returns 0 or -errno (-ENOENT: no such field). */
+int rt_procs_status(pid_t tid, const char *key, int base,
+		    unsigned long long *val);
 /* How many traced threads process @tgid has. */
 unsigned int rt_procs_nthreads(const struct rt_procs *p, pid_t tgid);
 void rt_procs_free(struct rt_procs *p);

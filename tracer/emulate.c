@@ -167,27 +167,14 @@ static bool
 step_ok(struct rt_ctx *ctx, const struct rt_call *c)
 {
 	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
-	char path[64], buf[2048], *s;
-	_cleanup_close_ int fd = -1;
 	unsigned long long ign;
-	ssize_t n;
 
 	if (!proc)
 		return false;
 	if (proc->step_ok >= 0)
 		return proc->step_ok;
-	snprintf(path, sizeof(path), "/proc/%d/status", c->tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (rt_procs_status(c->tid, "SigIgn", 16, &ign) < 0)
 		return false;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	s = strstr(buf, "\nSigIgn:");
-	if (!s)
-		return false;
-	ign = strtoull(s + 8, NULL, 16);
 	proc->step_ok = !(ign & (1ULL << (SIGTRAP - 1)));
 	return proc->step_ok;
 }

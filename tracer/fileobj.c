@@ -275,20 +275,10 @@ take_checked(const struct rt_inject *in, long tfd, const struct rt_vma *vma,
 int
 rt_fileobj_filters(pid_t tid)
 {
-	char path[64], buf[4096], *s;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
+	unsigned long long v;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	s = strstr(buf, "\nSeccomp_filters:");
-	return s ? atoi(s + 18) : -1;
+	return rt_procs_status(tid, "Seccomp_filters", 10, &v) == 0 ?
+		(int)v : -1;
 }
 
 int

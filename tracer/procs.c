@@ -56,23 +56,35 @@ rt_procs_del(struct rt_procs *p, pid_t tid)
 		*t = p->t[--p->n];
 }
 
-static pid_t
-read_tgid(pid_t tid)
+int
+rt_procs_status(pid_t tid, const char *key, int base, unsigned long long *val)
 {
-	char path[64], buf[512], *s;
+	char path[64], buf[4096], want[48], *s;
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		return rt_neg_errno();
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n <= 0)
-		return -1;
+		return -EIO;
 	buf[n] = '\0';
-	s = strstr(buf, "\nTgid:");
-	return s ? atoi(s + 6) : -1;
+	snprintf(want, sizeof(want), "\n%s:", key);
+	s = strstr(buf, want);
+	if (!s)
+		return -ENOENT;
+	*val = strtoull(s + strlen(want), NULL, base);
+	return 0;
+}
+
+static pid_t
+read_tgid(pid_t tid)
+{
+	unsigned long long v;
+
+	return rt_procs_status(tid, "Tgid", 10, &v) == 0 ? (pid_t)v : -1;
 }
 
 pid_t

@@ -106,7 +106,7 @@ demo: all
 	tests/demo.sh $(abspath $(REMAPTRACE)) $(abspath $(B)/tests/progs)
 
 conformance: all
-	tests/conformance.sh full
+	tests/conformance.sh full --anon-merge
 
 bench: all
 	bench/run.sh

@@ -78,6 +78,18 @@ struct rt_breakdown {
 	uint64_t ns[RT_PH__COUNT];
 };
 
+/* Threads held still for one emulation (tracer/freeze.c). */
+struct rt_frozen {
+	pid_t tid;		/* 0: gone */
+	bool stopped;
+	int sig;		/* to deliver when thawed */
+};
+
+struct rt_freeze {
+	struct rt_frozen *t;
+	size_t n;
+};
+
 struct rt_ctx {
 	struct rt_opts opt;
 	FILE *log;		/* stderr or -o FILE */
@@ -98,6 +110,7 @@ struct rt_ctx {
 	struct seccomp_notif_resp *resp;
 	struct rt_stats stats;
 	struct rt_breakdown bd;
+	struct rt_freeze freeze;
 	/*
 	 * A call restarted because another thread disturbed the descriptor
 	 * installed for it (emulate.c): its verdict stands for the restarted

@@ -254,6 +254,7 @@ struct rt_call {
 	uint64_t ph[RT_PH__COUNT];	/* time per phase (rt_phase) */
 	uint64_t ph_t;		/* when the current phase began */
 	unsigned int stops;	/* ptrace stops for this call */
+	bool retried;		/* a retry after a disturbed attempt */
 	unsigned long nth;	/* 1-based number of the call */
 	struct timespec when;	/* CLOCK_REALTIME at receipt */
 	const struct rt_stack *stack;	/* -k, when captured */
@@ -297,6 +298,17 @@ int rt_notify_addfd(struct rt_ctx *ctx, int fd);
 uint64_t rt_notify_now_ns(void);
 /* Close phase @p of @c's time breakdown; the next one begins. */
 void rt_notify_phase(struct rt_call *c, enum rt_phase p);
+
+/* ---- freeze.c ---- */
+
+/* Stop every traced thread of @tgid but @except, and wait until they are
+ * stopped (other tracees' statuses go to the loop).  Returns 0 or -errno. */
+int rt_freeze_others(struct rt_ctx *ctx, pid_t tgid, pid_t except);
+/* Resume the threads rt_freeze_others() stopped. */
+void rt_freeze_thaw(struct rt_ctx *ctx);
+/* A wait status of a frozen thread, met elsewhere: keep it stopped
+ * (returns true: the caller must not resume it). */
+bool rt_freeze_take(struct rt_ctx *ctx, pid_t pid, int status);
 
 /* ---- emulate.c ---- */
 

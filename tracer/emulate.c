@@ -345,6 +345,7 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	struct rt_inject *in = &pd->in;
 	struct emu e = { .tfd = -1 };
 	long result = -ENOSYS;
+	bool frozen = false;
 	int r = 0;
 
 	rt_notify_phase(c, RT_PH_LOOKUP);
@@ -362,9 +363,14 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 		return;
 	}
 	rt_notify_phase(c, RT_PH_STOP);
+	/* A retry is not left to chance again: the other threads wait. */
+	if (c->retried && rt_procs_nthreads(&ctx->procs, c->tgid) > 1)
+		frozen = rt_freeze_others(ctx, c->tgid, c->tid) == 0;
 	if (c->v.action == RT_ACT_MMAP)
 		r = prepare(ctx, c, &e);
 	if (r < 0) {
+		if (frozen)
+			rt_freeze_thaw(ctx);
 		if (e.raised)
 			prlimit(c->tgid, RLIMIT_NOFILE, &e.saved, NULL);
 		c->outcome = r == -ESRCH ? RT_OUT_GONE : RT_OUT_FAILED;
@@ -385,6 +391,8 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 		c->stack = &pd->stack;
 	if (r == 0)
 		r = run_plan(ctx, c, in, &e, &result);
+	if (frozen)
+		rt_freeze_thaw(ctx);
 	rt_notify_phase(c, RT_PH_INJECT);
 	c->mmap_ns = c->ph[RT_PH_INJECT];
 	c->stops = in->stops;

@@ -102,6 +102,10 @@ rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 {
 	int sig, event;
 
+	/* Held still for a retried emulation: resumed by its thaw. */
+	if (ctx->freeze.n && rt_freeze_take(ctx, pid, status))
+		return;
+
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		task_gone(ctx, pid);
 		if (ctx->ntracees)

@@ -152,6 +152,7 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	    !memcmp(&ctx->retry.args, &c->args, sizeof(c->args))) {
 		/* The same call again after a disturbed attempt (emulate.c) */
 		c->v = ctx->retry.v;
+		c->retried = true;
 		r = 0;
 	} else {
 		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);

@@ -1,0 +1,100 @@
+/* freeze.c - hold a process's other threads still for one emulation.
+ *
+ * Used only to retry a call whose installed descriptor another thread
+ * closed or replaced (emulate.c): with the other threads stopped the retry
+ * cannot be disturbed again, so a program that churns descriptors cannot
+ * keep a call from completing.  They are stopped with PTRACE_INTERRUPT (a
+ * notification one of them waits in is aborted and restarts later) and
+ * resumed as they were, a signal they were stopped with delivered.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
+
+#include "rt_tracer.h"
+
+static struct rt_frozen *
+find(struct rt_freeze *fz, pid_t tid)
+{
+	size_t i;
+
+	for (i = 0; i < fz->n; i++)
+		if (fz->t[i].tid == tid)
+			return &fz->t[i];
+	return NULL;
+}
+
+bool
+rt_freeze_take(struct rt_ctx *ctx, pid_t pid, int status)
+{
+	struct rt_frozen *f = find(&ctx->freeze, pid);
+
+	if (!f || f->stopped)
+		return false;
+	if (WIFSTOPPED(status)) {
+		f->stopped = true;
+		/* A signal-delivery-stop: give the signal back on thaw. */
+		if (!(status >> 16) && WSTOPSIG(status) != (SIGTRAP | 0x80))
+			f->sig = WSTOPSIG(status);
+		return true;
+	}
+	f->tid = 0;	/* exited: nothing to resume */
+	return false;
+}
+
+int
+rt_freeze_others(struct rt_ctx *ctx, pid_t tgid, pid_t except)
+{
+	struct rt_freeze *fz = &ctx->freeze;
+	const struct rt_procs *p = &ctx->procs;
+	size_t i, waiting = 0;
+	int status;
+	pid_t pid;
+
+	fz->n = 0;
+	free(fz->t);
+	fz->t = calloc(p->n ? p->n : 1, sizeof(*fz->t));
+	if (!fz->t)
+		return -ENOMEM;
+	for (i = 0; i < p->n; i++) {
+		if (p->t[i].tgid != tgid || p->t[i].tid == except)
+			continue;
+		if (ptrace(PTRACE_INTERRUPT, p->t[i].tid, NULL, NULL) < 0)
+			continue;
+		fz->t[fz->n++] = (struct rt_frozen){ .tid = p->t[i].tid };
+		waiting++;
+	}
+	while (waiting) {
+		pid = waitpid(-1, &status, __WALL);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid < 0)
+			break;
+		if (find(fz, pid)) {
+			rt_freeze_take(ctx, pid, status);
+			waiting--;
+			if (!WIFSTOPPED(status))
+				rt_loop_handle_status(ctx, pid, status);
+			continue;
+		}
+		rt_loop_handle_status(ctx, pid, status);
+	}
+	return 0;
+}
+
+void
+rt_freeze_thaw(struct rt_ctx *ctx)
+{
+	struct rt_freeze *fz = &ctx->freeze;
+	size_t i;
+
+	for (i = 0; i < fz->n; i++)
+		if (fz->t[i].tid > 0 && fz->t[i].stopped)
+			ptrace(PTRACE_CONT, fz->t[i].tid, NULL,
+			       (void *)(long)fz->t[i].sig);
+	fz->n = 0;
+	free(fz->t);
+	fz->t = NULL;
+}

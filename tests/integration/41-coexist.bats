@@ -9,31 +9,7 @@
 load helpers
 
 teardown() {
-	if [ -n "${bg_pid:-}" ] && kill -0 "$bg_pid" 2>/dev/null; then
-		kill -KILL -- "-$bg_pid" 2>/dev/null || true
-	fi
-	exec 4>&- 5<&- 2>/dev/null || true
-}
-
-# guard SECONDS COMMAND...: as in 40-robust.bats: run COMMAND under
-# timeout(1) in its own process group ($status, $output, $lines,
-# $stderr), fail on a hang, and kill what is left of the group.
-guard() {
-	local secs=$1 d=$BATS_TEST_TMPDIR pid
-
-	shift
-	timeout --verbose -k 5 "$secs" "$@" </dev/null >"$d/guard.out" \
-		2>"$d/guard.err" 3>&- &
-	pid=$!
-	status=0
-	wait "$pid" || status=$?
-	kill -KILL -- "-$pid" 2>/dev/null || true
-	output=$(<"$d/guard.out")
-	stderr=$(<"$d/guard.err")
-	mapfile -t lines <"$d/guard.out"
-	if grep -q '^timeout: sending signal' <<<"$stderr"; then
-		fail "hang: timeout stopped '$*' (status $status); stderr: $stderr"
-	fi
+	end_background
 }
 
 # LeakSanitizer cannot work in a process that is being ptraced: where

@@ -112,3 +112,36 @@ refused() {
 	assert_log "= -1 EINVAL ($rule)"
 	refute_log "emulated"
 }
+
+# end_background: after a test that failed half-way, end the background
+# job it left (its whole process group) and close the fifo descriptors.
+end_background() {
+	if [ -n "${bg_pid:-}" ] && kill -0 "$bg_pid" 2>/dev/null; then
+		kill -KILL -- "-$bg_pid" 2>/dev/null || true
+	fi
+	exec 4>&- 5<&- 2>/dev/null || true
+}
+
+# guard SECONDS COMMAND...: run COMMAND as bats' run --separate-stderr
+# does ($status, $output, $lines, $stderr), under timeout(1), in a process
+# group of its own, with standard input from /dev/null; fail when it had
+# to be stopped (a hang).  Whatever is left of the group afterwards is
+# killed: a hung remaptrace whose parent timeout(1) killed must not hold
+# bats' pipes open.
+guard() {
+	local secs=$1 d=$BATS_TEST_TMPDIR pid
+
+	shift
+	timeout --verbose -k 5 "$secs" "$@" </dev/null >"$d/guard.out" \
+		2>"$d/guard.err" 3>&- &
+	pid=$!
+	status=0
+	wait "$pid" || status=$?
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	output=$(<"$d/guard.out")
+	stderr=$(<"$d/guard.err")
+	mapfile -t lines <"$d/guard.out"
+	if grep -q '^timeout: sending signal' <<<"$stderr"; then
+		fail "hang: timeout stopped '$*' (status $status); stderr: $stderr"
+	fi
+}

@@ -90,6 +90,30 @@ struct rt_freeze {
 	size_t n;
 };
 
+/* Descriptors installed for emulations, and children held to check
+ * what they inherited (tracer/inherit.c). */
+#define RT_INSTALL_RECS	8
+#define RT_HELD_MAX	64
+
+struct rt_install {
+	pid_t tgid;
+	int tfd;		/* the number in the program */
+	int keyfd;		/* ours, for kcmp; -1: slot unused */
+	uint64_t t_end;		/* when it was closed again, 0: in flight */
+};
+
+struct rt_held {
+	pid_t pid;
+	pid_t ppid;
+};
+
+struct rt_inherit {
+	struct rt_install rec[RT_INSTALL_RECS];
+	unsigned int next;
+	struct rt_held held[RT_HELD_MAX];
+	unsigned int nheld;
+};
+
 struct rt_ctx {
 	struct rt_opts opt;
 	FILE *log;		/* stderr or -o FILE */
@@ -111,6 +135,7 @@ struct rt_ctx {
 	struct rt_stats stats;
 	struct rt_breakdown bd;
 	struct rt_freeze freeze;
+	struct rt_inherit inherit;
 	/*
 	 * A call restarted because another thread disturbed the descriptor
 	 * installed for it (emulate.c): its verdict stands for the restarted

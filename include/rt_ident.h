@@ -104,6 +104,7 @@ void rt_ident_free(struct rt_ident *id);
 struct rt_task {
 	pid_t tid;
 	pid_t tgid;
+	bool started;	/* its first ptrace-stop has been seen */
 };
 
 /* What the supervisor keeps per traced process. */
@@ -140,6 +141,8 @@ pid_t rt_procs_tgid(struct rt_procs *p, pid_t tid);
  * in @base.  Returns 0 or -errno (-ENOENT: no such field). */
 int rt_procs_status(pid_t tid, const char *key, int base,
 		    unsigned long long *val);
+/* Is this the first ptrace-stop of @tid?  (Marks it seen.) */
+bool rt_procs_first_stop(struct rt_procs *p, pid_t tid);
 /* How many traced threads process @tgid has. */
 unsigned int rt_procs_nthreads(const struct rt_procs *p, pid_t tgid);
 void rt_procs_free(struct rt_procs *p);

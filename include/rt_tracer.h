@@ -140,6 +140,10 @@ struct rt_inject {
 int rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
 		    bool step);
 
+/* rt_inject_begin() for a thread already in a ptrace-stop whose status
+ * was reaped: no wait. */
+int rt_inject_here(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in);
+
 /**
  * rt_inject_call() - make the stopped thread run system call @nr(@args)
  * at its own syscall instruction and stop again.  @ret: its raw result.
@@ -309,6 +313,20 @@ void rt_freeze_thaw(struct rt_ctx *ctx);
 /* A wait status of a frozen thread, met elsewhere: keep it stopped
  * (returns true: the caller must not resume it). */
 bool rt_freeze_take(struct rt_ctx *ctx, pid_t pid, int status);
+
+/* ---- inherit.c ---- */
+
+/* A descriptor @tfd was installed in @tgid for an emulation; @keyfd is our
+ * copy of its open file.  Returns the record's slot. */
+int rt_inherit_installed(struct rt_ctx *ctx, pid_t tgid, int tfd, int keyfd);
+/* The descriptor of slot @slot is closed again. */
+void rt_inherit_closed(struct rt_ctx *ctx, int slot);
+/* At the first stop of a new task: hold it (true: do not resume it) if
+ * its parent had a descriptor installed lately. */
+bool rt_inherit_hold(struct rt_ctx *ctx, pid_t pid);
+/* Outside any injection: fix and resume the held children. */
+void rt_inherit_release(struct rt_ctx *ctx);
+void rt_inherit_free(struct rt_ctx *ctx);
 
 /* ---- emulate.c ---- */
 

@@ -187,6 +187,7 @@ step_ok(struct rt_ctx *ctx, const struct rt_call *c)
 /* What one emulation has set up in the tracee, to use and undo. */
 struct emu {
 	bool disturbed;		/* the installed descriptor was replaced */
+	int slot;		/* its inherit.c record, or -1 */
 	bool restart;		/* make the thread issue the call again */
 	int64_t key;		/* identity key of the open file, or 0 */
 	int tfd;		/* the descriptor the mmap uses, or -1 */
@@ -221,6 +222,10 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 	e->tfd = install_fd(ctx, c, rt_ident_key_fd(&ctx->ident, e->key),
 			    &e->saved, &e->raised);
 	e->installed = e->tfd >= 0;
+	if (e->installed)
+		e->slot = rt_inherit_installed(ctx, c->tgid, e->tfd,
+					       rt_ident_key_fd(&ctx->ident,
+							       e->key));
 	return e->tfd < 0 ? e->tfd : 0;
 }
 
@@ -290,6 +295,7 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 		}
 		c->how = RT_FILE_TRACEE_OPEN;
 		e->installed = true;
+		e->slot = rt_inherit_installed(ctx, c->tgid, e->tfd, kfd);
 		e->key = rt_ident_adopt(&ctx->ident, kfd);
 		if (e->key < 0)
 			close(kfd);
@@ -307,6 +313,7 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 		if (!e->disturbed)
 			r = rt_inject_call(ctx, in, rt_arch_native.nr_close,
 					   ca, &cr);
+		rt_inherit_closed(ctx, e->slot);
 	}
 	if (e->raised)
 		prlimit(c->tgid, RLIMIT_NOFILE, &e->saved, NULL);
@@ -343,7 +350,7 @@ void
 rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 {
 	struct rt_inject *in = &pd->in;
-	struct emu e = { .tfd = -1 };
+	struct emu e = { .tfd = -1, .slot = -1 };
 	long result = -ENOSYS;
 	bool frozen = false;
 	int r = 0;

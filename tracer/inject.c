@@ -69,11 +69,49 @@ note_group_stop(struct rt_inject *in, int status)
 		in->group_stop = true;
 }
 
+/* Save registers and mask of the stopped thread, block its signals. */
+static int
+take(struct rt_inject *in)
+{
+	uint64_t all = in->step ? ~(1ULL << (SIGTRAP - 1)) : ~0ULL;
+	int r;
+
+	r = rt_arch_getregs(in->tid, &in->saved);
+	if (r < 0)
+		return r;
+	in->have_regs = true;
+	if (ptrace(PTRACE_GETSIGMASK, in->tid, sizeof(in->saved_mask),
+		   &in->saved_mask) < 0)
+		return -errno;
+	if (ptrace(PTRACE_SETSIGMASK, in->tid, sizeof(all), &all) < 0)
+		return -errno;
+	in->have_mask = true;
+	/*
+	 * A notification of the native arch means the thread executed the
+	 * native syscall instruction (int 0x80 from a 64-bit task reports
+	 * the i386 arch, which the filter does not send): checking the
+	 * bytes before the pc costs a PEEKTEXT per call for nothing, so it
+	 * is done only when the registers say another ABI.
+	 */
+	if (!rt_arch_is_native(&in->saved))
+		return rt_arch_check_syscall_insn(in->tid, &in->saved);
+	return 0;
+}
+
+int
+rt_inject_here(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->tid = tid;
+	in->tgid = rt_procs_tgid(&ctx->procs, tid);
+	in->stopped = true;
+	return take(in);
+}
+
 int
 rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
 		bool step)
 {
-	uint64_t all = step ? ~(1ULL << (SIGTRAP - 1)) : ~0ULL;
 	int status, r, sig, event;
 
 	memset(in, 0, sizeof(*in));
@@ -96,27 +134,7 @@ rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
 		/* A signal-delivery-stop came first: deliver it afterwards. */
 		in->deliver = sig;
 	}
-
-	r = rt_arch_getregs(tid, &in->saved);
-	if (r < 0)
-		return r;
-	in->have_regs = true;
-	if (ptrace(PTRACE_GETSIGMASK, tid, sizeof(in->saved_mask),
-		   &in->saved_mask) < 0)
-		return -errno;
-	if (ptrace(PTRACE_SETSIGMASK, tid, sizeof(all), &all) < 0)
-		return -errno;
-	in->have_mask = true;
-	/*
-	 * A notification of the native arch means the thread executed the
-	 * native syscall instruction (int 0x80 from a 64-bit task reports
-	 * the i386 arch, which the filter does not send): checking the
-	 * bytes before the pc costs a PEEKTEXT per call for nothing, so it
-	 * is done only when the registers say another ABI.
-	 */
-	if (!rt_arch_is_native(&in->saved))
-		return rt_arch_check_syscall_insn(tid, &in->saved);
-	return 0;
+	return take(in);
 }
 
 /* Resume with PTRACE_SYSCALL until a syscall stop; skip the trap of a

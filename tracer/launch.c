@@ -128,13 +128,18 @@ seize(struct rt_ctx *ctx)
 	long opts = PTRACE_O_TRACESYSGOOD | PTRACE_O_TRACEFORK |
 		    PTRACE_O_TRACEVFORK | PTRACE_O_TRACECLONE |
 		    PTRACE_O_TRACEEXEC;
+	int r;
 
 	if (ctx->opt.kill_on_exit)
 		opts |= PTRACE_O_EXITKILL;
 	if (ptrace(PTRACE_SEIZE, ctx->child, NULL, opts) < 0)
 		return -errno;
 	ctx->ntracees = 1;
-	return rt_procs_add(&ctx->procs, ctx->child, ctx->child);
+	r = rt_procs_add(&ctx->procs, ctx->child, ctx->child);
+	/* Seized, not auto-attached: it makes no first stop of its own. */
+	if (r == 0)
+		rt_procs_first_stop(&ctx->procs, ctx->child);
+	return r;
 }
 
 int

@@ -136,10 +136,16 @@ rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 		return;
 	case PTRACE_EVENT_STOP:
 		/* Job control: stay stopped, but let us see SIGCONT. */
-		if (is_stop_signal(sig))
+		if (is_stop_signal(sig)) {
 			ptrace(PTRACE_LISTEN, pid, NULL, NULL);
-		else
-			ptrace(PTRACE_CONT, pid, NULL, NULL);
+			return;
+		}
+		/* A new task's first stop: held if it may have inherited a
+		 * descriptor installed for an emulation (inherit.c). */
+		if (rt_procs_first_stop(&ctx->procs, pid) &&
+		    rt_inherit_hold(ctx, pid))
+			return;
+		ptrace(PTRACE_CONT, pid, NULL, NULL);
 		return;
 	case 0:
 		if (sig == (SIGTRAP | 0x80)) {
@@ -223,5 +229,6 @@ rt_loop_run(struct rt_ctx *ctx)
 		if ((pfd[0].revents & POLLIN) && read_signals(ctx) &&
 		    reap_all(ctx))
 			return 0;
+		rt_inherit_release(ctx);
 	}
 }

@@ -277,6 +277,7 @@ cleanup(struct rt_ctx *ctx)
 	free(ctx->req);
 	free(ctx->resp);
 	rt_ident_free(&ctx->ident);
+	rt_inherit_free(ctx);
 	rt_procs_free(&ctx->procs);
 }
 
@@ -395,8 +396,10 @@ main(int argc, char **argv)
 {
 	struct rt_ctx ctx = { .listener = -1, .sigfd = -1, .child = -1,
 			      .keeper = -1 };
-	int r;
+	int r, i;
 
+	for (i = 0; i < RT_INSTALL_RECS; i++)
+		ctx.inherit.rec[i].keyfd = -1;
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return rt_explain_main(argc - 1, argv + 1);
 	r = parse_args(&ctx.opt, argc, argv);

@@ -303,6 +303,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 		 rt_inject_end(ctx, &pd.in, pd.resume_val) == -ESRCH)
 		ctx->stats.gone++;
 	rt_notify_phase(&c, RT_PH_RESUME);
+	rt_inherit_release(ctx);
 	if (c.outcome == RT_OUT_EMULATED) {
 		unsigned int i;
 

@@ -101,6 +101,21 @@ rt_procs_tgid(struct rt_procs *p, pid_t tid)
 	return tgid;
 }
 
+bool
+rt_procs_first_stop(struct rt_procs *p, pid_t tid)
+{
+	struct rt_task *t = find(p, tid);
+
+	if (!t) {
+		rt_procs_tgid(p, tid);	/* reads /proc, adds it */
+		t = find(p, tid);
+	}
+	if (!t || t->started)
+		return false;
+	t->started = true;
+	return true;
+}
+
 unsigned int
 rt_procs_nthreads(const struct rt_procs *p, pid_t tgid)
 {

@@ -517,11 +517,8 @@ forwarded() {
 }
 
 @test "leaks: a child forked while another thread's calls are emulated inherits no descriptor" {
-	# Known limitation (README, Differences from the kernel): in a
-	# multi-threaded program the descriptor installed for the injected
-	# mmap exists for a few microseconds, and a child forked by another
-	# thread in that window inherits it.  Not fixed yet.
-	skip "known limitation: a fork in another thread during an emulation inherits the installed descriptor"
+	# the descriptor installed for an emulation exists for a few
+	# microseconds; a child forked meanwhile must not keep it (inherit.c)
 	both "$PROGS/t-rob-fdrace" fork 300
 	assert_success
 	assert_output "fork: children=300 inherited=0"

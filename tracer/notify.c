@@ -79,9 +79,7 @@ rt_notify_respond(struct rt_ctx *ctx, long val, int error, bool cont)
 int
 rt_notify_pidfd(pid_t tid)
 {
-	char path[64], buf[512], *p;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
+	unsigned long long tgid;
 	int pidfd;
 
 	pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
@@ -91,18 +89,9 @@ rt_notify_pidfd(pid_t tid)
 	if (pidfd >= 0 || errno != EINVAL)
 		return pidfd >= 0 ? pidfd : rt_neg_errno();
 	/* A non-leader thread on a kernel without PIDFD_THREAD. */
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rt_neg_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
+	if (rt_procs_status(tid, "Tgid", 10, &tgid) < 0)
 		return -ESRCH;
-	buf[n] = '\0';
-	p = strstr(buf, "\nTgid:");
-	if (!p)
-		return -ESRCH;
-	pidfd = syscall(SYS_pidfd_open, atoi(p + 6), 0);
+	pidfd = syscall(SYS_pidfd_open, (pid_t)tgid, 0);
 	return pidfd >= 0 ? pidfd : rt_neg_errno();
 }
 

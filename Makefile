@@ -72,7 +72,7 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/libemu.a
 # never sanitized (they are what the tracee runs, natively and traced).
 PROG_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -fno-inline \
 	       $(WARN) -pthread
-$(B)/tests/progs/%: tests/progs/%.c
+$(B)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PROG_CFLAGS) -o $@ $< -lpthread
 

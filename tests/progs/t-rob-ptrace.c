@@ -24,36 +24,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FILE_PAGES	8
-#define WIN_PAGES	4
+#include "t-rob.h"
 
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "t-rob-ptrace: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static void
 child_call(void)
 {
 	long pg = sysconf(_SC_PAGESIZE), r;
-	int fd = memfd_create("t-rob-ptrace", MFD_CLOEXEC);
-	char *win;
+	char *win = tagged_window("t-rob-ptrace", pg);
 
-	if (fd < 0 || ftruncate(fd, FILE_PAGES * pg))
-		die("memfd");
-	for (int p = 0; p < FILE_PAGES; p++) {
-		char t[16];
-
-		snprintf(t, sizeof(t), "P%04d", p);
-		if (pwrite(fd, t, 5, p * pg) != 5)
-			die("pwrite");
-	}
-	win = mmap(NULL, WIN_PAGES * pg, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (win == MAP_FAILED)
-		die("mmap");
 	r = syscall(SYS_remap_file_pages, win, pg, 0, 5, 0);
 	if (r)
 		printf("child: result -1 %s area", strerrorname_np(errno));

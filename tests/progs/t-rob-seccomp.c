@@ -31,19 +31,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define FILE_PAGES	8
-#define WIN_PAGES	4
+#include "t-rob.h"
+
 
 static long pg;
 static char *win;
 static volatile sig_atomic_t got_sigsys;
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "t-rob-seccomp: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 /* Syscall @nr gets @action; everything else is allowed. */
 static void
@@ -110,7 +103,6 @@ main(int argc, char **argv)
 {
 	unsigned int flags = 0;
 	const char *mode;
-	int fd;
 
 	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "threads")))
 		goto usage;
@@ -119,21 +111,7 @@ main(int argc, char **argv)
 		flags = SECCOMP_FILTER_FLAG_TSYNC;
 	pg = sysconf(_SC_PAGESIZE);
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	fd = memfd_create("t-rob-seccomp", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, FILE_PAGES * pg))
-		die("memfd");
-	for (int p = 0; p < FILE_PAGES; p++) {
-		char t[16];
-
-		snprintf(t, sizeof(t), "P%04d", p);
-		if (pwrite(fd, t, 5, p * pg) != 5)
-			die("pwrite");
-	}
-	win = mmap(NULL, WIN_PAGES * pg, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (win == MAP_FAILED)
-		die("mmap");
-	close(fd);
+	win = tagged_window("t-rob-seccomp", pg);
 	signal(SIGSYS, on_sigsys);
 	/* threads: the caller exists before the filter, TSYNC gives it */
 	pthread_t t;

@@ -54,41 +54,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FILE_PAGES	8
-#define WIN_PAGES	4
+#include "t-rob.h"
+
 
 static long pg;
 static const char *self;
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "t-rob-tree: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 /* A fresh tagged memfd and a window on its first pages. */
 static char *
 window(void)
 {
-	int fd = memfd_create("t-rob-tree", MFD_CLOEXEC);
-	char *win;
-
-	if (fd < 0 || ftruncate(fd, FILE_PAGES * pg))
-		die("memfd");
-	for (int p = 0; p < FILE_PAGES; p++) {
-		char t[16];
-
-		snprintf(t, sizeof(t), "P%04d", p);
-		if (pwrite(fd, t, 5, p * pg) != 5)
-			die("pwrite");
-	}
-	win = mmap(NULL, WIN_PAGES * pg, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (win == MAP_FAILED)
-		die("mmap");
-	close(fd);
-	return win;
+	return tagged_window("t-rob-tree", pg);
 }
 
 static long

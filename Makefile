@@ -29,12 +29,13 @@ LDFLAGS   ?=
 
 EMU_SRC    := $(sort $(wildcard emu/*.c))
 TRACER_SRC := $(sort $(wildcard tracer/*.c))
+TRACER_ASM := $(sort $(wildcard tracer/*.S))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 PROG_SRC   := $(sort $(wildcard tests/progs/*.c))
 BENCH_SRC  := $(sort $(wildcard bench/*.c))
 
 EMU_OBJ    := $(EMU_SRC:%.c=$(B)/%.o)
-TRACER_OBJ := $(TRACER_SRC:%.c=$(B)/%.o)
+TRACER_OBJ := $(TRACER_SRC:%.c=$(B)/%.o) $(TRACER_ASM:%.S=$(B)/%.o)
 UNIT_BIN   := $(UNIT_SRC:%.c=$(B)/%)
 PROG_BIN   := $(PROG_SRC:%.c=$(B)/%)
 BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
@@ -53,6 +54,11 @@ $(B)/emu/%.o: emu/%.c
 $(B)/tracer/%.o: tracer/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The agent's code: data for the tracee, never run by remaptrace itself.
+$(B)/tracer/%.o: tracer/%.S
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -c -o $@ $<
 
 $(B)/libemu.a: $(EMU_OBJ)
 	$(AR) rcs $@ $^

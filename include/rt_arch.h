@@ -29,6 +29,10 @@ struct rt_arch {
 	long nr_close;
 	long nr_openat;
 	long nr_getpid;
+	long nr_mprotect;
+	long nr_clone;
+	/* Bytes of the system call instruction. */
+	unsigned int syscall_len;
 	/*
 	 * A flag bit that mmap(MAP_SHARED) ignores (do_mmap() masks flags
 	 * with LEGACY_MAP_MASK) and that fits the argument register: set on
@@ -86,8 +90,12 @@ void rt_arch_set_retreg(struct rt_regs *regs, long value);
 
 /* Stack and instruction pointers. */
 uint64_t rt_arch_pc(const struct rt_regs *regs);
+void rt_arch_set_pc(struct rt_regs *regs, uint64_t pc);
 uint64_t rt_arch_sp(const struct rt_regs *regs);
 /* Bytes below the stack pointer the ABI lets leaf code use (red zone). */
 extern const unsigned int rt_arch_red_zone;
+
+/* The agent's code (agent-<arch>.S), copied into the tracee. */
+extern const unsigned char rt_agent_code[], rt_agent_code_end[];
 
 #endif

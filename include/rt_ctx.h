@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "rt_agent.h"
 #include "rt_ident.h"
 #include "rt_remap.h"
 
@@ -31,6 +32,7 @@ struct rt_opts {
 	int deny_errno;		/* --mode=deny[=ERRNO] */
 	bool kill_on_exit;	/* --kill-on-exit: PTRACE_O_EXITKILL */
 	bool no_pin;		/* --no-pin: supervisor on any CPU */
+	bool no_agent;		/* --no-agent: inject into the caller only */
 	bool stack_trace;	/* -k: unwind the caller */
 	bool json;		/* --json: JSON Lines instead of text */
 	bool summary;		/* -c: table at exit */
@@ -129,6 +131,7 @@ struct rt_ctx {
 	bool killable_recv;	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
 	int base_filters;	/* seccomp filters the program starts with */
 	unsigned long page_size;
+	int cpu;		/* the CPU the supervisor is pinned to, or -1 */
 	unsigned int ntracees;	/* threads we are tracing */
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
@@ -149,6 +152,11 @@ struct rt_ctx {
 	} retry;
 	struct rt_ident ident;	/* open files behind shared mappings */
 	struct rt_procs procs;	/* thread -> process */
+	struct rt_agents agents;	/* agent.c */
+	/* Notifications received while an agent ran, for the loop. */
+	struct seccomp_notif *stash;
+	size_t nstash, cap_stash;
+	bool all_gone;		/* no tracee left (seen outside the loop) */
 	/* -c: latencies of every call (summary.c) */
 	uint64_t *lat;
 	size_t nlat, cap_lat;

@@ -124,6 +124,8 @@ struct rt_proc {
 	 * -1: unknown (read /proc/PID/status SigIgn), 0: ignored, 1: safe.
 	 */
 	int step_ok;
+	/* Agents started for this address space (agent.c): at most two. */
+	unsigned int agent_tries;
 };
 
 struct rt_procs {

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "rt_agent.h"
 #include "rt_arch.h"
 #include "rt_ctx.h"
 #include "rt_ident.h"
@@ -25,6 +26,9 @@ int rt_loop_run(struct rt_ctx *ctx);
  * status that is not the stop it waits for.
  */
 void rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status);
+
+/* The signalfd is readable: forward signals, serve wait statuses. */
+void rt_loop_service(struct rt_ctx *ctx);
 
 
 /* ---- vmas.c ---- */
@@ -151,6 +155,12 @@ int rt_inject_here(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in);
  */
 int rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
 		   const uint64_t args[6], long *ret);
+/*
+ * rt_inject_call_at() - rt_inject_call() at the system call instruction at
+ * @pc instead of the one the thread came from (0: that one).
+ */
+int rt_inject_call_at(struct rt_ctx *ctx, struct rt_inject *in, uint64_t pc,
+		      long nr, const uint64_t args[6], long *ret);
 
 /**
  * rt_inject_detach() - give the stopped thread back its signal mask and
@@ -259,6 +269,7 @@ struct rt_call {
 	uint64_t ph_t;		/* when the current phase began */
 	unsigned int stops;	/* ptrace stops for this call */
 	bool retried;		/* a retry after a disturbed attempt */
+	bool by_agent;		/* the mmap ran in the agent (agent.c) */
 	unsigned long nth;	/* 1-based number of the call */
 	struct timespec when;	/* CLOCK_REALTIME at receipt */
 	const struct rt_stack *stack;	/* -k, when captured */

@@ -24,6 +24,9 @@ const struct rt_arch rt_arch_native = {
 	.nr_close = 3,
 	.nr_openat = 257,
 	.nr_getpid = 39,
+	.nr_mprotect = 10,
+	.nr_clone = 56,
+	.syscall_len = 2,
 	.mmap_mark = 1ULL << 40,
 };
 
@@ -142,6 +145,12 @@ uint64_t
 rt_arch_pc(const struct rt_regs *regs)
 {
 	return regs->r.rip;
+}
+
+void
+rt_arch_set_pc(struct rt_regs *regs, uint64_t pc)
+{
+	regs->r.rip = pc;
 }
 
 uint64_t

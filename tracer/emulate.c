@@ -195,6 +195,8 @@ struct emu {
 	bool open_later;	/* the tracee must open the file itself */
 	bool raised;		/* RLIMIT_NOFILE raised: put saved back */
 	struct rlimit saved;
+	bool have_file;		/* get_file() ran already: file_r, key */
+	int file_r;
 };
 
 /*
@@ -207,7 +209,7 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 {
 	int r;
 
-	r = get_file(ctx, c, &e->key);
+	r = e->have_file ? e->file_r : get_file(ctx, c, &e->key);
 	if (r == -EPERM) {
 		/* map_files refused: the tracee opens it itself. */
 		e->open_later = true;
@@ -346,6 +348,67 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 	return 0;
 }
 
+/*
+ * The agent's way (rt_agent.h): the mmap runs in the helper process that
+ * shares the caller's memory, from a descriptor in the helper's own table,
+ * and the caller, never stopped, is simply answered.  Returns 0 when the
+ * call was served so; otherwise the ptrace way follows, with whatever open
+ * file was found here kept in @e.
+ */
+static int
+by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
+	 struct emu *e)
+{
+	const struct rt_plan *p = &c->v.plan;
+	uint64_t a[6] = { p->addr, p->len, p->prot,
+			  (uint64_t)p->flags | rt_arch_native.mmap_mark,
+			  RT_AGENT_FD, p->offset };
+	long nr = rt_arch_native.nr_mmap, ret, result;
+	int keyfd = -1, r;
+
+	if (ctx->opt.stack_trace || c->retried ||
+	    !rt_agent_ready(ctx, c->tgid))
+		return -EAGAIN;
+	if (c->v.action == RT_ACT_MUNMAP) {
+		nr = rt_arch_native.nr_munmap;
+	} else {
+		/* mlock limits are checked against the mapping task's own
+		 * RLIMIT_MEMLOCK: only the caller's is the program's. */
+		if (p->flags & MAP_LOCKED)
+			return -EAGAIN;
+		e->have_file = true;
+		e->file_r = get_file(ctx, c, &e->key);
+		if (e->file_r < 0)
+			return -EAGAIN;
+		keyfd = rt_ident_key_fd(&ctx->ident, e->key);
+	}
+	rt_notify_phase(c, RT_PH_FILE);
+	r = rt_agent_run(ctx, c->tgid, nr, a, keyfd, (uint64_t)e->key, &ret);
+	rt_notify_phase(c, RT_PH_INJECT);
+	if (r < 0)
+		return r;	/* the ptrace way (again, if it ran) */
+	if (c->v.action == RT_ACT_MUNMAP)
+		result = -c->v.err;
+	else
+		result = ret < 0 && ret > -4096 ? ret :
+			 (uint64_t)ret == p->addr ? 0 : -EIO;
+	if (result == 0 && e->key > 0)
+		rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
+				p->offset, e->key);
+	else if (e->key > 0)
+		rt_ident_put_unused(&ctx->ident, e->key);
+	if (result < 0 && !c->why && c->v.action == RT_ACT_MMAP)
+		c->why = "mmap failed";
+	c->by_agent = true;
+	c->mmap_ns = c->ph[RT_PH_INJECT];
+	c->result = result;
+	c->outcome = result == 0 ? RT_OUT_EMULATED :
+		     c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED :
+		     RT_OUT_FAILED;
+	rt_notify_answer(pd, (int)-result, false);
+	return 0;
+}
+
 void
 rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 {
@@ -356,6 +419,16 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	int r = 0;
 
 	rt_notify_phase(c, RT_PH_LOOKUP);
+	r = by_agent(ctx, c, pd, &e);
+	if (r == 0)
+		return;
+	if (r == -ESRCH && rt_notify_id_valid(ctx) < 0) {
+		/* The process died while its agent ran the call. */
+		c->outcome = RT_OUT_GONE;
+		c->result = 0;
+		return;
+	}
+	r = 0;
 	/*
 	 * First make sure the thread is ours to stop: one that another
 	 * tracer took over (a debugger attached to it after we let go) can
@@ -428,5 +501,8 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	c->outcome = result == 0 ? RT_OUT_EMULATED :
 		     c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED :
 		     RT_OUT_FAILED;
+	/* Stopped anyway: next time, the agent's way. */
+	if (r == 0 && c->outcome == RT_OUT_EMULATED)
+		rt_agent_spawn(ctx, in);
 }
 

@@ -171,6 +171,7 @@ static int
 step_over_syscall(struct rt_ctx *ctx, struct rt_inject *in,
 		  struct rt_regs *regs)
 {
+	uint64_t after = rt_arch_pc(regs) + rt_arch_native.syscall_len;
 	int status, r, sig;
 
 	for (;;) {
@@ -188,8 +189,7 @@ step_over_syscall(struct rt_ctx *ctx, struct rt_inject *in,
 		if (r < 0)
 			return r;
 		sig = WSTOPSIG(status);
-		if (sig == SIGTRAP &&
-		    rt_arch_pc(regs) == rt_arch_pc(&in->saved))
+		if (sig == SIGTRAP && rt_arch_pc(regs) == after)
 			return 0;
 		if (!in->deliver)
 			in->deliver = sig;
@@ -201,10 +201,19 @@ int
 rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
 	       const uint64_t args[6], long *ret)
 {
+	return rt_inject_call_at(ctx, in, 0, nr, args, ret);
+}
+
+int
+rt_inject_call_at(struct rt_ctx *ctx, struct rt_inject *in, uint64_t pc,
+		  long nr, const uint64_t args[6], long *ret)
+{
 	struct rt_regs regs;
 	int r;
 
 	rt_arch_setup_call(&regs, &in->saved, nr, args);
+	if (pc)
+		rt_arch_set_pc(&regs, pc);
 	r = rt_arch_setregs(in->tid, &regs);
 	if (r < 0)
 		return r;

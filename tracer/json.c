@@ -294,6 +294,8 @@ put_emulation(FILE *f, const struct rt_call *c)
 	rt_json_hex(f, p->offset);
 	fprintf(f, ",\"vmas\":%u,\"file_via\":", p->nvmas);
 	rt_json_str(f, rt_fileobj_how_name(c->how));
+	fprintf(f, ",\"by\":\"%s\",\"ptrace_stops\":%u",
+		c->by_agent ? "agent" : "ptrace", c->stops);
 	/* null when the injected calls were not timed on their own */
 	if (c->mmap_ns)
 		fprintf(f, ",\"mmap_us\":%.1f}", c->mmap_ns / 1000.0);

@@ -83,6 +83,8 @@ exec_done(struct rt_ctx *ctx, pid_t pid)
 	rt_procs_add(&ctx->procs, pid, pid);
 	rt_procs_drop_proc(&ctx->procs, pid);
 	rt_ident_drop(&ctx->ident, pid);
+	/* Its agent shares the old address space, not the new one. */
+	rt_agent_drop(ctx, pid);
 }
 
 static void
@@ -94,6 +96,7 @@ task_gone(struct rt_ctx *ctx, pid_t pid)
 	if (tgid == pid || tgid < 0) {
 		rt_procs_drop_proc(&ctx->procs, pid);
 		rt_ident_drop(&ctx->ident, pid);
+		rt_agent_drop(ctx, pid);
 	}
 }
 
@@ -202,6 +205,13 @@ read_signals(struct rt_ctx *ctx)
 	return chld;
 }
 
+void
+rt_loop_service(struct rt_ctx *ctx)
+{
+	if (read_signals(ctx) && reap_all(ctx))
+		ctx->all_gone = true;
+}
+
 int
 rt_loop_run(struct rt_ctx *ctx)
 {
@@ -214,6 +224,15 @@ rt_loop_run(struct rt_ctx *ctx)
 	if (reap_all(ctx))
 		return 0;
 	for (;;) {
+		/* Kept while an agent ran (agent.c): first serve those. */
+		if (ctx->nstash) {
+			r = rt_notify_handle(ctx);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (ctx->all_gone)
+			return 0;
 		r = poll(pfd, 2, -1);
 		if (r < 0 && errno == EINTR)
 			continue;
@@ -226,8 +245,9 @@ rt_loop_run(struct rt_ctx *ctx)
 		} else if (pfd[1].revents & (POLLHUP | POLLERR)) {
 			pfd[1].fd = -1;	/* no filtered task is left */
 		}
-		if ((pfd[0].revents & POLLIN) && read_signals(ctx) &&
-		    reap_all(ctx))
+		if (pfd[0].revents & POLLIN)
+			rt_loop_service(ctx);
+		if (ctx->all_gone)
 			return 0;
 		rt_inherit_release(ctx);
 	}

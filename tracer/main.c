@@ -53,6 +53,8 @@ static const char usage[] =
 "      --kill-on-exit  kill the program if remaptrace dies\n"
 "      --no-pin        let the supervisor run on any CPU (by default it\n"
 "                      stays on one, where answered threads wake up)\n"
+"      --no-agent      run every emulated mmap in the calling thread by\n"
+"                      ptrace, never in a helper process (slower)\n"
 "  -h, --help          show this help and exit\n"
 "  -V, --version       show the version and exit\n"
 "\n"
@@ -62,7 +64,7 @@ static const char usage[] =
 
 enum {
 	OPT_MODE = 256, OPT_KILL_ON_EXIT, OPT_JSON, OPT_LAYOUT, OPT_INJECT,
-	OPT_NO_PIN,
+	OPT_NO_PIN, OPT_NO_AGENT,
 };
 
 static int
@@ -147,6 +149,7 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		{ "inject", required_argument, NULL, OPT_INJECT },
 		{ "kill-on-exit", no_argument, NULL, OPT_KILL_ON_EXIT },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
+		{ "no-agent", no_argument, NULL, OPT_NO_AGENT },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -165,6 +168,7 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		case OPT_LAYOUT: o->layout = true; break;
 		case OPT_KILL_ON_EXIT: o->kill_on_exit = true; break;
 		case OPT_NO_PIN: o->no_pin = true; break;
+		case OPT_NO_AGENT: o->no_agent = true; break;
 		case OPT_INJECT:
 			if (parse_inject(o, optarg) < 0) {
 				fprintf(stderr, "remaptrace: invalid --inject "
@@ -268,6 +272,7 @@ cleanup(struct rt_ctx *ctx)
 			close(pfd);
 		}
 	}
+	rt_agent_fini(ctx);
 	if (ctx->listener >= 0)
 		close(ctx->listener);
 	if (ctx->sigfd >= 0)
@@ -335,7 +340,7 @@ exit_status(int status)
  * changes (after the fork): the program sees its affinity untouched.
  */
 static void
-pin_supervisor(const struct rt_ctx *ctx)
+pin_supervisor(struct rt_ctx *ctx)
 {
 	cpu_set_t set;
 	int cpu;
@@ -347,7 +352,8 @@ pin_supervisor(const struct rt_ctx *ctx)
 		return;
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	sched_setaffinity(0, sizeof(set), &set);
+	if (sched_setaffinity(0, sizeof(set), &set) == 0)
+		ctx->cpu = cpu;
 }
 
 static int
@@ -395,7 +401,7 @@ int
 main(int argc, char **argv)
 {
 	struct rt_ctx ctx = { .listener = -1, .sigfd = -1, .child = -1,
-			      .keeper = -1 };
+			      .keeper = -1, .cpu = -1 };
 	int r, i;
 
 	for (i = 0; i < RT_INSTALL_RECS; i++)

@@ -224,12 +224,23 @@ rt_notify_handle(struct rt_ctx *ctx)
 
 	t0 = rt_notify_now_ns();
 	memset(ctx->req, 0, sizeof(*ctx->req));
-	r = seccomp_notify_receive(ctx->listener, ctx->req);
-	if (r < 0) {
-		r = scmp_err(r);
-		/* The caller died before we read it, or a signal hit us. */
-		return r == -ENOENT || r == -EINTR ? 0 : r;
+	if (ctx->nstash) {
+		/* Received while an agent ran: oldest first. */
+		*ctx->req = ctx->stash[0];
+		memmove(ctx->stash, ctx->stash + 1,
+			--ctx->nstash * sizeof(*ctx->stash));
+	} else {
+		r = seccomp_notify_receive(ctx->listener, ctx->req);
+		if (r < 0) {
+			r = scmp_err(r);
+			/* The caller died before we read it, or a signal
+			 * hit us. */
+			return r == -ENOENT || r == -EINTR ? 0 : r;
+		}
 	}
+	if (d->nr == rt_arch_native.nr_remap_file_pages &&
+	    d->args[0] == RT_AGENT_MAGIC && rt_agent_notify(ctx, ctx->req))
+		return 0;
 	memset(&c, 0, sizeof(c));
 	c.ph_t = rt_notify_now_ns();
 	c.ph[RT_PH_RECEIVE] = c.ph_t - t0;
@@ -271,7 +282,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 	}
 	if (pd.what == RT_PEND_RESPOND && ctx->opt.stack_trace && ctx->ptrace_ok)
 		stop_answered(ctx, &c, &pd);
-	if (pd.what == RT_PEND_RESUME && ctx->opt.layout &&
+	if ((pd.what == RT_PEND_RESUME || c.by_agent) && ctx->opt.layout &&
 	    c.outcome == RT_OUT_EMULATED) {
 		layout = rt_layout_describe(c.tid, &c.v, ctx->page_size);
 		c.layout = layout;

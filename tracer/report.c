@@ -74,8 +74,13 @@ text_result(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
 		fputs(" = 0 <emulated ", f);
 		rt_describe_mmap(f, &c->v);
 		fprintf(f, "> in %.1f us", c->ns / 1000.0);
-		if (ctx->opt.verbose)
+		if (ctx->opt.verbose) {
 			fprintf(f, " via %s", rt_fileobj_how_name(c->how));
+			if (c->by_agent)
+				fputs(", by the agent", f);
+			else
+				fprintf(f, ", by ptrace (%u stops)", c->stops);
+		}
 		break;
 	case RT_OUT_REJECTED:
 		fprintf(f, " = -1 %s (%s) <", errname(-c->result),

@@ -218,7 +218,7 @@ explain_vs_kernel() {
 
 @test "report: -v names how the open file was reached" {
 	both_opts -v -- "$PROGS/rfp" file 0 1p 5
-	assert_log_regex '> in [0-9.]+ us via [a-z_-]+ /\*'
+	assert_log_regex '> in [0-9.]+ us via [a-z_-]+, by (the agent|ptrace \([0-9]+ stops\)) /\*'
 }
 
 # --- -k: the caller's stack ---

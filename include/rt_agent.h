@@ -30,6 +30,9 @@ struct seccomp_notif;
 #define RT_AGENT_D_CALL		8	/* nr, then args[0..5] */
 #define RT_AGENT_D_MASK		64
 #define RT_AGENT_D_ROOT		72
+#define RT_AGENT_D_NAME		80	/* 16 bytes */
+#define RT_AGENT_D_SIZE		96
+#define RT_AGENT_NAME		"rt-agent"
 
 enum rt_agent_state {
 	RT_AGENT_STARTING,	/* cloned; its first notification not seen */
@@ -53,7 +56,7 @@ struct rt_agents {
 	unsigned int spawned, lost;
 };
 
-/* Is @tgid's agent waiting for work? */
+/* Has @tgid an agent (waiting for work, or about to)? */
 bool rt_agent_ready(struct rt_ctx *ctx, pid_t tgid);
 
 /**

@@ -12,6 +12,7 @@
  *   +8   nr, +16..+56 args[0..5]: the call the supervisor asks for
  *   +64  an all-ones signal mask
  *   +72  "/"
+ *   +80  "rt-agent": its name in ps and /proc (PR_SET_NAME)
  */
 	.set	DATA, 4096
 	.set	MAGIC, 0x7274616765ab0000	/* RT_AGENT_MAGIC */
@@ -43,6 +44,10 @@ rt_agent_code:
 	syscall
 	mov	$80, %eax		/* chdir("/"): pin no directory */
 	lea	(rt_agent_code + DATA + 72)(%rip), %rdi
+	syscall
+	mov	$157, %eax		/* prctl(PR_SET_NAME, "rt-agent") */
+	mov	$15, %edi
+	lea	(rt_agent_code + DATA + 80)(%rip), %rsi
 	syscall
 	xor	%edx, %edx
 .Lwait:

@@ -82,9 +82,7 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 bool
 rt_agent_ready(struct rt_ctx *ctx, pid_t tgid)
 {
-	struct rt_agent *ag = find(ctx, tgid);
-
-	return ag && ag->state == RT_AGENT_READY;
+	return find(ctx, tgid) != NULL;
 }
 
 bool
@@ -169,6 +167,7 @@ wait_report(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
 			    req.data.args[0] == RT_AGENT_MAGIC &&
 			    req.data.args[1] == ag->token) {
 				ag->wait_id = req.id;
+				ag->state = RT_AGENT_READY;
 				*ret = (long)req.data.args[2];
 				return 0;
 			}
@@ -199,9 +198,16 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, const uint64_t args[6],
 	pid_t pid;
 	int r;
 
-	if (!ag || ag->state != RT_AGENT_READY)
+	if (!ag)
 		return -EAGAIN;
 	pid = ag->pid;
+	/* Just started: its first wait is a few system calls away. */
+	if (ag->state == RT_AGENT_STARTING) {
+		r = wait_report(ctx, tgid, pid, ret);
+		if (r < 0)
+			return r;
+		ag = find(ctx, tgid);
+	}
 	if (keyfd >= 0 && ag->fd_key != key_id) {
 		struct seccomp_notif_addfd a = {
 			.id = ag->wait_id,
@@ -258,7 +264,7 @@ static int
 write_pages(struct rt_ctx *ctx, pid_t tid, uint64_t base, uint64_t token)
 {
 	size_t len = (size_t)(rt_agent_code_end - rt_agent_code);
-	unsigned char data[80] = { 0 };
+	unsigned char data[RT_AGENT_D_SIZE] = { 0 };
 	uint64_t all = ~0ULL;
 	struct iovec local[2] = {
 		{ (void *)rt_agent_code, len },
@@ -272,6 +278,7 @@ write_pages(struct rt_ctx *ctx, pid_t tid, uint64_t base, uint64_t token)
 	memcpy(data + RT_AGENT_D_TOKEN, &token, sizeof(token));
 	memcpy(data + RT_AGENT_D_MASK, &all, sizeof(all));
 	data[RT_AGENT_D_ROOT] = '/';
+	memcpy(data + RT_AGENT_D_NAME, RT_AGENT_NAME, sizeof(RT_AGENT_NAME));
 	if (process_vm_writev(tid, local, 2, remote, 2, 0) !=
 	    (ssize_t)(len + sizeof(data)))
 		return -EIO;

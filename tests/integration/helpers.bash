@@ -31,12 +31,13 @@ setup() {
 # stderr is too (remaptrace's "[pid N]" log lines and "remaptrace: "
 # messages are set aside).  Afterwards, as after bats' run: $output,
 # $lines and $status hold the native run; $log holds remaptrace's stderr.
+# Options for remaptrace, if any, come from the array BOTH_OPTS.
 both() {
 	local d=$BATS_TEST_TMPDIR native_status=0 traced_status=0
 
 	"$@" >"$d/native.out" 2>"$d/native.err" || native_status=$?
-	"$REMAPTRACE" -- "$@" >"$d/traced.out" 2>"$d/traced.err" ||
-		traced_status=$?
+	"$REMAPTRACE" ${BOTH_OPTS[@]+"${BOTH_OPTS[@]}"} -- "$@" \
+		>"$d/traced.out" 2>"$d/traced.err" || traced_status=$?
 	log=$(<"$d/traced.err")
 	output=$(<"$d/native.out")
 	mapfile -t lines <"$d/native.out"
@@ -144,4 +145,82 @@ guard() {
 	if grep -q '^timeout: sending signal' <<<"$stderr"; then
 		fail "hang: timeout stopped '$*' (status $status); stderr: $stderr"
 	fi
+}
+
+# --- programs driven in the background (40-robust, 45-agent) ---
+
+# bg_start SECONDS COMMAND...: COMMAND in the background under timeout(1),
+# its own process group; standard input from a fifo written on fd 4,
+# standard output into a fifo read on fd 5, standard error into $bg_err.
+# bg_pid is timeout's pid.
+bg_start() {
+	local d=$BATS_TEST_TMPDIR secs=$1
+
+	shift
+	rm -f "$d/in" "$d/out"
+	mkfifo "$d/in" "$d/out"
+	bg_err=$d/bg.err
+	timeout --verbose -k 5 "$secs" "$@" <"$d/in" >"$d/out" \
+		2>"$bg_err" 3>&- &
+	bg_pid=$!
+	exec 4>"$d/in" 5<"$d/out"
+}
+
+# bg_ready: read the program's "ready PID" line; sets prog_pid.
+bg_ready() {
+	local word
+
+	read -r -t 30 -u 5 word prog_pid ||
+		fail "no ready line from the program; stderr: $(<"$bg_err")"
+	[ "$word" = ready ] || fail "expected 'ready PID', got '$word $prog_pid'"
+}
+
+# bg_finish: close the program's standard input, collect the rest of its
+# output in $output/$lines and the job's exit status in $status; then kill
+# whatever is left of the job's process group (see guard).
+bg_finish() {
+	local out=$BATS_TEST_TMPDIR/bg.out
+
+	exec 4>&-
+	# the job's end, not the fifo's EOF, bounds this: a leftover
+	# process may hold the fifo open
+	cat <&5 >"$out" &
+	status=0
+	wait "$bg_pid" || status=$?
+	kill -KILL -- "-$bg_pid" 2>/dev/null || true
+	wait $!
+	exec 5<&-
+	output=$(<"$out")
+	mapfile -t lines <"$out"
+	log=$(<"$bg_err")
+	if grep -q '^timeout: sending signal' <<<"$log"; then
+		fail "hang: timeout stopped the background job; stderr: $log"
+	fi
+}
+
+# child_of PID: the pid of PID's only child.
+child_of() {
+	local c
+
+	c=$(pgrep -P "$1" | head -n 1)
+	[ -n "$c" ] || fail "process $1 has no child"
+	echo "$c"
+}
+
+# tick: wait a hundredth of a second, as one step of a bounded poll.
+tick() {
+	[ -p "$BATS_TEST_TMPDIR/tick" ] || mkfifo "$BATS_TEST_TMPDIR/tick"
+	read -r -t 0.01 <>"$BATS_TEST_TMPDIR/tick" || true
+}
+
+# wait_gone PID: poll until PID has exited (gone, or a zombie).
+wait_gone() {
+	local i s
+
+	for ((i = 0; i < 3000; i++)); do
+		s=$(cut -d' ' -f3 /proc/"$1"/stat 2>/dev/null) || return 0
+		[[ $s == [ZX] ]] && return 0
+		tick
+	done
+	fail "process $1 did not exit"
 }

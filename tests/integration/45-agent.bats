@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# The agent (agent.c, remaptrace(1) THE AGENT): after a process's first
+# emulated call, its mmaps run in a helper process that shares its memory.
+# What it must show: the calls do run there (no ptrace stop), the program
+# cannot tell (threads, descriptors, children, signals), and the agent
+# never outlives what it serves: exec, exit, its own death, remaptrace's.
+
+load helpers
+
+teardown() {
+	end_background
+}
+
+# agent_calls: how many of $log's calls the agent ran, and by ptrace.
+agent_calls() { grep -c ', by the agent /\*' <<<"$log" || true; }
+ptrace_calls() { grep -c ', by ptrace ([0-9]* stops) /\*' <<<"$log" || true; }
+
+@test "agent: after the first call of a process, every call runs in the agent" {
+	BOTH_OPTS=(-v)
+	both "$PROGS/t-agent" seen 200
+	assert_success
+	assert_output "calls=200 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+	assert_log_calls 200
+	assert_equal "$(ptrace_calls)" 1
+	assert_equal "$(agent_calls)" 199
+}
+
+@test "agent: --json says who ran the mmap: ptrace stops only for the first call" {
+	run -0 "$REMAPTRACE" --json -o "$BATS_TEST_TMPDIR/log.json" -- \
+		"$PROGS/t-agent" seen 20
+	run -0 jq -r '.emulation | "\(.by) \(.ptrace_stops)"' \
+		"$BATS_TEST_TMPDIR/log.json"
+	assert_line --index 0 --regexp '^ptrace [1-9][0-9]*$'
+	assert_equal "$(grep -c '^agent 0$' <<<"$output")" 19
+}
+
+@test "agent: --no-agent runs every call by ptrace" {
+	BOTH_OPTS=(-v --no-agent)
+	both "$PROGS/t-agent" seen 50
+	assert_success
+	assert_output "calls=50 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+	assert_equal "$(ptrace_calls)" 50
+	assert_equal "$(agent_calls)" 0
+}
+
+@test "agent: killed from outside, calls go on by ptrace and a new agent takes over" {
+	BOTH_OPTS=(-v)
+	both "$PROGS/t-agent" kill 200
+	assert_success
+	# its zombie (exit signal 0) is invisible to wait() and sends no
+	# SIGCHLD: the program sees what it sees natively
+	assert_output "calls=200 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+	# the first call, the one after the kill, and nothing else
+	assert_equal "$(ptrace_calls)" 2
+	assert_equal "$(agent_calls)" 198
+}
+
+@test "agent: an exec kills the old address space's agent; the new program gets its own" {
+	BOTH_OPTS=(-v)
+	both "$PROGS/t-agent" exec 30
+	assert_success
+	assert_output "calls=30 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+	assert_log_calls 60
+	assert_equal "$(ptrace_calls)" 2
+	assert_equal "$(agent_calls)" 58
+}
+
+@test "agent: nothing of it is left once remaptrace has exited" {
+	guard 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q -- \
+		"$PROGS/t-agent" exec 30
+	assert_success
+	assert_output "calls=30 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+	[[ $stderr == *"reaper: first exited 0"* ]] ||
+		fail "remaptrace did not exit 0: $stderr"
+	[[ $stderr == *"reaper: left alive: none"* ]] ||
+		fail "processes outlived remaptrace: $stderr"
+}
+
+@test "agent: remaptrace killed: the agent's wait fails and it exits by itself" {
+	bg_start 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -v -- \
+		"$PROGS/t-rob-loop" -t 2 -p
+	bg_ready
+	local rt_pid
+	rt_pid=$(child_of "$(child_of "$bg_pid")")
+	kill -KILL "$rt_pid"
+	wait_gone "$rt_pid"
+	echo go >&4
+	bg_finish
+	assert_success
+	assert_output "fail: ENOSYS after ready"
+	assert_log ", by the agent /*"
+	assert_log "reaper: first killed by SIGKILL"
+	# reparented to the reaper when the program exited, and gone
+	assert_log "reaper: orphan rt-agent exited 0"
+}
+
+@test "agent: a program with seccomp filters of its own gets none: they would judge its calls" {
+	BOTH_OPTS=(-v)
+	both "$PROGS/t-agent" filtered 30
+	assert_success
+	assert_output "calls=30 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+	assert_equal "$(ptrace_calls)" 30
+	assert_equal "$(agent_calls)" 0
+}

@@ -3,12 +3,12 @@
  * An emulated call's mmap must run in the caller's address space.  ptrace
  * can run it in the calling thread itself, at two ptrace stops per call;
  * on small VMs each stop is a cross-CPU wake-up of tens of microseconds.
- * The agent runs it instead: a process cloned once per address space from
- * an injected clone(CLONE_VM), with a descriptor table of its own, that
- * waits in a notification of ours (a marked remap_file_pages) and runs
- * whatever system call the supervisor's answer asks for.  Every wake-up
- * in an emulated call is then a seccomp one, kept on one CPU by
- * SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP, and the caller is never stopped.
+ * The agent runs it instead: a process cloned once per address space by
+ * an injected clone(CLONE_VM), with a descriptor table of its own, which
+ * takes requests on a socket pair from the supervisor.  The caller is
+ * never stopped.  When no per-call line is to be written (-q), the agent
+ * also answers the caller's notification itself, through a copy of the
+ * listener, and the supervisor is not woken a second time.
  */
 #ifndef RT_AGENT_H
 #define RT_AGENT_H
@@ -16,37 +16,67 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/seccomp.h>
 
 struct rt_ctx;
 struct rt_inject;
 struct seccomp_notif;
+struct pollfd;
 
-/* remap_file_pages(RT_AGENT_MAGIC, token, result): an agent waiting. */
+/* remap_file_pages(RT_AGENT_MAGIC, token): the agent's first wait. */
 #define RT_AGENT_MAGIC		0x7274616765ab0000ULL
-/* The agent's descriptor for the file it maps (its own table). */
-#define RT_AGENT_FD		3
+/* Its descriptors (agent-x86_64.S). */
+#define RT_AGENT_SOCK		3
+#define RT_AGENT_LISTENER	5
+#define RT_AGENT_FILE0		6	/* first of RT_AGENT_FILES slots */
+#define RT_AGENT_FILES		8
 /* Data page offsets (agent-x86_64.S). */
 #define RT_AGENT_D_TOKEN	0
-#define RT_AGENT_D_CALL		8	/* nr, then args[0..5] */
-#define RT_AGENT_D_MASK		64
-#define RT_AGENT_D_ROOT		72
-#define RT_AGENT_D_NAME		80	/* 16 bytes */
-#define RT_AGENT_D_SIZE		96
+#define RT_AGENT_D_MASK		8
+#define RT_AGENT_D_ROOT		16
+#define RT_AGENT_D_NAME		24	/* 16 bytes */
+#define RT_AGENT_D_MSG		64	/* struct msghdr */
+#define RT_AGENT_D_IOV		128	/* struct iovec */
+#define RT_AGENT_D_CTL		160	/* 32 bytes of control data */
+#define RT_AGENT_D_REQ		192	/* struct rt_agent_req */
+#define RT_AGENT_D_SIZE		288
 #define RT_AGENT_NAME		"rt-agent"
 
+/* One request on the socket: 80 bytes, as the agent's code reads it. */
+struct rt_agent_req {
+	uint64_t nr;
+	uint64_t args[6];
+	uint64_t answer_id;	/* notification to answer, or 0 */
+	uint64_t slot;		/* where a descriptor sent along goes */
+	int64_t answer_err;	/* answer this -errno whatever the call did */
+};
+
 enum rt_agent_state {
-	RT_AGENT_STARTING,	/* cloned; its first notification not seen */
-	RT_AGENT_READY,		/* waiting in notification wait_id */
+	RT_AGENT_STARTING,	/* cloned; its first wait not seen */
+	RT_AGENT_READY,
 };
 
 struct rt_agent {
 	pid_t tgid;		/* the process whose memory it shares */
 	pid_t pid;		/* the agent, in our pid namespace */
 	int pidfd;
+	int sock;		/* our end of the socket pair, or -1 */
 	uint64_t base;		/* its code page in the tracee; data next */
 	uint64_t token;
-	uint64_t wait_id;
-	uint64_t fd_key;	/* ident key installed at RT_AGENT_FD, or 0 */
+	uint64_t first_id;	/* its first wait (STARTING, once seen) */
+	bool seen;		/* first_id is valid */
+	bool busy;		/* a request whose result is not read yet */
+	bool busy_direct;	/* ... that answers its caller itself */
+	/*
+	 * The notifications of the last two callers it was to answer: its
+	 * result comes before its answer, and the next request may be sent
+	 * in between, so up to two may still wait when it is lost.  Those
+	 * still waiting then are judged again.
+	 */
+	struct seccomp_notif direct[2];
+	unsigned int ndirect;
+	uint64_t slot_key[RT_AGENT_FILES];	/* ident key per slot, 0 */
+	unsigned int next_slot;
 	enum rt_agent_state state;
 };
 
@@ -54,24 +84,39 @@ struct rt_agents {
 	struct rt_agent *a;
 	size_t n, cap;
 	unsigned int spawned, lost;
+	unsigned long requests;
+	unsigned long kill_at;	/* tests: kill after that request (0: no) */
 };
 
-/* Has @tgid an agent (waiting for work, or about to)? */
+/* Has @tgid an agent (ready, or about to be)? */
 bool rt_agent_ready(struct rt_ctx *ctx, pid_t tgid);
+
+/* Does the agent answer callers itself (no per-call output to write)? */
+bool rt_agent_direct(const struct rt_ctx *ctx);
 
 /**
  * rt_agent_run() - make @tgid's agent run system call @nr(@args).
- * @keyfd: when >= 0, our descriptor of the open file the call uses as
- *	   RT_AGENT_FD, installed (NOTIF_ADDFD) unless it is there already;
- *	   @key_id names it.
- * Other notifications that arrive meanwhile are kept for the loop; wait
- * statuses of tracees are served.  Returns 0 with *ret the call's return,
- * -EAGAIN when no agent is ready, or -ESRCH when the agent is gone (the
- * call may or may not have run).
+ * @keyfd: when >= 0, our descriptor of the open file the call maps; it
+ *	   is sent to the agent unless a slot holds it already, and
+ *	   args[4] becomes that slot.  @key_id names it.
+ * @answer_id: the caller's notification, for the agent to answer itself
+ *	   (rt_agent_direct()); 0: the result comes back in *ret.
+ * @answer_err: with @answer_id, the -errno to answer whatever the call
+ *	   returns (0: its outcome).
+ * Returns 0 (*ret set unless @answer_id), -EAGAIN when there is no agent,
+ * or -ESRCH when the agent is gone (the call may or may not have run; the
+ * caller is not answered).
  */
-int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr,
-		 const uint64_t args[6], int keyfd, uint64_t key_id,
-		 long *ret);
+int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
+		 int keyfd, uint64_t key_id, uint64_t answer_id,
+		 int64_t answer_err, long *ret);
+
+/*
+ * rt_agent_settle() - wait until no agent has a request in flight, so that
+ * what comes next is judged against the memory as it left it.  Results of
+ * calls the agents answered themselves are accounted for here.
+ */
+void rt_agent_settle(struct rt_ctx *ctx);
 
 /**
  * rt_agent_spawn() - give the process of the stopped thread @in an agent,
@@ -83,6 +128,17 @@ void rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in);
 
 /* A notification from an agent: consume it (true), else false. */
 bool rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req);
+
+/*
+ * rt_agent_pollfds() - up to @max entries for the loop's poll: the sockets
+ * of agents that have answered callers themselves, for POLLHUP only (a
+ * result does not wake us; a lost agent does).  Returns how many.
+ */
+int rt_agent_pollfds(struct rt_ctx *ctx, struct pollfd *p, int max);
+
+/* The loop saw an event on agent socket @fd: if that agent is gone,
+ * see to the callers it was to answer. */
+void rt_agent_hup(struct rt_ctx *ctx, int fd);
 
 /* @tgid exec'd or exited: its agent (if any) is killed and waited for. */
 void rt_agent_drop(struct rt_ctx *ctx, pid_t tgid);

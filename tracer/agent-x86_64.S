@@ -2,20 +2,37 @@
  *
  * Never executed in remaptrace itself: it is data, placed in .rodata, that
  * agent.c copies to the first of two pages it maps in the tracee.  The
- * second page, at +4096, holds the data below.  Every access to it is
- * RIP-relative, so the code runs wherever the pages land.  The code uses
- * no stack (rsp is set into the data page all the same) and keeps every
- * signal blocked, so nothing but SIGKILL interrupts it.
+ * second page, at +4096, holds the data (RT_AGENT_D_* in rt_agent.h).
+ * Every access to it is RIP-relative, so the code runs wherever the pages
+ * land.  The code uses no stack (rsp points into the data page all the
+ * same) and keeps every signal blocked: only SIGKILL stops it.
  *
- * Data page (RT_AGENT_D_* in rt_agent.h):
- *   +0   token: identifies this agent's notifications
- *   +8   nr, +16..+56 args[0..5]: the call the supervisor asks for
- *   +64  an all-ones signal mask
- *   +72  "/"
- *   +80  "rt-agent": its name in ps and /proc (PR_SET_NAME)
+ * Descriptors (its own table, filled by the supervisor):
+ *   3  its end of a SOCK_SEQPACKET socket pair with the supervisor
+ *   5  the supervisor's seccomp listener (to answer the caller directly)
+ *   6+ files to map
+ * Each request (RT_AGENT_D_REQ, 80 bytes) is one system call to run, an
+ * optional descriptor to move into a slot, and an optional notification
+ * to answer with the outcome.  The call's raw return goes back on the
+ * socket.  End of file on the socket (the supervisor is gone) ends it.
  */
 	.set	DATA, 4096
 	.set	MAGIC, 0x7274616765ab0000	/* RT_AGENT_MAGIC */
+	.set	D_TOKEN, DATA + 0
+	.set	D_MASK, DATA + 8
+	.set	D_ROOT, DATA + 16
+	.set	D_NAME, DATA + 24
+	.set	D_MSG, DATA + 64		/* struct msghdr */
+	.set	D_MSG_CTLLEN, D_MSG + 40
+	.set	D_CTL, DATA + 160		/* cmsg: fd at +16 */
+	.set	D_CTL_SIZE, 32
+	.set	D_REQ, DATA + 192
+	.set	REQ_SIZE, 80
+	.set	D_RESP, DATA + 288		/* struct seccomp_notif_resp */
+	.set	D_RESULT, DATA + 320
+	.set	SOCK, 3
+	.set	LISTENER, 5
+	.set	NOTIF_SEND, 0xc0182101		/* SECCOMP_IOCTL_NOTIF_SEND */
 
 	.section .rodata
 	.balign	16
@@ -36,42 +53,94 @@ rt_agent_code:
 	syscall
 	mov	$14, %eax		/* rt_sigprocmask(SIG_SETMASK, all) */
 	mov	$2, %edi
-	lea	(rt_agent_code + DATA + 64)(%rip), %rsi
+	lea	(rt_agent_code + D_MASK)(%rip), %rsi
 	xor	%edx, %edx
 	mov	$8, %r10d
 	syscall
 	mov	$112, %eax		/* setsid: out of the terminal's jobs */
 	syscall
 	mov	$80, %eax		/* chdir("/"): pin no directory */
-	lea	(rt_agent_code + DATA + 72)(%rip), %rdi
+	lea	(rt_agent_code + D_ROOT)(%rip), %rdi
 	syscall
 	mov	$157, %eax		/* prctl(PR_SET_NAME, "rt-agent") */
 	mov	$15, %edi
-	lea	(rt_agent_code + DATA + 80)(%rip), %rsi
+	lea	(rt_agent_code + D_NAME)(%rip), %rsi
 	syscall
-	xor	%edx, %edx
-.Lwait:
 	/*
-	 * remap_file_pages(MAGIC, token, last result): the filter sends it
-	 * to the supervisor, which answers 1 when the data page holds the
-	 * next call; anything else (ENOSYS once remaptrace is gone) ends us.
+	 * remap_file_pages(MAGIC, token): the filter sends it to the
+	 * supervisor, which installs the socket at 3 (NOTIF_ADDFD) and
+	 * answers 1; anything else (ENOSYS once remaptrace is gone) ends us.
 	 */
 	mov	$216, %eax
 	movabs	$MAGIC, %rdi
-	mov	(rt_agent_code + DATA)(%rip), %rsi
+	mov	(rt_agent_code + D_TOKEN)(%rip), %rsi
+	xor	%edx, %edx
 	syscall
 	cmp	$1, %rax
 	jne	.Lout
-	mov	(rt_agent_code + DATA + 8)(%rip), %rax
-	mov	(rt_agent_code + DATA + 16)(%rip), %rdi
-	mov	(rt_agent_code + DATA + 24)(%rip), %rsi
-	mov	(rt_agent_code + DATA + 32)(%rip), %rdx
-	mov	(rt_agent_code + DATA + 40)(%rip), %r10
-	mov	(rt_agent_code + DATA + 48)(%rip), %r8
-	mov	(rt_agent_code + DATA + 56)(%rip), %r9
+.Lloop:
+	movq	$D_CTL_SIZE, (rt_agent_code + D_MSG_CTLLEN)(%rip)
+	mov	$47, %eax		/* recvmsg(SOCK, msg, 0) */
+	mov	$SOCK, %edi
+	lea	(rt_agent_code + D_MSG)(%rip), %rsi
+	xor	%edx, %edx
 	syscall
+	cmp	$REQ_SIZE, %rax
+	jne	.Lout			/* end of file, or a broken request */
+	cmpq	$0, (rt_agent_code + D_MSG_CTLLEN)(%rip)
+	je	.Lcall
+	/* A descriptor came: dup2() it into its slot, close the original. */
+	mov	$33, %eax
+	movslq	(rt_agent_code + D_CTL + 16)(%rip), %rdi
+	mov	(rt_agent_code + D_REQ + 64)(%rip), %rsi
+	syscall
+	mov	$3, %eax
+	movslq	(rt_agent_code + D_CTL + 16)(%rip), %rdi
+	syscall
+.Lcall:
+	mov	(rt_agent_code + D_REQ + 0)(%rip), %rax
+	mov	(rt_agent_code + D_REQ + 8)(%rip), %rdi
+	mov	(rt_agent_code + D_REQ + 16)(%rip), %rsi
+	mov	(rt_agent_code + D_REQ + 24)(%rip), %rdx
+	mov	(rt_agent_code + D_REQ + 32)(%rip), %r10
+	mov	(rt_agent_code + D_REQ + 40)(%rip), %r8
+	mov	(rt_agent_code + D_REQ + 48)(%rip), %r9
+	syscall
+	mov	%rax, (rt_agent_code + D_RESULT)(%rip)
+	/*
+	 * The answer: the request's error if it names one (a huge-page
+	 * range unmapped, then EINVAL), else 0 when the call returned its
+	 * first argument (mmap's address), its -errno, or -EIO.
+	 */
+	mov	(rt_agent_code + D_REQ + 72)(%rip), %rdx
+	test	%rdx, %rdx
+	jnz	.Lanswer
+	cmp	(rt_agent_code + D_REQ + 8)(%rip), %rax
+	je	.Lanswer		/* rdx = 0 */
+	mov	$-5, %rdx
+	cmp	$-4095, %rax
+	jb	.Lanswer
 	mov	%rax, %rdx
-	jmp	.Lwait
+.Lanswer:
+	mov	(rt_agent_code + D_REQ + 56)(%rip), %rcx
+	mov	%rcx, (rt_agent_code + D_RESP + 0)(%rip)
+	movq	$0, (rt_agent_code + D_RESP + 8)(%rip)
+	mov	%edx, (rt_agent_code + D_RESP + 16)(%rip)
+	movl	$0, (rt_agent_code + D_RESP + 20)(%rip)
+	/* The result goes back first: the supervisor may be waiting. */
+	mov	$1, %eax		/* write(SOCK, &result, 8) */
+	mov	$SOCK, %edi
+	lea	(rt_agent_code + D_RESULT)(%rip), %rsi
+	mov	$8, %edx
+	syscall
+	cmpq	$0, (rt_agent_code + D_RESP + 0)(%rip)
+	je	.Lloop
+	mov	$16, %eax		/* ioctl(LISTENER, NOTIF_SEND, resp) */
+	mov	$LISTENER, %edi
+	mov	$NOTIF_SEND, %esi
+	lea	(rt_agent_code + D_RESP)(%rip), %rdx
+	syscall
+	jmp	.Lloop
 .Lout:
 	mov	$60, %eax		/* exit(0) */
 	xor	%edi, %edi

@@ -6,37 +6,40 @@
  *    of agent-<arch>.S is copied in, made read+exec, and clone(CLONE_VM|
  *    CLONE_FILES|CLONE_UNTRACED) is injected at its first instruction.
  *    The child drops the shared descriptor table for an empty one, blocks
- *    every signal, leaves the terminal's session and waits.
- *  - ready: its waiting remap_file_pages(RT_AGENT_MAGIC, token) reaches
- *    us; we keep the notification unanswered.
- *  - run: the file goes in at RT_AGENT_FD with NOTIF_ADDFD (into the
- *    agent's own table: no thread of the program can see, close or
- *    replace it), the call into the data page, and the answer 1 wakes the
- *    agent; its next wait brings the call's result.
+ *    every signal, leaves the terminal's session and waits in a marked
+ *    remap_file_pages(RT_AGENT_MAGIC, token).
+ *  - set-up, at the first call that needs it: its end of a socket pair
+ *    goes in at RT_AGENT_SOCK (NOTIF_ADDFD), its wait is answered, and a
+ *    copy of the listener follows on the socket (SCM_RIGHTS).  From then
+ *    on it only ever waits on that socket: when remaptrace dies, it reads
+ *    end of file and exits, and its copy of the listener with it.
+ *  - run: a request names one system call and the notification to answer
+ *    (or none); a file to map travels with it (SCM_RIGHTS) into one of
+ *    RT_AGENT_FILES slots of the agent's own table, where no thread of the
+ *    program can see, close or replace it.  The raw result comes back on
+ *    the socket before the caller is answered.
  *  - drop: on exec or exit of the process, SIGKILL, waited for by pidfd.
- *    With remaptrace gone its wait fails (ENOSYS) and it exits by itself.
  *
  * It is not a thread of the program (not in /proc/PID/task, not a target
  * of the program's signals, not counted by wait(2) without __WCLONE: its
- * exit signal is 0) and holds no descriptor of the program's.  What the
- * program can see of it is in the README ("Differences from the kernel").
+ * exit signal is 0) and holds no descriptor of the program's.
  */
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
-#include <sys/wait.h>
 #include <unistd.h>
-#include <sched.h>
 #include <seccomp.h>
 
 #include "rt_compat.h"
@@ -74,15 +77,52 @@ kill_wait(int pidfd)
 static void
 forget(struct rt_ctx *ctx, struct rt_agent *ag)
 {
+	if (ag->sock >= 0)
+		close(ag->sock);
 	if (ag->pidfd >= 0)
 		kill_wait(ag->pidfd);
 	*ag = ctx->agents.a[--ctx->agents.n];
+}
+
+static int stash(struct rt_ctx *ctx, const struct seccomp_notif *req);
+
+/*
+ * @ag is gone.  A caller it was to answer may wait still (its answer
+ * comes after its result, and it may have died in between): each such
+ * notification, still pending, is judged again, ahead of the others.
+ */
+static void
+lose(struct rt_ctx *ctx, struct rt_agent *ag)
+{
+	unsigned int i;
+
+	for (i = 0; i < ag->ndirect; i++) {
+		const struct seccomp_notif *req = &ag->direct[i];
+
+		if (seccomp_notify_id_valid(ctx->listener, req->id) < 0 ||
+		    stash(ctx, req) < 0)
+			continue;
+		memmove(ctx->stash + 1, ctx->stash,
+			(ctx->nstash - 1) * sizeof(*ctx->stash));
+		ctx->stash[0] = *req;
+	}
+	ctx->agents.lost++;
+	forget(ctx, ag);
 }
 
 bool
 rt_agent_ready(struct rt_ctx *ctx, pid_t tgid)
 {
 	return find(ctx, tgid) != NULL;
+}
+
+bool
+rt_agent_direct(const struct rt_ctx *ctx)
+{
+	/* Only with no per-call line: one is written before its caller
+	 * goes on, which needs the result first. */
+	return ctx->opt.quiet && !ctx->opt.summary && !ctx->opt.layout &&
+	       !ctx->opt.stack_trace && !ctx->bd.on;
 }
 
 bool
@@ -94,16 +134,15 @@ rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req)
 		struct rt_agent *ag = &ctx->agents.a[i];
 
 		if (ag->pid != (pid_t)req->pid ||
-		    req->data.args[1] != ag->token)
+		    req->data.args[1] != ag->token || ag->seen)
 			continue;
-		ag->wait_id = req->id;
-		ag->state = RT_AGENT_READY;
+		ag->first_id = req->id;
+		ag->seen = true;
 		return true;
 	}
 	return false;
 }
 
-/* Answer notification @id with @val. */
 static int
 answer(struct rt_ctx *ctx, uint64_t id, long val)
 {
@@ -133,12 +172,12 @@ stash(struct rt_ctx *ctx, const struct seccomp_notif *req)
 }
 
 /*
- * Wait for @pid's next wait: its report.  Other notifications are stashed
- * for the loop, wait statuses served (a tracee held in a stop could be
- * what the agent's mmap waits on).  Returns 0, or -ESRCH: agent gone.
+ * Wait until the agent of @tgid (pid @pid) is seen in its first wait.
+ * Other notifications are stashed for the loop, wait statuses served
+ * meanwhile.  Returns 0, or -ESRCH: it is gone.
  */
 static int
-wait_report(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
+wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 {
 	struct seccomp_notif req;
 	struct rt_agent *ag;
@@ -153,6 +192,8 @@ wait_report(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
 		ag = find(ctx, tgid);
 		if (!ag || ag->pid != pid)
 			return -ESRCH;	/* dropped while we served a status */
+		if (ag->seen)
+			return 0;
 		p[1].fd = ag->pidfd;
 		if (poll(p, 3, -1) < 0) {
 			if (errno == EINTR)
@@ -163,23 +204,16 @@ wait_report(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
 			memset(&req, 0, sizeof(req));
 			if (seccomp_notify_receive(ctx->listener, &req) < 0)
 				continue;	/* ENOENT: its caller died */
-			if ((pid_t)req.pid == pid &&
+			if (req.data.nr == rt_arch_native.nr_remap_file_pages &&
 			    req.data.args[0] == RT_AGENT_MAGIC &&
-			    req.data.args[1] == ag->token) {
-				ag->wait_id = req.id;
-				ag->state = RT_AGENT_READY;
-				*ret = (long)req.data.args[2];
-				return 0;
-			}
-			if (stash(ctx, &req) < 0) {
-				/* Cannot keep it: let the kernel decide. */
-				answer(ctx, req.id, 0);
-			}
+			    rt_agent_notify(ctx, &req))
+				continue;
+			if (stash(ctx, &req) < 0)
+				answer(ctx, req.id, 0);	/* cannot keep it */
 			continue;
 		}
 		if (p[1].revents & POLLIN) {
-			ctx->agents.lost++;
-			forget(ctx, ag);
+			lose(ctx, ag);
 			return -ESRCH;
 		}
 		if (p[2].revents & POLLIN)
@@ -187,55 +221,257 @@ wait_report(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
 	}
 }
 
-int
-rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, const uint64_t args[6],
-	     int keyfd, uint64_t key_id, long *ret)
+/* Send @req, and @fd along with it when >= 0. */
+static int
+send_req(struct rt_agent *ag, const struct rt_agent_req *req, int fd)
 {
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { (void *)req, sizeof(*req) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	if (fd >= 0) {
+		memset(&u, 0, sizeof(u));
+		msg.msg_control = u.buf;
+		msg.msg_controllen = sizeof(u.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	if (sendmsg(ag->sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(*req))
+		return -ESRCH;
+	return 0;
+}
+
+/*
+ * Read the result of the agent's request in flight, if any.  Returns 0
+ * (*ret set when a request was in flight), or -ESRCH: it is gone.
+ */
+static int
+wait_idle(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
+{
+	struct rt_agent *ag;
+	ssize_t n;
+	long r;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = -1, .events = POLLIN },
+			{ .fd = ctx->sigfd, .events = POLLIN },
+		};
+
+		ag = find(ctx, tgid);
+		if (!ag || ag->pid != pid)
+			return -ESRCH;
+		if (!ag->busy)
+			return 0;
+		p[0].fd = ag->sock;
+		/* Most often the result is there already. */
+		n = recv(ag->sock, &r, sizeof(r), MSG_DONTWAIT);
+		if (n == sizeof(r))
+			break;
+		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
+			goto gone;	/* end of file: it is gone */
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			goto gone;
+		if (p[0].revents & (POLLHUP | POLLERR) &&
+		    !(p[0].revents & POLLIN))
+			goto gone;
+		if (p[1].revents & POLLIN)
+			rt_loop_service(ctx);
+	}
+	ag->busy = false;
+	if (ret)
+		*ret = r;
+	if (ag->busy_direct && r < 0 && r > -4096) {
+		/* The caller got the errno; it was counted as emulated. */
+		ctx->stats.emulated--;
+		ctx->stats.failed++;
+	}
+	ag->busy_direct = false;
+	return 0;
+gone:
+	lose(ctx, ag);
+	return -ESRCH;
+}
+
+/*
+ * The agent's first wait has been seen: put its end of a socket pair in
+ * its table, answer it, and send it a copy of the listener.
+ */
+static int
+set_up(struct rt_ctx *ctx, struct rt_agent *ag)
+{
+	struct rt_agent_req req = {
+		.nr = (uint64_t)rt_arch_native.nr_getpid,
+		.slot = RT_AGENT_LISTENER,
+	};
+	int sv[2], r;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	{
+		struct seccomp_notif_addfd a = {
+			.id = ag->first_id,
+			.flags = SECCOMP_ADDFD_FLAG_SETFD,
+			.srcfd = sv[1],
+			.newfd = RT_AGENT_SOCK,
+		};
+
+		r = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+		close(sv[1]);
+	}
+	ag->sock = sv[0];
+	if (r < 0 || answer(ctx, ag->first_id, 1) < 0)
+		return -ESRCH;
+	ag->state = RT_AGENT_READY;
+	/* Where its answers wake their callers: on our CPU. */
+	if (ctx->cpu >= 0) {
+		cpu_set_t one;
+
+		CPU_ZERO(&one);
+		CPU_SET(ctx->cpu, &one);
+		sched_setaffinity(ag->pid, sizeof(one), &one);
+	}
+	if (send_req(ag, &req, ctx->listener) < 0)
+		return -ESRCH;
+	ag->busy = true;
+	return 0;
+}
+
+/* The slot holding @key_id, or a free (else the oldest) one in *send. */
+static unsigned int
+slot_for(struct rt_agent *ag, uint64_t key_id, bool *send)
+{
+	unsigned int i;
+
+	for (i = 0; i < RT_AGENT_FILES; i++) {
+		if (ag->slot_key[i] == key_id) {
+			*send = false;
+			return i;
+		}
+	}
+	*send = true;
+	i = ag->next_slot++ % RT_AGENT_FILES;
+	ag->slot_key[i] = key_id;
+	return i;
+}
+
+int
+rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
+	     int keyfd, uint64_t key_id, uint64_t answer_id,
+	     int64_t answer_err, long *ret)
+{
+	struct rt_agent_req req = { .nr = (uint64_t)nr };
 	struct rt_agent *ag = find(ctx, tgid);
-	uint64_t call[7] = { (uint64_t)nr, args[0], args[1], args[2],
-			     args[3], args[4], args[5] };
-	struct iovec local = { call, sizeof(call) }, remote;
+	bool send_fd = false;
+	unsigned int slot;
 	pid_t pid;
 	int r;
 
 	if (!ag)
 		return -EAGAIN;
 	pid = ag->pid;
-	/* Just started: its first wait is a few system calls away. */
 	if (ag->state == RT_AGENT_STARTING) {
-		r = wait_report(ctx, tgid, pid, ret);
+		/* Just started: its first wait is a few system calls away. */
+		r = wait_first(ctx, tgid, pid);
 		if (r < 0)
 			return r;
 		ag = find(ctx, tgid);
-	}
-	if (keyfd >= 0 && ag->fd_key != key_id) {
-		struct seccomp_notif_addfd a = {
-			.id = ag->wait_id,
-			.flags = SECCOMP_ADDFD_FLAG_SETFD,
-			.srcfd = keyfd,
-			.newfd = RT_AGENT_FD,
-			.newfd_flags = O_CLOEXEC,
-		};
-
-		/* Replaces (closes) the agent's previous file, if any. */
-		if (ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a) < 0)
+		if (set_up(ctx, ag) < 0)
 			goto lost;
-		ag->fd_key = key_id;
 	}
-	remote.iov_base = (void *)(uintptr_t)(ag->base + ctx->page_size +
-					      RT_AGENT_D_CALL);
-	remote.iov_len = sizeof(call);
-	if (process_vm_writev(pid, &local, 1, &remote, 1, 0) !=
-	    (ssize_t)sizeof(call))
-		goto lost;
-	r = answer(ctx, ag->wait_id, 1);
+	r = wait_idle(ctx, tgid, pid, NULL);
 	if (r < 0)
+		return r;
+	ag = find(ctx, tgid);
+	if (keyfd >= 0) {
+		slot = slot_for(ag, key_id, &send_fd);
+		args[4] = RT_AGENT_FILE0 + slot;
+		req.slot = RT_AGENT_FILE0 + slot;
+	}
+	memcpy(req.args, args, sizeof(req.args));
+	req.answer_id = answer_id;
+	req.answer_err = answer_id ? answer_err : 0;
+	if (send_req(ag, &req, send_fd ? keyfd : -1) < 0) {
+		memset(ag->slot_key, 0, sizeof(ag->slot_key));
 		goto lost;
-	return wait_report(ctx, tgid, pid, ret);
+	}
+	ag->busy = true;
+	ag->busy_direct = answer_id != 0;
+	if (++ctx->agents.requests == ctx->agents.kill_at)
+		syscall(SYS_pidfd_send_signal, ag->pidfd, SIGKILL, NULL, 0);
+	if (answer_id) {
+		ag->direct[1] = ag->direct[0];
+		ag->direct[0] = *ctx->req;
+		if (ag->ndirect < 2)
+			ag->ndirect++;
+		return 0;
+	}
+	return wait_idle(ctx, tgid, pid, ret);
 lost:
-	ctx->agents.lost++;
-	forget(ctx, ag);
+	lose(ctx, ag);
 	return -ESRCH;
+}
+
+void
+rt_agent_settle(struct rt_ctx *ctx)
+{
+	size_t i = 0;
+
+	while (i < ctx->agents.n) {
+		struct rt_agent *ag = &ctx->agents.a[i];
+
+		/* A loss reorders the table: look at slot i again. */
+		if (ag->busy && wait_idle(ctx, ag->tgid, ag->pid, NULL) < 0)
+			continue;
+		i++;
+	}
+}
+
+int
+rt_agent_pollfds(struct rt_ctx *ctx, struct pollfd *p, int max)
+{
+	size_t i;
+	int n = 0;
+
+	for (i = 0; i < ctx->agents.n && n < max; i++) {
+		if (!ctx->agents.a[i].ndirect)
+			continue;
+		p[n].fd = ctx->agents.a[i].sock;
+		p[n].events = 0;
+		p[n].revents = 0;
+		n++;
+	}
+	return n;
+}
+
+void
+rt_agent_hup(struct rt_ctx *ctx, int fd)
+{
+	size_t i;
+	char c;
+
+	for (i = 0; i < ctx->agents.n; i++) {
+		struct rt_agent *ag = &ctx->agents.a[i];
+
+		if (ag->sock != fd)
+			continue;
+		if (ag->busy) {
+			wait_idle(ctx, ag->tgid, ag->pid, NULL);
+			return;
+		}
+		/* Nothing in flight: anything readable is end of file. */
+		if (recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) != -1 ||
+		    (errno != EAGAIN && errno != EINTR))
+			lose(ctx, ag);
+		return;
+	}
 }
 
 /* May the stopped thread's process have an agent? */
@@ -264,7 +500,18 @@ static int
 write_pages(struct rt_ctx *ctx, pid_t tid, uint64_t base, uint64_t token)
 {
 	size_t len = (size_t)(rt_agent_code_end - rt_agent_code);
+	uint64_t data_at = base + ctx->page_size;
 	unsigned char data[RT_AGENT_D_SIZE] = { 0 };
+	struct msghdr msg = {
+		.msg_iov = (struct iovec *)(uintptr_t)(data_at +
+						       RT_AGENT_D_IOV),
+		.msg_iovlen = 1,
+		.msg_control = (void *)(uintptr_t)(data_at + RT_AGENT_D_CTL),
+	};
+	struct iovec iov = {
+		(void *)(uintptr_t)(data_at + RT_AGENT_D_REQ),
+		sizeof(struct rt_agent_req),
+	};
 	uint64_t all = ~0ULL;
 	struct iovec local[2] = {
 		{ (void *)rt_agent_code, len },
@@ -272,13 +519,15 @@ write_pages(struct rt_ctx *ctx, pid_t tid, uint64_t base, uint64_t token)
 	};
 	struct iovec remote[2] = {
 		{ (void *)(uintptr_t)base, len },
-		{ (void *)(uintptr_t)(base + ctx->page_size), sizeof(data) },
+		{ (void *)(uintptr_t)data_at, sizeof(data) },
 	};
 
 	memcpy(data + RT_AGENT_D_TOKEN, &token, sizeof(token));
 	memcpy(data + RT_AGENT_D_MASK, &all, sizeof(all));
 	data[RT_AGENT_D_ROOT] = '/';
 	memcpy(data + RT_AGENT_D_NAME, RT_AGENT_NAME, sizeof(RT_AGENT_NAME));
+	memcpy(data + RT_AGENT_D_MSG, &msg, sizeof(msg));
+	memcpy(data + RT_AGENT_D_IOV, &iov, sizeof(iov));
 	if (process_vm_writev(tid, local, 2, remote, 2, 0) !=
 	    (ssize_t)(len + sizeof(data)))
 		return -EIO;
@@ -295,9 +544,9 @@ rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in)
 	uint64_t prot[6] = { 0, ctx->page_size, PROT_READ | PROT_EXEC };
 	uint64_t clone[6] = { AGENT_CLONE_FLAGS, 0, 0, 0, 0, 0 };
 	uint64_t unmap[6] = { 0, len };
+	struct rt_agent ag = { .tgid = in->tgid, .pidfd = -1, .sock = -1 };
 	struct rt_proc *proc;
-	struct rt_agent ag = { .tgid = in->tgid, .pidfd = -1 };
-	long base = -1, ret;
+	long base = -1, ret = -1;
 
 	if (!in->stopped || !may_spawn(ctx, in->tid, in->tgid))
 		return;
@@ -305,8 +554,7 @@ rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in)
 	proc->agent_tries++;
 	if (getrandom(&ag.token, sizeof(ag.token), 0) != sizeof(ag.token))
 		return;
-	if (rt_inject_call(ctx, in, a->nr_mmap, map, &base) < 0 ||
-	    base < 0)
+	if (rt_inject_call(ctx, in, a->nr_mmap, map, &base) < 0 || base < 0)
 		return;
 	ag.base = (uint64_t)base;
 	prot[0] = ag.base;

@@ -362,8 +362,9 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 	const struct rt_plan *p = &c->v.plan;
 	uint64_t a[6] = { p->addr, p->len, p->prot,
 			  (uint64_t)p->flags | rt_arch_native.mmap_mark,
-			  RT_AGENT_FD, p->offset };
-	long nr = rt_arch_native.nr_mmap, ret, result;
+			  0, p->offset };
+	uint64_t answer_id = rt_agent_direct(ctx) ? ctx->req->id : 0;
+	long nr = rt_arch_native.nr_mmap, ret = 0, result;
 	int keyfd = -1, r;
 
 	if (ctx->opt.stack_trace || c->retried ||
@@ -383,12 +384,21 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		keyfd = rt_ident_key_fd(&ctx->ident, e->key);
 	}
 	rt_notify_phase(c, RT_PH_FILE);
-	r = rt_agent_run(ctx, c->tgid, nr, a, keyfd, (uint64_t)e->key, &ret);
+	r = rt_agent_run(ctx, c->tgid, nr, a, keyfd, (uint64_t)e->key,
+			 answer_id, c->v.action == RT_ACT_MUNMAP ?
+			 -(int64_t)c->v.err : 0, &ret);
 	rt_notify_phase(c, RT_PH_INJECT);
 	if (r < 0)
 		return r;	/* the ptrace way (again, if it ran) */
+	/*
+	 * Answered by the agent itself: the outcome is the expected one
+	 * (an mmap that fails there is accounted for when its result is
+	 * read, rt_agent_settle()), and the record stale if it failed.
+	 */
 	if (c->v.action == RT_ACT_MUNMAP)
 		result = -c->v.err;
+	else if (answer_id)
+		result = 0;
 	else
 		result = ret < 0 && ret > -4096 ? ret :
 			 (uint64_t)ret == p->addr ? 0 : -EIO;
@@ -400,12 +410,15 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 	if (result < 0 && !c->why && c->v.action == RT_ACT_MMAP)
 		c->why = "mmap failed";
 	c->by_agent = true;
-	c->mmap_ns = c->ph[RT_PH_INJECT];
+	c->mmap_ns = answer_id ? 0 : c->ph[RT_PH_INJECT];
 	c->result = result;
 	c->outcome = result == 0 ? RT_OUT_EMULATED :
 		     c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED :
 		     RT_OUT_FAILED;
-	rt_notify_answer(pd, (int)-result, false);
+	if (answer_id)
+		pd->what = RT_PEND_NONE;
+	else
+		rt_notify_answer(pd, (int)-result, false);
 	return 0;
 }
 

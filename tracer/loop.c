@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "rt_tracer.h"
+#include "rt_util.h"
 
 #define ERESTARTSYS	512	/* include/linux/errno.h, not in uapi */
 #define ERESTARTNOINTR	513
@@ -215,11 +217,9 @@ rt_loop_service(struct rt_ctx *ctx)
 int
 rt_loop_run(struct rt_ctx *ctx)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = ctx->sigfd, .events = POLLIN },
-		{ .fd = ctx->listener, .events = POLLIN },
-	};
-	int r;
+	_cleanup_free_ struct pollfd *pfd = NULL;
+	size_t cap = 0;
+	int r, i, na, listener = ctx->listener;
 
 	if (reap_all(ctx))
 		return 0;
@@ -233,17 +233,33 @@ rt_loop_run(struct rt_ctx *ctx)
 		}
 		if (ctx->all_gone)
 			return 0;
-		r = poll(pfd, 2, -1);
+		if (cap < 2 + ctx->agents.n) {
+			struct pollfd *n = realloc(pfd, (2 + ctx->agents.n) *
+						   sizeof(*n));
+
+			if (!n)
+				return -ENOMEM;
+			pfd = n;
+			cap = 2 + ctx->agents.n;
+		}
+		pfd[0] = (struct pollfd){ .fd = ctx->sigfd, .events = POLLIN };
+		pfd[1] = (struct pollfd){ .fd = listener, .events = POLLIN };
+		na = rt_agent_pollfds(ctx, pfd + 2, (int)(cap - 2));
+		r = poll(pfd, 2 + na, -1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -errno;
+		/* An agent lost: a caller it was to answer may wait. */
+		for (i = 0; i < na; i++)
+			if (pfd[2 + i].revents)
+				rt_agent_hup(ctx, pfd[2 + i].fd);
 		if (pfd[1].revents & POLLIN) {
 			r = rt_notify_handle(ctx);
 			if (r < 0)
 				return r;
 		} else if (pfd[1].revents & (POLLHUP | POLLERR)) {
-			pfd[1].fd = -1;	/* no filtered task is left */
+			listener = -1;	/* no filtered task is left */
 		}
 		if (pfd[0].revents & POLLIN)
 			rt_loop_service(ctx);

@@ -413,6 +413,10 @@ main(int argc, char **argv)
 		return r;
 	ctx.bd.on = getenv("REMAPTRACE_BREAKDOWN") &&
 		    strcmp(getenv("REMAPTRACE_BREAKDOWN"), "0");
+	/* Tests only: SIGKILL the agent right after its Nth request. */
+	if (getenv("REMAPTRACE_TEST_KILL_AGENT"))
+		ctx.agents.kill_at = strtoul(getenv("REMAPTRACE_TEST_KILL_AGENT"),
+					     NULL, 10);
 	r = run(&ctx);
 	if (ctx.bd.on && ctx.log)
 		print_breakdown(&ctx);

@@ -241,6 +241,8 @@ rt_notify_handle(struct rt_ctx *ctx)
 	if (d->nr == rt_arch_native.nr_remap_file_pages &&
 	    d->args[0] == RT_AGENT_MAGIC && rt_agent_notify(ctx, ctx->req))
 		return 0;
+	/* Judge nothing against memory an agent is still changing. */
+	rt_agent_settle(ctx);
 	memset(&c, 0, sizeof(c));
 	c.ph_t = rt_notify_now_ns();
 	c.ph[RT_PH_RECEIVE] = c.ph_t - t0;

@@ -102,3 +102,33 @@ ptrace_calls() { grep -c ', by ptrace ([0-9]* stops) /\*' <<<"$log" || true; }
 	assert_equal "$(ptrace_calls)" 30
 	assert_equal "$(agent_calls)" 0
 }
+
+# --- -q: the agent answers its callers itself ---
+
+@test "agent -q: calls are answered by the agent, and the program sees what it sees natively" {
+	BOTH_OPTS=(-q)
+	both "$PROGS/t-agent" seen 200
+	assert_success
+	assert_output "calls=200 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+	both "$PROGS/t-agent" kill 200
+	assert_success
+	assert_output "calls=200 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+	both "$PROGS/t-agent" exec 30
+	assert_success
+	assert_output "calls=30 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+}
+
+@test "agent -q: an agent lost while its caller waits for the answer: the call is judged again, never left hanging" {
+	# killed right after its 10th request was sent, before it could run
+	# it: the caller waits in its notification until remaptrace sees the
+	# loss (end of file on the socket) and serves the call by ptrace
+	REMAPTRACE_TEST_KILL_AGENT=10 guard 30 "$REMAPTRACE" -q -- \
+		"$PROGS/t-agent" seen 50
+	assert_success
+	assert_output "calls=50 wrong=0 threads=1 wait=ECHILD sigchld=0 fds=same"
+	# the same with many threads, each checking every call
+	REMAPTRACE_TEST_KILL_AGENT=100 guard 60 "$REMAPTRACE" -q -- \
+		"$PROGS/t-rob-threads" 8 500
+	assert_success
+	assert_line "total: calls=4000 fails=0 wrong=0"
+}

@@ -82,12 +82,17 @@ HAVE[native]=1; PREFIX[native]=""
 HAVE[bare]=1; PREFIX[bare]=""
 "$RFP" --bare-filter getppid --iters 10 >/dev/null 2>"$OUT/logs/probe-bare.err" ||
 	{ HAVE[bare]=0; say "the bare seccomp filter cannot be loaded"; status=1; }
-HAVE[emulate]=0; HAVE[check]=0; HAVE[strace]=0
+HAVE[emulate]=0; HAVE[check]=0; HAVE[strace]=0; HAVE[ptrace]=0
 if [ ! -x "$RT" ]; then
 	say "$RT not found: remaptrace columns are n/a (build it with make)"
 	status=1
 elif probe emulate "$RT" "${RT_OPTS[@]}" --; then
 	HAVE[emulate]=1
+	if probe ptrace "$RT" "${RT_OPTS[@]}" --no-agent --; then
+		HAVE[ptrace]=1
+	else
+		say "remaptrace --no-agent unsupported: its column is n/a"
+	fi
 	if probe check "$RT" "${RT_OPTS[@]}" --mode=check --; then
 		HAVE[check]=1
 	else
@@ -110,6 +115,7 @@ cmd_for() {
 	case $1 in
 	native|bare) CMD=() ;;
 	emulate) CMD=("$RT" "${RT_OPTS[@]}" --) ;;
+	ptrace) CMD=("$RT" "${RT_OPTS[@]}" --no-agent --) ;;
 	check) CMD=("$RT" "${RT_OPTS[@]}" --mode=check --) ;;
 	strace) CMD=("${STRACE[@]}") ;;
 	esac
@@ -185,7 +191,7 @@ say "$REPS repetitions; remaptrace: emulate=${HAVE[emulate]}" \
 for rep in $(seq 1 "$REPS"); do
 	say "repetition $rep/$REPS"
 	for p in $PAGES; do
-		for m in native emulate check strace; do
+		for m in native emulate ptrace check strace; do
 			run "remap.$p" $m "$rep" remap --pages "$p" \
 			    --iters "${RFP_ITERS[$p]}" --time-limit $TLIMIT
 		done
@@ -338,14 +344,14 @@ echo "  targets use: $PC_NAME"
 
 echo
 echo "1. remap_file_pages, time per call (us): $PC_NAME"
-row pages native "remaptrace (emulate)" "remaptrace --mode=check" \
-    "strace --seccomp-bpf"
+row pages native "remaptrace (emulate)" "emulate --no-agent" \
+    "remaptrace --mode=check" "strace --seccomp-bpf"
 declare -A M
 for p in $PAGES; do
 	UNIT=ns RATIO_TO=native
 	cell "remap.$p" native "$PERCALL" 1000; cells=("$CELL"); nat=$MED
 	M[native.$p]=$nat
-	for m in emulate check strace; do
+	for m in emulate ptrace check strace; do
 		cell "remap.$p" $m "$PERCALL" 1000 "$nat"
 		cells+=("$CELL"); M[$m.$p]=$MED
 	done
@@ -355,7 +361,7 @@ echo "   the same, $ALT_NAME"
 for p in $PAGES; do
 	UNIT=ns RATIO_TO=native
 	cell "remap.$p" native $ALT 1000; cells=("$CELL"); nat=$MED
-	for m in emulate check strace; do
+	for m in emulate ptrace check strace; do
 		cell "remap.$p" $m $ALT 1000 "$nat"; cells+=("$CELL")
 	done
 	row "$p" "${cells[@]}"
@@ -577,7 +583,7 @@ plot() {
 	local dir=$OUT/plot left="" right="" f
 	mkdir -p "$dir"
 	rm -f "$dir"/*.dat
-	for m in native emulate check strace; do
+	for m in native emulate ptrace check strace; do
 		f=$dir/remap.$m.dat
 		for p in $PAGES; do
 			s=$(stat "remap.$p" $m "$PERCALL")

@@ -33,4 +33,12 @@ int rt_launch(struct rt_ctx *ctx, int *exec_err);
  */
 int rt_launch_keeper(struct rt_ctx *ctx);
 
+/*
+ * The hidden first argument of a remaptrace re-executed by its own child
+ * when seccomp(2) is unknown to whatever runs it (valgrind): the child's
+ * part of rt_launch() is done by that fresh image instead.
+ */
+#define RT_LAUNCH_HELPER	"--rt-launch-helper"
+int rt_launch_helper_main(int argc, char **argv);
+
 #endif

@@ -31,6 +31,15 @@ void rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status);
 void rt_loop_service(struct rt_ctx *ctx);
 
 
+/* ---- notify.c ---- */
+
+struct seccomp_notif;
+struct seccomp_notif_resp;
+/* NOTIF_RECV, NOTIF_SEND, NOTIF_ID_VALID on listener @fd: 0 or -errno. */
+int rt_notify_recv_fd(int fd, struct seccomp_notif *req);
+int rt_notify_send_fd(int fd, struct seccomp_notif_resp *resp);
+int rt_notify_valid_fd(int fd, uint64_t id);
+
 /* ---- vmas.c ---- */
 
 /*

@@ -99,7 +99,7 @@ lose(struct rt_ctx *ctx, struct rt_agent *ag)
 	for (i = 0; i < ag->ndirect; i++) {
 		const struct seccomp_notif *req = &ag->direct[i];
 
-		if (seccomp_notify_id_valid(ctx->listener, req->id) < 0 ||
+		if (rt_notify_valid_fd(ctx->listener, req->id) < 0 ||
 		    stash(ctx, req) < 0)
 			continue;
 		memmove(ctx->stash + 1, ctx->stash,
@@ -151,7 +151,7 @@ answer(struct rt_ctx *ctx, uint64_t id, long val)
 	memset(resp, 0, sizeof(*resp));
 	resp->id = id;
 	resp->val = val;
-	return seccomp_notify_respond(ctx->listener, resp) < 0 ? -errno : 0;
+	return rt_notify_send_fd(ctx->listener, resp);
 }
 
 static int
@@ -202,7 +202,7 @@ wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 		}
 		if (p[0].revents & POLLIN) {
 			memset(&req, 0, sizeof(req));
-			if (seccomp_notify_receive(ctx->listener, &req) < 0)
+			if (rt_notify_recv_fd(ctx->listener, &req) < 0)
 				continue;	/* ENOENT: its caller died */
 			if (req.data.nr == rt_arch_native.nr_remap_file_pages &&
 			    req.data.args[0] == RT_AGENT_MAGIC &&

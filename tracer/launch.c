@@ -7,6 +7,9 @@
  * the errno of its failed execve, as env(1) and strace report it.
  */
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -78,19 +81,64 @@ recv_msg(int sock, struct msg *m, int *fd)
 	return n;
 }
 
-/* In the child: never returns.  Only async-signal-safe calls after fork
- * would be the rule in a threaded parent; the supervisor has no threads. */
+/* Run child_run() again in a fresh remaptrace (same process). */
+static void
+reexec(int sock, bool follow_mmap, char **argv)
+{
+	char self[PATH_MAX], num[16];
+	ssize_t n;
+	int i, argc;
+	char **av;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	for (argc = 0; argv[argc]; argc++)
+		;
+	av = calloc(argc + 6, sizeof(*av));
+	if (!av)
+		return;
+	snprintf(num, sizeof(num), "%d", sock);
+	av[0] = self;
+	av[1] = (char *)RT_LAUNCH_HELPER;
+	av[2] = num;
+	av[3] = (char *)(follow_mmap ? "follow" : "nofollow");
+	av[4] = (char *)"--";
+	for (i = 0; i < argc; i++)
+		av[5 + i] = argv[i];
+	fcntl(sock, F_SETFD, 0);
+	execv(self, av);
+	fcntl(sock, F_SETFD, FD_CLOEXEC);
+	free(av);
+}
+
+/*
+ * The child's part, after fork (or in a re-executed remaptrace, see
+ * below): filter, hand over the listener, wait to be seized, exec @argv.
+ * Never returns.  Only async-signal-safe calls after fork would be the
+ * rule in a threaded parent; the supervisor has no threads.
+ */
 static void __attribute__((noreturn))
-child(struct rt_ctx *ctx, int sock)
+child_run(int sock, bool follow_mmap, bool may_reexec, char **argv)
 {
 	struct msg m = { .stage = ST_READY };
 	int listener, r;
 	bool killable;
 	char go;
 
-	sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL);
-	r = rt_filter_install(&listener, &killable,
-			      ctx->opt.mode != RT_MODE_DENY);
+	r = rt_filter_install(&listener, &killable, follow_mmap);
+	/*
+	 * seccomp(2) may be unknown not to the kernel but to a tool that
+	 * runs this process (valgrind 3.19 runs remaptrace, and so this
+	 * child until it execs; libseccomp then falls back to prctl, which
+	 * cannot ask for a listener: EINVAL).  A fresh remaptrace, which
+	 * such a tool does not follow into, tries once more in the same
+	 * process; on a kernel that truly lacks it, it fails the same way
+	 * and reports that.
+	 */
+	if (r < 0 && r != -EBUSY && may_reexec)
+		reexec(sock, follow_mmap, argv);
 	/*
 	 * EBUSY: a filter with a listener is already in this task's chain
 	 * (kernel/seccomp.c: has_duplicate_listener()), e.g. remaptrace
@@ -115,11 +163,34 @@ child(struct rt_ctx *ctx, int sock)
 	/* Wait until the supervisor has seized us (or gave up doing so). */
 	if (read(sock, &go, 1) != 1)
 		_exit(125);
-	execvp(ctx->opt.argv[0], ctx->opt.argv);
+	execvp(argv[0], argv);
 	m.stage = ST_EXEC_FAILED;
 	m.err = errno;
 	send_msg(sock, &m, -1);
 	_exit(m.err == ENOENT ? 127 : 126);
+}
+
+static void __attribute__((noreturn))
+child(struct rt_ctx *ctx, int sock)
+{
+	sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL);
+	child_run(sock, ctx->opt.mode != RT_MODE_DENY, true, ctx->opt.argv);
+}
+
+int
+rt_launch_helper_main(int argc, char **argv)
+{
+	char *end;
+	long sock;
+
+	/* remaptrace RT_LAUNCH_HELPER SOCK follow|nofollow -- PROGRAM... */
+	if (argc < 6 || strcmp(argv[4], "--"))
+		return 125;
+	sock = strtol(argv[2], &end, 10);
+	if (*end || sock < 0 || sock > 1 << 20)
+		return 125;
+	fcntl((int)sock, F_SETFD, FD_CLOEXEC);
+	child_run((int)sock, !strcmp(argv[3], "follow"), false, argv + 5);
 }
 
 static int

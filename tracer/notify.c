@@ -53,26 +53,60 @@ scmp_err(int r)
 	return r == -ECANCELED && errno > 0 ? -errno : r;
 }
 
+/*
+ * The three notification calls, through libseccomp.  libseccomp first
+ * checks that seccomp(2) works and answers EOPNOTSUPP when it does not,
+ * which is also what it says when remaptrace runs under a tool that does
+ * not know seccomp(2) (valgrind 3.19) while the listener works: then the
+ * ioctl itself.  Each returns 0 or -errno.
+ */
+int
+rt_notify_recv_fd(int fd, struct seccomp_notif *req)
+{
+	int r = seccomp_notify_receive(fd, req);
+
+	if (r == -EOPNOTSUPP)
+		return ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0 ? -errno : 0;
+	return r < 0 ? scmp_err(r) : 0;
+}
+
+int
+rt_notify_send_fd(int fd, struct seccomp_notif_resp *resp)
+{
+	int r = seccomp_notify_respond(fd, resp);
+
+	if (r == -EOPNOTSUPP)
+		return ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 ? -errno : 0;
+	return r < 0 ? scmp_err(r) : 0;
+}
+
+int
+rt_notify_valid_fd(int fd, uint64_t id)
+{
+	int r = seccomp_notify_id_valid(fd, id);
+
+	if (r == -EOPNOTSUPP)
+		r = ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 ? -errno : 0;
+	return r < 0 ? -ENOENT : 0;
+}
+
 int
 rt_notify_id_valid(struct rt_ctx *ctx)
 {
-	return seccomp_notify_id_valid(ctx->listener, ctx->req->id) < 0 ?
-		-ENOENT : 0;
+	return rt_notify_valid_fd(ctx->listener, ctx->req->id);
 }
 
 int
 rt_notify_respond(struct rt_ctx *ctx, long val, int error, bool cont)
 {
 	struct seccomp_notif_resp *resp = ctx->resp;
-	int r;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->id = ctx->req->id;
 	resp->val = val;
 	resp->error = error ? -error : 0;
 	resp->flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
-	r = seccomp_notify_respond(ctx->listener, resp);
-	return r < 0 ? scmp_err(r) : 0;
+	return rt_notify_send_fd(ctx->listener, resp);
 }
 
 /* A pidfd for the thread (6.9 PIDFD_THREAD), else for its process. */
@@ -230,9 +264,8 @@ rt_notify_handle(struct rt_ctx *ctx)
 		memmove(ctx->stash, ctx->stash + 1,
 			--ctx->nstash * sizeof(*ctx->stash));
 	} else {
-		r = seccomp_notify_receive(ctx->listener, ctx->req);
+		r = rt_notify_recv_fd(ctx->listener, ctx->req);
 		if (r < 0) {
-			r = scmp_err(r);
 			/* The caller died before we read it, or a signal
 			 * hit us. */
 			return r == -ENOENT || r == -EINTR ? 0 : r;

@@ -5,7 +5,7 @@
  * on small VMs each stop is a cross-CPU wake-up of tens of microseconds.
  * The agent runs it instead: a process cloned once per address space by
  * an injected clone(CLONE_VM), with a descriptor table of its own, which
- * takes requests on a socket pair from the supervisor.  The caller is
+ * takes requests on a pipe from the supervisor.  The caller is
  * never stopped.  When no per-call line is to be written (-q), the agent
  * also answers the caller's notification itself, through a copy of the
  * listener, and the supervisor is not woken a second time.
@@ -21,14 +21,15 @@
 struct rt_ctx;
 struct rt_inject;
 struct seccomp_notif;
-struct pollfd;
 
 /* remap_file_pages(RT_AGENT_MAGIC, token): the agent's first wait. */
 #define RT_AGENT_MAGIC		0x7274616765ab0000ULL
 /* Its descriptors (agent-x86_64.S). */
-#define RT_AGENT_SOCK		3
+#define RT_AGENT_SOCK		3	/* descriptors come this way */
+#define RT_AGENT_REQ		4	/* requests: read end of a pipe */
 #define RT_AGENT_LISTENER	5
-#define RT_AGENT_FILE0		6	/* first of RT_AGENT_FILES slots */
+#define RT_AGENT_RES		7	/* results: write end of a pipe */
+#define RT_AGENT_FILE0		8	/* first of RT_AGENT_FILES slots */
 #define RT_AGENT_FILES		8
 /* Data page offsets (agent-x86_64.S). */
 #define RT_AGENT_D_TOKEN	0
@@ -39,7 +40,8 @@ struct pollfd;
 #define RT_AGENT_D_IOV		128	/* struct iovec */
 #define RT_AGENT_D_CTL		160	/* 32 bytes of control data */
 #define RT_AGENT_D_REQ		192	/* struct rt_agent_req */
-#define RT_AGENT_D_SIZE		288
+#define RT_AGENT_D_SIZE		288	/* what spawn writes */
+#define RT_AGENT_D_BYTE		336	/* the 1-byte payload of SCM_RIGHTS */
 #define RT_AGENT_NAME		"rt-agent"
 
 /* One request on the socket: 80 bytes, as the agent's code reads it. */
@@ -47,7 +49,7 @@ struct rt_agent_req {
 	uint64_t nr;
 	uint64_t args[6];
 	uint64_t answer_id;	/* notification to answer, or 0 */
-	uint64_t slot;		/* where a descriptor sent along goes */
+	uint64_t slot;		/* where the descriptor sent along goes, or 0 */
 	int64_t answer_err;	/* answer this -errno whatever the call did */
 };
 
@@ -61,6 +63,8 @@ struct rt_agent {
 	pid_t pid;		/* the agent, in our pid namespace */
 	int pidfd;
 	int sock;		/* our end of the socket pair, or -1 */
+	int req;		/* write end of its request pipe, or -1 */
+	int res;		/* read end of its result pipe, or -1 */
 	uint64_t base;		/* its code page in the tracee; data next */
 	uint64_t token;
 	uint64_t first_id;	/* its first wait (STARTING, once seen) */
@@ -129,14 +133,7 @@ void rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in);
 /* A notification from an agent: consume it (true), else false. */
 bool rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req);
 
-/*
- * rt_agent_pollfds() - up to @max entries for the loop's poll: the sockets
- * of agents that have answered callers themselves, for POLLHUP only (a
- * result does not wake us; a lost agent does).  Returns how many.
- */
-int rt_agent_pollfds(struct rt_ctx *ctx, struct pollfd *p, int max);
-
-/* The loop saw an event on agent socket @fd: if that agent is gone,
+/* The loop saw an event on agent result pipe @fd: if that agent is gone,
  * see to the callers it was to answer. */
 void rt_agent_hup(struct rt_ctx *ctx, int fd);
 

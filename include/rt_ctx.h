@@ -121,6 +121,7 @@ struct rt_ctx {
 	FILE *log;		/* stderr or -o FILE */
 	int listener;		/* seccomp user-notification fd */
 	int sigfd;		/* signalfd: SIGCHLD and forwarded signals */
+	int epfd;		/* the loop's epoll set, or -1 */
 	sigset_t saved_mask;	/* the mask to give back to the child */
 	pid_t self;		/* getpid(), once */
 	pid_t child;		/* the first program */

@@ -279,6 +279,7 @@ struct rt_call {
 	unsigned int stops;	/* ptrace stops for this call */
 	bool retried;		/* a retry after a disturbed attempt */
 	bool by_agent;		/* the mmap ran in the agent (agent.c) */
+	bool timed;		/* ns, ph[] and when are taken */
 	unsigned long nth;	/* 1-based number of the call */
 	struct timespec when;	/* CLOCK_REALTIME at receipt */
 	const struct rt_stack *stack;	/* -k, when captured */

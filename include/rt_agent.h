@@ -69,8 +69,10 @@ struct rt_agent {
 	uint64_t token;
 	uint64_t first_id;	/* its first wait (STARTING, once seen) */
 	bool seen;		/* first_id is valid */
-	bool busy;		/* a request whose result is not read yet */
-	bool busy_direct;	/* ... that answers its caller itself */
+	bool busy;		/* its last request may still run */
+	bool counted;		/* ... and answers its caller itself */
+	pid_t caller;		/* the caller it answered last */
+	unsigned int unread;	/* results written or owed, not read yet */
 	/*
 	 * The notifications of the last two callers it was to answer: its
 	 * result comes before its answer, and the next request may be sent
@@ -116,11 +118,12 @@ int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		 int64_t answer_err, long *ret);
 
 /*
- * rt_agent_settle() - wait until no agent has a request in flight, so that
- * what comes next is judged against the memory as it left it.  Results of
- * calls the agents answered themselves are accounted for here.
+ * rt_agent_settle() - before a notification of thread @tid is judged: wait
+ * until no agent has a request that may still run, so that it is judged
+ * against the memory as the agents left it.  Results of calls the agents
+ * answered themselves are accounted for here, a batch at a time.
  */
-void rt_agent_settle(struct rt_ctx *ctx);
+void rt_agent_settle(struct rt_ctx *ctx, pid_t tid);
 
 /**
  * rt_agent_spawn() - give the process of the stopped thread @in an agent,

@@ -258,16 +258,22 @@ send_req(struct rt_agent *ag, const struct rt_agent_req *req, int fd)
 	return 0;
 }
 
+/* Results read at once, at most (drain()). */
+#define DRAIN_MAX	64
+
 /*
- * Read the result of the agent's request in flight, if any.  Returns 0
- * (*ret set when a request was in flight), or -ESRCH: it is gone.
+ * Read the agent's results that are there; with @all, until every result
+ * owed is read (its requests have all run).  A failed call among those the
+ * agent answered itself was counted as emulated: count it failed.  Returns
+ * 0 (*last: the last result read, if any), or -ESRCH: it is gone.
  */
 static int
-wait_idle(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
+drain(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool all, long *last)
 {
+	long r[DRAIN_MAX];
 	struct rt_agent *ag;
+	unsigned int i, want;
 	ssize_t n;
-	long r;
 
 	for (;;) {
 		struct pollfd p[2] = {
@@ -278,15 +284,27 @@ wait_idle(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
 		ag = find(ctx, tgid);
 		if (!ag || ag->pid != pid)
 			return -ESRCH;
-		if (!ag->busy)
-			return 0;
-		p[0].fd = ag->res;
-		/* Most often the result is there already (O_NONBLOCK). */
-		n = read(ag->res, &r, sizeof(r));
-		if (n == sizeof(r))
+		if (!ag->unread)
 			break;
+		p[0].fd = ag->res;
+		want = ag->unread < DRAIN_MAX ? ag->unread : DRAIN_MAX;
+		n = read(ag->res, r, want * sizeof(r[0]));	/* O_NONBLOCK */
+		if (n > 0 && n % sizeof(r[0]) == 0) {
+			for (i = 0; i < n / sizeof(r[0]); i++) {
+				if (ag->counted && r[i] < 0 && r[i] > -4096) {
+					ctx->stats.emulated--;
+					ctx->stats.failed++;
+				}
+				if (last)
+					*last = r[i];
+			}
+			ag->unread -= (unsigned int)(n / sizeof(r[0]));
+			continue;
+		}
 		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
 			goto gone;	/* end of file: it is gone */
+		if (!all)
+			return 0;
 		if (poll(p, 2, -1) < 0 && errno != EINTR)
 			goto gone;
 		if (p[0].revents & (POLLHUP | POLLERR) &&
@@ -296,14 +314,6 @@ wait_idle(struct rt_ctx *ctx, pid_t tgid, pid_t pid, long *ret)
 			rt_loop_service(ctx);
 	}
 	ag->busy = false;
-	if (ret)
-		*ret = r;
-	if (ag->busy_direct && r < 0 && r > -4096) {
-		/* The caller got the errno; it was counted as emulated. */
-		ctx->stats.emulated--;
-		ctx->stats.failed++;
-	}
-	ag->busy_direct = false;
 	return 0;
 gone:
 	lose(ctx, ag);
@@ -373,6 +383,7 @@ set_up(struct rt_ctx *ctx, struct rt_agent *ag)
 	if (send_req(ag, &req, ctx->listener) < 0)
 		return -ESRCH;
 	ag->busy = true;
+	ag->unread++;
 	return 0;
 }
 
@@ -418,9 +429,12 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		if (set_up(ctx, ag) < 0)
 			goto lost;
 	}
-	r = wait_idle(ctx, tgid, pid, NULL);
-	if (r < 0)
-		return r;
+	/* A call that waits for its result reads it alone. */
+	if (ag->busy || !answer_id || ag->unread >= DRAIN_MAX) {
+		r = drain(ctx, tgid, pid, ag->busy || !answer_id, NULL);
+		if (r < 0)
+			return r;
+	}
 	ag = find(ctx, tgid);
 	if (keyfd >= 0) {
 		slot = slot_for(ag, key_id, &send_fd);
@@ -436,7 +450,8 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		goto lost;
 	}
 	ag->busy = true;
-	ag->busy_direct = answer_id != 0;
+	ag->unread++;
+	ag->counted = answer_id != 0;
 	if (++ctx->agents.requests == ctx->agents.kill_at)
 		syscall(SYS_pidfd_send_signal, ag->pidfd, SIGKILL, NULL, 0);
 	if (answer_id) {
@@ -444,24 +459,40 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		ag->direct[0] = *ctx->req;
 		if (ag->ndirect < 2)
 			ag->ndirect++;
+		ag->caller = (pid_t)ctx->req->pid;
 		return 0;
 	}
-	return wait_idle(ctx, tgid, pid, ret);
+	return drain(ctx, tgid, pid, true, ret);
 lost:
 	lose(ctx, ag);
 	return -ESRCH;
 }
 
 void
-rt_agent_settle(struct rt_ctx *ctx)
+rt_agent_settle(struct rt_ctx *ctx, pid_t tid)
 {
 	size_t i = 0;
 
 	while (i < ctx->agents.n) {
 		struct rt_agent *ag = &ctx->agents.a[i];
 
+		/*
+		 * The caller the agent answered last is calling again: it was
+		 * answered, so that request has run (its result, written
+		 * before the answer, is read later with others).  Only with
+		 * WAIT_KILLABLE_RECV: else a signal could have aborted its
+		 * wait and this be the same call again, still running.
+		 */
+		if (ag->busy && ag->counted && ag->caller == tid &&
+		    ctx->killable_recv) {
+			ag->busy = false;
+			if (ag->unread >= DRAIN_MAX)
+				drain(ctx, ag->tgid, ag->pid, false, NULL);
+			i++;
+			continue;
+		}
 		/* A loss reorders the table: look at slot i again. */
-		if (ag->busy && wait_idle(ctx, ag->tgid, ag->pid, NULL) < 0)
+		if (ag->busy && drain(ctx, ag->tgid, ag->pid, true, NULL) < 0)
 			continue;
 		i++;
 	}
@@ -471,20 +502,20 @@ void
 rt_agent_hup(struct rt_ctx *ctx, int fd)
 {
 	size_t i;
-	char c;
 
 	for (i = 0; i < ctx->agents.n; i++) {
 		struct rt_agent *ag = &ctx->agents.a[i];
 
 		if (ag->res != fd)
 			continue;
-		if (ag->busy) {
-			wait_idle(ctx, ag->tgid, ag->pid, NULL);
-			return;
+		/* Its results first; then end of file is its end. */
+		if (drain(ctx, ag->tgid, ag->pid, false, NULL) == 0) {
+			char c;
+
+			ag = &ctx->agents.a[i];
+			if (read(fd, &c, 1) == 0)
+				lose(ctx, ag);
 		}
-		/* Nothing in flight: a hang-up is its end. */
-		if (read(fd, &c, 1) != -1 || (errno != EAGAIN && errno != EINTR))
-			lose(ctx, ag);
 		return;
 	}
 }

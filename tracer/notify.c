@@ -282,7 +282,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 	    d->args[0] == RT_AGENT_MAGIC && rt_agent_notify(ctx, ctx->req))
 		return 0;
 	/* Judge nothing against memory an agent is still changing. */
-	rt_agent_settle(ctx);
+	rt_agent_settle(ctx, (pid_t)ctx->req->pid);
 	memset(&c, 0, sizeof(c));
 	c.timed = timed;
 	if (timed) {

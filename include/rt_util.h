@@ -5,7 +5,10 @@
 #define RT_UTIL_H
 
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define _cleanup_(f)	__attribute__((cleanup(f)))
@@ -27,6 +30,22 @@ static inline void
 rt_freep(void *p)
 {
 	free(*(void **)p);
+}
+
+/*
+ * SIGKILL the process of @pidfd and wait, at most a second, until it is
+ * gone (for processes that are not our children: no zombie of ours to
+ * reap); then close @pidfd.
+ */
+static inline void
+rt_pidfd_kill_wait(int pidfd)
+{
+	struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	while (poll(&p, 1, 1000) < 0 && errno == EINTR)
+		;
+	close(pidfd);
 }
 
 #define _cleanup_close_	_cleanup_(rt_closep)

@@ -62,20 +62,6 @@ find(struct rt_ctx *ctx, pid_t tgid)
 	return NULL;
 }
 
-/* Kill the agent of @pidfd and wait (at most a second) until it is gone:
- * then its hold on the address space is gone too (exit_mm() comes before
- * the pidfd's wake-up in do_exit()).  Closes @pidfd. */
-static void
-kill_wait(int pidfd)
-{
-	struct pollfd p = { .fd = pidfd, .events = POLLIN };
-
-	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	while (poll(&p, 1, 1000) < 0 && errno == EINTR)
-		;
-	close(pidfd);
-}
-
 static void
 forget(struct rt_ctx *ctx, struct rt_agent *ag)
 {
@@ -86,7 +72,7 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 	if (ag->res >= 0)
 		close(ag->res);
 	if (ag->pidfd >= 0)
-		kill_wait(ag->pidfd);
+		rt_pidfd_kill_wait(ag->pidfd);
 	*ag = ctx->agents.a[--ctx->agents.n];
 }
 
@@ -625,7 +611,7 @@ rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in)
 		struct rt_agent *n = realloc(ctx->agents.a, cap * sizeof(*n));
 
 		if (!n) {
-			kill_wait(ag.pidfd);
+			rt_pidfd_kill_wait(ag.pidfd);
 			goto undo;
 		}
 		ctx->agents.a = n;

@@ -280,15 +280,13 @@ cleanup(struct rt_ctx *ctx)
 {
 	if (ctx->keeper > 0) {
 		/* Not our child (no zombie of ours), but it must be gone
-		 * before we are: wait on a pidfd, at most a second. */
+		 * before we are. */
 		int pfd = syscall(SYS_pidfd_open, ctx->keeper, 0);
-		struct pollfd p = { .fd = pfd, .events = POLLIN };
 
-		kill(ctx->keeper, SIGKILL);
-		if (pfd >= 0) {
-			poll(&p, 1, 1000);
-			close(pfd);
-		}
+		if (pfd >= 0)
+			rt_pidfd_kill_wait(pfd);
+		else
+			kill(ctx->keeper, SIGKILL);
 	}
 	rt_agent_fini(ctx);
 	if (ctx->listener >= 0)

@@ -3,7 +3,8 @@
 # emulated call, its mmaps run in a helper process that shares its memory.
 # What it must show: the calls do run there (no ptrace stop), the program
 # cannot tell (threads, descriptors, children, signals), and the agent
-# never outlives what it serves: exec, exit, its own death, remaptrace's.
+# never outlives what it serves: exec, exit, its own death, remaptrace's
+# (that one in 40-robust.bats, "faults: remaptrace killed").
 
 load helpers
 
@@ -74,24 +75,6 @@ ptrace_calls() { grep -c ', by ptrace ([0-9]* stops) /\*' <<<"$log" || true; }
 		fail "remaptrace did not exit 0: $stderr"
 	[[ $stderr == *"reaper: left alive: none"* ]] ||
 		fail "processes outlived remaptrace: $stderr"
-}
-
-@test "agent: remaptrace killed: the agent's wait fails and it exits by itself" {
-	bg_start 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -v -- \
-		"$PROGS/t-rob-loop" -t 2 -p
-	bg_ready
-	local rt_pid
-	rt_pid=$(child_of "$(child_of "$bg_pid")")
-	kill -KILL "$rt_pid"
-	wait_gone "$rt_pid"
-	echo go >&4
-	bg_finish
-	assert_success
-	assert_output "fail: ENOSYS after ready"
-	assert_log ", by the agent /*"
-	assert_log "reaper: first killed by SIGKILL"
-	# reparented to the reaper when the program exited, and gone
-	assert_log "reaper: orphan rt-agent exited 0"
 }
 
 @test "agent: a program with seccomp filters of its own gets none: they would judge its calls" {

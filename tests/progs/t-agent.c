@@ -30,8 +30,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define FILE_PAGES	8
-#define WIN_PAGES	4
+#include "t-rob.h"
 
 static volatile sig_atomic_t sigchld;
 static long pg;
@@ -41,13 +40,6 @@ on_chld(int sig)
 {
 	(void)sig;
 	sigchld++;
-}
-
-static void
-die(const char *what)
-{
-	fprintf(stderr, "t-agent: %s: %s\n", what, strerror(errno));
-	exit(1);
 }
 
 /* "N:target" for every descriptor, into buf. */
@@ -132,7 +124,7 @@ remaps(char *win, long from, long calls, int *model)
 			die("remap_file_pages");
 		model[j] = f;
 		for (int p = 0; p < WIN_PAGES; p++) {
-			snprintf(t, sizeof(t), "pg%03d", model[p]);
+			snprintf(t, sizeof(t), "P%04d", model[p]);
 			wrong += memcmp(win + p * pg, t, 5) != 0;
 		}
 	}
@@ -143,11 +135,11 @@ int
 main(int argc, char **argv)
 {
 	static char before[8192], after[8192];
-	int model[WIN_PAGES], fd, st;
+	int model[WIN_PAGES], st;
 	long calls, wrong;
 	struct sigaction sa = { .sa_handler = on_chld };
 	const char *wait_says;
-	char *win, t[8];
+	char *win;
 
 	if (argc != 3 || (calls = atol(argv[2])) < 1 ||
 	    (strcmp(argv[1], "seen") && strcmp(argv[1], "kill") &&
@@ -167,18 +159,7 @@ main(int argc, char **argv)
 	}
 	pg = sysconf(_SC_PAGESIZE);
 	sigaction(SIGCHLD, &sa, NULL);
-	fd = memfd_create("t-agent", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, FILE_PAGES * pg))
-		die("memfd");
-	for (int p = 0; p < FILE_PAGES; p++) {
-		snprintf(t, sizeof(t), "pg%03d", p);
-		if (pwrite(fd, t, 5, p * pg) != 5)
-			die("pwrite");
-	}
-	win = mmap(NULL, WIN_PAGES * pg, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (win == MAP_FAILED)
-		die("mmap");
+	win = tagged_window("t-agent", pg);
 	for (int p = 0; p < WIN_PAGES; p++)
 		model[p] = p;
 	fd_table(before, sizeof(before));

@@ -54,22 +54,7 @@ static char *view;		/* linear view of a shmem object A */
 static bool reopen_after;	/* "closed": reopen A to read it */
 static bool prot_none;		/* "prot-none": make readable before peeking */
 
-static sigjmp_buf peek_env;
-static volatile sig_atomic_t fault_sig;	/* the signal load or store caught */
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-	int e = errno;
-
-	fputs("rfp: setup: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(e));
-	exit(1);
-}
+#include "scenario.h"
 
 static void
 cleanup(void)
@@ -80,43 +65,6 @@ cleanup(void)
 		unlink(path_b);
 	if (tmpdir[0])
 		rmdir(tmpdir);
-}
-
-static void
-on_fault(int sig)
-{
-	fault_sig = sig;
-	siglongjmp(peek_env, 1);
-}
-
-/* Write the tag "<c>nnnn" (TAG_LEN bytes, no NUL) at @dst. */
-static void
-tag_of(char *dst, char c, unsigned int n)
-{
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "%c%04u", c, n % 10000);
-	memcpy(dst, buf, TAG_LEN);
-}
-
-/* Copy TAG_LEN bytes from @p; returns 0 or the signal touching it raised. */
-static int
-load(const char *p, char *buf)
-{
-	if (sigsetjmp(peek_env, 1))
-		return fault_sig;
-	memcpy(buf, p, TAG_LEN);
-	return 0;
-}
-
-/* Store TAG_LEN bytes at @p; returns 0 or the signal writing raised. */
-static int
-store(char *p, const char *buf)
-{
-	if (sigsetjmp(peek_env, 1))
-		return fault_sig;
-	memcpy(p, buf, TAG_LEN);
-	return 0;
 }
 
 static const char *
@@ -145,22 +93,6 @@ peek(const char *p, char out[16])
 	out[TAG_LEN] = '\0';
 	if (zero)
 		snprintf(out, 16, "zeros");
-}
-
-static void
-catch_faults(void)
-{
-	struct sigaction sa = { .sa_handler = on_fault };
-
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, NULL) || sigaction(SIGBUS, &sa, NULL))
-		die("sigaction");
-}
-
-static char *
-page(char *base, unsigned int n)
-{
-	return base + (size_t)n * pg;
 }
 
 /* Create a FILE_PAGES-page file whose page i starts with "<c>%04u". */
@@ -383,26 +315,6 @@ static const struct kind kinds[] = {
 	{ "prot-none", "A pages 0-3 mapped shared with PROT_NONE" },
 };
 
-/* The inode of the VMA containing @addr, from /proc/self/maps. */
-static ino_t
-ino_at(const void *addr)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	unsigned long s, e;
-	unsigned long long ino;
-	ino_t found = 0;
-	char line[512];
-
-	if (!f)
-		die("open maps");
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %llu", &s, &e, &ino) == 3 &&
-		    s <= (uintptr_t)addr && (uintptr_t)addr < e)
-			found = (ino_t)ino;
-	fclose(f);
-	return found;
-}
-
 static void
 setup(const char *kind)
 {
@@ -470,53 +382,6 @@ parse_num(const char *s, uint64_t *out)
 		return -EINVAL;
 	*out = sum;
 	return 0;
-}
-
-/* One line per VMA overlapping the area, from /proc/self/smaps. */
-static void
-print_vmas(void)
-{
-	uintptr_t lo = (uintptr_t)area, hi = lo + area_pages * pg;
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char *line = NULL, perms[8] = "", label[24] = "";
-	size_t cap = 0;
-	bool in = false;
-
-	if (!f)
-		die("open smaps");
-	while (getline(&line, &cap, f) > 0) {
-		unsigned long s, e;
-		unsigned long long off, ino;
-		char *nl = strchr(line, '\n');
-
-		if (nl)
-			*nl = '\0';
-		if (sscanf(line, "%lx-%lx %7s %llx %*s %llu", &s, &e, perms,
-			   &off, &ino) == 5) {
-			in = s < hi && e > lo;
-			if (!in)
-				continue;
-			if (ino && ino == ino_a)
-				snprintf(label, sizeof(label), "A@%llu",
-					 off / pg);
-			else if (ino && ino == ino_b)
-				snprintf(label, sizeof(label), "B@%llu",
-					 off / pg);
-			else
-				snprintf(label, sizeof(label), "%s",
-					 ino ? "other" : "anon");
-			printf("vma: +%lup %lup %s %s", (s - lo) / pg,
-			       (e - s) / pg, perms, label);
-		} else if (in && !strncmp(line, "VmFlags:", 8)) {
-			size_t n = strlen(line);
-
-			while (n > 9 && line[n - 1] == ' ')
-				line[--n] = '\0';
-			printf(" [%s]\n", line + 9);
-		}
-	}
-	free(line);
-	fclose(f);
 }
 
 static void
@@ -628,7 +493,7 @@ main(int argc, char **argv)
 		printf("result: 0\n");
 	else
 		printf("result: %ld %s\n", ret, strerrorname_np(err));
-	print_vmas();
+	print_vmas(area, area_pages, ino_a, ino_b);
 	print_area();
 	if (do_write)
 		write_area();

@@ -106,22 +106,7 @@ static int lease_fd = -1;	/* holds a read lease on B */
 static volatile sig_atomic_t sigio;	/* SIGIOs received (lease breaks) */	/* a descriptor to read A with at the end */
 static int nth;			/* calls made */
 
-static sigjmp_buf peek_env;
-static volatile sig_atomic_t fault_sig;
-
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	va_list ap;
-	int e = errno;
-
-	fputs("t-priv-map: setup: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(e));
-	exit(1);
-}
+#include "scenario.h"
 
 static void
 cleanup(void)
@@ -152,19 +137,6 @@ on_sigio(int sig)
 {
 	(void)sig;
 	sigio++;
-}
-
-static void
-on_fault(int sig)
-{
-	fault_sig = sig;
-	siglongjmp(peek_env, 1);
-}
-
-static char *
-page(char *base, unsigned int n)
-{
-	return base + (size_t)n * pg;
 }
 
 static const char *
@@ -315,15 +287,6 @@ remap(unsigned int at, unsigned int npages, unsigned long pgoff)
 /* ---- objects ---- */
 
 static void
-tag_of(char *dst, char c, unsigned int n)
-{
-	char buf[16];
-
-	snprintf(buf, sizeof(buf), "%c%04u", c, n % 10000);
-	memcpy(dst, buf, TAG_LEN);
-}
-
-static void
 fill(int fd, char c)
 {
 	char tag[TAG_LEN];
@@ -380,25 +343,6 @@ move_to_area(unsigned int from)
 	if (mremap(page(res, from), AREA_PAGES * pg, AREA_PAGES * pg,
 		   MREMAP_MAYMOVE | MREMAP_FIXED, area) == MAP_FAILED)
 		die("mremap");
-}
-
-static ino_t
-ino_at(const void *addr)
-{
-	FILE *f = fopen("/proc/self/maps", "re");
-	unsigned long s, e;
-	unsigned long long ino;
-	ino_t found = 0;
-	char line[4400];
-
-	if (!f)
-		die("open maps");
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%lx-%lx %*s %*s %*s %llu", &s, &e, &ino) ==
-		    3 && s <= (uintptr_t)addr && (uintptr_t)addr < e)
-			found = (ino_t)ino;
-	fclose(f);
-	return found;
 }
 
 #define RW	(PROT_READ | PROT_WRITE)
@@ -712,70 +656,6 @@ out:
 /* ---- what the program sees ---- */
 
 static void
-print_vmas(void)
-{
-	uintptr_t lo = (uintptr_t)area, hi = lo + AREA_PAGES * pg;
-	FILE *f = fopen("/proc/self/smaps", "re");
-	char *line = NULL, perms[8] = "", label[32];
-	size_t cap = 0;
-	bool in = false;
-
-	if (!f)
-		die("open smaps");
-	while (getline(&line, &cap, f) > 0) {
-		unsigned long s, e;
-		unsigned long long off, ino;
-		char *nl = strchr(line, '\n');
-
-		if (nl)
-			*nl = '\0';
-		if (sscanf(line, "%lx-%lx %7s %llx %*s %llu", &s, &e, perms,
-			   &off, &ino) == 5) {
-			in = s < hi && e > lo;
-			if (!in)
-				continue;
-			if (ino && ino == ino_a)
-				snprintf(label, sizeof(label), "A@%llu",
-					 off / pg);
-			else if (ino && ino == ino_b)
-				snprintf(label, sizeof(label), "B@%llu",
-					 off / pg);
-			else
-				snprintf(label, sizeof(label), "%s",
-					 ino ? "other" : "anon");
-			printf("vma: +%lup %lup %s %s", (s - lo) / pg,
-			       (e - s) / pg, perms, label);
-		} else if (in && !strncmp(line, "VmFlags:", 8)) {
-			size_t n = strlen(line);
-
-			while (n > 9 && line[n - 1] == ' ')
-				line[--n] = '\0';
-			printf(" [%s]\n", line + 9);
-		}
-	}
-	free(line);
-	fclose(f);
-}
-
-static int
-load(const char *p, char *buf)
-{
-	if (sigsetjmp(peek_env, 1))
-		return fault_sig;
-	memcpy(buf, p, TAG_LEN);
-	return 0;
-}
-
-static int
-store(char *p, const char *buf)
-{
-	if (sigsetjmp(peek_env, 1))
-		return fault_sig;
-	memcpy(p, buf, TAG_LEN);
-	return 0;
-}
-
-static void
 print_tag(const char *buf, int sig)
 {
 	bool zero = true;
@@ -908,7 +788,7 @@ main(int argc, char **argv)
 	static char outbuf[1 << 16];
 	static int pipefd[2];
 	static char before_fds[16384];
-	struct sigaction sa = { .sa_handler = on_fault };
+	struct sigaction sa = { .sa_handler = on_sigio };
 	bool threaded = false, no_free_fd = false, sandboxed = false;
 	pthread_t t;
 
@@ -929,10 +809,8 @@ main(int argc, char **argv)
 			"usage: t-priv-map [-t] [-n] [-s] SCENARIO DIR|PATH\n");
 		return 2;
 	}
+	catch_faults();
 	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGSEGV, &sa, NULL) || sigaction(SIGBUS, &sa, NULL))
-		die("sigaction");
-	sa.sa_handler = on_sigio;
 	if (sigaction(SIGIO, &sa, NULL))
 		die("sigaction");
 	if (threaded) {
@@ -954,7 +832,7 @@ main(int argc, char **argv)
 	remap(0, 2, 2);
 	if (no_free_fd)
 		fill_fd_table(false);
-	print_vmas();
+	print_vmas(area, AREA_PAGES, ino_a, ino_b);
 	print_area("area");
 	try_write();
 	print_area("after");

@@ -139,8 +139,11 @@ int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
 void rt_procs_del(struct rt_procs *p, pid_t tid);
 /* The process of @tid; read from /proc (and remembered) if unknown. */
 pid_t rt_procs_tgid(struct rt_procs *p, pid_t tid);
-/* The value of field @key ("Tgid", "SigIgn") of /proc/TID/status, read
- * in @base.  Returns 0 or -errno (-ENOENT: no such field). */
+/* The value of field @key ("Tgid", "flags") of the /proc file @path (at
+ * @dfd), read in @base.  Returns 0 or -errno (-ENOENT: no such field). */
+int rt_procs_field(int dfd, const char *path, const char *key, int base,
+		   unsigned long long *val);
+/* rt_procs_field() of /proc/TID/status: "Tgid", "SigIgn"... */
 int rt_procs_status(pid_t tid, const char *key, int base,
 		    unsigned long long *val);
 /* Is this the first ptrace-stop of @tid?  (Marks it seen.) */

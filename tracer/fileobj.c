@@ -82,22 +82,15 @@ check_fd(int fd, const struct rt_vma *vma)
 static int
 fdinfo_flags(int dfd, const char *name, int *flags)
 {
-	char path[300], buf[256], *p;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
+	char path[300];
+	unsigned long long v;
+	int r;
 
 	snprintf(path, sizeof(path), "../fdinfo/%s", name);
-	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rt_neg_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	p = strstr(buf, "flags:");
-	if (!p)
-		return -EIO;
-	*flags = (int)strtol(p + 6, NULL, 8);
+	r = rt_procs_field(dfd, path, "flags", 8, &v);
+	if (r < 0)
+		return r == -ENOENT ? -EIO : r;
+	*flags = (int)v;
 	return 0;
 }
 

@@ -40,6 +40,32 @@ mark_hidden_flags(struct rt_ctx *ctx, pid_t tgid)
 }
 
 /*
+ * Let the kernel run the call of the current notification, catching the
+ * thread on its way out: the interrupt is pending before the answer, so
+ * the thread stops before any of its own code runs.  Returns 0 with the
+ * thread stopped in @in and *ret the call's result (the caller resumes it
+ * with rt_inject_end(ctx, in, *ret)), or -1 when the call could only be
+ * let through or the thread is gone.
+ */
+static int
+continue_caught(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
+		long *ret)
+{
+	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {
+		rt_notify_respond(ctx, 0, 0, true);
+		return -1;
+	}
+	if (rt_notify_respond(ctx, 0, 0, true) < 0)
+		return -1;
+	if (rt_inject_begin(ctx, tid, in, false) < 0) {
+		rt_inject_end(ctx, in, rt_arch_retreg(&in->saved));
+		return -1;
+	}
+	*ret = rt_arch_retreg(&in->saved);
+	return 0;
+}
+
+/*
  * A shared mmap of a file by the tracee (tracer/ident.c): take its open
  * file with pidfd_getfd, let the kernel run the mmap with the thread
  * interrupted, and in the stop that follows read the address it returned.
@@ -73,15 +99,8 @@ rt_follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	if (kfd < 0 || fstat(kfd, &st) < 0 ||
 	    (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5)))
 		goto plain;
-	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0)
-		goto plain;
-	if (rt_notify_respond(ctx, 0, 0, true) < 0)
+	if (continue_caught(ctx, tid, &in, &ret) < 0)
 		return;
-	if (rt_inject_begin(ctx, tid, &in, false) < 0) {
-		rt_inject_end(ctx, &in, rt_arch_retreg(&in.saved));
-		return;
-	}
-	ret = rt_arch_retreg(&in.saved);
 	if (ret >= 0 || ret < -4095) {
 		key = rt_ident_adopt(&ctx->ident, kfd);
 		if (key > 0) {
@@ -117,18 +136,12 @@ rt_follow_mremap(struct rt_ctx *ctx, pid_t tid)
 	long ret;
 
 	tgid = rt_procs_tgid(&ctx->procs, tid);
-	if (!ctx->ptrace_ok || tgid < 0 ||
-	    ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {
+	if (!ctx->ptrace_ok || tgid < 0) {
 		rt_notify_respond(ctx, 0, 0, true);
 		return;
 	}
-	if (rt_notify_respond(ctx, 0, 0, true) < 0)
+	if (continue_caught(ctx, tid, &in, &ret) < 0)
 		return;
-	if (rt_inject_begin(ctx, tid, &in, false) < 0) {
-		rt_inject_end(ctx, &in, rt_arch_retreg(&in.saved));
-		return;
-	}
-	ret = rt_arch_retreg(&in.saved);
 	if (ret >= 0 || ret < -4095)
 		rt_ident_dup_range(&ctx->ident, tgid, d->args[0],
 				   (uint64_t)ret, d->args[2]);

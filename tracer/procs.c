@@ -57,26 +57,36 @@ rt_procs_del(struct rt_procs *p, pid_t tid)
 }
 
 int
-rt_procs_status(pid_t tid, const char *key, int base, unsigned long long *val)
+rt_procs_field(int dfd, const char *path, const char *key, int base,
+	       unsigned long long *val)
 {
-	char path[64], buf[4096], want[48], *s;
+	char buf[4096], want[48], *s;
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/status", tid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return rt_neg_errno();
 	n = read(fd, buf, sizeof(buf) - 1);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
+	/* Fields start lines; none is the first line of the files read. */
 	snprintf(want, sizeof(want), "\n%s:", key);
 	s = strstr(buf, want);
 	if (!s)
 		return -ENOENT;
 	*val = strtoull(s + strlen(want), NULL, base);
 	return 0;
+}
+
+int
+rt_procs_status(pid_t tid, const char *key, int base, unsigned long long *val)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", tid);
+	return rt_procs_field(AT_FDCWD, path, key, base, val);
 }
 
 static pid_t

@@ -326,8 +326,9 @@ do_orphan(bool wait_stdin)
 	/* p[1] stays open until we exit */
 }
 
-static void
-do_kill_child(void)
+/* A child that remaps without end; returned once it made ten calls. */
+static pid_t
+busy_child(void)
 {
 	int p[2];
 	pid_t pid;
@@ -353,6 +354,14 @@ do_kill_child(void)
 	if (read(p[0], &c, 1) != 1)
 		die("read");
 	close(p[0]);
+	return pid;
+}
+
+static void
+do_kill_child(void)
+{
+	pid_t pid = busy_child();
+
 	kill(pid, SIGKILL);
 	reap("kill-child", pid);
 	leaf("kill-child");
@@ -361,30 +370,9 @@ do_kill_child(void)
 static void
 do_stop_child(void)
 {
-	int p[2], st;
-	pid_t pid;
-	char c;
+	pid_t pid = busy_child();
+	int st;
 
-	if (pipe(p))
-		die("pipe");
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		char *win = window();
-
-		close(p[0]);
-		for (long i = 0;; i++) {
-			if (syscall(SYS_remap_file_pages, win, pg, 0, i % 8, 0))
-				_exit(1);
-			if (i == 9 && write(p[1], "r", 1) != 1)
-				_exit(1);
-		}
-	}
-	close(p[1]);
-	if (read(p[0], &c, 1) != 1)
-		die("read");
-	close(p[0]);
 	kill(pid, SIGSTOP);
 	if (waitpid(pid, &st, WUNTRACED) != pid)
 		die("waitpid");

@@ -149,6 +149,7 @@ stderr_has() {
 }
 
 @test "coexist: gdb under remaptrace runs the program to its normal end" {
+	command -v gdb >/dev/null || skip "gdb is not installed (Debian package gdb)"
 	native "$PROGS/rfp" file 0 1p 5
 	guard 60 "$REMAPTRACE" -- gdb -nx -batch -ex run --args \
 		"$PROGS/rfp" file 0 1p 5
@@ -158,6 +159,7 @@ stderr_has() {
 }
 
 @test "coexist: remaptrace under gdb (detaching after fork) emulates as usual" {
+	command -v gdb >/dev/null || skip "gdb is not installed (Debian package gdb)"
 	native "$PROGS/rfp" file 0 1p 5
 	ASAN_OPTIONS=$untraced_lsan guard 60 gdb -nx -batch -ex run --args \
 		"$REMAPTRACE" -- "$PROGS/rfp" file 0 1p 5
@@ -167,6 +169,7 @@ stderr_has() {
 }
 
 @test "coexist: remaptrace under gdb following the child too falls back with a message" {
+	command -v gdb >/dev/null || skip "gdb is not installed (Debian package gdb)"
 	native "$PROGS/rfp" file 0 1p 5
 	ASAN_OPTIONS=$untraced_lsan guard 60 gdb -nx -batch \
 		-ex 'set detach-on-fork off' \
@@ -201,6 +204,7 @@ attach_to_running() {
 }
 
 @test "coexist: gdb attaching to a program under remaptrace is refused with a reason, and the program goes on" {
+	command -v gdb >/dev/null || skip "gdb is not installed (Debian package gdb)"
 	attach_to_running gdb -nx -batch -ex 'info threads' -ex detach -p
 	[[ "$output$stderr" == *"ptrace: Operation not permitted"* ]] ||
 		fail "gdb gave no reason: $output $stderr"

@@ -8,7 +8,8 @@
  * takes requests on a pipe from the supervisor.  The caller is
  * never stopped.  When no per-call line is to be written (-q), the agent
  * also answers the caller's notification itself, through a copy of the
- * listener, and the supervisor is not woken a second time.
+ * listener, and the supervisor is not woken a second time; calls of other
+ * threads that touch other VMAs are judged and sent meanwhile.
  */
 #ifndef RT_AGENT_H
 #define RT_AGENT_H
@@ -17,6 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <linux/seccomp.h>
+
+#include "rt_span.h"
 
 struct rt_ctx;
 struct rt_inject;
@@ -58,6 +61,17 @@ enum rt_agent_state {
 	RT_AGENT_READY,
 };
 
+/* Results read at once, at most, and so requests whose result is unread. */
+#define RT_AGENT_JOBS		64
+
+/* A request sent, its result not read yet. */
+struct rt_agent_job {
+	struct rt_span_job span;	/* what its call may change */
+	bool opaque;			/* unknown: it may change anything */
+	pid_t caller;			/* the thread it answers itself, or 0 */
+	struct seccomp_notif notif;	/* ... and that thread's notification */
+};
+
 struct rt_agent {
 	pid_t tgid;		/* the process whose memory it shares */
 	pid_t pid;		/* the agent, in our pid namespace */
@@ -69,18 +83,20 @@ struct rt_agent {
 	uint64_t token;
 	uint64_t first_id;	/* its first wait (STARTING, once seen) */
 	bool seen;		/* first_id is valid */
-	bool busy;		/* its last request may still run */
-	bool counted;		/* ... and answers its caller itself */
-	pid_t caller;		/* the caller it answered last */
-	unsigned int unread;	/* results written or owed, not read yet */
 	/*
-	 * The notifications of the last two callers it was to answer: its
-	 * result comes before its answer, and the next request may be sent
-	 * in between, so up to two may still wait when it is lost.  Those
-	 * still waiting then are judged again.
+	 * Requests whose result is unread, oldest first (a ring from @head):
+	 * the first @done of them are known to have run (a thread they
+	 * answered called again); the others may still run.
 	 */
-	struct seccomp_notif direct[2];
-	unsigned int ndirect;
+	struct rt_agent_job jobs[RT_AGENT_JOBS];
+	unsigned int head, unread, done;
+	/*
+	 * The newest request whose result was read: it is written before
+	 * the answer, so that caller may still wait when the agent is lost.
+	 * Every caller still waiting then is judged again.
+	 */
+	struct seccomp_notif last;
+	bool have_last;
 	uint64_t slot_key[RT_AGENT_FILES];	/* ident key per slot, 0 */
 	unsigned int next_slot;
 	enum rt_agent_state state;
@@ -109,21 +125,34 @@ bool rt_agent_direct(const struct rt_ctx *ctx);
  *	   (rt_agent_direct()); 0: the result comes back in *ret.
  * @answer_err: with @answer_id, the -errno to answer whatever the call
  *	   returns (0: its outcome).
+ * @span: with @answer_id, what the call may change (NULL: anything), for
+ *	   later calls of the process judged while it may still run.
  * Returns 0 (*ret set unless @answer_id), -EAGAIN when there is no agent,
  * or -ESRCH when the agent is gone (the call may or may not have run; the
  * caller is not answered).
  */
 int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		 int keyfd, uint64_t key_id, uint64_t answer_id,
-		 int64_t answer_err, long *ret);
+		 int64_t answer_err, const struct rt_span_job *span,
+		 long *ret);
 
 /*
  * rt_agent_settle() - before a notification of thread @tid is judged: wait
  * until no agent has a request that may still run, so that it is judged
- * against the memory as the agents left it.  Results of calls the agents
+ * against the memory as the agents left it; except the agent of process
+ * @keep (0: none), whose requests the caller checks against what its
+ * judgement read (rt_agent_conflict()).  Results of calls the agents
  * answered themselves are accounted for here, a batch at a time.
  */
-void rt_agent_settle(struct rt_ctx *ctx, pid_t tid);
+void rt_agent_settle(struct rt_ctx *ctx, pid_t tid, pid_t keep);
+
+/* May a request of @tgid's agent that may still run change what a
+ * judgement that read @read saw? */
+bool rt_agent_conflict(struct rt_ctx *ctx, pid_t tgid,
+		       const struct rt_span *read);
+
+/* Wait until every request of @tgid's agent has run. */
+void rt_agent_wait(struct rt_ctx *ctx, pid_t tgid);
 
 /**
  * rt_agent_spawn() - give the process of the stopped thread @in an agent,

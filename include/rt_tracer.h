@@ -268,6 +268,8 @@ struct rt_call {
 	pid_t tgid;		/* its process */
 	struct rt_remap_args args;
 	struct rt_verdict v;
+	struct rt_span span;	/* what the judgement read (rt_span.h) */
+	bool pipelined;		/* judged while its agent may still run */
 	enum rt_outcome outcome;
 	long result;		/* what the caller sees: 0 or -errno */
 	const char *why;	/* for FAILED: what failed */

@@ -18,7 +18,11 @@
  *    (or none); a file to map travels on the socket (SCM_RIGHTS) into one
  *    of RT_AGENT_FILES slots of the agent's own table, where no thread of
  *    the program can see, close or replace it.  The raw result comes back
- *    on the result pipe before the caller is answered.
+ *    on the result pipe before the caller is answered.  Requests run in
+ *    the order sent; with -q, a call may be sent while earlier ones of the
+ *    process still wait to run, when its judgement read nothing they can
+ *    change (rt_span.h): the kernel would give the same in either order.
+ *    Otherwise it is judged again once they have run.
  *  - drop: on exec or exit of the process, SIGKILL, waited for by pidfd.
  *
  * It is not a thread of the program (not in /proc/PID/task, not a target
@@ -78,26 +82,41 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 
 static int stash(struct rt_ctx *ctx, const struct seccomp_notif *req);
 
+static struct rt_agent_job *
+job_at(struct rt_agent *ag, unsigned int i)
+{
+	return &ag->jobs[(ag->head + i) % RT_AGENT_JOBS];
+}
+
+/* Judge @req again, after those put back before it (*n of them). */
+static void
+requeue(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t *n)
+{
+	if (rt_notify_valid_fd(ctx->listener, req->id) < 0 ||
+	    stash(ctx, req) < 0)
+		return;		/* answered, or its caller gone */
+	memmove(ctx->stash + *n + 1, ctx->stash + *n,
+		(ctx->nstash - 1 - *n) * sizeof(*ctx->stash));
+	ctx->stash[(*n)++] = *req;
+}
+
 /*
  * @ag is gone.  A caller it was to answer may wait still (its answer
  * comes after its result, and it may have died in between): each such
- * notification, still pending, is judged again, ahead of the others.
+ * notification, still pending, is judged again, in order, ahead of the
+ * others.
  */
 static void
 lose(struct rt_ctx *ctx, struct rt_agent *ag)
 {
 	unsigned int i;
+	size_t n = 0;
 
-	for (i = 0; i < ag->ndirect; i++) {
-		const struct seccomp_notif *req = &ag->direct[i];
-
-		if (rt_notify_valid_fd(ctx->listener, req->id) < 0 ||
-		    stash(ctx, req) < 0)
-			continue;
-		memmove(ctx->stash + 1, ctx->stash,
-			(ctx->nstash - 1) * sizeof(*ctx->stash));
-		ctx->stash[0] = *req;
-	}
+	if (ag->have_last)
+		requeue(ctx, &ag->last, &n);
+	for (i = ag->done; i < ag->unread; i++)
+		if (job_at(ag, i)->caller)
+			requeue(ctx, &job_at(ag, i)->notif, &n);
 	ctx->agents.lost++;
 	forget(ctx, ag);
 }
@@ -244,8 +263,34 @@ send_req(struct rt_agent *ag, const struct rt_agent_req *req, int fd)
 	return 0;
 }
 
-/* Results read at once, at most (drain()). */
-#define DRAIN_MAX	64
+/* The result @r of the oldest request has been read. */
+static void
+retire(struct rt_ctx *ctx, struct rt_agent *ag, long r)
+{
+	struct rt_agent_job *j = job_at(ag, 0);
+
+	/* A failed call it answered itself was counted as emulated. */
+	if (j->caller && r < 0 && r > -4096) {
+		ctx->stats.emulated--;
+		ctx->stats.failed++;
+	}
+	if (ag->done) {
+		ag->done--;		/* answered: its caller called again */
+		ag->have_last = false;
+	} else {
+		ag->have_last = j->caller != 0;
+		ag->last = j->notif;
+	}
+	ag->head = (ag->head + 1) % RT_AGENT_JOBS;
+	ag->unread--;
+}
+
+/* Requests that may still run? */
+static bool
+busy(const struct rt_agent *ag)
+{
+	return ag->unread > ag->done;
+}
 
 /*
  * Read the agent's results that are there; with @all, until every result
@@ -256,7 +301,7 @@ send_req(struct rt_agent *ag, const struct rt_agent_req *req, int fd)
 static int
 drain(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool all, long *last)
 {
-	long r[DRAIN_MAX];
+	long r[RT_AGENT_JOBS];
 	struct rt_agent *ag;
 	unsigned int i, want;
 	ssize_t n;
@@ -273,18 +318,13 @@ drain(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool all, long *last)
 		if (!ag->unread)
 			break;
 		p[0].fd = ag->res;
-		want = ag->unread < DRAIN_MAX ? ag->unread : DRAIN_MAX;
+		want = ag->unread;
 		n = read(ag->res, r, want * sizeof(r[0]));	/* O_NONBLOCK */
 		if (n > 0 && n % sizeof(r[0]) == 0) {
-			for (i = 0; i < n / sizeof(r[0]); i++) {
-				if (ag->counted && r[i] < 0 && r[i] > -4096) {
-					ctx->stats.emulated--;
-					ctx->stats.failed++;
-				}
-				if (last)
-					*last = r[i];
-			}
-			ag->unread -= (unsigned int)(n / sizeof(r[0]));
+			for (i = 0; i < n / sizeof(r[0]); i++)
+				retire(ctx, ag, r[i]);
+			if (last)
+				*last = r[i - 1];
 			continue;
 		}
 		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
@@ -299,11 +339,28 @@ drain(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool all, long *last)
 		if (p[1].revents & POLLIN)
 			rt_loop_service(ctx);
 	}
-	ag->busy = false;
 	return 0;
 gone:
 	lose(ctx, ag);
 	return -ESRCH;
+}
+
+/* A request was sent: answering @notif (or none), changing @span. */
+static void
+push(struct rt_agent *ag, const struct seccomp_notif *notif,
+     const struct rt_span_job *span)
+{
+	struct rt_agent_job *j = job_at(ag, ag->unread++);
+
+	memset(j, 0, sizeof(*j));
+	if (span)
+		j->span = *span;
+	/* Nothing to change is known only of the set-up's getpid. */
+	j->opaque = notif && !span;
+	if (notif) {
+		j->caller = (pid_t)notif->pid;
+		j->notif = *notif;
+	}
 }
 
 /* Install @fd in the agent's table at @slot, during its first wait. */
@@ -368,8 +425,7 @@ set_up(struct rt_ctx *ctx, struct rt_agent *ag)
 	}
 	if (send_req(ag, &req, ctx->listener) < 0)
 		return -ESRCH;
-	ag->busy = true;
-	ag->unread++;
+	push(ag, NULL, NULL);
 	return 0;
 }
 
@@ -394,7 +450,7 @@ slot_for(struct rt_agent *ag, uint64_t key_id, bool *send)
 int
 rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 	     int keyfd, uint64_t key_id, uint64_t answer_id,
-	     int64_t answer_err, long *ret)
+	     int64_t answer_err, const struct rt_span_job *span, long *ret)
 {
 	struct rt_agent_req req = { .nr = (uint64_t)nr };
 	struct rt_agent *ag = find(ctx, tgid);
@@ -415,9 +471,13 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		if (set_up(ctx, ag) < 0)
 			goto lost;
 	}
-	/* A call that waits for its result reads it alone. */
-	if (ag->busy || !answer_id || ag->unread >= DRAIN_MAX) {
-		r = drain(ctx, tgid, pid, ag->busy || !answer_id, NULL);
+	/*
+	 * A call that waits for its result reads it alone.  Others may be
+	 * sent while earlier ones still run: the judgement of this one
+	 * read nothing they change (rt_agent_conflict()).
+	 */
+	if (!answer_id || ag->unread == RT_AGENT_JOBS) {
+		r = drain(ctx, tgid, pid, true, NULL);
 		if (r < 0)
 			return r;
 	}
@@ -435,53 +495,83 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		memset(ag->slot_key, 0, sizeof(ag->slot_key));
 		goto lost;
 	}
-	ag->busy = true;
-	ag->unread++;
-	ag->counted = answer_id != 0;
+	push(ag, answer_id ? ctx->req : NULL, span);
 	if (++ctx->agents.requests == ctx->agents.kill_at)
 		syscall(SYS_pidfd_send_signal, ag->pidfd, SIGKILL, NULL, 0);
-	if (answer_id) {
-		ag->direct[1] = ag->direct[0];
-		ag->direct[0] = *ctx->req;
-		if (ag->ndirect < 2)
-			ag->ndirect++;
-		ag->caller = (pid_t)ctx->req->pid;
+	if (answer_id)
 		return 0;
-	}
 	return drain(ctx, tgid, pid, true, ret);
 lost:
 	lose(ctx, ag);
 	return -ESRCH;
 }
 
+/*
+ * Thread @tid calls again: a request that answered it has run, and every
+ * request before it.  Only with WAIT_KILLABLE_RECV: else a signal could
+ * have aborted its wait and this be the same call again, still running.
+ */
+static void
+called_again(struct rt_ctx *ctx, struct rt_agent *ag, pid_t tid)
+{
+	unsigned int i;
+
+	if (!ctx->killable_recv)
+		return;
+	for (i = ag->done; i < ag->unread; i++) {
+		if (job_at(ag, i)->caller == tid) {
+			ag->done = i + 1;
+			ag->have_last = false;	/* older: answered too */
+			return;
+		}
+	}
+}
+
 void
-rt_agent_settle(struct rt_ctx *ctx, pid_t tid)
+rt_agent_settle(struct rt_ctx *ctx, pid_t tid, pid_t keep)
 {
 	size_t i = 0;
 
 	while (i < ctx->agents.n) {
 		struct rt_agent *ag = &ctx->agents.a[i];
 
-		/*
-		 * The caller the agent answered last is calling again: it was
-		 * answered, so that request has run (its result, written
-		 * before the answer, is read later with others).  Only with
-		 * WAIT_KILLABLE_RECV: else a signal could have aborted its
-		 * wait and this be the same call again, still running.
-		 */
-		if (ag->busy && ag->counted && ag->caller == tid &&
-		    ctx->killable_recv) {
-			ag->busy = false;
-			if (ag->unread >= DRAIN_MAX)
-				drain(ctx, ag->tgid, ag->pid, false, NULL);
-			i++;
+		called_again(ctx, ag, tid);
+		/* Results pile up; read those there, to make room. */
+		if ((ag->tgid == keep || !busy(ag)) &&
+		    ag->unread >= RT_AGENT_JOBS / 2) {
+			if (drain(ctx, ag->tgid, ag->pid, false, NULL) < 0)
+				continue;
+		} else if (ag->tgid != keep && busy(ag) &&
+			   drain(ctx, ag->tgid, ag->pid, true, NULL) < 0) {
+			/* A loss reorders the table: look at slot i again. */
 			continue;
 		}
-		/* A loss reorders the table: look at slot i again. */
-		if (ag->busy && drain(ctx, ag->tgid, ag->pid, true, NULL) < 0)
-			continue;
 		i++;
 	}
+}
+
+bool
+rt_agent_conflict(struct rt_ctx *ctx, pid_t tgid, const struct rt_span *read)
+{
+	struct rt_agent *ag = find(ctx, tgid);
+	unsigned int i;
+
+	for (i = ag ? ag->done : 0; ag && i < ag->unread; i++) {
+		const struct rt_agent_job *j = job_at(ag, i);
+
+		if (j->opaque || rt_span_conflict(&j->span, read))
+			return true;
+	}
+	return false;
+}
+
+void
+rt_agent_wait(struct rt_ctx *ctx, pid_t tgid)
+{
+	struct rt_agent *ag = find(ctx, tgid);
+
+	if (ag && busy(ag))
+		drain(ctx, tgid, ag->pid, true, NULL);
 }
 
 void

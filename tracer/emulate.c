@@ -366,6 +366,12 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 			  (uint64_t)p->flags | rt_arch_native.mmap_mark,
 			  0, p->offset };
 	uint64_t answer_id = rt_agent_direct(ctx) ? ctx->req->id : 0;
+	struct rt_span_job span = {
+		.read = c->span, .maps = c->v.action == RT_ACT_MMAP,
+		.addr = p->addr, .len = p->len, .offset = p->offset,
+		.ino = c->v.first.ino, .dev_major = c->v.first.dev_major,
+		.dev_minor = c->v.first.dev_minor,
+	};
 	long nr = rt_arch_native.nr_mmap, ret = 0, result;
 	int keyfd = -1, r;
 
@@ -388,7 +394,8 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 	rt_notify_phase(c, RT_PH_FILE);
 	r = rt_agent_run(ctx, c->tgid, nr, a, keyfd, (uint64_t)e->key,
 			 answer_id, c->v.action == RT_ACT_MUNMAP ?
-			 -(int64_t)c->v.err : 0, &ret);
+			 -(int64_t)c->v.err : 0, c->span.any ? &span : NULL,
+			 &ret);
 	rt_notify_phase(c, RT_PH_INJECT);
 	if (r < 0)
 		return r;	/* the ptrace way (again, if it ran) */
@@ -444,6 +451,8 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 		return;
 	}
 	r = 0;
+	/* The ptrace way runs in its own order: after the agent's. */
+	rt_agent_wait(ctx, c->tgid);
 	/*
 	 * First make sure the thread is ours to stop: one that another
 	 * tracer took over (a debugger attached to it after we let go) can

@@ -160,7 +160,8 @@ static void
 judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 {
 	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
-	struct rt_vma_lookup lk;
+	struct rt_vma_lookup inner, lk;
+	struct rt_span_rec rec;
 	struct rt_vmas vs;
 	int r;
 
@@ -173,7 +174,8 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	}
 	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc,
 		     &ctx->ident);
-	rt_vmas_lookup(&vs, &lk);
+	rt_vmas_lookup(&vs, &inner);
+	rt_span_lookup(&rec, &inner, &lk);
 	if (ctx->retry.active && ctx->retry.tid == c->tid &&
 	    !memcmp(&ctx->retry.args, &c->args, sizeof(c->args))) {
 		/* The same call again after a disturbed attempt (emulate.c) */
@@ -182,6 +184,19 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 		r = 0;
 	} else {
 		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
+		if (c->pipelined &&
+		    rt_agent_conflict(ctx, c->tgid, &rec.span)) {
+			/* It read what an mmap of its agent may still be
+			 * changing: judge it again once that has run. */
+			rt_agent_wait(ctx, c->tgid);
+			rt_vmas_close(&vs);
+			rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size,
+				     proc, &ctx->ident);
+			rt_span_lookup(&rec, &inner, &lk);
+			r = rt_remap_validate(&c->args, ctx->page_size, &lk,
+					      &c->v);
+		}
+		c->span = rec.span;
 	}
 	ctx->retry.active = false;
 	/* What was read by pid describes the caller only if its
@@ -281,9 +296,20 @@ rt_notify_handle(struct rt_ctx *ctx)
 	if (d->nr == rt_arch_native.nr_remap_file_pages &&
 	    d->args[0] == RT_AGENT_MAGIC && rt_agent_notify(ctx, ctx->req))
 		return 0;
-	/* Judge nothing against memory an agent is still changing. */
-	rt_agent_settle(ctx, (pid_t)ctx->req->pid);
 	memset(&c, 0, sizeof(c));
+	/*
+	 * Judge nothing against memory an agent is still changing; but a
+	 * call its agent will answer may be judged while earlier ones of its
+	 * process still run, if it reads nothing they change (judge()).
+	 */
+	if (d->nr == rt_arch_native.nr_remap_file_pages &&
+	    rt_agent_direct(ctx) &&
+	    !(ctx->retry.active && ctx->retry.tid == (pid_t)ctx->req->pid)) {
+		c.tgid = rt_procs_tgid(&ctx->procs, (pid_t)ctx->req->pid);
+		c.pipelined = c.tgid > 0;
+	}
+	rt_agent_settle(ctx, (pid_t)ctx->req->pid,
+			c.pipelined ? c.tgid : 0);
 	c.timed = timed;
 	if (timed) {
 		c.ph_t = rt_notify_now_ns();

@@ -6,13 +6,17 @@
  * Each round maps a fresh 4-page window W of a 16-page memfd (file page p
  * holds p) and marks it MADV_DONTFORK (a flag a new mapping lacks).  Then
  * thread A remaps W's page 1 to file page 5 while thread K remaps W's
- * pages 0-2 to file pages 8-10.  The kernel serialises them:
+ * pages 0-2 to file pages 8-10.  The kernel serialises their mmaps on the
+ * mmap lock:
  *   K first: both succeed, W shows 8 5 10 3;
  *   A first: A splits W into three VMAs, the middle one without
  *            VM_DONTCOPY, so K's range spans VMAs of other flags: K fails
- *            with EINVAL and W shows 0 5 2 3.
+ *            with EINVAL and W shows 0 5 2 3;
+ *   K first, torn A: A looked W up before K's mmap and, relocked after it
+ *            (6.12+, around security_mmap_file()), finds other vm_flags:
+ *            A fails with EINVAL and W shows 8 9 10 3.
  * Anything else is impossible: a supervisor that judged K against W as it
- * was before A's mmap ran, but ran K's after, leaves K succeeded and
+ * was before A's mmap ran, but ran K's after, leaves both succeeded and
  * W = 8 9 10 3.  Prints "rounds=R impossible=I" and then, on a second
  * line, how often each order won (which varies from run to run).
  * Exit 0 (the line tells), 1 on setup failure, 2 on bad usage.
@@ -82,7 +86,7 @@ int
 main(int argc, char **argv)
 {
 	struct round r = { .pg = sysconf(_SC_PAGESIZE) };
-	long rounds, i, k_first = 0, a_first = 0, impossible = 0;
+	long rounds, i, k_first = 0, a_first = 0, a_torn = 0, impossible = 0;
 	pthread_t ta, tk;
 	int fd;
 
@@ -115,6 +119,10 @@ main(int argc, char **argv)
 			 page(&r, 1) == 5 && page(&r, 2) == 2 &&
 			 page(&r, 3) == 3)
 			a_first++;
+		else if (r.err_a == EINVAL && !r.err_k && page(&r, 0) == 8 &&
+			 page(&r, 1) == 9 && page(&r, 2) == 10 &&
+			 page(&r, 3) == 3)
+			a_torn++;
 		else if (impossible++ < 3)
 			fprintf(stderr, "t-pipe: round %ld: A %s, K %s, "
 				"window %lu %lu %lu %lu\n", i, strerror(r.err_a),
@@ -129,6 +137,7 @@ main(int argc, char **argv)
 	pthread_join(ta, NULL);
 	pthread_join(tk, NULL);
 	printf("rounds=%ld impossible=%ld\n", rounds, impossible);
-	printf("k_first=%ld a_first=%ld\n", k_first, a_first);
+	printf("k_first=%ld a_first=%ld a_torn=%ld\n", k_first, a_first,
+	       a_torn);
 	return 0;
 }

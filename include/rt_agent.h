@@ -118,9 +118,9 @@ bool rt_agent_direct(const struct rt_ctx *ctx);
 
 /**
  * rt_agent_run() - make @tgid's agent run system call @nr(@args).
- * @keyfd: when >= 0, our descriptor of the open file the call maps; it
- *	   is sent to the agent unless a slot holds it already, and
- *	   args[4] becomes that slot.  @key_id names it.
+ * @key_id: when not 0, the identity key (ident.c) of the open file the
+ *	   call maps; our descriptor of it is sent to the agent unless a slot
+ *	   holds it already, and args[4] becomes that slot.
  * @answer_id: the caller's notification, for the agent to answer itself
  *	   (rt_agent_direct()); 0: the result comes back in *ret.
  * @answer_err: with @answer_id, the -errno to answer whatever the call
@@ -132,7 +132,7 @@ bool rt_agent_direct(const struct rt_ctx *ctx);
  * caller is not answered).
  */
 int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
-		 int keyfd, uint64_t key_id, uint64_t answer_id,
+		 uint64_t key_id, uint64_t answer_id,
 		 int64_t answer_err, const struct rt_span_job *span,
 		 long *ret);
 

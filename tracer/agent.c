@@ -81,6 +81,7 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 }
 
 static int stash(struct rt_ctx *ctx, const struct seccomp_notif *req);
+static int answer(struct rt_ctx *ctx, uint64_t id, long val, int error);
 
 static struct rt_agent_job *
 job_at(struct rt_agent *ag, unsigned int i)
@@ -92,9 +93,13 @@ job_at(struct rt_agent *ag, unsigned int i)
 static void
 requeue(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t *n)
 {
-	if (rt_notify_valid_fd(ctx->listener, req->id) < 0 ||
-	    stash(ctx, req) < 0)
+	if (rt_notify_valid_fd(ctx->listener, req->id) < 0)
 		return;		/* answered, or its caller gone */
+	if (stash(ctx, req) < 0) {
+		/* Never left waiting: an error the kernel's call can give. */
+		answer(ctx, req->id, 0, -ENOMEM);
+		return;
+	}
 	memmove(ctx->stash + *n + 1, ctx->stash + *n,
 		(ctx->nstash - 1 - *n) * sizeof(*ctx->stash));
 	ctx->stash[(*n)++] = *req;
@@ -155,13 +160,14 @@ rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req)
 }
 
 static int
-answer(struct rt_ctx *ctx, uint64_t id, long val)
+answer(struct rt_ctx *ctx, uint64_t id, long val, int error)
 {
 	struct seccomp_notif_resp *resp = ctx->resp;
 
 	memset(resp, 0, sizeof(*resp));
 	resp->id = id;
 	resp->val = val;
+	resp->error = error;
 	return rt_notify_send_fd(ctx->listener, resp);
 }
 
@@ -220,7 +226,7 @@ wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 			    rt_agent_notify(ctx, &req))
 				continue;
 			if (stash(ctx, &req) < 0)
-				answer(ctx, req.id, 0);	/* cannot keep it */
+				answer(ctx, req.id, 0, 0);	/* cannot keep it */
 			continue;
 		}
 		if (p[1].revents & POLLIN) {
@@ -406,7 +412,7 @@ set_up(struct rt_ctx *ctx, struct rt_agent *ag)
 	r = give(ctx, ag, sv[1], RT_AGENT_SOCK);
 	r = give(ctx, ag, rq[0], RT_AGENT_REQ) ?: r;
 	r = give(ctx, ag, rs[1], RT_AGENT_RES) ?: r;
-	if (r < 0 || answer(ctx, ag->first_id, 1) < 0)
+	if (r < 0 || answer(ctx, ag->first_id, 1, 0) < 0)
 		return -ESRCH;
 	/* The loop learns of its loss by hang-up (a result wakes nobody). */
 	if (ctx->epfd >= 0) {
@@ -449,15 +455,15 @@ slot_for(struct rt_agent *ag, uint64_t key_id, bool *send)
 
 int
 rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
-	     int keyfd, uint64_t key_id, uint64_t answer_id,
+	     uint64_t key_id, uint64_t answer_id,
 	     int64_t answer_err, const struct rt_span_job *span, long *ret)
 {
 	struct rt_agent_req req = { .nr = (uint64_t)nr };
 	struct rt_agent *ag = find(ctx, tgid);
 	bool send_fd = false;
 	unsigned int slot;
+	int r, keyfd = -1;
 	pid_t pid;
-	int r;
 
 	if (!ag)
 		return -EAGAIN;
@@ -482,6 +488,12 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 			return r;
 	}
 	ag = find(ctx, tgid);
+	/* Only now: a drain serves wait statuses, which drop keys. */
+	if (key_id) {
+		keyfd = rt_ident_key_fd(&ctx->ident, key_id);
+		if (keyfd < 0)
+			return -EAGAIN;
+	}
 	if (keyfd >= 0) {
 		slot = slot_for(ag, key_id, &send_fd);
 		args[4] = RT_AGENT_FILE0 + slot;

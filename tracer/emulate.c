@@ -373,7 +373,8 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		.dev_minor = c->v.first.dev_minor,
 	};
 	long nr = rt_arch_native.nr_mmap, ret = 0, result;
-	int keyfd = -1, r;
+	uint64_t key_id = 0;
+	int r;
 
 	if (ctx->opt.stack_trace || c->retried ||
 	    !rt_agent_ready(ctx, c->tgid))
@@ -389,13 +390,12 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		e->file_r = get_file(ctx, c, &e->key);
 		if (e->file_r < 0)
 			return -EAGAIN;
-		keyfd = rt_ident_key_fd(&ctx->ident, e->key);
+		key_id = (uint64_t)e->key;
 	}
 	rt_notify_phase(c, RT_PH_FILE);
-	r = rt_agent_run(ctx, c->tgid, nr, a, keyfd, (uint64_t)e->key,
-			 answer_id, c->v.action == RT_ACT_MUNMAP ?
-			 -(int64_t)c->v.err : 0, c->span.any ? &span : NULL,
-			 &ret);
+	r = rt_agent_run(ctx, c->tgid, nr, a, key_id, answer_id,
+			 c->v.action == RT_ACT_MUNMAP ? -(int64_t)c->v.err : 0,
+			 c->span.any ? &span : NULL, &ret);
 	rt_notify_phase(c, RT_PH_INJECT);
 	if (r < 0)
 		return r;	/* the ptrace way (again, if it ran) */

@@ -159,45 +159,50 @@ rt_notify_answer(struct rt_pending *pd, int error, bool cont)
 static void
 judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
 	struct rt_vma_lookup inner, lk;
 	struct rt_span_rec rec;
 	struct rt_vmas vs;
+	bool again = false, fresh = false;
+	struct rt_proc *proc;
 	int r;
 
-	if (!proc) {
-		c->outcome = RT_OUT_FAILED;
-		c->why = "out of memory";
-		c->result = -ENOMEM;
-		rt_notify_answer(pd, ENOMEM, false);
-		return;
-	}
-	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc,
-		     &ctx->ident);
-	rt_vmas_lookup(&vs, &inner);
-	rt_span_lookup(&rec, &inner, &lk);
-	if (ctx->retry.active && ctx->retry.tid == c->tid &&
-	    !memcmp(&ctx->retry.args, &c->args, sizeof(c->args))) {
-		/* The same call again after a disturbed attempt (emulate.c) */
-		c->v = ctx->retry.v;
-		c->retried = true;
-		r = 0;
-	} else {
-		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
-		if (c->pipelined &&
-		    rt_agent_conflict(ctx, c->tgid, &rec.span)) {
-			/* It read what an mmap of its agent may still be
-			 * changing: judge it again once that has run. */
-			rt_agent_wait(ctx, c->tgid);
-			rt_vmas_close(&vs);
-			rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size,
-				     proc, &ctx->ident);
-			rt_span_lookup(&rec, &inner, &lk);
-			r = rt_remap_validate(&c->args, ctx->page_size, &lk,
-					      &c->v);
+	for (;;) {
+		/* Looked up on each pass: waiting serves wait statuses,
+		 * which may grow or reorder the table. */
+		proc = rt_procs_proc(&ctx->procs, c->tgid);
+		if (!proc) {
+			c->outcome = RT_OUT_FAILED;
+			c->why = "out of memory";
+			c->result = -ENOMEM;
+			rt_notify_answer(pd, ENOMEM, false);
+			return;
 		}
+		rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc,
+			     &ctx->ident);
+		rt_vmas_lookup(&vs, &inner);
+		rt_span_lookup(&rec, &inner, &lk);
+		if (ctx->retry.active && ctx->retry.tid == c->tid &&
+		    !memcmp(&ctx->retry.args, &c->args, sizeof(c->args))) {
+			/* The same call again after a disturbed attempt
+			 * (emulate.c) */
+			c->v = ctx->retry.v;
+			c->retried = true;
+			r = 0;
+			break;
+		}
+		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
 		c->span = rec.span;
+		if (again || !c->pipelined ||
+		    !rt_agent_conflict(ctx, c->tgid, &rec.span))
+			break;
+		/* It read what an mmap of its agent may still be changing:
+		 * judge it again once that has run. */
+		fresh = vs.fresh_maps;
+		rt_vmas_close(&vs);
+		rt_agent_wait(ctx, c->tgid);
+		again = true;
 	}
+	vs.fresh_maps |= fresh;
 	ctx->retry.active = false;
 	/* What was read by pid describes the caller only if its
 	 * notification is still alive now (no recycled pid). */

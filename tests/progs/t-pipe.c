@@ -2,7 +2,7 @@
  * the verdict of one depends on whether the other ran first; the outcome
  * must be one the kernel can give, whichever order it picked.
  *
- * Usage: t-pipe ROUNDS
+ * Usage: t-pipe ROUNDS [CHILDREN]
  * Each round maps a fresh 4-page window W of a 16-page memfd (file page p
  * holds p) and marks it MADV_DONTFORK (a flag a new mapping lacks).  Then
  * thread A remaps W's page 1 to file page 5 while thread K remaps W's
@@ -19,6 +19,10 @@
  * was before A's mmap ran, but ran K's after, leaves both succeeded and
  * W = 8 9 10 3.  Prints "rounds=R impossible=I" and then, on a second
  * line, how often each order won (which varies from run to run).
+ * With CHILDREN, the main thread also forks a child in each of the first
+ * CHILDREN rounds while A and K run (each waits in pause() until killed
+ * at the end): a supervisor that serves the forks while a call waits for
+ * the agent must not lose track of the calling process.
  * Exit 0 (the line tells), 1 on setup failure, 2 on bad usage.
  */
 #include <errno.h>
@@ -27,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "t-rob.h"
@@ -87,13 +93,18 @@ main(int argc, char **argv)
 {
 	struct round r = { .pg = sysconf(_SC_PAGESIZE) };
 	long rounds, i, k_first = 0, a_first = 0, a_torn = 0, impossible = 0;
+	long children = 0, forked = 0;
+	pid_t *kids = NULL;
 	pthread_t ta, tk;
 	int fd;
 
-	if (argc != 2 || (rounds = atol(argv[1])) <= 0) {
-		fprintf(stderr, "usage: t-pipe ROUNDS\n");
+	if (argc < 2 || argc > 3 || (rounds = atol(argv[1])) <= 0 ||
+	    (argc == 3 && (children = atol(argv[2])) < 0)) {
+		fprintf(stderr, "usage: t-pipe ROUNDS [CHILDREN]\n");
 		return 2;
 	}
+	if (children && !(kids = calloc((size_t)children, sizeof(*kids))))
+		die("calloc");
 	fd = memfd_create("t-pipe", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, PIPE_FILE_PAGES * r.pg))
 		die("memfd");
@@ -111,6 +122,16 @@ main(int argc, char **argv)
 		if (r.w == MAP_FAILED || madvise(r.w, 4 * r.pg, MADV_DONTFORK))
 			die("mmap");
 		pthread_barrier_wait(&r.go);
+		if (forked < children) {
+			kids[forked] = fork();
+			if (kids[forked] < 0)
+				die("fork");
+			if (kids[forked] == 0) {
+				pause();
+				_exit(0);
+			}
+			forked++;
+		}
 		pthread_barrier_wait(&r.done);
 		if (!r.err_a && !r.err_k && page(&r, 0) == 8 &&
 		    page(&r, 1) == 5 && page(&r, 2) == 10 && page(&r, 3) == 3)
@@ -136,6 +157,11 @@ main(int argc, char **argv)
 	pthread_barrier_wait(&r.go);
 	pthread_join(ta, NULL);
 	pthread_join(tk, NULL);
+	for (i = 0; i < forked; i++)
+		kill(kids[i], SIGKILL);
+	for (i = 0; i < forked; i++)
+		waitpid(kids[i], NULL, 0);
+	free(kids);
 	printf("rounds=%ld impossible=%ld\n", rounds, impossible);
 	printf("k_first=%ld a_first=%ld a_torn=%ld\n", k_first, a_first,
 	       a_torn);

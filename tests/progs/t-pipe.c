@@ -54,30 +54,26 @@ rfp(void *addr, size_t size, size_t pgoff)
 	return remap_file_pages(addr, size, 0, pgoff, 0) ? errno : 0;
 }
 
+/* A or K: page @first of W and @pages after it to file page @pgoff. */
+struct remapper {
+	struct round *r;
+	long first, pages;
+	size_t pgoff;
+	int *err;
+};
+
 static void *
-thread_a(void *arg)
+remapper(void *arg)
 {
-	struct round *r = arg;
+	const struct remapper *m = arg;
+	struct round *r = m->r;
 
 	for (;;) {
 		pthread_barrier_wait(&r->go);
 		if (r->stop)
 			return NULL;
-		r->err_a = rfp(r->w + r->pg, r->pg, 5);
-		pthread_barrier_wait(&r->done);
-	}
-}
-
-static void *
-thread_k(void *arg)
-{
-	struct round *r = arg;
-
-	for (;;) {
-		pthread_barrier_wait(&r->go);
-		if (r->stop)
-			return NULL;
-		r->err_k = rfp(r->w, 3 * r->pg, 8);
+		*m->err = rfp(r->w + m->first * r->pg, m->pages * r->pg,
+			      m->pgoff);
 		pthread_barrier_wait(&r->done);
 	}
 }
@@ -95,6 +91,8 @@ main(int argc, char **argv)
 	long rounds, i, k_first = 0, a_first = 0, a_torn = 0, impossible = 0;
 	long children = 0, forked = 0;
 	pid_t *kids = NULL;
+	struct remapper a = { &r, 1, 1, 5, &r.err_a };
+	struct remapper k = { &r, 0, 3, 8, &r.err_k };
 	pthread_t ta, tk;
 	int fd;
 
@@ -113,8 +111,8 @@ main(int argc, char **argv)
 			die("pwrite");
 	pthread_barrier_init(&r.go, NULL, 3);
 	pthread_barrier_init(&r.done, NULL, 3);
-	if (pthread_create(&ta, NULL, thread_a, &r) ||
-	    pthread_create(&tk, NULL, thread_k, &r))
+	if (pthread_create(&ta, NULL, remapper, &a) ||
+	    pthread_create(&tk, NULL, remapper, &k))
 		die("pthread_create");
 	for (i = 0; i < rounds; i++) {
 		r.w = mmap(NULL, 4 * r.pg, PROT_READ | PROT_WRITE, MAP_SHARED,

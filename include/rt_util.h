@@ -33,6 +33,26 @@ rt_freep(void *p)
 }
 
 /*
+ * rt_grow() - room for one more element in array @a (@n used of *@cap,
+ * each @size bytes): when full, reallocated to twice its capacity (@first
+ * the first time).  Returns the array to use from now on, or NULL when out
+ * of memory (then @a and *@cap are as they were).
+ */
+static inline void *
+rt_grow(void *a, size_t n, size_t *cap, size_t size, size_t first)
+{
+	size_t c;
+
+	if (n < *cap)
+		return a;
+	c = *cap ? *cap * 2 : first;
+	a = realloc(a, c * size);
+	if (a)
+		*cap = c;
+	return a;
+}
+
+/*
  * SIGKILL the process of @pidfd and wait, at most a second, until it is
  * gone (for processes that are not our children: no zombie of ours to
  * reap); then close @pidfd.

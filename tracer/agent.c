@@ -174,16 +174,12 @@ answer(struct rt_ctx *ctx, uint64_t id, long val, int error)
 static int
 stash(struct rt_ctx *ctx, const struct seccomp_notif *req)
 {
-	if (ctx->nstash == ctx->cap_stash) {
-		size_t cap = ctx->cap_stash ? ctx->cap_stash * 2 : 8;
-		struct seccomp_notif *n = realloc(ctx->stash,
-						  cap * sizeof(*n));
+	struct seccomp_notif *s = rt_grow(ctx->stash, ctx->nstash,
+					  &ctx->cap_stash, sizeof(*s), 8);
 
-		if (!n)
-			return -ENOMEM;
-		ctx->stash = n;
-		ctx->cap_stash = cap;
-	}
+	if (!s)
+		return -ENOMEM;
+	ctx->stash = s;
 	ctx->stash[ctx->nstash++] = *req;
 	return 0;
 }
@@ -679,6 +675,7 @@ rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in)
 	uint64_t unmap[6] = { 0, len };
 	struct rt_agent ag = { .tgid = in->tgid, .pidfd = -1, .sock = -1,
 			       .req = -1, .res = -1 };
+	struct rt_agent *table;
 	struct rt_proc *proc;
 	long base = -1, ret = -1;
 
@@ -708,17 +705,13 @@ rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in)
 		goto undo;
 	}
 	ag.state = RT_AGENT_STARTING;
-	if (ctx->agents.n == ctx->agents.cap) {
-		size_t cap = ctx->agents.cap ? ctx->agents.cap * 2 : 4;
-		struct rt_agent *n = realloc(ctx->agents.a, cap * sizeof(*n));
-
-		if (!n) {
-			rt_pidfd_kill_wait(ag.pidfd);
-			goto undo;
-		}
-		ctx->agents.a = n;
-		ctx->agents.cap = cap;
+	table = rt_grow(ctx->agents.a, ctx->agents.n, &ctx->agents.cap,
+			sizeof(*table), 4);
+	if (!table) {
+		rt_pidfd_kill_wait(ag.pidfd);
+		goto undo;
 	}
+	ctx->agents.a = table;
 	ctx->agents.a[ctx->agents.n++] = ag;
 	ctx->agents.spawned++;
 	return;

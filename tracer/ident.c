@@ -64,15 +64,10 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 			return (int64_t)k->id;
 		}
 	}
-	if (id->nkeys == id->cap_keys) {
-		size_t cap = id->cap_keys ? id->cap_keys * 2 : 16;
-
-		k = realloc(id->keys, cap * sizeof(*k));
-		if (!k)
-			return -ENOMEM;
-		id->keys = k;
-		id->cap_keys = cap;
-	}
+	k = rt_grow(id->keys, id->nkeys, &id->cap_keys, sizeof(*k), 16);
+	if (!k)
+		return -ENOMEM;
+	id->keys = k;
 	k = &id->keys[id->nkeys++];
 	*k = (struct rt_ident_key){
 		.id = ++id->next_id, .fd = fd, .ino = st.st_ino,
@@ -104,15 +99,10 @@ mm_get(struct rt_ident *id, pid_t tgid, bool create)
 			return &id->mms[i];
 	if (!create)
 		return NULL;
-	if (id->nmms == id->cap_mms) {
-		size_t cap = id->cap_mms ? id->cap_mms * 2 : 8;
-
-		m = realloc(id->mms, cap * sizeof(*m));
-		if (!m)
-			return NULL;
-		id->mms = m;
-		id->cap_mms = cap;
-	}
+	m = rt_grow(id->mms, id->nmms, &id->cap_mms, sizeof(*m), 8);
+	if (!m)
+		return NULL;
+	id->mms = m;
 	m = &id->mms[id->nmms++];
 	*m = (struct rt_ident_mm){ .tgid = tgid };
 	return m;
@@ -121,15 +111,12 @@ mm_get(struct rt_ident *id, pid_t tgid, bool create)
 static int
 rec_push(struct rt_ident_mm *m, const struct rt_ident_rec *r)
 {
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct rt_ident_rec *n = realloc(m->recs, cap * sizeof(*n));
+	struct rt_ident_rec *recs = rt_grow(m->recs, m->n, &m->cap,
+					    sizeof(*recs), 16);
 
-		if (!n)
-			return -ENOMEM;
-		m->recs = n;
-		m->cap = cap;
-	}
+	if (!recs)
+		return -ENOMEM;
+	m->recs = recs;
 	m->recs[m->n++] = *r;
 	return 0;
 }
@@ -279,6 +266,7 @@ rt_ident_set_fd_hint(struct rt_ident *id, pid_t tgid, uint64_t key_id,
 		     int tfd)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, true);
+	struct rt_ident_hint *h;
 	size_t i;
 
 	if (!m)
@@ -289,15 +277,10 @@ rt_ident_set_fd_hint(struct rt_ident *id, pid_t tgid, uint64_t key_id,
 			return;
 		}
 	}
-	if (m->nh == m->cap_h) {
-		size_t cap = m->cap_h ? m->cap_h * 2 : 4;
-		struct rt_ident_hint *h = realloc(m->hints, cap * sizeof(*h));
-
-		if (!h)
-			return;
-		m->hints = h;
-		m->cap_h = cap;
-	}
+	h = rt_grow(m->hints, m->nh, &m->cap_h, sizeof(*h), 4);
+	if (!h)
+		return;
+	m->hints = h;
 	m->hints[m->nh++] = (struct rt_ident_hint){ key_id, tfd };
 }
 

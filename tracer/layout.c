@@ -28,6 +28,7 @@ load_maps(pid_t tid, struct maps *m)
 	_cleanup_close_ int fd = -1;
 	size_t len = 0, cap = 0, cap_v = 0;
 	char path[64], *line, *nl;
+	struct rt_vma *nv;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", tid);
@@ -54,15 +55,10 @@ load_maps(pid_t tid, struct maps *m)
 	text[len] = '\0';
 	for (line = text; *line; line = nl + 1) {
 		nl = strchrnul(line, '\n');
-		if (m->n == cap_v) {
-			struct rt_vma *nv;
-
-			cap_v = cap_v ? cap_v * 2 : 256;
-			nv = realloc(m->v, cap_v * sizeof(*nv));
-			if (!nv)
-				return -ENOMEM;
-			m->v = nv;
-		}
+		nv = rt_grow(m->v, m->n, &cap_v, sizeof(*nv), 256);
+		if (!nv)
+			return -ENOMEM;
+		m->v = nv;
 		*nl = '\0';
 		if (rt_maps_parse_line(line, &m->v[m->n]) == 0)
 			m->n++;

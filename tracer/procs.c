@@ -34,15 +34,10 @@ rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid)
 		t->tgid = tgid;
 		return 0;
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct rt_task *n = realloc(p->t, cap * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		p->t = n;
-		p->cap = cap;
-	}
+	t = rt_grow(p->t, p->n, &p->cap, sizeof(*t), 16);
+	if (!t)
+		return -ENOMEM;
+	p->t = t;
 	p->t[p->n++] = (struct rt_task){ .tid = tid, .tgid = tgid };
 	return 0;
 }
@@ -140,20 +135,16 @@ rt_procs_nthreads(const struct rt_procs *p, pid_t tgid)
 struct rt_proc *
 rt_procs_proc(struct rt_procs *p, pid_t tgid)
 {
+	struct rt_proc *n;
 	size_t i;
 
 	for (i = 0; i < p->np; i++)
 		if (p->p[i].tgid == tgid)
 			return &p->p[i];
-	if (p->np == p->cap_p) {
-		size_t cap = p->cap_p ? p->cap_p * 2 : 8;
-		struct rt_proc *n = realloc(p->p, cap * sizeof(*n));
-
-		if (!n)
-			return NULL;
-		p->p = n;
-		p->cap_p = cap;
-	}
+	n = rt_grow(p->p, p->np, &p->cap_p, sizeof(*n), 8);
+	if (!n)
+		return NULL;
+	p->p = n;
 	p->p[p->np] = (struct rt_proc){ .tgid = tgid, .maps_fd = -1,
 					.step_ok = -1 };
 	return &p->p[p->np++];

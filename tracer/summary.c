@@ -8,6 +8,7 @@
 #include "rt_json.h"
 #include "rt_names.h"
 #include "rt_tracer.h"
+#include "rt_util.h"
 
 /* One line of the table: the calls that ended the same way. */
 struct row {
@@ -47,15 +48,10 @@ find_row(struct rt_summary *s, const struct rt_call *c)
 	for (size_t i = 0; i < s->n; i++)
 		if (same_row(&s->rows[i], c, err))
 			return &s->rows[i];
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-
-		r = realloc(s->rows, cap * sizeof(*r));
-		if (!r)
-			return NULL;
-		s->rows = r;
-		s->cap = cap;
-	}
+	r = rt_grow(s->rows, s->n, &s->cap, sizeof(*r), 16);
+	if (!r)
+		return NULL;
+	s->rows = r;
 	r = &s->rows[s->n++];
 	*r = (struct row){
 		.outcome = c->outcome, .err = err,
@@ -74,21 +70,17 @@ find_row(struct rt_summary *s, const struct rt_call *c)
 void
 rt_summary_add(struct rt_ctx *ctx, const struct rt_call *c)
 {
+	uint64_t *lat;
 	struct row *r;
 
 	if (!ctx->opt.summary)
 		return;
 	if (!ctx->summary && !(ctx->summary = calloc(1, sizeof(*ctx->summary))))
 		return;
-	if (ctx->nlat == ctx->cap_lat) {
-		size_t cap = ctx->cap_lat ? ctx->cap_lat * 2 : 256;
-		uint64_t *lat = realloc(ctx->lat, cap * sizeof(*lat));
-
-		if (!lat)
-			return;
-		ctx->lat = lat;
-		ctx->cap_lat = cap;
-	}
+	lat = rt_grow(ctx->lat, ctx->nlat, &ctx->cap_lat, sizeof(*lat), 256);
+	if (!lat)
+		return;
+	ctx->lat = lat;
 	r = find_row(ctx->summary, c);
 	if (!r)
 		return;

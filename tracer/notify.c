@@ -63,34 +63,33 @@ scmp_err(int r)
  * not know seccomp(2) (valgrind 3.19) while the listener works: then the
  * ioctl itself.  Each returns 0 or -errno.
  */
+static int
+or_ioctl(int r, int fd, unsigned long req, void *arg)
+{
+	if (r == -EOPNOTSUPP)
+		return ioctl(fd, req, arg) < 0 ? -errno : 0;
+	return r < 0 ? scmp_err(r) : 0;
+}
+
 int
 rt_notify_recv_fd(int fd, struct seccomp_notif *req)
 {
-	int r = seccomp_notify_receive(fd, req);
-
-	if (r == -EOPNOTSUPP)
-		return ioctl(fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0 ? -errno : 0;
-	return r < 0 ? scmp_err(r) : 0;
+	return or_ioctl(seccomp_notify_receive(fd, req), fd,
+			SECCOMP_IOCTL_NOTIF_RECV, req);
 }
 
 int
 rt_notify_send_fd(int fd, struct seccomp_notif_resp *resp)
 {
-	int r = seccomp_notify_respond(fd, resp);
-
-	if (r == -EOPNOTSUPP)
-		return ioctl(fd, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0 ? -errno : 0;
-	return r < 0 ? scmp_err(r) : 0;
+	return or_ioctl(seccomp_notify_respond(fd, resp), fd,
+			SECCOMP_IOCTL_NOTIF_SEND, resp);
 }
 
 int
 rt_notify_valid_fd(int fd, uint64_t id)
 {
-	int r = seccomp_notify_id_valid(fd, id);
-
-	if (r == -EOPNOTSUPP)
-		r = ioctl(fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 ? -errno : 0;
-	return r < 0 ? -ENOENT : 0;
+	return or_ioctl(seccomp_notify_id_valid(fd, id), fd,
+			SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 ? -ENOENT : 0;
 }
 
 int

@@ -41,8 +41,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define FILE_PAGES	8
-#define WIN_PAGES	4
+#include "t-rob.h"
+
 #define MAX_THREADS	32
 #define MAX_FDS		64
 
@@ -58,13 +58,6 @@ static bool pause_ready;	/* -p */
 static int resumed;		/* -p: the first line came */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
-
-static void __attribute__((noreturn))
-die(const char *what)
-{
-	fprintf(stderr, "t-rob-loop: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 /* "N->target" for each open descriptor, in one string. */
 static void
@@ -106,19 +99,13 @@ remapper(void *arg)
 	char *win, t[16];
 	long after = -1;
 
-	fd = memfd_create("t-rob-loop", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, FILE_PAGES * pg))
-		die("memfd");
+	fd = file_of_pages("t-rob-loop", pg);
 	for (int p = 0; p < FILE_PAGES; p++) {
 		snprintf(t, sizeof(t), "t%02dp%d", id, p);
 		if (pwrite(fd, t, 6, p * pg) != 6)
 			die("pwrite");
 	}
-	win = mmap(NULL, WIN_PAGES * pg, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (win == MAP_FAILED)
-		die("mmap");
-	close(fd);
+	win = window_of(fd, pg);
 	for (int p = 0; p < WIN_PAGES; p++)
 		model[p] = p;
 

@@ -22,16 +22,37 @@ die(const char *what)
 	exit(1);
 }
 
+/* A fresh memfd @name of FILE_PAGES pages. */
+static inline int
+file_of_pages(const char *name, long pg)
+{
+	int fd = memfd_create(name, MFD_CLOEXEC);
+
+	if (fd < 0 || ftruncate(fd, FILE_PAGES * pg))
+		die("memfd");
+	return fd;
+}
+
+/* @fd's first WIN_PAGES mapped MAP_SHARED; @fd is closed. */
+static inline char *
+window_of(int fd, long pg)
+{
+	char *win = mmap(NULL, WIN_PAGES * pg, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, fd, 0);
+
+	if (win == MAP_FAILED)
+		die("mmap");
+	close(fd);
+	return win;
+}
+
 /* A fresh memfd @name of FILE_PAGES tagged pages, mapped MAP_SHARED over
  * its first WIN_PAGES; the descriptor is closed again. */
 static inline char *
 tagged_window(const char *name, long pg)
 {
-	int fd = memfd_create(name, MFD_CLOEXEC);
-	char *win;
+	int fd = file_of_pages(name, pg);
 
-	if (fd < 0 || ftruncate(fd, FILE_PAGES * pg))
-		die("memfd");
 	for (int p = 0; p < FILE_PAGES; p++) {
 		char t[16];
 
@@ -39,12 +60,7 @@ tagged_window(const char *name, long pg)
 		if (pwrite(fd, t, 5, p * pg) != 5)
 			die("pwrite");
 	}
-	win = mmap(NULL, WIN_PAGES * pg, PROT_READ | PROT_WRITE, MAP_SHARED,
-		   fd, 0);
-	if (win == MAP_FAILED)
-		die("mmap");
-	close(fd);
-	return win;
+	return window_of(fd, pg);
 }
 
 #endif

@@ -180,10 +180,7 @@ log_calls() {
 	assert_line "orphan: result 0 area P0005 P0001 P0002 P0003"
 	# remaptrace (the reaper's first child) ended after everything it
 	# traced, with the first program's status
-	[[ $stderr == *"reaper: first exited 7"* ]] ||
-		fail "remaptrace did not exit 7: $stderr"
-	[[ $stderr == *"reaper: left alive: none"* ]] ||
-		fail "processes outlived remaptrace: $stderr"
+	assert_reaped 7
 }
 
 # --- signals during calls ---
@@ -318,10 +315,7 @@ forwarded() {
 		guard 20 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q -- \
 			"$PROGS/t-rob-loop" -t 4 -k
 		assert_success
-		[[ $stderr == *"reaper: first exited 137"* ]] ||
-			fail "run $i: remaptrace did not exit 137: $stderr"
-		[[ $stderr == *"reaper: left alive: none"* ]] ||
-			fail "run $i: processes outlived remaptrace: $stderr"
+		assert_reaped 137 "run $i"
 		refute_output --partial "fail:"
 	done
 }
@@ -333,10 +327,7 @@ forwarded() {
 		guard 20 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q -- \
 			"$PROGS/t-rob-loop" -t 3 -m -k
 		assert_success
-		[[ $stderr == *"reaper: first exited 137"* ]] ||
-			fail "run $i: remaptrace did not exit 137: $stderr"
-		[[ $stderr == *"reaper: left alive: none"* ]] ||
-			fail "run $i: processes outlived remaptrace: $stderr"
+		assert_reaped 137 "run $i"
 	done
 }
 
@@ -455,12 +446,9 @@ forwarded() {
 	guard 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" -q --kill-on-exit -- \
 		"$PROGS/t-rob-tree" -x 4 fork exec
 	assert_success
-	[[ $stderr == *"reaper: first exited 4"* ]] ||
-		fail "remaptrace did not exit 4: $stderr"
 	# nothing of remaptrace's (its listener keeper included) may still
 	# be alive once remaptrace has exited
-	[[ $stderr == *"reaper: left alive: none"* ]] ||
-		fail "processes outlived remaptrace: $stderr"
+	assert_reaped 4
 }
 
 # supervisor_fds READY [OPTION]: what the descriptors remaptrace holds

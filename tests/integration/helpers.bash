@@ -123,6 +123,18 @@ end_background() {
 	exec 4>&- 5<&- 2>/dev/null || true
 }
 
+# assert_reaped STATUS [RUN]: after guard ... t-rob-reaper REMAPTRACE ...:
+# remaptrace (the reaper's first child) exited STATUS and nothing it
+# started outlived it.  RUN names the run in the failure.
+assert_reaped() {
+	local run=${2:+$2: }
+
+	[[ $stderr == *"reaper: first exited $1"* ]] ||
+		fail "${run}remaptrace did not exit $1: $stderr" || return
+	[[ $stderr == *"reaper: left alive: none"* ]] ||
+		fail "${run}processes outlived remaptrace: $stderr"
+}
+
 # guard SECONDS COMMAND...: run COMMAND as bats' run --separate-stderr
 # does ($status, $output, $lines, $stderr), under timeout(1), in a process
 # group of its own, with standard input from /dev/null; fail when it had

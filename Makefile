@@ -58,7 +58,7 @@ $(B)/tracer/%.o: tracer/%.c
 # The agent's code: data for the tracee, never run by remaptrace itself.
 $(B)/tracer/%.o: tracer/%.S
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libemu.a: $(EMU_OBJ)
 	$(AR) rcs $@ $^

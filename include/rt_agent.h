@@ -14,6 +14,49 @@
 #ifndef RT_AGENT_H
 #define RT_AGENT_H
 
+/*
+ * The numbers up to struct rt_agent_req are shared with the agent's code
+ * (agent-x86_64.S includes this header); the rest is C only.
+ */
+#ifdef __ASSEMBLER__
+#define RT_AGENT_U64(x)		x
+#else
+#define RT_AGENT_U64(x)		x##ULL
+#endif
+
+/* remap_file_pages(RT_AGENT_MAGIC, token): the agent's first wait. */
+#define RT_AGENT_MAGIC		RT_AGENT_U64(0x7274616765ab0000)
+/* Its descriptors. */
+#define RT_AGENT_SOCK		3	/* descriptors come this way */
+#define RT_AGENT_REQ		4	/* requests: read end of a pipe */
+#define RT_AGENT_LISTENER	5
+#define RT_AGENT_RES		7	/* results: write end of a pipe */
+#define RT_AGENT_FILE0		8	/* first of RT_AGENT_FILES slots */
+#define RT_AGENT_FILES		8
+/* Data page offsets. */
+#define RT_AGENT_D_TOKEN	0
+#define RT_AGENT_D_MASK		8
+#define RT_AGENT_D_ROOT		16
+#define RT_AGENT_D_NAME		24	/* 16 bytes */
+#define RT_AGENT_D_MSG		64	/* struct msghdr */
+#define RT_AGENT_D_IOV		128	/* struct iovec */
+#define RT_AGENT_D_CTL		160	/* control data */
+#define RT_AGENT_D_CTL_SIZE	32
+#define RT_AGENT_D_REQ		192	/* struct rt_agent_req */
+#define RT_AGENT_D_SIZE		288	/* what spawn writes */
+#define RT_AGENT_D_RESP		288	/* struct seccomp_notif_resp */
+#define RT_AGENT_D_RESULT	320	/* the raw result, for the pipe */
+#define RT_AGENT_D_BYTE		336	/* the 1-byte payload of SCM_RIGHTS */
+/* Offsets in struct rt_agent_req (checked in agent.c). */
+#define RT_AGENT_R_NR		0
+#define RT_AGENT_R_ARGS		8
+#define RT_AGENT_R_ANSWER_ID	56
+#define RT_AGENT_R_SLOT		64
+#define RT_AGENT_R_ANSWER_ERR	72
+#define RT_AGENT_R_SIZE		80
+
+#ifndef __ASSEMBLER__
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -25,29 +68,9 @@ struct rt_ctx;
 struct rt_inject;
 struct seccomp_notif;
 
-/* remap_file_pages(RT_AGENT_MAGIC, token): the agent's first wait. */
-#define RT_AGENT_MAGIC		0x7274616765ab0000ULL
-/* Its descriptors (agent-x86_64.S). */
-#define RT_AGENT_SOCK		3	/* descriptors come this way */
-#define RT_AGENT_REQ		4	/* requests: read end of a pipe */
-#define RT_AGENT_LISTENER	5
-#define RT_AGENT_RES		7	/* results: write end of a pipe */
-#define RT_AGENT_FILE0		8	/* first of RT_AGENT_FILES slots */
-#define RT_AGENT_FILES		8
-/* Data page offsets (agent-x86_64.S). */
-#define RT_AGENT_D_TOKEN	0
-#define RT_AGENT_D_MASK		8
-#define RT_AGENT_D_ROOT		16
-#define RT_AGENT_D_NAME		24	/* 16 bytes */
-#define RT_AGENT_D_MSG		64	/* struct msghdr */
-#define RT_AGENT_D_IOV		128	/* struct iovec */
-#define RT_AGENT_D_CTL		160	/* 32 bytes of control data */
-#define RT_AGENT_D_REQ		192	/* struct rt_agent_req */
-#define RT_AGENT_D_SIZE		288	/* what spawn writes */
-#define RT_AGENT_D_BYTE		336	/* the 1-byte payload of SCM_RIGHTS */
 #define RT_AGENT_NAME		"rt-agent"
 
-/* One request on the socket: 80 bytes, as the agent's code reads it. */
+/* One request on the pipe: 80 bytes, as the agent's code reads it. */
 struct rt_agent_req {
 	uint64_t nr;
 	uint64_t args[6];
@@ -175,4 +198,5 @@ void rt_agent_drop(struct rt_ctx *ctx, pid_t tgid);
 /* Kill and wait for every agent; free the table. */
 void rt_agent_fini(struct rt_ctx *ctx);
 
+#endif /* !__ASSEMBLER__ */
 #endif

@@ -20,24 +20,19 @@
  * requests: a pipe round trip costs 5.2 us here, a socket's 8.4 us.  End
  * of file on the request pipe (the supervisor is gone) ends it.
  */
+#include "rt_agent.h"
+
 	.set	DATA, 4096
-	.set	MAGIC, 0x7274616765ab0000	/* RT_AGENT_MAGIC */
-	.set	D_TOKEN, DATA + 0
-	.set	D_MASK, DATA + 8
-	.set	D_ROOT, DATA + 16
-	.set	D_NAME, DATA + 24
-	.set	D_MSG, DATA + 64		/* struct msghdr */
+	.set	D_TOKEN, DATA + RT_AGENT_D_TOKEN
+	.set	D_MASK, DATA + RT_AGENT_D_MASK
+	.set	D_ROOT, DATA + RT_AGENT_D_ROOT
+	.set	D_NAME, DATA + RT_AGENT_D_NAME
+	.set	D_MSG, DATA + RT_AGENT_D_MSG		/* struct msghdr */
 	.set	D_MSG_CTLLEN, D_MSG + 40
-	.set	D_CTL, DATA + 160		/* cmsg: fd at +16 */
-	.set	D_CTL_SIZE, 32
-	.set	D_REQ, DATA + 192
-	.set	REQ_SIZE, 80
-	.set	D_RESP, DATA + 288		/* struct seccomp_notif_resp */
-	.set	D_RESULT, DATA + 320
-	.set	SOCK, 3
-	.set	REQ_PIPE, 4
-	.set	LISTENER, 5
-	.set	RES_PIPE, 7
+	.set	D_CTL, DATA + RT_AGENT_D_CTL		/* cmsg: fd at +16 */
+	.set	D_REQ, DATA + RT_AGENT_D_REQ
+	.set	D_RESP, DATA + RT_AGENT_D_RESP
+	.set	D_RESULT, DATA + RT_AGENT_D_RESULT
 	.set	NOTIF_SEND, 0xc0182101		/* SECCOMP_IOCTL_NOTIF_SEND */
 
 	.section .rodata
@@ -78,7 +73,7 @@ rt_agent_code:
 	 * answers 1; anything else (ENOSYS once remaptrace is gone) ends us.
 	 */
 	mov	$216, %eax
-	movabs	$MAGIC, %rdi
+	movabs	$RT_AGENT_MAGIC, %rdi
 	mov	(rt_agent_code + D_TOKEN)(%rip), %rsi
 	xor	%edx, %edx
 	syscall
@@ -86,19 +81,19 @@ rt_agent_code:
 	jne	.Lout
 .Lloop:
 	mov	$0, %eax		/* read(REQ_PIPE, req, 80) */
-	mov	$REQ_PIPE, %edi
+	mov	$RT_AGENT_REQ, %edi
 	lea	(rt_agent_code + D_REQ)(%rip), %rsi
-	mov	$REQ_SIZE, %edx
+	mov	$RT_AGENT_R_SIZE, %edx
 	syscall
-	cmp	$REQ_SIZE, %rax
+	cmp	$RT_AGENT_R_SIZE, %rax
 	jne	.Lout			/* end of file, or a broken request */
-	cmpq	$0, (rt_agent_code + D_REQ + 64)(%rip)
+	cmpq	$0, (rt_agent_code + D_REQ + RT_AGENT_R_SLOT)(%rip)
 	je	.Lcall
 	/* A descriptor waits on the socket: take it, dup2() it into its
 	 * slot, close the original. */
-	movq	$D_CTL_SIZE, (rt_agent_code + D_MSG_CTLLEN)(%rip)
+	movq	$RT_AGENT_D_CTL_SIZE, (rt_agent_code + D_MSG_CTLLEN)(%rip)
 	mov	$47, %eax		/* recvmsg(SOCK, msg, 0) */
-	mov	$SOCK, %edi
+	mov	$RT_AGENT_SOCK, %edi
 	lea	(rt_agent_code + D_MSG)(%rip), %rsi
 	xor	%edx, %edx
 	syscall
@@ -108,19 +103,19 @@ rt_agent_code:
 	je	.Lout
 	mov	$33, %eax
 	movslq	(rt_agent_code + D_CTL + 16)(%rip), %rdi
-	mov	(rt_agent_code + D_REQ + 64)(%rip), %rsi
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_SLOT)(%rip), %rsi
 	syscall
 	mov	$3, %eax
 	movslq	(rt_agent_code + D_CTL + 16)(%rip), %rdi
 	syscall
 .Lcall:
-	mov	(rt_agent_code + D_REQ + 0)(%rip), %rax
-	mov	(rt_agent_code + D_REQ + 8)(%rip), %rdi
-	mov	(rt_agent_code + D_REQ + 16)(%rip), %rsi
-	mov	(rt_agent_code + D_REQ + 24)(%rip), %rdx
-	mov	(rt_agent_code + D_REQ + 32)(%rip), %r10
-	mov	(rt_agent_code + D_REQ + 40)(%rip), %r8
-	mov	(rt_agent_code + D_REQ + 48)(%rip), %r9
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_NR)(%rip), %rax
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS)(%rip), %rdi
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 8)(%rip), %rsi
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 16)(%rip), %rdx
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 24)(%rip), %r10
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 32)(%rip), %r8
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 40)(%rip), %r9
 	syscall
 	mov	%rax, (rt_agent_code + D_RESULT)(%rip)
 	/*
@@ -128,31 +123,31 @@ rt_agent_code:
 	 * range unmapped, then EINVAL), else 0 when the call returned its
 	 * first argument (mmap's address), its -errno, or -EIO.
 	 */
-	mov	(rt_agent_code + D_REQ + 72)(%rip), %rdx
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ANSWER_ERR)(%rip), %rdx
 	test	%rdx, %rdx
 	jnz	.Lanswer
-	cmp	(rt_agent_code + D_REQ + 8)(%rip), %rax
+	cmp	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS)(%rip), %rax
 	je	.Lanswer		/* rdx = 0 */
 	mov	$-5, %rdx
 	cmp	$-4095, %rax
 	jb	.Lanswer
 	mov	%rax, %rdx
 .Lanswer:
-	mov	(rt_agent_code + D_REQ + 56)(%rip), %rcx
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ANSWER_ID)(%rip), %rcx
 	mov	%rcx, (rt_agent_code + D_RESP + 0)(%rip)
 	movq	$0, (rt_agent_code + D_RESP + 8)(%rip)
 	mov	%edx, (rt_agent_code + D_RESP + 16)(%rip)
 	movl	$0, (rt_agent_code + D_RESP + 20)(%rip)
 	/* The result goes back first: the supervisor may be waiting. */
 	mov	$1, %eax		/* write(RES_PIPE, &result, 8) */
-	mov	$RES_PIPE, %edi
+	mov	$RT_AGENT_RES, %edi
 	lea	(rt_agent_code + D_RESULT)(%rip), %rsi
 	mov	$8, %edx
 	syscall
 	cmpq	$0, (rt_agent_code + D_RESP + 0)(%rip)
 	je	.Lloop
 	mov	$16, %eax		/* ioctl(LISTENER, NOTIF_SEND, resp) */
-	mov	$LISTENER, %edi
+	mov	$RT_AGENT_LISTENER, %edi
 	mov	$NOTIF_SEND, %esi
 	lea	(rt_agent_code + D_RESP)(%rip), %rdx
 	syscall

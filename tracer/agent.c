@@ -34,6 +34,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,19 @@
 #include "rt_util.h"
 
 #define AGENT_CLONE_FLAGS	(CLONE_VM | CLONE_FILES | CLONE_UNTRACED)
+
+/* The agent's code reads requests by these offsets (rt_agent.h). */
+_Static_assert(offsetof(struct rt_agent_req, nr) == RT_AGENT_R_NR, "nr");
+_Static_assert(offsetof(struct rt_agent_req, args) == RT_AGENT_R_ARGS, "args");
+_Static_assert(offsetof(struct rt_agent_req, answer_id) ==
+	       RT_AGENT_R_ANSWER_ID, "answer_id");
+_Static_assert(offsetof(struct rt_agent_req, slot) == RT_AGENT_R_SLOT, "slot");
+_Static_assert(offsetof(struct rt_agent_req, answer_err) ==
+	       RT_AGENT_R_ANSWER_ERR, "answer_err");
+_Static_assert(sizeof(struct rt_agent_req) == RT_AGENT_R_SIZE, "size");
+_Static_assert(RT_AGENT_D_REQ + RT_AGENT_R_SIZE <= RT_AGENT_D_RESP &&
+	       RT_AGENT_D_RESP + sizeof(struct seccomp_notif_resp) <=
+	       RT_AGENT_D_RESULT, "data page layout");
 #define AGENT_MAX_TRIES		2
 
 static struct rt_agent *

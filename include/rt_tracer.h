@@ -316,12 +316,18 @@ void rt_notify_answer(struct rt_pending *pd, int error, bool cont);
 /* SECCOMP_IOCTL_NOTIF_SEND for the current notification: 0 or -errno
  * (-ENOENT: the caller is gone). */
 int rt_notify_respond(struct rt_ctx *ctx, long val, int error, bool cont);
+/* The same for notification @id. */
+int rt_notify_respond_id(struct rt_ctx *ctx, uint64_t id, long val, int error,
+			 bool cont);
 /* Is the current notification still pending?  0 or -ENOENT. */
 int rt_notify_id_valid(struct rt_ctx *ctx);
 /* A pidfd for thread @tid (or its process before 6.9), or -errno. */
 int rt_notify_pidfd(pid_t tid);
 /* Install our @fd in the caller (SECCOMP_IOCTL_NOTIF_ADDFD): its number. */
 int rt_notify_addfd(struct rt_ctx *ctx, int fd);
+/* The same for notification @id; at number @newfd (replacing what is
+ * there, not close-on-exec) when >= 0. */
+int rt_notify_addfd_id(struct rt_ctx *ctx, uint64_t id, int fd, int newfd);
 uint64_t rt_notify_now_ns(void);
 /* Close phase @p of @c's time breakdown; the next one begins. */
 void rt_notify_phase(struct rt_call *c, enum rt_phase p);

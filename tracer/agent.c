@@ -95,7 +95,6 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 }
 
 static int stash(struct rt_ctx *ctx, const struct seccomp_notif *req);
-static int answer(struct rt_ctx *ctx, uint64_t id, long val, int error);
 
 static struct rt_agent_job *
 job_at(struct rt_agent *ag, unsigned int i)
@@ -111,7 +110,7 @@ requeue(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t *n)
 		return;		/* answered, or its caller gone */
 	if (stash(ctx, req) < 0) {
 		/* Never left waiting: an error the kernel's call can give. */
-		answer(ctx, req->id, 0, -ENOMEM);
+		rt_notify_respond_id(ctx, req->id, 0, ENOMEM, false);
 		return;
 	}
 	memmove(ctx->stash + *n + 1, ctx->stash + *n,
@@ -174,18 +173,6 @@ rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req)
 }
 
 static int
-answer(struct rt_ctx *ctx, uint64_t id, long val, int error)
-{
-	struct seccomp_notif_resp *resp = ctx->resp;
-
-	memset(resp, 0, sizeof(*resp));
-	resp->id = id;
-	resp->val = val;
-	resp->error = error;
-	return rt_notify_send_fd(ctx->listener, resp);
-}
-
-static int
 stash(struct rt_ctx *ctx, const struct seccomp_notif *req)
 {
 	struct seccomp_notif *s = rt_grow(ctx->stash, ctx->nstash,
@@ -236,7 +223,7 @@ wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 			    rt_agent_notify(ctx, &req))
 				continue;
 			if (stash(ctx, &req) < 0)
-				answer(ctx, req.id, 0, 0);	/* cannot keep it */
+				rt_notify_respond_id(ctx, req.id, 0, 0, false);
 			continue;
 		}
 		if (p[1].revents & POLLIN) {
@@ -383,16 +370,10 @@ push(struct rt_agent *ag, const struct seccomp_notif *notif,
 static int
 give(struct rt_ctx *ctx, struct rt_agent *ag, int fd, int slot)
 {
-	struct seccomp_notif_addfd a = {
-		.id = ag->first_id,
-		.flags = SECCOMP_ADDFD_FLAG_SETFD,
-		.srcfd = fd,
-		.newfd = slot,
-	};
-	int r = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
+	int r = rt_notify_addfd_id(ctx, ag->first_id, fd, slot);
 
 	close(fd);
-	return r < 0 ? -errno : 0;
+	return r < 0 ? r : 0;
 }
 
 /*
@@ -422,7 +403,7 @@ set_up(struct rt_ctx *ctx, struct rt_agent *ag)
 	r = give(ctx, ag, sv[1], RT_AGENT_SOCK);
 	r = give(ctx, ag, rq[0], RT_AGENT_REQ) ?: r;
 	r = give(ctx, ag, rs[1], RT_AGENT_RES) ?: r;
-	if (r < 0 || answer(ctx, ag->first_id, 1, 0) < 0)
+	if (r < 0 || rt_notify_respond_id(ctx, ag->first_id, 1, 0, false) < 0)
 		return -ESRCH;
 	/* The loop learns of its loss by hang-up (a result wakes nobody). */
 	if (ctx->epfd >= 0) {

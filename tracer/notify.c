@@ -101,10 +101,17 @@ rt_notify_id_valid(struct rt_ctx *ctx)
 int
 rt_notify_respond(struct rt_ctx *ctx, long val, int error, bool cont)
 {
+	return rt_notify_respond_id(ctx, ctx->req->id, val, error, cont);
+}
+
+int
+rt_notify_respond_id(struct rt_ctx *ctx, uint64_t id, long val, int error,
+		     bool cont)
+{
 	struct seccomp_notif_resp *resp = ctx->resp;
 
 	memset(resp, 0, sizeof(*resp));
-	resp->id = ctx->req->id;
+	resp->id = id;
 	resp->val = val;
 	resp->error = error ? -error : 0;
 	resp->flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
@@ -134,10 +141,18 @@ rt_notify_pidfd(pid_t tid)
 int
 rt_notify_addfd(struct rt_ctx *ctx, int fd)
 {
+	return rt_notify_addfd_id(ctx, ctx->req->id, fd, -1);
+}
+
+int
+rt_notify_addfd_id(struct rt_ctx *ctx, uint64_t id, int fd, int newfd)
+{
 	struct seccomp_notif_addfd a = {
-		.id = ctx->req->id,
+		.id = id,
 		.srcfd = fd,
-		.newfd_flags = O_CLOEXEC,
+		.newfd = newfd >= 0 ? (uint32_t)newfd : 0,
+		.flags = newfd >= 0 ? SECCOMP_ADDFD_FLAG_SETFD : 0,
+		.newfd_flags = newfd >= 0 ? 0 : O_CLOEXEC,
 	};
 	int r;
 

@@ -185,7 +185,7 @@ void rt_agent_wait(struct rt_ctx *ctx, pid_t tgid);
  */
 void rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in);
 
-/* A notification from an agent: consume it (true), else false. */
+/* Any notification: if it is an agent's first wait, consume it (true). */
 bool rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req);
 
 /* The loop saw an event on agent result pipe @fd: if that agent is gone,

@@ -159,6 +159,9 @@ rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req)
 {
 	size_t i;
 
+	if (req->data.nr != rt_arch_native.nr_remap_file_pages ||
+	    req->data.args[0] != RT_AGENT_MAGIC)
+		return false;
 	for (i = 0; i < ctx->agents.n; i++) {
 		struct rt_agent *ag = &ctx->agents.a[i];
 
@@ -218,9 +221,7 @@ wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 			memset(&req, 0, sizeof(req));
 			if (rt_notify_recv_fd(ctx->listener, &req) < 0)
 				continue;	/* ENOENT: its caller died */
-			if (req.data.nr == rt_arch_native.nr_remap_file_pages &&
-			    req.data.args[0] == RT_AGENT_MAGIC &&
-			    rt_agent_notify(ctx, &req))
+			if (rt_agent_notify(ctx, &req))
 				continue;
 			if (stash(ctx, &req) < 0)
 				rt_notify_respond_id(ctx, req.id, 0, 0, false);
@@ -537,18 +538,15 @@ rt_agent_settle(struct rt_ctx *ctx, pid_t tid, pid_t keep)
 
 	while (i < ctx->agents.n) {
 		struct rt_agent *ag = &ctx->agents.a[i];
+		bool all;
 
 		called_again(ctx, ag, tid);
-		/* Results pile up; read those there, to make room. */
-		if ((ag->tgid == keep || !busy(ag)) &&
-		    ag->unread >= RT_AGENT_JOBS / 2) {
-			if (drain(ctx, ag->tgid, ag->pid, false, NULL) < 0)
-				continue;
-		} else if (ag->tgid != keep && busy(ag) &&
-			   drain(ctx, ag->tgid, ag->pid, true, NULL) < 0) {
-			/* A loss reorders the table: look at slot i again. */
-			continue;
-		}
+		/* Wait for what may still run, except @keep's; else read the
+		 * results there when they pile up, to make room. */
+		all = ag->tgid != keep && busy(ag);
+		if ((all || ag->unread >= RT_AGENT_JOBS / 2) &&
+		    drain(ctx, ag->tgid, ag->pid, all, NULL) < 0)
+			continue;	/* a loss reorders the table: slot i again */
 		i++;
 	}
 }
@@ -599,25 +597,34 @@ rt_agent_hup(struct rt_ctx *ctx, int fd)
 	}
 }
 
-/* May the stopped thread's process have an agent? */
-static bool
+/* The stopped thread's process, if it may have an agent, else NULL. */
+static struct rt_proc *
 may_spawn(struct rt_ctx *ctx, pid_t tid, pid_t tgid)
 {
 	struct rt_proc *proc = rt_procs_proc(&ctx->procs, tgid);
 	char path[64];
 	struct stat ours, theirs;
+	int filters;
 
 	if (ctx->opt.no_agent || !proc || find(ctx, tgid) ||
 	    proc->agent_tries >= AGENT_MAX_TRIES)
-		return false;
+		return NULL;
 	/* Filters of its own would judge the agent's calls too. */
-	if (rt_fileobj_filters(tid) != ctx->base_filters)
-		return false;
+	filters = rt_fileobj_filters(tid);
+	if (filters < 0)
+		return NULL;
 	/* clone() returns the pid in the tracee's namespace. */
 	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)tgid);
 	if (stat("/proc/self/ns/pid", &ours) < 0 || stat(path, &theirs) < 0)
-		return false;
-	return ours.st_ino == theirs.st_ino && ours.st_dev == theirs.st_dev;
+		return NULL;
+	if (filters != ctx->base_filters || ours.st_ino != theirs.st_ino ||
+	    ours.st_dev != theirs.st_dev) {
+		/* Filters are never removed, nor a pid namespace left: no
+		 * need to ask again at each emulated call. */
+		proc->agent_tries = AGENT_MAX_TRIES;
+		return NULL;
+	}
+	return proc;
 }
 
 /* Fill the two pages at @base: code, then data. */
@@ -674,9 +681,8 @@ rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in)
 	struct rt_proc *proc;
 	long base = -1, ret = -1;
 
-	if (!in->stopped || !may_spawn(ctx, in->tid, in->tgid))
+	if (!in->stopped || !(proc = may_spawn(ctx, in->tid, in->tgid)))
 		return;
-	proc = rt_procs_proc(&ctx->procs, in->tgid);
 	proc->agent_tries++;
 	if (getrandom(&ag.token, sizeof(ag.token), 0) != sizeof(ag.token))
 		return;

@@ -312,8 +312,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 			return r == -ENOENT || r == -EINTR ? 0 : r;
 		}
 	}
-	if (d->nr == rt_arch_native.nr_remap_file_pages &&
-	    d->args[0] == RT_AGENT_MAGIC && rt_agent_notify(ctx, ctx->req))
+	if (rt_agent_notify(ctx, ctx->req))
 		return 0;
 	memset(&c, 0, sizeof(c));
 	/*

@@ -478,8 +478,8 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		r = drain(ctx, tgid, pid, true, NULL);
 		if (r < 0)
 			return r;
+		ag = find(ctx, tgid);	/* the table may have moved */
 	}
-	ag = find(ctx, tgid);
 	/* Only now: a drain serves wait statuses, which drop keys. */
 	if (key_id) {
 		keyfd = rt_ident_key_fd(&ctx->ident, key_id);

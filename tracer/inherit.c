@@ -23,15 +23,6 @@
 
 #define RECENT_NS	100000000ULL	/* how long a finished window counts */
 
-static uint64_t
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static bool
 recent(const struct rt_install *r, uint64_t t)
 {
@@ -57,7 +48,7 @@ void
 rt_inherit_closed(struct rt_ctx *ctx, int slot)
 {
 	if (slot >= 0 && slot < RT_INSTALL_RECS)
-		ctx->inherit.rec[slot].t_end = now();
+		ctx->inherit.rec[slot].t_end = rt_notify_now_ns();
 }
 
 bool
@@ -65,7 +56,7 @@ rt_inherit_hold(struct rt_ctx *ctx, pid_t pid)
 {
 	struct rt_inherit *ih = &ctx->inherit;
 	unsigned long long ppid;
-	uint64_t t = now();
+	uint64_t t = rt_notify_now_ns();
 	unsigned int i;
 
 	for (i = 0; i < RT_INSTALL_RECS; i++)

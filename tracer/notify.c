@@ -298,13 +298,13 @@ rt_notify_handle(struct rt_ctx *ctx)
 	 * clock read is a measurable part of a 20 us call). */
 	timed = !ctx->opt.quiet || ctx->opt.summary || ctx->bd.on;
 	t0 = timed ? rt_notify_now_ns() : 0;
-	memset(ctx->req, 0, sizeof(*ctx->req));
 	if (ctx->nstash) {
 		/* Received while an agent ran: oldest first. */
 		*ctx->req = ctx->stash[0];
 		memmove(ctx->stash, ctx->stash + 1,
 			--ctx->nstash * sizeof(*ctx->stash));
 	} else {
+		memset(ctx->req, 0, sizeof(*ctx->req));
 		r = rt_notify_recv_fd(ctx->listener, ctx->req);
 		if (r < 0) {
 			/* The caller died before we read it, or a signal
@@ -355,7 +355,8 @@ rt_notify_handle(struct rt_ctx *ctx)
 		return 0;
 	}
 	c.nth = ++ctx->stats.calls;
-	c.tgid = rt_procs_tgid(&ctx->procs, c.tid);
+	if (!c.pipelined)	/* else known already */
+		c.tgid = rt_procs_tgid(&ctx->procs, c.tid);
 	if (timed)
 		clock_gettime(CLOCK_REALTIME, &c.when);
 

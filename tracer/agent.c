@@ -94,7 +94,8 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 	*ag = ctx->agents.a[--ctx->agents.n];
 }
 
-static int stash(struct rt_ctx *ctx, const struct seccomp_notif *req);
+static int stash_at(struct rt_ctx *ctx, const struct seccomp_notif *req,
+		    size_t pos);
 
 static struct rt_agent_job *
 job_at(struct rt_agent *ag, unsigned int i)
@@ -108,14 +109,12 @@ requeue(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t *n)
 {
 	if (rt_notify_valid_fd(ctx->listener, req->id) < 0)
 		return;		/* answered, or its caller gone */
-	if (stash(ctx, req) < 0) {
+	if (stash_at(ctx, req, *n) < 0) {
 		/* Never left waiting: an error the kernel's call can give. */
 		rt_notify_respond_id(ctx, req->id, 0, ENOMEM, false);
 		return;
 	}
-	memmove(ctx->stash + *n + 1, ctx->stash + *n,
-		(ctx->nstash - 1 - *n) * sizeof(*ctx->stash));
-	ctx->stash[(*n)++] = *req;
+	(*n)++;
 }
 
 /*
@@ -175,8 +174,9 @@ rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req)
 	return false;
 }
 
+/* Keep @req for the loop (notify.c), at place @pos of the stash. */
 static int
-stash(struct rt_ctx *ctx, const struct seccomp_notif *req)
+stash_at(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t pos)
 {
 	struct seccomp_notif *s = rt_grow(ctx->stash, ctx->nstash,
 					  &ctx->cap_stash, sizeof(*s), 8);
@@ -184,7 +184,9 @@ stash(struct rt_ctx *ctx, const struct seccomp_notif *req)
 	if (!s)
 		return -ENOMEM;
 	ctx->stash = s;
-	ctx->stash[ctx->nstash++] = *req;
+	memmove(s + pos + 1, s + pos, (ctx->nstash - pos) * sizeof(*s));
+	s[pos] = *req;
+	ctx->nstash++;
 	return 0;
 }
 
@@ -223,7 +225,7 @@ wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 				continue;	/* ENOENT: its caller died */
 			if (rt_agent_notify(ctx, &req))
 				continue;
-			if (stash(ctx, &req) < 0)
+			if (stash_at(ctx, &req, ctx->nstash) < 0)
 				rt_notify_respond_id(ctx, req.id, 0, 0, false);
 			continue;
 		}

@@ -265,6 +265,51 @@ mapped_right(struct rt_ctx *ctx, const struct rt_call *c)
 	return ok;
 }
 
+/* mmap(2)'s arguments for the plan, mapping descriptor @fd. */
+static void
+plan_args(const struct rt_plan *p, int fd, uint64_t a[6])
+{
+	a[0] = p->addr;
+	a[1] = p->len;
+	a[2] = (uint64_t)p->prot;
+	a[3] = (uint64_t)p->flags | rt_arch_native.mmap_mark;
+	a[4] = (uint64_t)fd;
+	a[5] = p->offset;
+}
+
+/* What the call returns when the planned mmap returned @ret. */
+static long
+mmap_result(const struct rt_plan *p, long ret)
+{
+	return ret < 0 && ret > -4096 ? ret : (uint64_t)ret == p->addr ? 0 :
+					      -EIO;
+}
+
+/* The mmap gave @result: the file's key is recorded for the range, or
+ * let go; a failure is named. */
+static void
+keep_key(struct rt_ctx *ctx, struct rt_call *c, const struct emu *e,
+	 long result)
+{
+	const struct rt_plan *p = &c->v.plan;
+
+	if (result == 0 && e->key > 0)
+		rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
+				p->offset, e->key);
+	else if (e->key > 0)
+		rt_ident_put_unused(&ctx->ident, e->key);
+	if (result < 0 && !c->why)
+		c->why = "mmap failed";
+}
+
+/* The outcome of an emulated call that returns @result. */
+static enum rt_outcome
+outcome_of(const struct rt_call *c, long result)
+{
+	return result == 0 ? RT_OUT_EMULATED :
+	       c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED : RT_OUT_FAILED;
+}
+
 /*
  * In the stop: run the plan.  *result gets what the call returns.
  * Returns 0, or -errno when the injection itself failed (-ESRCH: gone).
@@ -274,13 +319,11 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 	 struct emu *e, long *result)
 {
 	const struct rt_plan *p = &c->v.plan;
-	uint64_t a[6] = { p->addr, p->len, p->prot,
-			  (uint64_t)p->flags | rt_arch_native.mmap_mark, 0,
-			  p->offset };
-	uint64_t ca[6] = { 0 };
+	uint64_t a[6], ca[6] = { 0 };
 	long ret, cr;
 	int r, kfd;
 
+	plan_args(p, 0, a);
 	if (c->v.action == RT_ACT_MUNMAP) {
 		*result = -c->v.err;
 		return rt_inject_call(ctx, in, rt_arch_native.nr_munmap, a,
@@ -323,8 +366,7 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 		prlimit(c->tgid, RLIMIT_NOFILE, &e->saved, NULL);
 	if (r < 0)
 		return r;
-	*result = ret < 0 && ret > -4096 ? ret :
-		  (uint64_t)ret == p->addr ? 0 : -EIO;
+	*result = mmap_result(p, ret);
 	if (e->installed && (e->disturbed || *result == -EBADF ||
 			     (*result == 0 && !mapped_right(ctx, c)))) {
 		/*
@@ -340,13 +382,7 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 			rt_ident_put_unused(&ctx->ident, e->key);
 		return 0;
 	}
-	if (*result == 0 && e->key > 0)
-		rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
-				p->offset, e->key);
-	else if (e->key > 0)
-		rt_ident_put_unused(&ctx->ident, e->key);
-	if (*result < 0 && !c->why)
-		c->why = "mmap failed";
+	keep_key(ctx, c, e, *result);
 	return 0;
 }
 
@@ -362,10 +398,7 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 	 struct emu *e)
 {
 	const struct rt_plan *p = &c->v.plan;
-	uint64_t a[6] = { p->addr, p->len, p->prot,
-			  (uint64_t)p->flags | rt_arch_native.mmap_mark,
-			  0, p->offset };
-	uint64_t answer_id = rt_agent_direct(ctx) ? ctx->req->id : 0;
+	uint64_t a[6], answer_id = rt_agent_direct(ctx) ? ctx->req->id : 0;
 	struct rt_span_job span = {
 		.read = c->span, .maps = c->v.action == RT_ACT_MMAP,
 		.addr = p->addr, .len = p->len, .offset = p->offset,
@@ -393,6 +426,7 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		key_id = (uint64_t)e->key;
 	}
 	rt_notify_phase(c, RT_PH_FILE);
+	plan_args(p, 0, a);	/* the agent puts its slot in */
 	r = rt_agent_run(ctx, c->tgid, nr, a, key_id, answer_id,
 			 c->v.action == RT_ACT_MUNMAP ? -(int64_t)c->v.err : 0,
 			 c->span.any ? &span : NULL, &ret);
@@ -409,21 +443,13 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 	else if (answer_id)
 		result = 0;
 	else
-		result = ret < 0 && ret > -4096 ? ret :
-			 (uint64_t)ret == p->addr ? 0 : -EIO;
-	if (result == 0 && e->key > 0)
-		rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
-				p->offset, e->key);
-	else if (e->key > 0)
-		rt_ident_put_unused(&ctx->ident, e->key);
-	if (result < 0 && !c->why && c->v.action == RT_ACT_MMAP)
-		c->why = "mmap failed";
+		result = mmap_result(p, ret);
+	if (c->v.action == RT_ACT_MMAP)
+		keep_key(ctx, c, e, result);
 	c->by_agent = true;
 	c->mmap_ns = answer_id ? 0 : c->ph[RT_PH_INJECT];
 	c->result = result;
-	c->outcome = result == 0 ? RT_OUT_EMULATED :
-		     c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED :
-		     RT_OUT_FAILED;
+	c->outcome = outcome_of(c, result);
 	if (answer_id)
 		pd->what = RT_PEND_NONE;
 	else
@@ -522,9 +548,7 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 	pd->what = RT_PEND_RESUME;
 	pd->resume_val = result;
 	c->result = result;
-	c->outcome = result == 0 ? RT_OUT_EMULATED :
-		     c->v.action == RT_ACT_MUNMAP ? RT_OUT_REJECTED :
-		     RT_OUT_FAILED;
+	c->outcome = outcome_of(c, result);
 	/* Stopped anyway: next time, the agent's way. */
 	if (r == 0 && c->outcome == RT_OUT_EMULATED)
 		rt_agent_spawn(ctx, in);

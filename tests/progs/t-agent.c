@@ -90,22 +90,14 @@ kill_children(void)
 {
 	DIR *d = opendir("/proc");
 	struct dirent *e;
-	char path[300], buf[512], *p;
-	int ppid;
-	FILE *f;
+	char name[64], state;
+	pid_t pid, ppid;
 
 	while (d && (e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		p = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-		fclose(f);
-		if (p && sscanf(p, ") %*c %d", &ppid) == 1 &&
-		    ppid == getpid())
-			kill(atoi(e->d_name), SIGKILL);
+		pid = atoi(e->d_name);
+		if (pid > 0 && stat_of(pid, name, sizeof(name), &state,
+				       &ppid) == 0 && ppid == getpid())
+			kill(pid, SIGKILL);
 	}
 	if (d)
 		closedir(d);

@@ -103,9 +103,7 @@ main(int argc, char **argv)
 	}
 	if (children && !(kids = calloc((size_t)children, sizeof(*kids))))
 		die("calloc");
-	fd = memfd_create("t-pipe", MFD_CLOEXEC);
-	if (fd < 0 || ftruncate(fd, PIPE_FILE_PAGES * r.pg))
-		die("memfd");
+	fd = file_of_pages("t-pipe", r.pg, PIPE_FILE_PAGES);
 	for (uint64_t p = 0; p < PIPE_FILE_PAGES; p++)
 		if (pwrite(fd, &p, sizeof(p), (off_t)(p * r.pg)) != sizeof(p))
 			die("pwrite");

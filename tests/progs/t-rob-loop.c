@@ -99,7 +99,7 @@ remapper(void *arg)
 	char *win, t[16];
 	long after = -1;
 
-	fd = file_of_pages("t-rob-loop", pg);
+	fd = file_of_pages("t-rob-loop", pg, FILE_PAGES);
 	for (int p = 0; p < FILE_PAGES; p++) {
 		snprintf(t, sizeof(t), "t%02dp%d", id, p);
 		if (pwrite(fd, t, 6, p * pg) != 6)

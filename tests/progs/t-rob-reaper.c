@@ -21,6 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "t-rob.h"
+
 static void
 describe(const char *who, int st)
 {
@@ -30,29 +32,6 @@ describe(const char *who, int st)
 	else
 		fprintf(stderr, "reaper: %s killed by SIG%s\n", who,
 			sigabbrev_np(WTERMSIG(st)));
-}
-
-/* Name and state of @pid from /proc/PID/stat; 0 on success. */
-static int
-stat_of(pid_t pid, char *name, size_t size, char *state, pid_t *ppid)
-{
-	char path[64], buf[512], *l, *r;
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n > 0 ? n : 0] = '\0';
-	l = strchr(buf, '(');
-	r = strrchr(buf, ')');
-	if (!l || !r || sscanf(r + 2, "%c %d", state, ppid) != 2)
-		return -1;
-	snprintf(name, size, "%.*s", (int)(r - l - 1), l + 1);
-	return 0;
 }
 
 static void

@@ -1,5 +1,6 @@
-/* t-rob.h - shared by the t-rob-* test programs: failing loudly, and a
- * window onto a freshly tagged memfd (file page p holds "P%04d").
+/* t-rob.h - shared by the robustness test programs: failing loudly, a
+ * window onto a freshly tagged memfd (file page p holds "P%04d"), and a
+ * process's name, state and parent from /proc.
  */
 #ifndef T_ROB_H
 #define T_ROB_H
@@ -22,13 +23,13 @@ die(const char *what)
 	exit(1);
 }
 
-/* A fresh memfd @name of FILE_PAGES pages. */
+/* A fresh memfd @name of @pages pages. */
 static inline int
-file_of_pages(const char *name, long pg)
+file_of_pages(const char *name, long pg, long pages)
 {
 	int fd = memfd_create(name, MFD_CLOEXEC);
 
-	if (fd < 0 || ftruncate(fd, FILE_PAGES * pg))
+	if (fd < 0 || ftruncate(fd, pages * pg))
 		die("memfd");
 	return fd;
 }
@@ -51,7 +52,7 @@ window_of(int fd, long pg)
 static inline char *
 tagged_window(const char *name, long pg)
 {
-	int fd = file_of_pages(name, pg);
+	int fd = file_of_pages(name, pg, FILE_PAGES);
 
 	for (int p = 0; p < FILE_PAGES; p++) {
 		char t[16];
@@ -61,6 +62,29 @@ tagged_window(const char *name, long pg)
 			die("pwrite");
 	}
 	return window_of(fd, pg);
+}
+
+/* Name and state of @pid from /proc/PID/stat; 0 on success. */
+static inline int
+stat_of(pid_t pid, char *name, size_t size, char *state, pid_t *ppid)
+{
+	char path[64], buf[512], *l, *r;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n > 0 ? n : 0] = '\0';
+	l = strchr(buf, '(');
+	r = strrchr(buf, ')');
+	if (!l || !r || sscanf(r + 2, "%c %d", state, ppid) != 2)
+		return -1;
+	snprintf(name, size, "%.*s", (int)(r - l - 1), l + 1);
+	return 0;
 }
 
 #endif

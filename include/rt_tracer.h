@@ -58,6 +58,7 @@ struct rt_vmas {
 	const struct rt_ident *ident;	/* to fill file_id, or NULL */
 	bool fresh_maps;		/* maps_fd was opened by this call */
 	unsigned int queries;		/* PROCMAP_QUERY ioctls made */
+	unsigned int smaps_reads;	/* whole smaps files read */
 	/* exact path */
 	int smaps_fd;
 	char *buf;
@@ -86,7 +87,7 @@ void rt_vmas_close(struct rt_vmas *vs);
 enum rt_fileobj_how {
 	RT_FILE_NONE = 0,
 	RT_FILE_TRACEE_FD,	/* pidfd_getfd of the tracee's own descriptor */
-	RT_FILE_MAP_FILES,	/* /proc/PID/map_files/START-END */
+	RT_FILE_MAP_FILES,	/* the program opened /proc/self/map_files/START-END */
 	RT_FILE_FOLLOWED,	/* the open file its mmap was seen with */
 	RT_FILE_TRACEE_OPEN,	/* openat injected into the tracee */
 	RT_FILE_INFERRED,	/* the process's only open file of the inode */
@@ -112,17 +113,20 @@ int rt_fileobj_filters(pid_t tid);
 struct rt_inject;
 /**
  * rt_fileobj_open_in_tracee() - the last resort: the stopped thread opens
- * the VMA's path itself (an injected openat, with its own credentials),
- * and the result is accepted only if it is that VMA's inode, opened for
- * reading and writing.
+ * the VMA's file itself (an injected openat, with its own credentials):
+ * /proc/self/map_files/START-END if it may (CAP_SYS_ADMIN or
+ * CAP_CHECKPOINT_RESTORE), else the VMA's path; the result is accepted
+ * only if it is that VMA's inode, opened for reading and writing.
  * @tfd: out: the tracee's new descriptor (the caller maps and closes it).
  * @fd: out: our copy of it (pidfd_getfd), for identity bookkeeping.
+ * @how: out: RT_FILE_MAP_FILES or RT_FILE_TRACEE_OPEN.
  * Returns 0, -ESTALE when the path names another file now, -ENOENT when
  * there is no path (deleted file, shared memory), the openat's -errno,
  * or -ESRCH.
  */
 int rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
-			      const struct rt_vma *vma, int *tfd, int *fd);
+			      const struct rt_vma *vma, int *tfd, int *fd,
+			      enum rt_fileobj_how *how);
 
 /* ---- inject.c ---- */
 

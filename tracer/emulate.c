@@ -60,7 +60,9 @@ unreachable(int r)
 		return "no descriptor of the program reaches this open file "
 		       "and it has no path to open, being shared memory or "
 		       "deleted; only /proc/PID/map_files reaches it, which "
-		       "needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE";
+		       "the program may open only with CAP_SYS_ADMIN or "
+		       "CAP_CHECKPOINT_RESTORE (remaptrace never opens it with "
+		       "its own rights)";
 	case -ESTALE:
 		return "its path names another file now, or the same inode "
 		       "through a mount with other exec rights";
@@ -213,7 +215,7 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 
 	r = e->have_file ? e->file_r : get_file(ctx, c, &e->key);
 	if (r == -EPERM) {
-		/* map_files refused: the tracee opens it itself. */
+		/* No descriptor of the program's: it opens the file itself. */
 		e->open_later = true;
 		return 0;
 	}
@@ -331,7 +333,7 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 	}
 	if (e->open_later) {
 		r = rt_fileobj_open_in_tracee(ctx, in, &c->v.first, &e->tfd,
-					      &kfd);
+					      &kfd, &c->how);
 		if (r == -ESRCH)
 			return r;
 		if (r < 0) {
@@ -340,7 +342,6 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 			*result = -EACCES;
 			return 0;
 		}
-		c->how = RT_FILE_TRACEE_OPEN;
 		e->installed = true;
 		e->slot = rt_inherit_installed(ctx, c->tgid, e->tfd, kfd);
 		e->key = rt_ident_adopt(&ctx->ident, kfd);

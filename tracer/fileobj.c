@@ -1,11 +1,12 @@
 /* fileobj.c - reach the open file behind a tracee's VMA, safely.
  *
- * Preference (issue 4): the tracee's own descriptor for that file, taken
- * with pidfd_getfd(2) so the supervisor holds the very open file
- * description; else /proc/PID/map_files/START-END, which the kernel lets
- * only a privileged supervisor open.  A path from /proc/PID/maps is never
- * opened: it may name another file by now.  Every descriptor is checked
- * against the VMA's device and inode before use.
+ * Preference: the tracee's own descriptor for that file, taken with
+ * pidfd_getfd(2) so the supervisor holds the very open file description;
+ * else the tracee itself opens /proc/self/map_files/START-END, then the
+ * path, with its own credentials (injected openat).  Nothing is ever
+ * opened with remaptrace's rights: a root supervisor would grant what the
+ * program cannot have.  Every descriptor is checked against the VMA's
+ * device and inode before use.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -141,25 +142,6 @@ from_tracee_fd(pid_t tid, int pidfd, const struct rt_vma *vma, int *out,
 	return r;
 }
 
-static int
-from_map_files(pid_t tid, const struct rt_vma *vma, int *out)
-{
-	char path[96];
-	_cleanup_close_ int fd = -1;
-	int r;
-
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", tid,
-		 (unsigned long long)vma->start, (unsigned long long)vma->end);
-	fd = open(path, O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return errno == EACCES ? -EPERM : rt_neg_errno();
-	r = check_fd(fd, vma);
-	if (r < 0)
-		return r;
-	*out = take_fd(fd);
-	return 0;
-}
-
 int
 rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
 	       enum rt_fileobj_how *how, int *tfd)
@@ -176,10 +158,12 @@ rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
 			return 0;
 		}
 	}
-	r = from_map_files(tid, vma, fd);
-	if (r == 0)
-		*how = RT_FILE_MAP_FILES;
-	return r;
+	/*
+	 * Never /proc/PID/map_files with remaptrace's own rights: a root
+	 * supervisor would open, read-write, a file the program may only
+	 * read.  The program opens it itself (rt_fileobj_open_in_tracee()).
+	 */
+	return -EPERM;
 }
 
 /* The VMA's path as the kernel names it (readlink needs only ptrace-read). */
@@ -276,7 +260,8 @@ rt_fileobj_filters(pid_t tid)
 
 int
 rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
-			  const struct rt_vma *vma, int *tfd, int *fd)
+			  const struct rt_vma *vma, int *tfd, int *fd,
+			  enum rt_fileobj_how *how)
 {
 	char path[PATH_MAX], again[64];
 	long pfd, ret;
@@ -286,6 +271,28 @@ rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
 	/* A program's own filter would judge the openat, maybe kill it. */
 	if (rt_fileobj_filters(in->tid) != ctx->base_filters)
 		return -ENOTSUP;
+	/*
+	 * The VMA's own inode, even shared memory or a deleted file, if the
+	 * program may open it: the kernel asks CAP_SYS_ADMIN or
+	 * CAP_CHECKPOINT_RESTORE of the opener (proc_map_files_get_link()),
+	 * here the program itself.
+	 */
+	snprintf(path, sizeof(path), "/proc/self/map_files/%llx-%llx",
+		 (unsigned long long)vma->start, (unsigned long long)vma->end);
+	r = tracee_openat(ctx, in, path, O_RDWR | O_CLOEXEC | O_NOCTTY, &ret);
+	if (r < 0)
+		return r;
+	if (ret >= 0) {
+		r = take_checked(in, ret, vma, true, fd);
+		if (r == 0) {
+			*tfd = (int)ret;
+			*how = RT_FILE_MAP_FILES;
+			return 0;
+		}
+		tracee_close(ctx, in, ret);
+		if (r == -ESRCH)
+			return r;
+	}
 	r = vma_path(in->tid, vma, path, sizeof(path));
 	if (r < 0)
 		return r;
@@ -312,9 +319,10 @@ rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
 			r = (int)ret;
 		else if (r == 0)
 			r = take_checked(in, ret, vma, true, fd);
-		if (r == 0)
+		if (r == 0) {
 			*tfd = (int)ret;
-		else if (r != -ESRCH && ret >= 0)
+			*how = RT_FILE_TRACEE_OPEN;
+		} else if (r != -ESRCH && ret >= 0)
 			tracee_close(ctx, in, ret);
 	}
 	tracee_close(ctx, in, pfd);

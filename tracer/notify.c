@@ -217,6 +217,7 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 		again = true;
 	}
 	vs.fresh_maps |= fresh;
+	ctx->stats.smaps_reads += vs.smaps_reads;
 	ctx->retry.active = false;
 	/* What was read by pid describes the caller only if its
 	 * notification is still alive now (no recycled pid). */

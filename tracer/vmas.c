@@ -99,6 +99,7 @@ load_smaps(struct rt_vmas *vs)
 		if (vs->smaps_fd < 0)
 			return errno == ENOENT ? -ESRCH : rt_neg_errno();
 	}
+	vs->smaps_reads++;
 	r = read_all(vs);
 	if (r < 0)
 		return r;
@@ -168,33 +169,29 @@ maps_fd(struct rt_vmas *vs)
 }
 
 /*
- * Is the VMA's own open file (vma->vm_file) open for writing?  The mode
- * of its map_files link says (proc_map_files_instantiate() derives it
- * from f_mode), and lstat needs only ptrace-read access.  VM_SHARED is
- * VM_MAYSHARE of such a file (do_mmap() drops it without FMODE_WRITE),
- * which PROCMAP_QUERY does not show.  Asked every time: any bookkeeping
- * of ours may be stale.
+ * VM_SHARED is VM_MAYSHARE of a file opened for writing (do_mmap() drops
+ * VM_SHARED and VM_MAYWRITE without FMODE_WRITE), which PROCMAP_QUERY does
+ * not show.  A writable VMA says it without more: without VM_MAYWRITE,
+ * PROT_WRITE could never have been granted.  For a read-only one only the
+ * kernel's own per-VMA flags can be believed: the "sh" of its smaps
+ * VmFlags.  Not the mode of its map_files link, which the program can
+ * make stale (the dentry keeps the mode of the first file looked up at
+ * that range), nor a record of ours, which an unfollowed mremap() or
+ * another ABI's mmap can make stale: either would let a read-only open
+ * file pass for a writable one.
  */
 static int
-file_writable(struct rt_vmas *vs, const struct rt_vma *v, bool *wr)
+exact_if_read_only(struct rt_vmas *vs, uint64_t addr, struct rt_vma *out)
 {
-	char path[96];
-	struct stat st;
+	struct rt_vma ex;
+	int r;
 
-	/*
-	 * A writable VMA says it without a path walk: without FMODE_WRITE
-	 * do_mmap() clears VM_MAYWRITE too, so PROT_WRITE could never have
-	 * been granted (mmap: EACCES, mprotect: EACCES).
-	 */
-	if (v->flags & RT_VM_WRITE) {
-		*wr = true;
+	if (out->flags_exact || (out->flags & RT_VM_WRITE))
 		return 0;
-	}
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", vs->tid,
-		 (unsigned long long)v->start, (unsigned long long)v->end);
-	if (lstat(path, &st) < 0)
-		return rt_neg_errno();
-	*wr = st.st_mode & S_IWUSR;
+	r = find_smaps(vs, addr, &ex);
+	if (r < 0)
+		return r;
+	*out = ex;
 	return 0;
 }
 
@@ -247,7 +244,7 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 {
 	struct rt_vmas *vs = arg;
 	const struct rt_ident_key *k = NULL;
-	bool have, wr = false, inferred;
+	bool wr, inferred;
 	int r = -ENOTTY;
 
 	/*
@@ -263,7 +260,10 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 		return r;
 	if (!(out->flags & RT_VM_MAYSHARE))
 		return 0;
-	have = file_writable(vs, out, &wr) == 0;
+	r = exact_if_read_only(vs, addr, out);
+	if (r < 0)
+		return r;
+	wr = out->flags_exact ? !!(out->flags & RT_VM_SHARED) : true;
 	if (vs->ident) {
 		k = rt_ident_find(vs->ident, vs->tgid, out, &inferred);
 		/*
@@ -272,12 +272,12 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 		 * file of the same inode moved there) must never lend the
 		 * write access of the open file it remembers.
 		 */
-		if (k && (!have || k->writable != wr))
+		if (k && k->writable != wr)
 			k = NULL;
 		out->file_id = k ? k->id : 0;
 		out->file_id_inferred = k && inferred;
 	}
-	if (!out->flags_exact && have && wr)
+	if (!out->flags_exact)
 		out->flags |= RT_VM_SHARED;
 	return 0;
 }

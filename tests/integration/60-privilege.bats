@@ -232,7 +232,7 @@ assert_refused_other_file() {
 	refute_log "via map_files"
 }
 
-@test "privilege: as root, the same ambiguous mapping is reached through map_files" {
+@test "privilege: a root program reaches the same ambiguous mapping through its own map_files" {
 	need_root
 	both_v "$PROGS/t-priv-map" twice "$udir"
 	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
@@ -375,7 +375,7 @@ both_userns() {
 	refute_log "emulated"
 }
 
-@test "privilege: as root, shared anonymous memory, /dev/zero and a memfd without descriptor are emulated through map_files" {
+@test "privilege: a root program's shared anonymous memory, /dev/zero and memfd without descriptor are emulated through its own map_files" {
 	need_root
 	local s
 
@@ -512,9 +512,9 @@ both_userns() {
 	local s st=$rdir/strace.out
 
 	# strace follows remaptrace alone (not -f: remaptrace traces the
-	# program); root reaches the file through map_files, nobody through
-	# the program's own openat.  LeakSanitizer (make check-asan) cannot
-	# work under ptrace.
+	# program); the program reaches the file itself, through its own
+	# /proc/self/map_files (root) or openat (nobody): never remaptrace.
+	# LeakSanitizer (make check-asan) cannot work under ptrace.
 	export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 	: >"$st"
 	chmod 0666 "$st"	# nobody's strace writes it too
@@ -522,10 +522,12 @@ both_userns() {
 		strace -qq -o "$st" -e trace=%file "$REMAPTRACE" -v -- \
 			"$PROGS/t-priv-map" "$s" "$udir" >/dev/null 2>&1 3>&- ||
 			fail "strace remaptrace ($s) failed"
-		grep -q '"/proc/[0-9]*/map_files/' "$st" ||
-			fail "strace saw no map_files access: it traced nothing"
+		grep -q '"/proc/[0-9]*/maps"' "$st" ||
+			fail "strace saw no /proc/PID/maps access: it traced nothing"
 		! grep -E '^(open|openat|openat2|creat|open_by_handle_at)\(.*"'"$udir" "$st" ||
 			fail "root remaptrace opened a path under $udir ($s)"
+		! grep -E '^(open|openat|openat2)\(.*"/proc/[0-9]*/map_files/' "$st" ||
+			fail "root remaptrace opened a map_files link ($s)"
 		"${NOBODY[@]}" strace -qq -o "$st" -e trace=%file \
 			"$REMAPTRACE" -v -- "$PROGS/t-priv-map" "$s" "$udir" \
 			>/dev/null 2>&1 3>&- ||

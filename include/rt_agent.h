@@ -6,9 +6,12 @@
  * The agent runs it instead: a process cloned once per address space by
  * an injected clone(CLONE_VM), with a descriptor table of its own, which
  * takes requests on a pipe from the supervisor.  The caller is
- * never stopped.  When no per-call line is to be written (-q), the agent
- * also answers the caller's notification itself, through a copy of the
- * listener, and the supervisor is not woken a second time; calls of other
+ * never stopped.  The agent shares the program's memory, so for security
+ * it IS the program: it runs with the credentials of the thread it was
+ * cloned from, is killed before the program changes any of them
+ * (privilege.c), and holds nothing of the supervisor's (no listener: the
+ * supervisor answers every caller itself, from the loop, when the result
+ * arrives).  When no per-call line is to be written (-q), calls of other
  * threads that touch other VMAs are judged and sent meanwhile.
  */
 #ifndef RT_AGENT_H
@@ -29,7 +32,6 @@
 /* Its descriptors. */
 #define RT_AGENT_SOCK		3	/* descriptors come this way */
 #define RT_AGENT_REQ		4	/* requests: read end of a pipe */
-#define RT_AGENT_LISTENER	5
 #define RT_AGENT_RES		7	/* results: write end of a pipe */
 #define RT_AGENT_FILE0		8	/* first of RT_AGENT_FILES slots */
 #define RT_AGENT_FILES		8
@@ -44,16 +46,13 @@
 #define RT_AGENT_D_CTL_SIZE	32
 #define RT_AGENT_D_REQ		192	/* struct rt_agent_req */
 #define RT_AGENT_D_SIZE		288	/* what spawn writes */
-#define RT_AGENT_D_RESP		288	/* struct seccomp_notif_resp */
 #define RT_AGENT_D_RESULT	320	/* the raw result, for the pipe */
 #define RT_AGENT_D_BYTE		336	/* the 1-byte payload of SCM_RIGHTS */
 /* Offsets in struct rt_agent_req (checked in agent.c). */
 #define RT_AGENT_R_NR		0
 #define RT_AGENT_R_ARGS		8
-#define RT_AGENT_R_ANSWER_ID	56
-#define RT_AGENT_R_SLOT		64
-#define RT_AGENT_R_ANSWER_ERR	72
-#define RT_AGENT_R_SIZE		80
+#define RT_AGENT_R_SLOT		56
+#define RT_AGENT_R_SIZE		64
 
 #ifndef __ASSEMBLER__
 
@@ -70,13 +69,11 @@ struct seccomp_notif;
 
 #define RT_AGENT_NAME		"rt-agent"
 
-/* One request on the pipe: 80 bytes, as the agent's code reads it. */
+/* One request on the pipe: 64 bytes, as the agent's code reads it. */
 struct rt_agent_req {
 	uint64_t nr;
 	uint64_t args[6];
-	uint64_t answer_id;	/* notification to answer, or 0 */
 	uint64_t slot;		/* where the descriptor sent along goes, or 0 */
-	int64_t answer_err;	/* answer this -errno whatever the call did */
 };
 
 enum rt_agent_state {
@@ -91,8 +88,11 @@ enum rt_agent_state {
 struct rt_agent_job {
 	struct rt_span_job span;	/* what its call may change */
 	bool opaque;			/* unknown: it may change anything */
-	pid_t caller;			/* the thread it answers itself, or 0 */
+	pid_t caller;			/* the thread to answer, or 0 */
 	struct seccomp_notif notif;	/* ... and that thread's notification */
+	uint64_t want;			/* the result that means success */
+	int64_t answer_err;		/* answer this -errno whatever it did */
+	uint64_t sent_ns;		/* when it was sent (monotonic) */
 };
 
 struct rt_agent {
@@ -136,7 +136,8 @@ struct rt_agents {
 /* Has @tgid an agent (ready, or about to be)? */
 bool rt_agent_ready(struct rt_ctx *ctx, pid_t tgid);
 
-/* Does the agent answer callers itself (no per-call output to write)? */
+/* Is a call answered from the loop when its result arrives (no per-call
+ * output to write first), so that others may be judged meanwhile? */
 bool rt_agent_direct(const struct rt_ctx *ctx);
 
 /**
@@ -144,8 +145,9 @@ bool rt_agent_direct(const struct rt_ctx *ctx);
  * @key_id: when not 0, the identity key (ident.c) of the open file the
  *	   call maps; our descriptor of it is sent to the agent unless a slot
  *	   holds it already, and args[4] becomes that slot.
- * @answer_id: the caller's notification, for the agent to answer itself
- *	   (rt_agent_direct()); 0: the result comes back in *ret.
+ * @answer_id: the caller's notification, answered from the loop when the
+ *	   result arrives (rt_agent_direct()); 0: the result comes back in
+ *	   *ret.
  * @answer_err: with @answer_id, the -errno to answer whatever the call
  *	   returns (0: its outcome).
  * @span: with @answer_id, what the call may change (NULL: anything), for
@@ -164,8 +166,8 @@ int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
  * until no agent has a request that may still run, so that it is judged
  * against the memory as the agents left it; except the agent of process
  * @keep (0: none), whose requests the caller checks against what its
- * judgement read (rt_agent_conflict()).  Results of calls the agents
- * answered themselves are accounted for here, a batch at a time.
+ * judgement read (rt_agent_conflict()).  Results that arrived are read,
+ * and their callers answered, here too.
  */
 void rt_agent_settle(struct rt_ctx *ctx, pid_t tid, pid_t keep);
 
@@ -188,12 +190,22 @@ void rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in);
 /* Any notification: if it is an agent's first wait, consume it (true). */
 bool rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req);
 
-/* The loop saw an event on agent result pipe @fd: if that agent is gone,
- * see to the callers it was to answer. */
-void rt_agent_hup(struct rt_ctx *ctx, int fd);
+/* The loop saw an event on agent result pipe @fd: answer the callers whose
+ * results arrived; if the agent is gone, see to the others. */
+void rt_agent_event(struct rt_ctx *ctx, int fd);
 
 /* @tgid exec'd or exited: its agent (if any) is killed and waited for. */
 void rt_agent_drop(struct rt_ctx *ctx, pid_t tgid);
+
+/*
+ * rt_agent_timeout() - how long the loop may wait, in milliseconds, before
+ * rt_agent_tick() must look at agents that owe results (-1: forever).
+ */
+int rt_agent_timeout(const struct rt_ctx *ctx);
+
+/* Drop every agent that owes results and is stopped, gone, or has taken
+ * longer than its patience: its callers are judged again. */
+void rt_agent_tick(struct rt_ctx *ctx);
 
 /* Kill and wait for every agent; free the table. */
 void rt_agent_fini(struct rt_ctx *ctx);

@@ -146,6 +146,8 @@ int rt_procs_field(int dfd, const char *path, const char *key, int base,
 /* rt_procs_field() of /proc/TID/status: "Tgid", "SigIgn"... */
 int rt_procs_status(pid_t tid, const char *key, int base,
 		    unsigned long long *val);
+/* The state letter of /proc/PID/stat ('R', 'S', 'T'...), or 0: gone. */
+char rt_procs_state(pid_t pid);
 /* Is this the first ptrace-stop of @tid?  (Marks it seen.) */
 bool rt_procs_first_stop(struct rt_procs *p, pid_t tid);
 /* How many traced threads process @tgid has. */

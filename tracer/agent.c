@@ -9,21 +9,29 @@
  *    every signal, leaves the terminal's session and waits in a marked
  *    remap_file_pages(RT_AGENT_MAGIC, token).
  *  - set-up, at the first call that needs it: its ends of a request pipe,
- *    a result pipe and a socket pair go in at fixed numbers (NOTIF_ADDFD),
- *    its wait is answered, and a copy of the listener follows on the
- *    socket (SCM_RIGHTS).  From then on it only ever waits on the request
- *    pipe: when remaptrace dies, it reads end of file and exits, and its
- *    copy of the listener with it.
- *  - run: a request names one system call and the notification to answer
- *    (or none); a file to map travels on the socket (SCM_RIGHTS) into one
- *    of RT_AGENT_FILES slots of the agent's own table, where no thread of
- *    the program can see, close or replace it.  The raw result comes back
- *    on the result pipe before the caller is answered.  Requests run in
+ *    a result pipe and a socket pair go in at fixed numbers (NOTIF_ADDFD)
+ *    and its wait is answered.  From then on it only ever waits on the
+ *    request pipe: when remaptrace dies, it reads end of file and exits.
+ *  - run: a request names one system call; a file to map travels on the
+ *    socket (SCM_RIGHTS) into one of RT_AGENT_FILES slots of the agent's
+ *    own table, where no thread of the program can close or replace it.
+ *    The raw result comes back on the result pipe; the loop reads it and
+ *    answers the caller (rt_agent_event()).  Requests run in
  *    the order sent; with -q, a call may be sent while earlier ones of the
  *    process still wait to run, when its judgement read nothing they can
  *    change (rt_span.h): the kernel would give the same in either order.
  *    Otherwise it is judged again once they have run.
- *  - drop: on exec or exit of the process, SIGKILL, waited for by pidfd.
+ *  - drop: on exec or exit of the process, and before the program changes
+ *    its credentials or confinement (privilege.c), SIGKILL, waited for by
+ *    pidfd.  One that stops answering (stopped, spinning, killed) is
+ *    dropped after RT_AGENT_PATIENCE_MS: the program controls it.
+ *
+ * Security: it shares the program's memory, so it is the program.  It is
+ * cloned from the calling thread (its credentials, root, namespaces,
+ * filters and limits), is killed before any of those change, and holds
+ * only descriptors the program had: the pipes to us, and the program's
+ * own open files (pidfd_getfd copies).  Nothing it reports is trusted
+ * beyond its own process's answers.
  *
  * It is not a thread of the program (not in /proc/PID/task, not a target
  * of the program's signals, not counted by wait(2) without __WCLONE: its
@@ -58,16 +66,31 @@
 /* The agent's code reads requests by these offsets (rt_agent.h). */
 _Static_assert(offsetof(struct rt_agent_req, nr) == RT_AGENT_R_NR, "nr");
 _Static_assert(offsetof(struct rt_agent_req, args) == RT_AGENT_R_ARGS, "args");
-_Static_assert(offsetof(struct rt_agent_req, answer_id) ==
-	       RT_AGENT_R_ANSWER_ID, "answer_id");
 _Static_assert(offsetof(struct rt_agent_req, slot) == RT_AGENT_R_SLOT, "slot");
-_Static_assert(offsetof(struct rt_agent_req, answer_err) ==
-	       RT_AGENT_R_ANSWER_ERR, "answer_err");
 _Static_assert(sizeof(struct rt_agent_req) == RT_AGENT_R_SIZE, "size");
-_Static_assert(RT_AGENT_D_REQ + RT_AGENT_R_SIZE <= RT_AGENT_D_RESP &&
-	       RT_AGENT_D_RESP + sizeof(struct seccomp_notif_resp) <=
-	       RT_AGENT_D_RESULT, "data page layout");
+_Static_assert(RT_AGENT_D_REQ + RT_AGENT_R_SIZE <= RT_AGENT_D_RESULT,
+	       "data page layout");
 #define AGENT_MAX_TRIES		2
+/*
+ * The program controls its agent (it may stop it, kill it, or patch its
+ * code to spin): waits for it are polled in ticks, and one that is
+ * stopped, or that has not answered within RT_AGENT_PATIENCE_MS, is
+ * dropped and its callers judged again by ptrace.  An mmap that populates
+ * gigabytes may take that long; it is then simply run again.
+ */
+#define AGENT_TICK_MS		100
+#define RT_AGENT_PATIENCE_MS	1500
+
+/* May we go on waiting for agent @pid, first waited for at @t0? */
+static bool
+patient(pid_t pid, uint64_t t0)
+{
+	char st = rt_procs_state(pid);
+
+	if (!st || st == 'T' || st == 't' || st == 'Z' || st == 'X')
+		return false;
+	return rt_notify_now_ns() - t0 < RT_AGENT_PATIENCE_MS * 1000000ULL;
+}
 
 static struct rt_agent *
 find(struct rt_ctx *ctx, pid_t tgid)
@@ -148,7 +171,8 @@ bool
 rt_agent_direct(const struct rt_ctx *ctx)
 {
 	/* Only with no per-call line: one is written before its caller
-	 * goes on, which needs the result first. */
+	 * goes on, which needs the result first.  The answer then comes
+	 * from the loop, when the result arrives (retire()). */
 	return ctx->opt.quiet && !ctx->opt.summary && !ctx->opt.layout &&
 	       !ctx->opt.stack_trace && !ctx->bd.on;
 }
@@ -200,6 +224,8 @@ wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 {
 	struct seccomp_notif req;
 	struct rt_agent *ag;
+	uint64_t t0 = rt_notify_now_ns();
+	int n;
 
 	for (;;) {
 		struct pollfd p[3] = {
@@ -214,10 +240,14 @@ wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 		if (ag->seen)
 			return 0;
 		p[1].fd = ag->pidfd;
-		if (poll(p, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		n = poll(p, 3, AGENT_TICK_MS);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
 			return -errno;
+		if (n == 0 && !patient(pid, t0)) {
+			lose(ctx, ag);
+			return -ESRCH;
 		}
 		if (p[0].revents & POLLIN) {
 			memset(&req, 0, sizeof(req));
@@ -269,16 +299,40 @@ send_req(struct rt_agent *ag, const struct rt_agent_req *req, int fd)
 	return 0;
 }
 
-/* The result @r of the oldest request has been read. */
+/*
+ * The answer for job @j whose call returned @r, as the ptrace way gives
+ * it: the job's error if it names one (a huge-page range unmapped, then
+ * EINVAL), else 0 when mmap returned the planned address, its errno, or
+ * EIO for anything else (an agent the program made lie).
+ */
+static int
+answer_of(const struct rt_agent_job *j, long r)
+{
+	if (j->answer_err)
+		return (int)-j->answer_err;
+	if ((uint64_t)r == j->want)
+		return 0;
+	return r < 0 && r > -4096 ? (int)-r : EIO;
+}
+
+/* The result @r of the oldest request has been read: answer its caller. */
 static void
 retire(struct rt_ctx *ctx, struct rt_agent *ag, long r)
 {
 	struct rt_agent_job *j = job_at(ag, 0);
+	int err;
 
-	/* A failed call it answered itself was counted as emulated. */
-	if (j->caller && r < 0 && r > -4096) {
-		ctx->stats.emulated--;
-		ctx->stats.failed++;
+	if (j->caller) {
+		err = answer_of(j, r);
+		/* It was counted as emulated when it was sent. */
+		if (err && !j->answer_err) {
+			ctx->stats.emulated--;
+			ctx->stats.failed++;
+		}
+		if (rt_notify_respond_id(ctx, j->notif.id, 0, err, false) ==
+		    -ENOENT)
+			ctx->stats.gone++;
+		j->caller = 0;
 	}
 	if (ag->done) {
 		ag->done--;		/* answered: its caller called again */
@@ -310,7 +364,9 @@ drain(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool all, long *last)
 	long r[RT_AGENT_JOBS];
 	struct rt_agent *ag;
 	unsigned int i, want;
+	uint64_t t0 = 0;
 	ssize_t n;
+	int np;
 
 	for (;;) {
 		struct pollfd p[2] = {
@@ -337,7 +393,12 @@ drain(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool all, long *last)
 			goto gone;	/* end of file: it is gone */
 		if (!all)
 			return 0;
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (!t0)
+			t0 = rt_notify_now_ns();
+		np = poll(p, 2, AGENT_TICK_MS);
+		if (np < 0 && errno != EINTR)
+			goto gone;
+		if (np == 0 && !patient(pid, t0))
 			goto gone;
 		if (p[0].revents & (POLLHUP | POLLERR) &&
 		    !(p[0].revents & POLLIN))
@@ -351,21 +412,26 @@ gone:
 	return -ESRCH;
 }
 
-/* A request was sent: answering @notif (or none), changing @span. */
+/*
+ * A request was sent: answering @notif (or none) with @answer_err or by
+ * its result against @want, changing @span.
+ */
 static void
-push(struct rt_agent *ag, const struct seccomp_notif *notif,
-     const struct rt_span_job *span)
+push(struct rt_agent *ag, const struct seccomp_notif *notif, uint64_t want,
+     int64_t answer_err, const struct rt_span_job *span)
 {
 	struct rt_agent_job *j = job_at(ag, ag->unread++);
 
 	memset(j, 0, sizeof(*j));
 	if (span)
 		j->span = *span;
-	/* Nothing to change is known only of the set-up's getpid. */
 	j->opaque = notif && !span;
+	j->sent_ns = rt_notify_now_ns();
 	if (notif) {
 		j->caller = (pid_t)notif->pid;
 		j->notif = *notif;
+		j->want = want;
+		j->answer_err = answer_err;
 	}
 }
 
@@ -381,15 +447,13 @@ give(struct rt_ctx *ctx, struct rt_agent *ag, int fd, int slot)
 
 /*
  * The agent's first wait has been seen: install its ends of a socket pair
- * and two pipes, answer it, and send it a copy of the listener.
+ * and two pipes, and answer it.  Nothing else of ours goes in: the
+ * program can take whatever the agent holds (pidfd_getfd, or its code
+ * patched in the memory they share).
  */
 static int
 set_up(struct rt_ctx *ctx, struct rt_agent *ag)
 {
-	struct rt_agent_req req = {
-		.nr = (uint64_t)rt_arch_native.nr_getpid,
-		.slot = RT_AGENT_LISTENER,
-	};
 	int sv[2] = { -1, -1 }, rq[2] = { -1, -1 }, rs[2] = { -1, -1 };
 	int r;
 
@@ -408,9 +472,10 @@ set_up(struct rt_ctx *ctx, struct rt_agent *ag)
 	r = give(ctx, ag, rs[1], RT_AGENT_RES) ?: r;
 	if (r < 0 || rt_notify_respond_id(ctx, ag->first_id, 1, 0, false) < 0)
 		return -ESRCH;
-	/* The loop learns of its loss by hang-up (a result wakes nobody). */
+	/* The loop reads results as they come, and learns of its loss by
+	 * hang-up. */
 	if (ctx->epfd >= 0) {
-		struct epoll_event ev = { .events = 0, .data.fd = ag->res };
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = ag->res };
 
 		epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ag->res, &ev);
 	}
@@ -423,9 +488,6 @@ set_up(struct rt_ctx *ctx, struct rt_agent *ag)
 		CPU_SET(ctx->cpu, &one);
 		sched_setaffinity(ag->pid, sizeof(one), &one);
 	}
-	if (send_req(ag, &req, ctx->listener) < 0)
-		return -ESRCH;
-	push(ag, NULL, NULL);
 	return 0;
 }
 
@@ -495,13 +557,12 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 			req.slot = RT_AGENT_FILE0 + slot;
 	}
 	memcpy(req.args, args, sizeof(req.args));
-	req.answer_id = answer_id;
-	req.answer_err = answer_id ? answer_err : 0;
 	if (send_req(ag, &req, send_fd ? keyfd : -1) < 0) {
 		memset(ag->slot_key, 0, sizeof(ag->slot_key));
 		goto lost;
 	}
-	push(ag, answer_id ? ctx->req : NULL, span);
+	push(ag, answer_id ? ctx->req : NULL, args[0],
+	     answer_id ? answer_err : 0, span);
 	if (++ctx->agents.requests == ctx->agents.kill_at)
 		syscall(SYS_pidfd_send_signal, ag->pidfd, SIGKILL, NULL, 0);
 	if (answer_id)
@@ -578,25 +639,31 @@ rt_agent_wait(struct rt_ctx *ctx, pid_t tgid)
 }
 
 void
-rt_agent_hup(struct rt_ctx *ctx, int fd)
+rt_agent_event(struct rt_ctx *ctx, int fd)
 {
+	struct rt_agent *ag;
+	pid_t tgid, pid;
+	long extra;
 	size_t i;
 
 	for (i = 0; i < ctx->agents.n; i++) {
-		struct rt_agent *ag = &ctx->agents.a[i];
-
-		if (ag->res != fd)
-			continue;
-		/* Its results first; then end of file is its end. */
-		if (drain(ctx, ag->tgid, ag->pid, false, NULL) == 0) {
-			char c;
-
-			ag = &ctx->agents.a[i];
-			if (read(fd, &c, 1) == 0)
-				lose(ctx, ag);
-		}
-		return;
+		if (ctx->agents.a[i].res == fd)
+			break;
 	}
+	if (i == ctx->agents.n)
+		return;
+	tgid = ctx->agents.a[i].tgid;
+	pid = ctx->agents.a[i].pid;
+	/* Results owed: read them, answer their callers. */
+	if (drain(ctx, tgid, pid, false, NULL) < 0)
+		return;
+	ag = find(ctx, tgid);
+	if (!ag || ag->pid != pid || ag->unread)
+		return;
+	/* Nothing owed: end of file is its end, and a result nobody asked
+	 * for is a lie (the program patched it).  Either way it goes. */
+	if (read(fd, &extra, sizeof(extra)) >= 0)
+		lose(ctx, ag);
 }
 
 /* The stopped thread's process, if it may have an agent, else NULL. */
@@ -721,6 +788,33 @@ rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in)
 undo:
 	unmap[0] = ag.base;
 	rt_inject_call(ctx, in, a->nr_munmap, unmap, &ret);
+}
+
+int
+rt_agent_timeout(const struct rt_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->agents.n; i++)
+		if (busy(&ctx->agents.a[i]))
+			return AGENT_TICK_MS;
+	return -1;
+}
+
+void
+rt_agent_tick(struct rt_ctx *ctx)
+{
+	size_t i = 0;
+
+	while (i < ctx->agents.n) {
+		struct rt_agent *ag = &ctx->agents.a[i];
+
+		if (busy(ag) && !patient(ag->pid, job_at(ag, ag->done)->sent_ns)) {
+			lose(ctx, ag);	/* the table shrinks: slot i again */
+			continue;
+		}
+		i++;
+	}
 }
 
 void

@@ -249,11 +249,15 @@ rt_loop_run(struct rt_ctx *ctx)
 		}
 		if (ctx->all_gone)
 			return 0;
-		n = epoll_wait(ctx->epfd, ev, 8, -1);
+		/* Agents that owe results are the program's: never waited
+		 * for without a bound (agent.c). */
+		n = epoll_wait(ctx->epfd, ev, 8, rt_agent_timeout(ctx));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			return -errno;
+		if (n == 0)
+			rt_agent_tick(ctx);
 		for (i = 0; i < n; i++) {
 			int fd = ev[i].data.fd;
 
@@ -270,9 +274,8 @@ rt_loop_run(struct rt_ctx *ctx)
 						  NULL);
 				}
 			} else {
-				/* An agent hung up: a caller it was to
-				 * answer may wait. */
-				rt_agent_hup(ctx, fd);
+				/* An agent's results, or its end. */
+				rt_agent_event(ctx, fd);
 			}
 			if (ctx->all_gone)
 				return 0;

@@ -84,6 +84,26 @@ rt_procs_status(pid_t tid, const char *key, int base, unsigned long long *val)
 	return rt_procs_field(AT_FDCWD, path, key, base, val);
 }
 
+char
+rt_procs_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	/* "pid (comm) S ...": comm may hold anything, even ") ". */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
 static pid_t
 read_tgid(pid_t tid)
 {

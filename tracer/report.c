@@ -137,9 +137,14 @@ text_stack(FILE *f, const struct rt_stack *st)
 	for (unsigned int i = 0; i < st->n; i++) {
 		const struct rt_frame *fr = &st->f[i];
 
-		fprintf(f, " > %s(", fr->module[0] ? fr->module : "?");
-		if (fr->func[0])
-			fprintf(f, "%s+%#" PRIx64, fr->func, fr->off);
+		/* Module paths and symbol names are the program's. */
+		fputs(" > ", f);
+		rt_describe_str(f, fr->module[0] ? fr->module : "?");
+		fputc('(', f);
+		if (fr->func[0]) {
+			rt_describe_str(f, fr->func);
+			fprintf(f, "+%#" PRIx64, fr->off);
+		}
 		fprintf(f, ") [%#" PRIx64 "]\n",
 			fr->module[0] ? fr->rel : fr->pc);
 	}

@@ -91,11 +91,12 @@ need_jq() {
 
 # --- t-rep-serve: a process with known mappings, for explain ---
 
-# serve_start: run t-rep-serve in the background on two fifos; fd 8
+# serve_start [DIR]: run t-rep-serve in the background on two fifos (its
+# files and the fifos in DIR, by default $BATS_TEST_TMPDIR/srv); fd 8
 # writes its commands, fd 9 reads its answers; ${addr[NAME]} holds the
 # address of each of its mappings.  Every step blocks on a fifo: no sleep.
 serve_start() {
-	local d=$BATS_TEST_TMPDIR/srv name a
+	local d=${1:-$BATS_TEST_TMPDIR/srv} name a
 	mkdir -p "$d"
 	mkfifo "$d/in" "$d/out"
 	"$PROGS/t-rep-serve" "$d" <"$d/in" >"$d/out" 3>&- &
@@ -483,6 +484,77 @@ for line in open(sys.argv[1], "rb"):
 		[[ $stderr == "remaptrace: invalid --inject"* ]] ||
 			fail "--inject=$s: no message: $stderr"
 	done
+}
+
+# --- escaping: names from the program's world in the text log ---
+
+# A file name that would forge a log line and drive the terminal: a
+# newline, a complete call line, ESC sequences (clear the screen, set the
+# window title ended by BEL), a quote and a backslash.
+evil_name() {
+	printf 'db\n[pid 1] remap_file_pages(0, 4096, 0, 0, 0) = 0\n\e[2J\e]0;owned\a"\\'
+}
+# ...as strace quotes it
+evil_escaped='db\n[pid 1] remap_file_pages(0, 4096, 0, 0, 0) = 0\n\33[2J\33]0;owned\7\"\\'
+
+# assert_log_clean N: $f holds exactly N lines, each a call line, and no
+# byte below 0x20 but the newlines ending them (no raw ESC, BEL, CR).
+assert_log_clean() {
+	local n
+	[ -s "$f" ] || fail "no log at $f"
+	n=$(wc -l <"$f")
+	assert_equal "lines: $n" "lines: $1"
+	n=$(grep -c '^\[pid [0-9]*\] remap_file_pages(0x' "$f" || true)
+	assert_equal "call lines: $n" "call lines: $1"
+	if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$f"; then
+		fail "a raw control byte reached the log: $(cat -A "$f")"
+	fi
+}
+
+@test "escape: a file name with a newline, a forged call line and ESC sequences stays inside its call's line" {
+	local d=$BATS_TEST_TMPDIR f=$BATS_TEST_TMPDIR/log name
+	name=$(evil_name; echo x)
+	name=${name%x}
+	# two emulated calls: the path is in the mmap and the VMA
+	run -0 "$REMAPTRACE" -o "$f" -- "$PROGS/t-rep-db" shared "$d/$name"
+	assert_log_clean 2
+	log=$(<"$f")
+	assert_log "MAP_SHARED|MAP_FIXED|MAP_POPULATE, \"$d/$evil_escaped\", 0x3000)>"
+	assert_log "rw-s shared \"$d/$evil_escaped\" offset 0"
+	# a refused call: the path is in the reason and the VMA
+	rm -f "$d/$name"
+	run -1 "$REMAPTRACE" -o "$f" -- "$PROGS/t-rep-db" private "$d/$name"
+	assert_log_clean 1
+	log=$(<"$f")
+	assert_log "lies in a MAP_PRIVATE mapping of $d/$evil_escaped> /* "
+}
+
+@test "escape: with -k, one line per call and per frame, the memfd's name escaped" {
+	local f=$BATS_TEST_TMPDIR/log name
+	name=$(evil_name; echo x)
+	name=${name%x}
+	run -0 "$REMAPTRACE" -k -o "$f" -- "$PROGS/t-rep-mix" 1 1 "$name"
+	[ -s "$f" ] || fail "no log"
+	assert_equal "call lines: $(grep -c '^\[pid [0-9]*\] remap_file_pages(0x' "$f")" "call lines: 2"
+	assert_equal "frame lines: $(grep -c '^ > ' "$f")" \
+		"frame lines: $(($(wc -l <"$f") - 2))"
+	if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$f"; then
+		fail "a raw control byte reached the log: $(cat -A "$f")"
+	fi
+	log=$(<"$f")
+	assert_log "\"/memfd:$evil_escaped (deleted)\""
+}
+
+@test "escape: explain escapes the paths it prints" {
+	local d=$BATS_TEST_TMPDIR/$'srv\e[2J\ee'
+	serve_start "$d"
+	run -1 --separate-stderr "$REMAPTRACE" explain -p "$serve_pid" "${addr[twofiles]}" 0x4000 0 0
+	serve_stop
+	# call, verdict, rule, why, culprit, offset, vma: one line each
+	assert_equal "${#lines[@]}" 7
+	assert_line --regexp '^why: +the mapping at 0x[0-9a-f]+ maps /.*/srv\\33\[2J\\33e/B, not /.*/srv\\33\[2J\\33e/A$'
+	assert_line --regexp '^culprit: 0x[0-9a-f]+-0x[0-9a-f]+ rw-s shared ".*/srv\\33\[2J\\33e/B" offset 0x2000$'
+	[[ $output != *$'\e'* ]] || fail "a raw ESC in explain's output"
 }
 
 # --- explain ---

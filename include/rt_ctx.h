@@ -119,6 +119,7 @@ struct rt_inherit {
 struct rt_ctx {
 	struct rt_opts opt;
 	FILE *log;		/* stderr or -o FILE */
+	int log_err;		/* errno of the first failed log write, or 0 */
 	int listener;		/* seccomp user-notification fd */
 	int sigfd;		/* signalfd: SIGCHLD and forwarded signals */
 	int epfd;		/* the loop's epoll set, or -1 */

@@ -2,7 +2,9 @@
  *
  * Exit status (as env(1), timeout(1)): the program's own; 128+N when it
  * died of signal N; 126 when it could not be executed; 127 when it was not
- * found; 125 when remaptrace itself failed.
+ * found; 125 when remaptrace itself failed, or when the program exited 0
+ * but the log could not be written (report.c says so at the first
+ * failed write).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,8 +61,9 @@ static const char usage[] =
 "  -V, --version       show the version and exit\n"
 "\n"
 "Exit status: PROGRAM's own; 128+N if it was killed by signal N;\n"
-"125 if remaptrace failed, 126 if PROGRAM could not be executed,\n"
-"127 if PROGRAM was not found.  See remaptrace(1).\n";
+"125 if remaptrace failed, or if PROGRAM exited 0 but the log could not\n"
+"be written; 126 if PROGRAM could not be executed, 127 if PROGRAM was\n"
+"not found.  See remaptrace(1).\n";
 
 enum {
 	OPT_MODE = 256, OPT_KILL_ON_EXIT, OPT_JSON, OPT_LAYOUT, OPT_INJECT,
@@ -295,8 +298,14 @@ cleanup(struct rt_ctx *ctx)
 		close(ctx->sigfd);
 	if (ctx->epfd >= 0)
 		close(ctx->epfd);
-	if (ctx->log && ctx->log != stderr)
-		fclose(ctx->log);
+	/* The last of a -o FILE's data leaves here (NFS reports a failed
+	 * write only on close). */
+	if (ctx->log && ctx->log != stderr && fclose(ctx->log) == EOF &&
+	    !ctx->log_err) {
+		ctx->log_err = errno;
+		fprintf(stderr, "remaptrace: writing the log: %s\n",
+			strerror(errno));
+	}
 	free(ctx->req);
 	free(ctx->resp);
 	rt_ident_free(&ctx->ident);
@@ -306,7 +315,7 @@ cleanup(struct rt_ctx *ctx)
 
 /* REMAPTRACE_BREAKDOWN=1: where an emulated call's time went (bench). */
 static void
-print_breakdown(const struct rt_ctx *ctx)
+print_breakdown(struct rt_ctx *ctx)
 {
 	static const char *const names[RT_PH__COUNT] = {
 		[RT_PH_RECEIVE] = "notification receipt",
@@ -335,7 +344,7 @@ print_breakdown(const struct rt_ctx *ctx)
 	fprintf(ctx->log, "  %-26s %8.2f us\n  %-26s %8.2f\n", "total",
 		total / 1000.0 / bd->calls, "ptrace stops per call",
 		(double)bd->stops / bd->calls);
-	fflush(ctx->log);
+	rt_report_flush(ctx);
 }
 
 static int
@@ -444,5 +453,9 @@ main(int argc, char **argv)
 		rt_summary_print(&ctx);
 	rt_summary_free(&ctx);
 	cleanup(&ctx);
+	/* A log that could not be written fails a run that otherwise
+	 * succeeded; any other status of the program's says more. */
+	if (r == 0 && ctx.log_err)
+		r = EXIT_RT_FAILURE;
 	return r;
 }

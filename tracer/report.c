@@ -27,6 +27,37 @@ errname(long err)
 }
 
 /*
+ * A log that cannot be written (ENOSPC, EIO, EPIPE: SIGPIPE is blocked)
+ * must not pass silently: a user would read a short log as the whole
+ * story.  The first failure is said at once on stderr; main() turns it
+ * into exit status 125 when the program itself succeeded.
+ */
+static int
+log_failed(struct rt_ctx *ctx, int err)
+{
+	if (!ctx->log_err) {
+		ctx->log_err = err;
+		fprintf(stderr, "remaptrace: writing the log: %s\n",
+			strerror(err));
+	}
+	return -err;
+}
+
+int
+rt_report_flush(struct rt_ctx *ctx)
+{
+	if (fflush(ctx->log) == EOF)
+		return log_failed(ctx, errno ? errno : EIO);
+	/* An unbuffered stderr fails in fprintf itself; fflush then has
+	 * nothing left to write and the error only shows in ferror(). */
+	if (ferror(ctx->log)) {
+		clearerr(ctx->log);
+		return log_failed(ctx, EIO);
+	}
+	return 0;
+}
+
+/*
  * Each record (a call line with its --layout and -k lines, or a JSON
  * line) leaves in one write(2), so that the log and output of the program
  * sharing a terminal or file never interleave within a record.
@@ -34,14 +65,19 @@ errname(long err)
 static void
 emit(struct rt_ctx *ctx, const char *buf, size_t len)
 {
-	fflush(ctx->log);
+	rt_report_flush(ctx);
 	while (len) {
 		ssize_t n = write(fileno(ctx->log), buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			/* write(2) gives 0 for a non-empty buffer only on
+			 * a device that takes no more: a short log all the
+			 * same. */
+			log_failed(ctx, n < 0 ? errno : EIO);
 			return;
+		}
 		buf += n;
 		len -= n;
 	}

@@ -24,6 +24,16 @@ enum rt_mode {
 	RT_MODE_DENY,		/* answer every call with deny_errno */
 };
 
+/* One --inject (or -e inject=) rule: fail the call numbered @first, then
+ * every @step-th call after it (strace's when=N, N+, N+S). */
+#define RT_FAULTS_MAX	16
+
+struct rt_fault {
+	int err;		/* positive errno */
+	unsigned long first;	/* from 1, counting every intercepted call */
+	unsigned long step;	/* 0: that call only; 1: every later one */
+};
+
 struct rt_opts {
 	const char *outfile;	/* -o FILE, NULL: stderr */
 	int quiet;		/* -q: no per-call lines */
@@ -37,9 +47,8 @@ struct rt_opts {
 	bool json;		/* --json: JSON Lines instead of text */
 	bool summary;		/* -c: table at exit */
 	bool layout;		/* --layout: picture after each emulation */
-	int fault_errno;	/* --inject=ERRNO@N[+]: 0 when off */
-	unsigned long fault_nth;
-	bool fault_onwards;	/* "+": the Nth call and all later ones */
+	struct rt_fault faults[RT_FAULTS_MAX];	/* --inject, -e inject= */
+	unsigned int nfaults;
 	char **argv;		/* PROGRAM ARGS... */
 };
 

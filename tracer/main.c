@@ -50,8 +50,11 @@ static const char usage[] =
 "      --mode=MODE     emulate (default): emulate valid calls with mmap;\n"
 "                      check: validate, let the kernel run valid calls;\n"
 "                      deny[=ERRNO]: fail every call with ERRNO (ENOSYS)\n"
-"      --inject=ERRNO@N[+]  fail the Nth call (N+: the Nth and every\n"
-"                      later one) with ERRNO, a name or a number\n"
+"      --inject=ERRNO@N[+[S]]  fail the Nth call (N+: the Nth and\n"
+"                      every later one; N+S: the Nth and every Sth after\n"
+"                      it) with ERRNO, a name or a number; repeatable\n"
+"  -e inject=remap_file_pages:error=ERRNO[:when=N[+[S]]]\n"
+"                      the same in strace's words\n"
 "      --kill-on-exit  kill the program if remaptrace dies\n"
 "      --no-pin        let the supervisor run on any CPU (by default it\n"
 "                      stays on one, where answered threads wake up)\n"
@@ -71,25 +74,6 @@ enum {
 };
 
 static int
-parse_errno(const char *s)
-{
-	char *end;
-	long v;
-	int e;
-
-	v = strtol(s, &end, 10);
-	if (*s && !*end)
-		return v > 0 && v < 4096 ? (int)v : -1;
-	for (e = 1; e < 4096; e++) {
-		const char *n = rt_names_errno(e);
-
-		if (n && !strcmp(n, s))
-			return e;
-	}
-	return -1;
-}
-
-static int
 parse_mode(struct rt_opts *o, const char *arg)
 {
 	if (!strcmp(arg, "emulate")) {
@@ -101,7 +85,7 @@ parse_mode(struct rt_opts *o, const char *arg)
 		o->mode = RT_MODE_DENY;
 		o->deny_errno = ENOSYS;
 		if (arg[4] == '=' &&
-		    (o->deny_errno = parse_errno(arg + 5)) < 0)
+		    (o->deny_errno = rt_fault_errno(arg + 5)) < 0)
 			return -EINVAL;
 	} else {
 		return -EINVAL;
@@ -109,31 +93,24 @@ parse_mode(struct rt_opts *o, const char *arg)
 	return 0;
 }
 
-/* --inject=ERRNO@N or ERRNO@N+: the errno by name or number, N >= 1. */
+/* --inject=... or -e inject=...: a rule more, or a message. */
 static int
-parse_inject(struct rt_opts *o, const char *arg)
+inject_opt(struct rt_opts *o, int c, const char *arg)
 {
-	const char *at = strrchr(arg, '@');
-	char name[64], *end;
-	unsigned long n;
-	size_t len;
-	int e;
+	int r = c == 'e' ? rt_fault_parse_strace(o, arg) :
+			   rt_fault_parse_inject(o, arg);
 
-	if (!at || at == arg || (len = at - arg) >= sizeof(name))
-		return -EINVAL;
-	memcpy(name, arg, len);
-	name[len] = '\0';
-	e = parse_errno(name);
-	if (e < 0 || !at[1] || at[1] < '0' || at[1] > '9')
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(at + 1, &end, 10);
-	if (errno || n == 0 || (*end && strcmp(end, "+")))
-		return -EINVAL;
-	o->fault_errno = e;
-	o->fault_nth = n;
-	o->fault_onwards = *end == '+';
-	return 0;
+	if (r == -E2BIG)
+		fprintf(stderr, "remaptrace: more than %d --inject rules\n",
+			RT_FAULTS_MAX);
+	else if (r < 0 && c == 'e')
+		fprintf(stderr, "remaptrace: invalid -e '%s' (only "
+			"inject=remap_file_pages:error=ERRNO[:when=WHEN] is "
+			"known; WHEN is N, N+ or N+S, from 1)\n", arg);
+	else if (r < 0)
+		fprintf(stderr, "remaptrace: invalid --inject '%s' (ERRNO@N, "
+			"ERRNO@N+ or ERRNO@N+S, N and S from 1)\n", arg);
+	return r;
 }
 
 /* Returns -1 to continue, or an exit status. */
@@ -160,7 +137,7 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 	int c;
 
 	opterr = 0;	/* our own messages, prefixed "remaptrace: " */
-	while ((c = getopt_long(argc, argv, "+:o:qvkchV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:e:qvkchV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->outfile = optarg; break;
 		case 'q': o->quiet++; break;
@@ -173,12 +150,9 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		case OPT_NO_PIN: o->no_pin = true; break;
 		case OPT_NO_AGENT: o->no_agent = true; break;
 		case OPT_INJECT:
-			if (parse_inject(o, optarg) < 0) {
-				fprintf(stderr, "remaptrace: invalid --inject "
-					"'%s' (ERRNO@N or ERRNO@N+, N from 1)"
-					"\n", optarg);
+		case 'e':
+			if (inject_opt(o, c, optarg) < 0)
 				return EXIT_RT_FAILURE;
-			}
 			break;
 		case OPT_MODE:
 			if (parse_mode(o, optarg) < 0) {

@@ -476,85 +476,68 @@ for line in open(sys.argv[1], "rb"):
 	assert_output "$(printf 'call 1: -1 EPERM\nfirst page: P0')"
 }
 
+# calls_of PROGRAM...: run PROGRAM and keep its "call N: ..." lines, joined by
+# spaces, in $output ("1:0 2:ENOMEM 3:0"); a run that fails is a failure.
+calls_of() {
+	run -0 --separate-stderr "$@"
+	output=$(sed -n 's/^call \([0-9]*\): \(-1 \)\{0,1\}\(.*\)$/\1:\3/p' <<<"$output" | tr '\n' ' ')
+	output=${output% }
+}
+
+@test "inject: repeated --inject rules combine: ENOMEM@2 and EPERM@4" {
+	calls_of "$REMAPTRACE" --inject=ENOMEM@2 --inject=EPERM@4 -- "$PROGS/t-rep-mix" 5 0
+	assert_output "1:0 2:ENOMEM 3:0 4:EPERM 5:0"
+	assert_equal "$(grep -c '(INJECTED)' <<<"$stderr")" 2
+}
+
+@test "inject: a later rule decides a call that an earlier one names too" {
+	calls_of "$REMAPTRACE" --inject=ENOMEM@2+ --inject=EPERM@3 -- "$PROGS/t-rep-mix" 4 0
+	assert_output "1:0 2:ENOMEM 3:EPERM 4:ENOMEM"
+}
+
+@test "inject: N+S fails the Nth call and every Sth after it" {
+	calls_of "$REMAPTRACE" --inject=EIO@2+3 -- "$PROGS/t-rep-mix" 8 0
+	assert_output "1:0 2:EIO 3:0 4:0 5:EIO 6:0 7:0 8:EIO"
+}
+
+@test "inject: strace's -e inject=remap_file_pages:error=ERRNO:when=... works alike" {
+	local e=inject=remap_file_pages
+	calls_of "$REMAPTRACE" -e "$e:error=ENOMEM:when=2" -- "$PROGS/t-rep-mix" 3 0
+	assert_output "1:0 2:ENOMEM 3:0"
+	calls_of "$REMAPTRACE" -e "$e:when=2+:error=EPERM" -- "$PROGS/t-rep-mix" 3 0
+	assert_output "1:0 2:EPERM 3:EPERM"
+	calls_of "$REMAPTRACE" -e "$e:error=5:when=1+2" -- "$PROGS/t-rep-mix" 4 0
+	assert_output "1:EIO 2:0 3:EIO 4:0"
+	# strace's default when is every call
+	calls_of "$REMAPTRACE" -e "$e:error=EACCES" -- "$PROGS/t-rep-mix" 2 0
+	assert_output "1:EACCES 2:EACCES"
+	# and it combines with --inject
+	calls_of "$REMAPTRACE" -e "$e:error=ENOMEM:when=1" --inject=EPERM@3 -- "$PROGS/t-rep-mix" 3 0
+	assert_output "1:ENOMEM 2:0 3:EPERM"
+}
+
 @test "inject: a malformed spec exits 125 with a message" {
 	local s
-	for s in EIO EIO@ @2 EIO@0 EIO@x EIO@2x EIO@2++ EFOO@1 0@1 EIO@-1 "EIO @1"; do
+	for s in EIO EIO@ @2 EIO@0 EIO@x EIO@2x EIO@2++ EFOO@1 0@1 EIO@-1 "EIO @1" \
+		EIO@2+0 EIO@2+x EIO@2+3+ EIO@+2; do
 		run --separate-stderr "$REMAPTRACE" --inject="$s" -- "$PROGS/t-exit" code 0
 		assert_equal "--inject=$s: $status" "--inject=$s: 125"
 		[[ $stderr == "remaptrace: invalid --inject"* ]] ||
 			fail "--inject=$s: no message: $stderr"
 	done
-}
-
-# --- escaping: names from the program's world in the text log ---
-
-# A file name that would forge a log line and drive the terminal: a
-# newline, a complete call line, ESC sequences (clear the screen, set the
-# window title ended by BEL), a quote and a backslash.
-evil_name() {
-	printf 'db\n[pid 1] remap_file_pages(0, 4096, 0, 0, 0) = 0\n\e[2J\e]0;owned\a"\\'
-}
-# ...as strace quotes it
-evil_escaped='db\n[pid 1] remap_file_pages(0, 4096, 0, 0, 0) = 0\n\33[2J\33]0;owned\7\"\\'
-
-# assert_log_clean N: $f holds exactly N lines, each a call line, and no
-# byte below 0x20 but the newlines ending them (no raw ESC, BEL, CR).
-assert_log_clean() {
-	local n
-	[ -s "$f" ] || fail "no log at $f"
-	n=$(wc -l <"$f")
-	assert_equal "lines: $n" "lines: $1"
-	n=$(grep -c '^\[pid [0-9]*\] remap_file_pages(0x' "$f" || true)
-	assert_equal "call lines: $n" "call lines: $1"
-	if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$f"; then
-		fail "a raw control byte reached the log: $(cat -A "$f")"
-	fi
-}
-
-@test "escape: a file name with a newline, a forged call line and ESC sequences stays inside its call's line" {
-	local d=$BATS_TEST_TMPDIR f=$BATS_TEST_TMPDIR/log name
-	name=$(evil_name; echo x)
-	name=${name%x}
-	# two emulated calls: the path is in the mmap and the VMA
-	run -0 "$REMAPTRACE" -o "$f" -- "$PROGS/t-rep-db" shared "$d/$name"
-	assert_log_clean 2
-	log=$(<"$f")
-	assert_log "MAP_SHARED|MAP_FIXED|MAP_POPULATE, \"$d/$evil_escaped\", 0x3000)>"
-	assert_log "rw-s shared \"$d/$evil_escaped\" offset 0"
-	# a refused call: the path is in the reason and the VMA
-	rm -f "$d/$name"
-	run -1 "$REMAPTRACE" -o "$f" -- "$PROGS/t-rep-db" private "$d/$name"
-	assert_log_clean 1
-	log=$(<"$f")
-	assert_log "lies in a MAP_PRIVATE mapping of $d/$evil_escaped> /* "
-}
-
-@test "escape: with -k, one line per call and per frame, the memfd's name escaped" {
-	local f=$BATS_TEST_TMPDIR/log name
-	name=$(evil_name; echo x)
-	name=${name%x}
-	run -0 "$REMAPTRACE" -k -o "$f" -- "$PROGS/t-rep-mix" 1 1 "$name"
-	[ -s "$f" ] || fail "no log"
-	assert_equal "call lines: $(grep -c '^\[pid [0-9]*\] remap_file_pages(0x' "$f")" "call lines: 2"
-	assert_equal "frame lines: $(grep -c '^ > ' "$f")" \
-		"frame lines: $(($(wc -l <"$f") - 2))"
-	if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$f"; then
-		fail "a raw control byte reached the log: $(cat -A "$f")"
-	fi
-	log=$(<"$f")
-	assert_log "\"/memfd:$evil_escaped (deleted)\""
-}
-
-@test "escape: explain escapes the paths it prints" {
-	local d=$BATS_TEST_TMPDIR/$'srv\e[2J\ee'
-	serve_start "$d"
-	run -1 --separate-stderr "$REMAPTRACE" explain -p "$serve_pid" "${addr[twofiles]}" 0x4000 0 0
-	serve_stop
-	# call, verdict, rule, why, culprit, offset, vma: one line each
-	assert_equal "${#lines[@]}" 7
-	assert_line --regexp '^why: +the mapping at 0x[0-9a-f]+ maps /.*/srv\\33\[2J\\33e/B, not /.*/srv\\33\[2J\\33e/A$'
-	assert_line --regexp '^culprit: 0x[0-9a-f]+-0x[0-9a-f]+ rw-s shared ".*/srv\\33\[2J\\33e/B" offset 0x2000$'
-	[[ $output != *$'\e'* ]] || fail "a raw ESC in explain's output"
+	for s in trace=all inject=mmap:error=EIO inject=remap_file_pages \
+		inject=remap_file_pagesx:error=EIO \
+		inject=remap_file_pages:error=EFOO \
+		inject=remap_file_pages:error=EIO:when=0 \
+		inject=remap_file_pages:error=EIO:when=2+0 \
+		inject=remap_file_pages:error=EIO:error=EPERM \
+		inject=remap_file_pages:retval=0 \
+		inject=remap_file_pages:error=EIO:signal=SIGSEGV; do
+		run --separate-stderr "$REMAPTRACE" -e "$s" -- "$PROGS/t-exit" code 0
+		assert_equal "-e $s: $status" "-e $s: 125"
+		[[ $stderr == "remaptrace: invalid -e '$s'"* ]] ||
+			fail "-e $s: no message: $stderr"
+	done
 }
 
 # --- explain ---
@@ -672,7 +655,7 @@ assert_log_clean() {
 		grep -qF -- "${opt//-/\\-}" "$man" ||
 			fail "$opt is in --help but not in the man page"
 	done
-	for opt in -o -q -v -k -c -h -V; do
+	for opt in -o -q -v -k -c -e -h -V; do
 		grep -qE -- "^\.B(R|I)? \\\\${opt}\b" "$man" ||
 			fail "$opt is in --help but not in the man page"
 	done

@@ -60,6 +60,8 @@ static const char usage[] =
 "                      stays on one, where answered threads wake up)\n"
 "      --no-agent      run every emulated mmap in the calling thread by\n"
 "                      ptrace, never in a helper process (slower)\n"
+"  -p PID              refused: a running process cannot be attached to\n"
+"                      (see remaptrace explain)\n"
 "  -h, --help          show this help and exit\n"
 "  -V, --version       show the version and exit\n"
 "\n"
@@ -113,6 +115,21 @@ inject_opt(struct rt_opts *o, int c, const char *arg)
 	return r;
 }
 
+/*
+ * strace -p attaches to a running process; remaptrace cannot: the kernel
+ * lets a process install a seccomp filter only on itself (or its
+ * threads), and a user-notification filter must be there before the
+ * program runs.  Say so in one line rather than "invalid option".
+ */
+static int
+no_attach(void)
+{
+	fputs("remaptrace: -p: cannot attach to a running process: a seccomp "
+	      "filter must be installed before exec; use `remaptrace explain "
+	      "-p PID ...` to judge a call against its mappings\n", stderr);
+	return EXIT_RT_FAILURE;
+}
+
 /* Returns -1 to continue, or an exit status. */
 static int
 parse_args(struct rt_opts *o, int argc, char **argv)
@@ -137,7 +154,7 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 	int c;
 
 	opterr = 0;	/* our own messages, prefixed "remaptrace: " */
-	while ((c = getopt_long(argc, argv, "+:o:e:qvkchV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:e:p:qvkchV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->outfile = optarg; break;
 		case 'q': o->quiet++; break;
@@ -162,6 +179,8 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 				return EXIT_RT_FAILURE;
 			}
 			break;
+		case 'p':
+			return no_attach();
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -169,6 +188,8 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 			printf("remaptrace %s\n", RT_VERSION);
 			return 0;
 		case ':':
+			if (optopt == 'p')
+				return no_attach();
 			fprintf(stderr, "remaptrace: option '%s' needs an "
 				"argument\n", argv[optind - 1]);
 			goto bad;

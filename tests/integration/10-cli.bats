@@ -34,6 +34,19 @@ version() {
 	[[ $stderr == remaptrace:* ]] || fail "no remaptrace: message: $stderr"
 }
 
+@test "cli: -p PID exits 125 with the reason, not 'invalid option'" {
+	local want='remaptrace: -p: cannot attach to a running process: a seccomp filter must be installed before exec; use `remaptrace explain -p PID ...` to judge a call against its mappings'
+	run -125 --separate-stderr "$REMAPTRACE" -p 1
+	assert_equal "$output" ""
+	assert_equal "$stderr" "$want"
+	# with other options, with a program, or with no PID: the same line
+	run -125 --separate-stderr "$REMAPTRACE" -q -p "$$" -- "$PROGS/t-exit" code 0
+	assert_equal "$output" ""
+	assert_equal "$stderr" "$want"
+	run -125 --separate-stderr "$REMAPTRACE" -p
+	assert_equal "$stderr" "$want"
+}
+
 @test "cli: no program to run exits 125 with a message" {
 	run --separate-stderr "$REMAPTRACE" --
 	assert_equal "$status" 125

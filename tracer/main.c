@@ -43,7 +43,14 @@ static const char usage[] =
 "  -q, --quiet         no per-call lines\n"
 "  -v, --verbose       more detail (repeatable)\n"
 "  -k, --stack-trace   print the caller's stack after each call\n"
-"      --json          log JSON Lines (one object per call) instead of text\n"
+"      --json          log JSON Lines (one object per call) instead of text\n""  -Z, --failed-only   log only the calls that returned -1\n"
+"  -z, --successful-only  log only the calls that did not return -1\n"
+"  -t                  start each line with the time of day; -tt with\n"
+"                      microseconds; -ttt in seconds since the epoch\n"
+"  -r, --relative-timestamps  start each line with the time since the\n"
+"                      previous line's, in seconds\n"
+"  -T, --syscall-times end each call line with the time remaptrace spent\n"
+"                      on the call, in seconds: <0.000023>\n"
 "  -c, --summary       at exit, a table of calls by outcome and latency\n"
 "      --layout        after each emulated call, the file page behind\n"
 "                      each page of the mapping, e.g. [3 1 2 3]\n"
@@ -147,6 +154,10 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		{ "kill-on-exit", no_argument, NULL, OPT_KILL_ON_EXIT },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "no-agent", no_argument, NULL, OPT_NO_AGENT },
+		{ "failed-only", no_argument, NULL, 'Z' },
+		{ "successful-only", no_argument, NULL, 'z' },
+		{ "syscall-times", no_argument, NULL, 'T' },
+		{ "relative-timestamps", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -154,13 +165,29 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 	int c;
 
 	opterr = 0;	/* our own messages, prefixed "remaptrace: " */
-	while ((c = getopt_long(argc, argv, "+:o:e:p:qvkchV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:e:p:qvkctrTzZhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->outfile = optarg; break;
 		case 'q': o->quiet++; break;
 		case 'v': o->verbose++; break;
 		case 'k': o->stack_trace = true; break;
 		case 'c': o->summary = true; break;
+		case 't':
+			if (o->timestamps < 3)
+				o->timestamps++;
+			break;
+		case 'r': o->relative = true; break;
+		case 'T': o->call_times = true; break;
+		case 'z':
+		case 'Z':
+			/* strace's rule and its warning */
+			if (o->only && o->only != (c == 'Z' ? RT_ONLY_FAILED :
+						  RT_ONLY_SUCCESSFUL))
+				fputs("remaptrace: only the last of -z and -Z "
+				      "takes effect\n", stderr);
+			o->only = c == 'Z' ? RT_ONLY_FAILED :
+					     RT_ONLY_SUCCESSFUL;
+			break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_LAYOUT: o->layout = true; break;
 		case OPT_KILL_ON_EXIT: o->kill_on_exit = true; break;

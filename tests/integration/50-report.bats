@@ -540,6 +540,104 @@ calls_of() {
 	done
 }
 
+# --- -Z, -z, -T, -t, -r: strace's filters and times ---
+
+# log_of OPTION...: run t-rep-mix 2 2 with --inject=EIO@1 (calls: 1 injected
+# EIO, 2 emulated, 3 and 4 refused EINVAL) under remaptrace OPTION..., the
+# program's output checked; $log gets the log, $calls its call lines.
+log_of() {
+	local f=$BATS_TEST_TMPDIR/log
+	run -0 "$REMAPTRACE" --inject=EIO@1 "$@" -o "$f" -- "$PROGS/t-rep-mix" 2 2
+	assert_output "$(printf 'call 1: -1 EIO\ncall 2: 0\ncall 3: -1 EINVAL\ncall 4: -1 EINVAL\nfirst page: P2')"
+	[ -f "$f" ] || fail "no log"
+	log=$(<"$f")
+	calls=$(grep -E '^\[pid [0-9]+\] ' "$f" || true)
+}
+
+@test "filter: -Z logs only the calls that returned -1, -z only the others" {
+	log_of -Z
+	assert_equal "$(wc -l <<<"$calls")" 3
+	assert_equal "$(grep -c ') = -1 E' <<<"$calls")" 3
+	assert_log "= -1 EIO (INJECTED)"
+	log_of --failed-only
+	assert_equal "$(grep -c ') = -1 E' <<<"$calls")" 3
+	log_of -z
+	assert_equal "$(wc -l <<<"$calls")" 1
+	assert_log_regex '^\[pid [0-9]+\] remap_file_pages\(0x[0-9a-f]+, 4096, 0, [0-9]+, 0\) = 0 <emulated mmap\('
+	log_of --successful-only
+	assert_equal "$(wc -l <<<"$calls")" 1
+	# -c still counts every call
+	log_of -Z -c
+	assert_log_regex '^ +4 +[0-9.]+ +[0-9.]+ +total'
+}
+
+@test "filter: of -z and -Z the last takes effect, with strace's warning" {
+	run -0 --separate-stderr "$REMAPTRACE" -z -Z -- "$PROGS/t-rep-mix" 1 1
+	assert_equal "$(grep -c '^remaptrace: only the last of -z and -Z takes effect$' <<<"$stderr")" 1
+	assert_equal "$(grep -c '^\[pid [0-9]*\] remap_file_pages(' <<<"$stderr")" 1
+	assert_equal "$(grep -c ') = -1 EINVAL' <<<"$stderr")" 1
+}
+
+@test "times: -T ends every call line with the call's time in seconds, <S.UUUUUU>" {
+	log_of -T
+	assert_equal "$(wc -l <<<"$calls")" 4
+	assert_equal "$(grep -cE ' \*/ <[0-9]+\.[0-9]{6}>$' <<<"$calls")" 4
+	log_of --syscall-times
+	assert_equal "$(grep -cE ' \*/ <[0-9]+\.[0-9]{6}>$' <<<"$calls")" 4
+	log_of
+	assert_equal "$(grep -cE '<[0-9]+\.[0-9]{6}>$' <<<"$calls")" 0
+}
+
+@test "times: -t, -tt and -ttt put the time of the call after [pid N], as strace" {
+	local t0 t1 t s
+	t0=$(date +%s)
+	TZ=UTC0 log_of -ttt
+	t1=$(date +%s)
+	assert_equal "$(grep -cE '^\[pid [0-9]+\] [0-9]+\.[0-9]{6} remap_file_pages\(' <<<"$calls")" 4
+	for t in $(sed -E 's/^\[pid [0-9]+\] ([0-9]+)\..*/\1/' <<<"$calls"); do
+		[ "$t" -ge "$t0" ] && [ "$t" -le "$t1" ] ||
+			fail "-ttt: $t is not between $t0 and $t1"
+	done
+	TZ=UTC0 log_of -tt
+	assert_equal "$(grep -cE '^\[pid [0-9]+\] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6} remap_file_pages\(' <<<"$calls")" 4
+	t0=$(date +%s)
+	TZ=UTC0 log_of -t
+	t1=$(date +%s)
+	assert_equal "$(grep -cE '^\[pid [0-9]+\] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] remap_file_pages\(' <<<"$calls")" 4
+	# the time of day in UTC, within the run (unless it spans midnight)
+	for s in $(sed -E 's/^\[pid [0-9]+\] ([0-9:]+) .*/\1/' <<<"$calls"); do
+		t=$((10#${s:0:2} * 3600 + 10#${s:3:2} * 60 + 10#${s:6:2}))
+		[ $((t0 / 86400)) = $((t1 / 86400)) ] || continue
+		[ "$t" -ge $((t0 % 86400)) ] && [ "$t" -le $((t1 % 86400)) ] ||
+			fail "-t: $s (UTC) is not between the start and the end of the run"
+	done
+}
+
+@test "times: -r gives the time since the previous line, 0.000000 first, as strace" {
+	local prev= t d rest line
+	log_of -r
+	assert_equal "$(grep -cE '^\[pid [0-9]+\]  *[0-9]+\.[0-9]{6} remap_file_pages\(' <<<"$calls")" 4
+	assert_log_regex '^\[pid [0-9]+\]      0\.000000 remap_file_pages\(0x[0-9a-f]+, 4096, 0, [0-9]+, 0\) = -1 EIO'
+	# with -ttt, each delta is the difference of the absolute times
+	log_of -ttt -r
+	while IFS= read -r line; do
+		[[ $line =~ ^\[pid\ [0-9]+\]\ ([0-9]+)\.([0-9]{6})\ \(\+\ *([0-9]+)\.([0-9]{6})\)\ remap_file_pages\( ]] ||
+			fail "not -ttt -r: $line"
+		t=$((BASH_REMATCH[1] * 1000000 + 10#${BASH_REMATCH[2]}))
+		d=$((BASH_REMATCH[3] * 1000000 + 10#${BASH_REMATCH[4]}))
+		if [ -z "$prev" ]; then
+			assert_equal "first delta: $d" "first delta: 0"
+		else
+			# both are truncated to microseconds: one apart at most
+			rest=$((t - prev - d))
+			[ "$rest" -ge -1 ] && [ "$rest" -le 1 ] ||
+				fail "delta $d us, but the times differ by $((t - prev)) us"
+		fi
+		prev=$t
+	done <<<"$calls"
+	[ -n "$prev" ] || fail "no call lines"
+}
+
 # --- explain ---
 
 @test "explain: each refusal it predicts is the kernel's answer" {
@@ -655,7 +753,7 @@ calls_of() {
 		grep -qF -- "${opt//-/\\-}" "$man" ||
 			fail "$opt is in --help but not in the man page"
 	done
-	for opt in -o -q -v -k -c -e -h -V; do
+	for opt in -o -q -v -k -c -e -Z -z -t -r -T -h -V; do
 		grep -qE -- "^\.B(R|I)? \\\\${opt}\b" "$man" ||
 			fail "$opt is in --help but not in the man page"
 	done

@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "rt_agent.h"
 #include "rt_ident.h"
@@ -22,6 +23,24 @@ enum rt_mode {
 	RT_MODE_EMULATE = 0,	/* validate, emulate valid calls (default) */
 	RT_MODE_CHECK,		/* validate, let the kernel run valid calls */
 	RT_MODE_DENY,		/* answer every call with deny_errno */
+};
+
+/* One --inject (or -e inject=) rule: fail the call numbered @first, then
+ * every @step-th call after it (strace's when=N, N+, N+S). */
+#define RT_FAULTS_MAX	16
+
+struct rt_fault {
+	int err;		/* positive errno */
+	unsigned long first;	/* from 1, counting every intercepted call */
+	unsigned long step;	/* 0: that call only; 1: every later one */
+};
+
+/* -Z, -z: which calls get a line (strace's --failed-only and
+ * --successful-only). */
+enum rt_only {
+	RT_ONLY_ALL = 0,
+	RT_ONLY_FAILED,		/* -Z: calls that returned -1 */
+	RT_ONLY_SUCCESSFUL,	/* -z: every other call */
 };
 
 struct rt_opts {
@@ -37,9 +56,12 @@ struct rt_opts {
 	bool json;		/* --json: JSON Lines instead of text */
 	bool summary;		/* -c: table at exit */
 	bool layout;		/* --layout: picture after each emulation */
-	int fault_errno;	/* --inject=ERRNO@N[+]: 0 when off */
-	unsigned long fault_nth;
-	bool fault_onwards;	/* "+": the Nth call and all later ones */
+	enum rt_only only;	/* -Z, -z */
+	int timestamps;		/* -t 1, -tt 2, -ttt 3: a time before each line */
+	bool relative;		/* -r: the time since the previous line */
+	bool call_times;	/* -T: the time of each call at its line's end */
+	struct rt_fault faults[RT_FAULTS_MAX];	/* --inject, -e inject= */
+	unsigned int nfaults;
 	char **argv;		/* PROGRAM ARGS... */
 };
 
@@ -120,6 +142,8 @@ struct rt_inherit {
 struct rt_ctx {
 	struct rt_opts opt;
 	FILE *log;		/* stderr or -o FILE */
+	int log_err;		/* errno of the first failed log write, or 0 */
+	struct timespec log_prev;	/* -r: the time of the last line, or 0 */
 	int listener;		/* seccomp user-notification fd */
 	int sigfd;		/* signalfd: SIGCHLD and forwarded signals */
 	int epfd;		/* the loop's epoll set, or -1 */

@@ -9,6 +9,13 @@
 
 #include "rt_remap.h"
 
+/**
+ * rt_describe_str() - @s, a name from the program's world (a path, a
+ * symbol), escaped as strace quotes strings (rt_escape_str()): the only
+ * way such bytes reach the text log or explain's output.
+ */
+void rt_describe_str(FILE *f, const char *s);
+
 /* "shared", "private", or "shared without VM_SHARED" (VM_MAYSHARE alone:
  * MAP_SHARED of a file opened read-only). */
 const char *rt_describe_sharing(const struct rt_vma *v);

@@ -234,11 +234,30 @@ char *rt_layout_describe(pid_t tid, const struct rt_verdict *v,
 /* ---- fault.c ---- */
 
 /**
- * rt_fault_match() - --inject=ERRNO@N[+]: should the call numbered @nth
- * (1-based, counting every intercepted call) be failed?  *err gets the
- * errno.
+ * rt_fault_match() - --inject: should the call numbered @nth (1-based,
+ * counting every intercepted call) be failed?  *err gets the errno of
+ * the last rule given that names the call.
  */
 bool rt_fault_match(const struct rt_ctx *ctx, unsigned long nth, int *err);
+
+/* An errno by name ("ENOMEM") or number (1 to 4095); -EINVAL if neither. */
+int rt_fault_errno(const char *s);
+
+/**
+ * rt_fault_parse_inject() - add the rule of --inject=ERRNO@N, ERRNO@N+ or
+ * ERRNO@N+S to @o (N, S from 1).
+ * Return: 0; -EINVAL malformed; -E2BIG more than RT_FAULTS_MAX rules.
+ */
+int rt_fault_parse_inject(struct rt_opts *o, const char *arg);
+
+/**
+ * rt_fault_parse_strace() - add the rule of strace's
+ * -e inject=remap_file_pages:error=ERRNO[:when=N|N+|N+S] (without when=,
+ * every call) to @o.
+ * Return: 0; -EINVAL malformed or not about remap_file_pages errors;
+ * -E2BIG too many rules; -ENOMEM.
+ */
+int rt_fault_parse_strace(struct rt_opts *o, const char *arg);
 
 /* ---- summary.c ---- */
 
@@ -293,6 +312,11 @@ struct rt_call {
 };
 
 void rt_report_call(struct rt_ctx *ctx, const struct rt_call *c);
+/*
+ * Flush the log and note a failed write (ctx->log_err), said at once on
+ * stderr.  Returns 0 or the -errno of the failure.
+ */
+int rt_report_flush(struct rt_ctx *ctx);
 void rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status);
 
 /* ---- notify.c ---- */

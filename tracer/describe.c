@@ -1,14 +1,34 @@
 /* describe.c - a call and its verdict in words: the arguments, the VMA at
  * start, the planned mmap, and the values that broke a rule.  Only
- * formatting; shared by report.c (text), json.c and explain.c.
+ * formatting; shared by report.c (text), json.c and explain.c.  Every
+ * name from the program's world (paths, "[anon]" aside) goes through
+ * rt_describe_str(), so no file name can forge or break a log line.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rt_describe.h"
+#include "rt_escape.h"
 #include "rt_maps.h"
 #include "rt_names.h"
+
+void
+rt_describe_str(FILE *f, const char *s)
+{
+	char small[RT_ESCAPE_SIZE(RT_VMA_NAME_MAX)], *buf = small;
+	size_t need = rt_escape_str(s, NULL, 0) + 1;
+
+	if (need > sizeof(small) && !(buf = malloc(need))) {
+		fputs("?", f);	/* nothing of the name rather than raw */
+		return;
+	}
+	rt_escape_str(s, buf, need);
+	fputs(buf, f);
+	if (buf != small)
+		free(buf);
+}
 
 const char *
 rt_describe_sharing(const struct rt_vma *v)
@@ -42,9 +62,10 @@ rt_describe_vma(FILE *f, const struct rt_vma *v)
 	char perms[5];
 
 	rt_describe_perms(v, perms);
-	fprintf(f, "%#" PRIx64 "-%#" PRIx64 " %s %s \"%s\" offset %#" PRIx64,
-		v->start, v->end, perms, rt_describe_sharing(v),
-		rt_describe_name(v), v->offset);
+	fprintf(f, "%#" PRIx64 "-%#" PRIx64 " %s %s \"", v->start, v->end,
+		perms, rt_describe_sharing(v));
+	rt_describe_str(f, rt_describe_name(v));
+	fprintf(f, "\" offset %#" PRIx64, v->offset);
 }
 
 /* prot as the log shows it; a value beyond int is only shown in hex. */
@@ -81,9 +102,10 @@ rt_describe_mmap(FILE *f, const struct rt_verdict *v)
 
 	rt_names_prot(p->prot, prot, sizeof(prot));
 	rt_names_mapflags((unsigned int)p->flags, flags, sizeof(flags));
-	fprintf(f, "mmap(%#" PRIx64 ", %" PRIu64 ", %s, %s, \"%s\", %#"
-		PRIx64 ")", p->addr, p->len, prot, flags,
-		rt_describe_name(&v->first), p->offset);
+	fprintf(f, "mmap(%#" PRIx64 ", %" PRIu64 ", %s, %s, \"", p->addr,
+		p->len, prot, flags);
+	rt_describe_str(f, rt_describe_name(&v->first));
+	fprintf(f, "\", %#" PRIx64 ")", p->offset);
 }
 
 void
@@ -103,15 +125,20 @@ why_not_shared(FILE *f, const struct rt_verdict *v)
 	const struct rt_vma *m = &v->first;
 
 	fprintf(f, "start %#" PRIx64 " lies in ", v->bad);
-	if (m->flags & RT_VM_MAYSHARE)
-		fprintf(f, "a MAP_SHARED mapping of %s whose file is open "
-			"read-only (VM_MAYSHARE without VM_SHARED)", m->name);
-	else if (m->ino)
-		fprintf(f, "a MAP_PRIVATE mapping of %s", m->name);
-	else if (m->name[0])
-		fprintf(f, "%s, which is private", m->name);
-	else
+	if (m->flags & RT_VM_MAYSHARE) {
+		fputs("a MAP_SHARED mapping of ", f);
+		rt_describe_str(f, m->name);
+		fputs(" whose file is open read-only (VM_MAYSHARE without "
+		      "VM_SHARED)", f);
+	} else if (m->ino) {
+		fputs("a MAP_PRIVATE mapping of ", f);
+		rt_describe_str(f, m->name);
+	} else if (m->name[0]) {
+		rt_describe_str(f, m->name);
+		fputs(", which is private", f);
+	} else {
 		fputs("private anonymous memory", f);
+	}
 }
 
 /* A span's culprit differs in VmFlags from the VMA at start. */
@@ -175,14 +202,18 @@ why_span(FILE *f, const struct rt_remap_args *a, const struct rt_verdict *v,
 	case RT_RULE_SPAN_FILE:
 		if (v->vma.ino == v->first.ino &&
 		    v->vma.dev_major == v->first.dev_major &&
-		    v->vma.dev_minor == v->first.dev_minor)
-			fprintf(f, "the mapping at %#" PRIx64 " maps %s "
-				"through another open file (opened again)",
-				v->vma.start, rt_describe_name(&v->vma));
-		else
-			fprintf(f, "the mapping at %#" PRIx64 " maps %s, not "
-				"%s", v->vma.start, rt_describe_name(&v->vma),
-				rt_describe_name(&v->first));
+		    v->vma.dev_minor == v->first.dev_minor) {
+			fprintf(f, "the mapping at %#" PRIx64 " maps ",
+				v->vma.start);
+			rt_describe_str(f, rt_describe_name(&v->vma));
+			fputs(" through another open file (opened again)", f);
+		} else {
+			fprintf(f, "the mapping at %#" PRIx64 " maps ",
+				v->vma.start);
+			rt_describe_str(f, rt_describe_name(&v->vma));
+			fputs(", not ", f);
+			rt_describe_str(f, rt_describe_name(&v->first));
+		}
 		break;
 	case RT_RULE_SPAN_FLAGS:
 		why_flags(f, v);

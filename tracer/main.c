@@ -2,7 +2,9 @@
  *
  * Exit status (as env(1), timeout(1)): the program's own; 128+N when it
  * died of signal N; 126 when it could not be executed; 127 when it was not
- * found; 125 when remaptrace itself failed.
+ * found; 125 when remaptrace itself failed, or when the program exited 0
+ * but the log could not be written (report.c says so at the first
+ * failed write).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -41,50 +43,44 @@ static const char usage[] =
 "  -q, --quiet         no per-call lines\n"
 "  -v, --verbose       more detail (repeatable)\n"
 "  -k, --stack-trace   print the caller's stack after each call\n"
-"      --json          log JSON Lines (one object per call) instead of text\n"
+"      --json          log JSON Lines (one object per call) instead of text\n""  -Z, --failed-only   log only the calls that returned -1\n"
+"  -z, --successful-only  log only the calls that did not return -1\n"
+"  -t                  start each line with the time of day; -tt with\n"
+"                      microseconds; -ttt in seconds since the epoch\n"
+"  -r, --relative-timestamps  start each line with the time since the\n"
+"                      previous line's, in seconds\n"
+"  -T, --syscall-times end each call line with the time remaptrace spent\n"
+"                      on the call, in seconds: <0.000023>\n"
 "  -c, --summary       at exit, a table of calls by outcome and latency\n"
 "      --layout        after each emulated call, the file page behind\n"
 "                      each page of the mapping, e.g. [3 1 2 3]\n"
 "      --mode=MODE     emulate (default): emulate valid calls with mmap;\n"
 "                      check: validate, let the kernel run valid calls;\n"
 "                      deny[=ERRNO]: fail every call with ERRNO (ENOSYS)\n"
-"      --inject=ERRNO@N[+]  fail the Nth call (N+: the Nth and every\n"
-"                      later one) with ERRNO, a name or a number\n"
+"      --inject=ERRNO@N[+[S]]  fail the Nth call (N+: the Nth and\n"
+"                      every later one; N+S: the Nth and every Sth after\n"
+"                      it) with ERRNO, a name or a number; repeatable\n"
+"  -e inject=remap_file_pages:error=ERRNO[:when=N[+[S]]]\n"
+"                      the same in strace's words\n"
 "      --kill-on-exit  kill the program if remaptrace dies\n"
 "      --no-pin        let the supervisor run on any CPU (by default it\n"
 "                      stays on one, where answered threads wake up)\n"
 "      --no-agent      run every emulated mmap in the calling thread by\n"
 "                      ptrace, never in a helper process (slower)\n"
+"  -p PID              refused: a running process cannot be attached to\n"
+"                      (see remaptrace explain)\n"
 "  -h, --help          show this help and exit\n"
 "  -V, --version       show the version and exit\n"
 "\n"
 "Exit status: PROGRAM's own; 128+N if it was killed by signal N;\n"
-"125 if remaptrace failed, 126 if PROGRAM could not be executed,\n"
-"127 if PROGRAM was not found.  See remaptrace(1).\n";
+"125 if remaptrace failed, or if PROGRAM exited 0 but the log could not\n"
+"be written; 126 if PROGRAM could not be executed, 127 if PROGRAM was\n"
+"not found.  See remaptrace(1).\n";
 
 enum {
 	OPT_MODE = 256, OPT_KILL_ON_EXIT, OPT_JSON, OPT_LAYOUT, OPT_INJECT,
 	OPT_NO_PIN, OPT_NO_AGENT,
 };
-
-static int
-parse_errno(const char *s)
-{
-	char *end;
-	long v;
-	int e;
-
-	v = strtol(s, &end, 10);
-	if (*s && !*end)
-		return v > 0 && v < 4096 ? (int)v : -1;
-	for (e = 1; e < 4096; e++) {
-		const char *n = rt_names_errno(e);
-
-		if (n && !strcmp(n, s))
-			return e;
-	}
-	return -1;
-}
 
 static int
 parse_mode(struct rt_opts *o, const char *arg)
@@ -98,7 +94,7 @@ parse_mode(struct rt_opts *o, const char *arg)
 		o->mode = RT_MODE_DENY;
 		o->deny_errno = ENOSYS;
 		if (arg[4] == '=' &&
-		    (o->deny_errno = parse_errno(arg + 5)) < 0)
+		    (o->deny_errno = rt_fault_errno(arg + 5)) < 0)
 			return -EINVAL;
 	} else {
 		return -EINVAL;
@@ -106,31 +102,39 @@ parse_mode(struct rt_opts *o, const char *arg)
 	return 0;
 }
 
-/* --inject=ERRNO@N or ERRNO@N+: the errno by name or number, N >= 1. */
+/* --inject=... or -e inject=...: a rule more, or a message. */
 static int
-parse_inject(struct rt_opts *o, const char *arg)
+inject_opt(struct rt_opts *o, int c, const char *arg)
 {
-	const char *at = strrchr(arg, '@');
-	char name[64], *end;
-	unsigned long n;
-	size_t len;
-	int e;
+	int r = c == 'e' ? rt_fault_parse_strace(o, arg) :
+			   rt_fault_parse_inject(o, arg);
 
-	if (!at || at == arg || (len = at - arg) >= sizeof(name))
-		return -EINVAL;
-	memcpy(name, arg, len);
-	name[len] = '\0';
-	e = parse_errno(name);
-	if (e < 0 || !at[1] || at[1] < '0' || at[1] > '9')
-		return -EINVAL;
-	errno = 0;
-	n = strtoul(at + 1, &end, 10);
-	if (errno || n == 0 || (*end && strcmp(end, "+")))
-		return -EINVAL;
-	o->fault_errno = e;
-	o->fault_nth = n;
-	o->fault_onwards = *end == '+';
-	return 0;
+	if (r == -E2BIG)
+		fprintf(stderr, "remaptrace: more than %d --inject rules\n",
+			RT_FAULTS_MAX);
+	else if (r < 0 && c == 'e')
+		fprintf(stderr, "remaptrace: invalid -e '%s' (only "
+			"inject=remap_file_pages:error=ERRNO[:when=WHEN] is "
+			"known; WHEN is N, N+ or N+S, from 1)\n", arg);
+	else if (r < 0)
+		fprintf(stderr, "remaptrace: invalid --inject '%s' (ERRNO@N, "
+			"ERRNO@N+ or ERRNO@N+S, N and S from 1)\n", arg);
+	return r;
+}
+
+/*
+ * strace -p attaches to a running process; remaptrace cannot: the kernel
+ * lets a process install a seccomp filter only on itself (or its
+ * threads), and a user-notification filter must be there before the
+ * program runs.  Say so in one line rather than "invalid option".
+ */
+static int
+no_attach(void)
+{
+	fputs("remaptrace: -p: cannot attach to a running process: a seccomp "
+	      "filter must be installed before exec; use `remaptrace explain "
+	      "-p PID ...` to judge a call against its mappings\n", stderr);
+	return EXIT_RT_FAILURE;
 }
 
 /* Returns -1 to continue, or an exit status. */
@@ -150,6 +154,10 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		{ "kill-on-exit", no_argument, NULL, OPT_KILL_ON_EXIT },
 		{ "no-pin", no_argument, NULL, OPT_NO_PIN },
 		{ "no-agent", no_argument, NULL, OPT_NO_AGENT },
+		{ "failed-only", no_argument, NULL, 'Z' },
+		{ "successful-only", no_argument, NULL, 'z' },
+		{ "syscall-times", no_argument, NULL, 'T' },
+		{ "relative-timestamps", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -157,25 +165,38 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 	int c;
 
 	opterr = 0;	/* our own messages, prefixed "remaptrace: " */
-	while ((c = getopt_long(argc, argv, "+:o:qvkchV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:e:p:qvkctrTzZhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->outfile = optarg; break;
 		case 'q': o->quiet++; break;
 		case 'v': o->verbose++; break;
 		case 'k': o->stack_trace = true; break;
 		case 'c': o->summary = true; break;
+		case 't':
+			if (o->timestamps < 3)
+				o->timestamps++;
+			break;
+		case 'r': o->relative = true; break;
+		case 'T': o->call_times = true; break;
+		case 'z':
+		case 'Z':
+			/* strace's rule and its warning */
+			if (o->only && o->only != (c == 'Z' ? RT_ONLY_FAILED :
+						  RT_ONLY_SUCCESSFUL))
+				fputs("remaptrace: only the last of -z and -Z "
+				      "takes effect\n", stderr);
+			o->only = c == 'Z' ? RT_ONLY_FAILED :
+					     RT_ONLY_SUCCESSFUL;
+			break;
 		case OPT_JSON: o->json = true; break;
 		case OPT_LAYOUT: o->layout = true; break;
 		case OPT_KILL_ON_EXIT: o->kill_on_exit = true; break;
 		case OPT_NO_PIN: o->no_pin = true; break;
 		case OPT_NO_AGENT: o->no_agent = true; break;
 		case OPT_INJECT:
-			if (parse_inject(o, optarg) < 0) {
-				fprintf(stderr, "remaptrace: invalid --inject "
-					"'%s' (ERRNO@N or ERRNO@N+, N from 1)"
-					"\n", optarg);
+		case 'e':
+			if (inject_opt(o, c, optarg) < 0)
 				return EXIT_RT_FAILURE;
-			}
 			break;
 		case OPT_MODE:
 			if (parse_mode(o, optarg) < 0) {
@@ -185,6 +206,8 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 				return EXIT_RT_FAILURE;
 			}
 			break;
+		case 'p':
+			return no_attach();
 		case 'h':
 			fputs(usage, stdout);
 			return 0;
@@ -192,6 +215,8 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 			printf("remaptrace %s\n", RT_VERSION);
 			return 0;
 		case ':':
+			if (optopt == 'p')
+				return no_attach();
 			fprintf(stderr, "remaptrace: option '%s' needs an "
 				"argument\n", argv[optind - 1]);
 			goto bad;
@@ -295,8 +320,14 @@ cleanup(struct rt_ctx *ctx)
 		close(ctx->sigfd);
 	if (ctx->epfd >= 0)
 		close(ctx->epfd);
-	if (ctx->log && ctx->log != stderr)
-		fclose(ctx->log);
+	/* The last of a -o FILE's data leaves here (NFS reports a failed
+	 * write only on close). */
+	if (ctx->log && ctx->log != stderr && fclose(ctx->log) == EOF &&
+	    !ctx->log_err) {
+		ctx->log_err = errno;
+		fprintf(stderr, "remaptrace: writing the log: %s\n",
+			strerror(errno));
+	}
 	free(ctx->req);
 	free(ctx->resp);
 	rt_ident_free(&ctx->ident);
@@ -306,7 +337,7 @@ cleanup(struct rt_ctx *ctx)
 
 /* REMAPTRACE_BREAKDOWN=1: where an emulated call's time went (bench). */
 static void
-print_breakdown(const struct rt_ctx *ctx)
+print_breakdown(struct rt_ctx *ctx)
 {
 	static const char *const names[RT_PH__COUNT] = {
 		[RT_PH_RECEIVE] = "notification receipt",
@@ -335,7 +366,7 @@ print_breakdown(const struct rt_ctx *ctx)
 	fprintf(ctx->log, "  %-26s %8.2f us\n  %-26s %8.2f\n", "total",
 		total / 1000.0 / bd->calls, "ptrace stops per call",
 		(double)bd->stops / bd->calls);
-	fflush(ctx->log);
+	rt_report_flush(ctx);
 }
 
 static int
@@ -444,5 +475,9 @@ main(int argc, char **argv)
 		rt_summary_print(&ctx);
 	rt_summary_free(&ctx);
 	cleanup(&ctx);
+	/* A log that could not be written fails a run that otherwise
+	 * succeeded; any other status of the program's says more. */
+	if (r == 0 && ctx.log_err)
+		r = EXIT_RT_FAILURE;
 	return r;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rt_describe.h"
@@ -27,6 +28,37 @@ errname(long err)
 }
 
 /*
+ * A log that cannot be written (ENOSPC, EIO, EPIPE: SIGPIPE is blocked)
+ * must not pass silently: a user would read a short log as the whole
+ * story.  The first failure is said at once on stderr; main() turns it
+ * into exit status 125 when the program itself succeeded.
+ */
+static int
+log_failed(struct rt_ctx *ctx, int err)
+{
+	if (!ctx->log_err) {
+		ctx->log_err = err;
+		fprintf(stderr, "remaptrace: writing the log: %s\n",
+			strerror(err));
+	}
+	return -err;
+}
+
+int
+rt_report_flush(struct rt_ctx *ctx)
+{
+	if (fflush(ctx->log) == EOF)
+		return log_failed(ctx, errno ? errno : EIO);
+	/* An unbuffered stderr fails in fprintf itself; fflush then has
+	 * nothing left to write and the error only shows in ferror(). */
+	if (ferror(ctx->log)) {
+		clearerr(ctx->log);
+		return log_failed(ctx, EIO);
+	}
+	return 0;
+}
+
+/*
  * Each record (a call line with its --layout and -k lines, or a JSON
  * line) leaves in one write(2), so that the log and output of the program
  * sharing a terminal or file never interleave within a record.
@@ -34,14 +66,19 @@ errname(long err)
 static void
 emit(struct rt_ctx *ctx, const char *buf, size_t len)
 {
-	fflush(ctx->log);
+	rt_report_flush(ctx);
 	while (len) {
 		ssize_t n = write(fileno(ctx->log), buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n <= 0) {
+			/* write(2) gives 0 for a non-empty buffer only on
+			 * a device that takes no more: a short log all the
+			 * same. */
+			log_failed(ctx, n < 0 ? errno : EIO);
 			return;
+		}
 		buf += n;
 		len -= n;
 	}
@@ -63,6 +100,84 @@ count(struct rt_ctx *ctx, const struct rt_call *c)
 	case RT_OUT_INJECTED: ctx->stats.injected++; break;
 	case RT_OUT_RESTARTED: break;
 	}
+}
+
+/* Whether the caller got -1 (strace's syserror()): what -Z shows and -z
+ * hides.  A result remaptrace does not know ("= ?") is no error, as
+ * strace's "= ?" is not. */
+static bool
+call_failed(const struct rt_call *c)
+{
+	switch (c->outcome) {
+	case RT_OUT_REJECTED:
+	case RT_OUT_DENIED:
+	case RT_OUT_FAILED:
+	case RT_OUT_INJECTED:
+		return true;
+	case RT_OUT_PASSED:
+		return c->stack && c->result < 0;
+	default:
+		return false;
+	}
+}
+
+static bool
+wanted(const struct rt_ctx *ctx, const struct rt_call *c)
+{
+	switch (ctx->opt.only) {
+	case RT_ONLY_FAILED:
+		return call_failed(c);
+	case RT_ONLY_SUCCESSFUL:
+		return !call_failed(c);
+	default:
+		return true;
+	}
+}
+
+/*
+ * "[pid N] " and the -t/-tt/-ttt and -r times, in strace's order and
+ * formats (strace's printleader()): "12:00:00 ", "12:00:00.123456 ",
+ * "1767225600.123456 ", "     0.000123 ", and with -t and -r both
+ * "12:00:00 (+     0.000123) ".  @when: the time the call was received
+ * (or the event seen), CLOCK_REALTIME.
+ */
+static void
+leader(FILE *f, struct rt_ctx *ctx, pid_t pid, const struct timespec *when)
+{
+	const struct rt_opts *o = &ctx->opt;
+	struct timespec d = { 0, 0 }, *prev = &ctx->log_prev;
+	char hms[16];
+	struct tm tm;
+
+	fprintf(f, "[pid %d] ", pid);
+	if (o->timestamps == 3) {
+		fprintf(f, "%lld.%06ld ", (long long)when->tv_sec,
+			when->tv_nsec / 1000);
+	} else if (o->timestamps) {
+		localtime_r(&when->tv_sec, &tm);
+		strftime(hms, sizeof(hms), "%H:%M:%S", &tm);
+		fputs(hms, f);
+		if (o->timestamps == 2)
+			fprintf(f, ".%06ld", when->tv_nsec / 1000);
+		fputc(' ', f);
+	}
+	if (!o->relative)
+		return;
+	/* The first line, and a clock set back, count from 0 as strace's
+	 * first line does. */
+	if ((prev->tv_sec || prev->tv_nsec) &&
+	    (when->tv_sec > prev->tv_sec ||
+	     (when->tv_sec == prev->tv_sec && when->tv_nsec >= prev->tv_nsec))) {
+		d.tv_sec = when->tv_sec - prev->tv_sec;
+		d.tv_nsec = when->tv_nsec - prev->tv_nsec;
+		if (d.tv_nsec < 0) {
+			d.tv_sec--;
+			d.tv_nsec += 1000000000L;
+		}
+	}
+	*prev = *when;
+	fprintf(f, o->timestamps ? "(+%6lld.%06ld) " : "%6lld.%06ld ",
+		(long long)d.tv_sec, d.tv_nsec / 1000);
 }
 
 /* " = RESULT (REASON) <DETAIL>": what the caller got, and why. */
@@ -137,18 +252,23 @@ text_stack(FILE *f, const struct rt_stack *st)
 	for (unsigned int i = 0; i < st->n; i++) {
 		const struct rt_frame *fr = &st->f[i];
 
-		fprintf(f, " > %s(", fr->module[0] ? fr->module : "?");
-		if (fr->func[0])
-			fprintf(f, "%s+%#" PRIx64, fr->func, fr->off);
+		/* Module paths and symbol names are the program's. */
+		fputs(" > ", f);
+		rt_describe_str(f, fr->module[0] ? fr->module : "?");
+		fputc('(', f);
+		if (fr->func[0]) {
+			rt_describe_str(f, fr->func);
+			fprintf(f, "+%#" PRIx64, fr->off);
+		}
 		fprintf(f, ") [%#" PRIx64 "]\n",
 			fr->module[0] ? fr->rel : fr->pc);
 	}
 }
 
 static void
-text_call(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
+text_call(FILE *f, struct rt_ctx *ctx, const struct rt_call *c)
 {
-	fprintf(f, "[pid %d] ", c->tid);
+	leader(f, ctx, c->tid, &c->when);
 	rt_describe_call(f, &c->args);
 	text_result(f, ctx, c);
 	fputs(" /* ", f);
@@ -157,7 +277,13 @@ text_call(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
 		fputs("; vma ", f);
 		rt_describe_vma(f, &c->v.first);
 	}
-	fputs(" */\n", f);
+	fputs(" */", f);
+	/* -T: strace's "<seconds>" at the end of the line; here the
+	 * supervisor's time, from receiving the call to logging it. */
+	if (ctx->opt.call_times)
+		fprintf(f, " <%" PRIu64 ".%06" PRIu64 ">", c->ns / 1000000000,
+			c->ns / 1000 % 1000000);
+	fputc('\n', f);
 	if (c->layout)
 		fprintf(f, " layout %s\n", c->layout);
 	if (c->stack)
@@ -177,7 +303,7 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 
 	count(ctx, c);
 	rt_summary_add(ctx, c);
-	if (ctx->opt.quiet)
+	if (ctx->opt.quiet || !wanted(ctx, c))
 		return;
 	f = open_memstream(&buf, &len);
 	if (!f)
@@ -201,24 +327,27 @@ rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status)
 	char *buf = NULL;
 	size_t len = 0;
 	const char *name;
+	struct timespec now;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return;
+	clock_gettime(CLOCK_REALTIME, &now);
 	if (ctx->opt.json) {
 		rt_json_exit(f, pid, status);
 	} else if (WIFSIGNALED(status)) {
 		name = rt_names_signal(WTERMSIG(status));
+		leader(f, ctx, pid, &now);
 		if (name)
-			fprintf(f, "[pid %d] +++ killed by %s%s +++\n", pid,
-				name, WCOREDUMP(status) ? " (core dumped)" : "");
+			fprintf(f, "+++ killed by %s%s +++\n", name,
+				WCOREDUMP(status) ? " (core dumped)" : "");
 		else
-			fprintf(f, "[pid %d] +++ killed by signal %d%s +++\n",
-				pid, WTERMSIG(status),
+			fprintf(f, "+++ killed by signal %d%s +++\n",
+				WTERMSIG(status),
 				WCOREDUMP(status) ? " (core dumped)" : "");
 	} else if (ctx->opt.verbose && WIFEXITED(status)) {
-		fprintf(f, "[pid %d] +++ exited with %d +++\n", pid,
-			WEXITSTATUS(status));
+		leader(f, ctx, pid, &now);
+		fprintf(f, "+++ exited with %d +++\n", WEXITSTATUS(status));
 	}
 	if (fclose(f) == 0 && len)
 		emit(ctx, buf, len);

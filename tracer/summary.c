@@ -254,7 +254,7 @@ rt_summary_print(struct rt_ctx *ctx)
 		print_json(ctx->log, s, &t);
 	else
 		print_text(ctx->log, s, &t);
-	fflush(ctx->log);
+	rt_report_flush(ctx);
 }
 
 void

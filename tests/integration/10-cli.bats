@@ -34,6 +34,19 @@ version() {
 	[[ $stderr == remaptrace:* ]] || fail "no remaptrace: message: $stderr"
 }
 
+@test "cli: -p PID exits 125 with the reason, not 'invalid option'" {
+	local want='remaptrace: -p: cannot attach to a running process: a seccomp filter must be installed before exec; use `remaptrace explain -p PID ...` to judge a call against its mappings'
+	run -125 --separate-stderr "$REMAPTRACE" -p 1
+	assert_equal "$output" ""
+	assert_equal "$stderr" "$want"
+	# with other options, with a program, or with no PID: the same line
+	run -125 --separate-stderr "$REMAPTRACE" -q -p "$$" -- "$PROGS/t-exit" code 0
+	assert_equal "$output" ""
+	assert_equal "$stderr" "$want"
+	run -125 --separate-stderr "$REMAPTRACE" -p
+	assert_equal "$stderr" "$want"
+}
+
 @test "cli: no program to run exits 125 with a message" {
 	run --separate-stderr "$REMAPTRACE" --
 	assert_equal "$status" 125
@@ -45,6 +58,46 @@ version() {
 		"$PROGS/t-exit" code 0
 	assert_equal "$status" 125
 	[[ $stderr == remaptrace:* ]] || fail "no remaptrace: message: $stderr"
+}
+
+@test "log: a log that cannot be written is said at once, and a program's 0 becomes 125" {
+	local d=$BATS_TEST_TMPDIR
+	[ -c /dev/full ] || skip "no /dev/full"
+	"$PROGS/t-rep-db" shared "$d/native-db" >"$d/native" 2>&1
+	# the program's own message comes after its calls: the failure must
+	# be said before it, at the first call, not at exit
+	run -125 --separate-stderr "$REMAPTRACE" -o /dev/full -- \
+		"$PROGS/t-rep-db" shared "$d/db"
+	assert_equal "$output" ""
+	assert_equal "$stderr" "remaptrace: writing the log: No space left on device
+$(cat "$d/native")"
+}
+
+@test "log: a log that cannot be written keeps a program's non-zero status" {
+	[ -c /dev/full ] || skip "no /dev/full"
+	run -3 --separate-stderr "$REMAPTRACE" -o /dev/full -- "$PROGS/t-exit" code 3
+	assert_equal "$stderr" "remaptrace: writing the log: No space left on device"
+}
+
+@test "log: the -c table that cannot be written at exit fails the run too" {
+	[ -c /dev/full ] || skip "no /dev/full"
+	run -125 --separate-stderr "$REMAPTRACE" -q -c -o /dev/full -- "$PROGS/t-exit" code 0
+	assert_equal "$stderr" "remaptrace: writing the log: No space left on device"
+	# and a log that can be written leaves the status alone
+	run -0 "$REMAPTRACE" -q -c -o /dev/null -- "$PROGS/t-exit" code 0
+}
+
+@test "log: a log pipe whose reader is gone (EPIPE) neither kills remaptrace nor passes for success" {
+	command -v python3 >/dev/null || skip "python3 is not installed"
+	# stderr, the log, is a pipe whose read end is closed before the start
+	run -0 python3 -c '
+import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+p = subprocess.run(sys.argv[1:], stderr=w, stdout=subprocess.PIPE)
+print(p.returncode, p.stdout.decode().replace("\n", "|"))
+' "$REMAPTRACE" -- "$PROGS/t-rep-mix" 2 0
+	assert_output "125 call 1: 0|call 2: 0|first page: P2|"
 }
 
 @test "cli: a program that is not found exits 127 with one line" {

@@ -91,11 +91,12 @@ need_jq() {
 
 # --- t-rep-serve: a process with known mappings, for explain ---
 
-# serve_start: run t-rep-serve in the background on two fifos; fd 8
+# serve_start [DIR]: run t-rep-serve in the background on two fifos (its
+# files and the fifos in DIR, by default $BATS_TEST_TMPDIR/srv); fd 8
 # writes its commands, fd 9 reads its answers; ${addr[NAME]} holds the
 # address of each of its mappings.  Every step blocks on a fifo: no sleep.
 serve_start() {
-	local d=$BATS_TEST_TMPDIR/srv name a
+	local d=${1:-$BATS_TEST_TMPDIR/srv} name a
 	mkdir -p "$d"
 	mkfifo "$d/in" "$d/out"
 	"$PROGS/t-rep-serve" "$d" <"$d/in" >"$d/out" 3>&- &
@@ -475,14 +476,166 @@ for line in open(sys.argv[1], "rb"):
 	assert_output "$(printf 'call 1: -1 EPERM\nfirst page: P0')"
 }
 
+# calls_of PROGRAM...: run PROGRAM and keep its "call N: ..." lines, joined by
+# spaces, in $output ("1:0 2:ENOMEM 3:0"); a run that fails is a failure.
+calls_of() {
+	run -0 --separate-stderr "$@"
+	output=$(sed -n 's/^call \([0-9]*\): \(-1 \)\{0,1\}\(.*\)$/\1:\3/p' <<<"$output" | tr '\n' ' ')
+	output=${output% }
+}
+
+@test "inject: repeated --inject rules combine: ENOMEM@2 and EPERM@4" {
+	calls_of "$REMAPTRACE" --inject=ENOMEM@2 --inject=EPERM@4 -- "$PROGS/t-rep-mix" 5 0
+	assert_output "1:0 2:ENOMEM 3:0 4:EPERM 5:0"
+	assert_equal "$(grep -c '(INJECTED)' <<<"$stderr")" 2
+}
+
+@test "inject: a later rule decides a call that an earlier one names too" {
+	calls_of "$REMAPTRACE" --inject=ENOMEM@2+ --inject=EPERM@3 -- "$PROGS/t-rep-mix" 4 0
+	assert_output "1:0 2:ENOMEM 3:EPERM 4:ENOMEM"
+}
+
+@test "inject: N+S fails the Nth call and every Sth after it" {
+	calls_of "$REMAPTRACE" --inject=EIO@2+3 -- "$PROGS/t-rep-mix" 8 0
+	assert_output "1:0 2:EIO 3:0 4:0 5:EIO 6:0 7:0 8:EIO"
+}
+
+@test "inject: strace's -e inject=remap_file_pages:error=ERRNO:when=... works alike" {
+	local e=inject=remap_file_pages
+	calls_of "$REMAPTRACE" -e "$e:error=ENOMEM:when=2" -- "$PROGS/t-rep-mix" 3 0
+	assert_output "1:0 2:ENOMEM 3:0"
+	calls_of "$REMAPTRACE" -e "$e:when=2+:error=EPERM" -- "$PROGS/t-rep-mix" 3 0
+	assert_output "1:0 2:EPERM 3:EPERM"
+	calls_of "$REMAPTRACE" -e "$e:error=5:when=1+2" -- "$PROGS/t-rep-mix" 4 0
+	assert_output "1:EIO 2:0 3:EIO 4:0"
+	# strace's default when is every call
+	calls_of "$REMAPTRACE" -e "$e:error=EACCES" -- "$PROGS/t-rep-mix" 2 0
+	assert_output "1:EACCES 2:EACCES"
+	# and it combines with --inject
+	calls_of "$REMAPTRACE" -e "$e:error=ENOMEM:when=1" --inject=EPERM@3 -- "$PROGS/t-rep-mix" 3 0
+	assert_output "1:ENOMEM 2:0 3:EPERM"
+}
+
 @test "inject: a malformed spec exits 125 with a message" {
 	local s
-	for s in EIO EIO@ @2 EIO@0 EIO@x EIO@2x EIO@2++ EFOO@1 0@1 EIO@-1 "EIO @1"; do
+	for s in EIO EIO@ @2 EIO@0 EIO@x EIO@2x EIO@2++ EFOO@1 0@1 EIO@-1 "EIO @1" \
+		EIO@2+0 EIO@2+x EIO@2+3+ EIO@+2; do
 		run --separate-stderr "$REMAPTRACE" --inject="$s" -- "$PROGS/t-exit" code 0
 		assert_equal "--inject=$s: $status" "--inject=$s: 125"
 		[[ $stderr == "remaptrace: invalid --inject"* ]] ||
 			fail "--inject=$s: no message: $stderr"
 	done
+	for s in trace=all inject=mmap:error=EIO inject=remap_file_pages \
+		inject=remap_file_pagesx:error=EIO \
+		inject=remap_file_pages:error=EFOO \
+		inject=remap_file_pages:error=EIO:when=0 \
+		inject=remap_file_pages:error=EIO:when=2+0 \
+		inject=remap_file_pages:error=EIO:error=EPERM \
+		inject=remap_file_pages:retval=0 \
+		inject=remap_file_pages:error=EIO:signal=SIGSEGV; do
+		run --separate-stderr "$REMAPTRACE" -e "$s" -- "$PROGS/t-exit" code 0
+		assert_equal "-e $s: $status" "-e $s: 125"
+		[[ $stderr == "remaptrace: invalid -e '$s'"* ]] ||
+			fail "-e $s: no message: $stderr"
+	done
+}
+
+# --- -Z, -z, -T, -t, -r: strace's filters and times ---
+
+# log_of OPTION...: run t-rep-mix 2 2 with --inject=EIO@1 (calls: 1 injected
+# EIO, 2 emulated, 3 and 4 refused EINVAL) under remaptrace OPTION..., the
+# program's output checked; $log gets the log, $calls its call lines.
+log_of() {
+	local f=$BATS_TEST_TMPDIR/log
+	run -0 "$REMAPTRACE" --inject=EIO@1 "$@" -o "$f" -- "$PROGS/t-rep-mix" 2 2
+	assert_output "$(printf 'call 1: -1 EIO\ncall 2: 0\ncall 3: -1 EINVAL\ncall 4: -1 EINVAL\nfirst page: P2')"
+	[ -f "$f" ] || fail "no log"
+	log=$(<"$f")
+	calls=$(grep -E '^\[pid [0-9]+\] ' "$f" || true)
+}
+
+@test "filter: -Z logs only the calls that returned -1, -z only the others" {
+	log_of -Z
+	assert_equal "$(wc -l <<<"$calls")" 3
+	assert_equal "$(grep -c ') = -1 E' <<<"$calls")" 3
+	assert_log "= -1 EIO (INJECTED)"
+	log_of --failed-only
+	assert_equal "$(grep -c ') = -1 E' <<<"$calls")" 3
+	log_of -z
+	assert_equal "$(wc -l <<<"$calls")" 1
+	assert_log_regex '^\[pid [0-9]+\] remap_file_pages\(0x[0-9a-f]+, 4096, 0, [0-9]+, 0\) = 0 <emulated mmap\('
+	log_of --successful-only
+	assert_equal "$(wc -l <<<"$calls")" 1
+	# -c still counts every call
+	log_of -Z -c
+	assert_log_regex '^ +4 +[0-9.]+ +[0-9.]+ +total'
+}
+
+@test "filter: of -z and -Z the last takes effect, with strace's warning" {
+	run -0 --separate-stderr "$REMAPTRACE" -z -Z -- "$PROGS/t-rep-mix" 1 1
+	assert_equal "$(grep -c '^remaptrace: only the last of -z and -Z takes effect$' <<<"$stderr")" 1
+	assert_equal "$(grep -c '^\[pid [0-9]*\] remap_file_pages(' <<<"$stderr")" 1
+	assert_equal "$(grep -c ') = -1 EINVAL' <<<"$stderr")" 1
+}
+
+@test "times: -T ends every call line with the call's time in seconds, <S.UUUUUU>" {
+	log_of -T
+	assert_equal "$(wc -l <<<"$calls")" 4
+	assert_equal "$(grep -cE ' \*/ <[0-9]+\.[0-9]{6}>$' <<<"$calls")" 4
+	log_of --syscall-times
+	assert_equal "$(grep -cE ' \*/ <[0-9]+\.[0-9]{6}>$' <<<"$calls")" 4
+	log_of
+	assert_equal "$(grep -cE '<[0-9]+\.[0-9]{6}>$' <<<"$calls")" 0
+}
+
+@test "times: -t, -tt and -ttt put the time of the call after [pid N], as strace" {
+	local t0 t1 t s
+	t0=$(date +%s)
+	TZ=UTC0 log_of -ttt
+	t1=$(date +%s)
+	assert_equal "$(grep -cE '^\[pid [0-9]+\] [0-9]+\.[0-9]{6} remap_file_pages\(' <<<"$calls")" 4
+	for t in $(sed -E 's/^\[pid [0-9]+\] ([0-9]+)\..*/\1/' <<<"$calls"); do
+		[ "$t" -ge "$t0" ] && [ "$t" -le "$t1" ] ||
+			fail "-ttt: $t is not between $t0 and $t1"
+	done
+	TZ=UTC0 log_of -tt
+	assert_equal "$(grep -cE '^\[pid [0-9]+\] [0-2][0-9]:[0-5][0-9]:[0-6][0-9]\.[0-9]{6} remap_file_pages\(' <<<"$calls")" 4
+	t0=$(date +%s)
+	TZ=UTC0 log_of -t
+	t1=$(date +%s)
+	assert_equal "$(grep -cE '^\[pid [0-9]+\] [0-2][0-9]:[0-5][0-9]:[0-6][0-9] remap_file_pages\(' <<<"$calls")" 4
+	# the time of day in UTC, within the run (unless it spans midnight)
+	for s in $(sed -E 's/^\[pid [0-9]+\] ([0-9:]+) .*/\1/' <<<"$calls"); do
+		t=$((10#${s:0:2} * 3600 + 10#${s:3:2} * 60 + 10#${s:6:2}))
+		[ $((t0 / 86400)) = $((t1 / 86400)) ] || continue
+		[ "$t" -ge $((t0 % 86400)) ] && [ "$t" -le $((t1 % 86400)) ] ||
+			fail "-t: $s (UTC) is not between the start and the end of the run"
+	done
+}
+
+@test "times: -r gives the time since the previous line, 0.000000 first, as strace" {
+	local prev= t d rest line
+	log_of -r
+	assert_equal "$(grep -cE '^\[pid [0-9]+\]  *[0-9]+\.[0-9]{6} remap_file_pages\(' <<<"$calls")" 4
+	assert_log_regex '^\[pid [0-9]+\]      0\.000000 remap_file_pages\(0x[0-9a-f]+, 4096, 0, [0-9]+, 0\) = -1 EIO'
+	# with -ttt, each delta is the difference of the absolute times
+	log_of -ttt -r
+	while IFS= read -r line; do
+		[[ $line =~ ^\[pid\ [0-9]+\]\ ([0-9]+)\.([0-9]{6})\ \(\+\ *([0-9]+)\.([0-9]{6})\)\ remap_file_pages\( ]] ||
+			fail "not -ttt -r: $line"
+		t=$((BASH_REMATCH[1] * 1000000 + 10#${BASH_REMATCH[2]}))
+		d=$((BASH_REMATCH[3] * 1000000 + 10#${BASH_REMATCH[4]}))
+		if [ -z "$prev" ]; then
+			assert_equal "first delta: $d" "first delta: 0"
+		else
+			# both are truncated to microseconds: one apart at most
+			rest=$((t - prev - d))
+			[ "$rest" -ge -1 ] && [ "$rest" -le 1 ] ||
+				fail "delta $d us, but the times differ by $((t - prev)) us"
+		fi
+		prev=$t
+	done <<<"$calls"
+	[ -n "$prev" ] || fail "no call lines"
 }
 
 # --- explain ---
@@ -600,7 +753,7 @@ for line in open(sys.argv[1], "rb"):
 		grep -qF -- "${opt//-/\\-}" "$man" ||
 			fail "$opt is in --help but not in the man page"
 	done
-	for opt in -o -q -v -k -c -h -V; do
+	for opt in -o -q -v -k -c -e -Z -z -t -r -T -h -V; do
 		grep -qE -- "^\.B(R|I)? \\\\${opt}\b" "$man" ||
 			fail "$opt is in --help but not in the man page"
 	done

@@ -4,6 +4,7 @@
  *   rfpbench [--bare-filter] remap --pages N --iters K [--vmas V]
  *            [--threads T] [--warmup W] [--time-limit SECONDS]
  *   rfpbench [--bare-filter] getppid --iters K
+ *   rfpbench mmaps --count N [--unmap]
  *
  * remap: each thread owns a window of N pages of one memfd, mapped
  * MAP_SHARED, and alternates it between two file offsets (pgoff base and
@@ -17,6 +18,13 @@
  * getppid: a system call no supervisor intercepts; with --bare-filter a
  * one-rule libseccomp filter is loaded first, the floor of any
  * filter-based tool.
+ *
+ * mmaps: N shared mappings of one small file, each through an open file
+ * of its own (open(2) of /proc/self/fd/M makes a new open file
+ * description; the descriptor is closed after its mmap), timed as a
+ * whole: the cost of following shared mmaps (which open file backs which
+ * range) as a program with many mapped files pays it.  --unmap unmaps
+ * each mapping at once (records of unmapped ranges must not pile up).
  *
  * The output also carries the context switches of this process
  * (getrusage) and of its supervisor (TracerPid, else the parent: every
@@ -49,7 +57,9 @@
 #define EXIT_USAGE	64
 
 struct opts {
-	const char *op;		/* "remap" or "getppid" */
+	const char *op;		/* "remap", "getppid" or "mmaps" */
+	long count;		/* mmaps: how many */
+	bool unmap;		/* mmaps: munmap each one at once */
 	long pages;
 	long iters;
 	long warmup;		/* -1: default */
@@ -582,6 +592,55 @@ run_getppid(const struct opts *o)
 	return 0;
 }
 
+/*
+ * N open+mmap+close of one memfd page, each mapping its own open file.
+ * Every mapping is checked to show the file's page.
+ */
+static int
+run_mmaps(const struct opts *o)
+{
+	char path[64];
+	uint64_t t0, t1;
+	long i;
+	int fd, r;
+
+	r = make_file(1, &fd);
+	if (r < 0) {
+		fprintf(stderr, "rfpbench: memfd: %s\n", strerror(-r));
+		return 1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	t0 = now_ns();
+	for (i = 0; i < o->count; i++) {
+		int f = open(path, O_RDONLY | O_CLOEXEC);
+		void *m;
+
+		if (f < 0)
+			break;
+		m = mmap(NULL, (size_t)page_size, PROT_READ, MAP_SHARED, f, 0);
+		close(f);
+		if (m == MAP_FAILED)
+			break;
+		if (*(volatile uint64_t *)m != 0) {
+			fprintf(stderr, "rfpbench: mapping %ld shows the "
+				"wrong page\n", i);
+			return EXIT_VERIFY;
+		}
+		if (o->unmap)
+			munmap(m, (size_t)page_size);
+	}
+	t1 = now_ns();
+	if (i < o->count) {
+		fprintf(stderr, "rfpbench: open or mmap %ld of %ld: %s\n", i,
+			o->count, strerror(errno));
+		return 1;
+	}
+	printf("rfpbench op=mmaps count=%ld unmap=%d wall_s=%.6f "
+	       "ns_per_mmap=%.1f\n", o->count, o->unmap,
+	       (double)(t1 - t0) / 1e9, (double)(t1 - t0) / (double)o->count);
+	return 0;
+}
+
 static void
 usage(FILE *f)
 {
@@ -591,6 +650,7 @@ usage(FILE *f)
 		"                [--time-limit SECONDS]\n"
 		"       rfpbench [--bare-filter] getppid --iters K "
 		"[--warmup W]\n"
+		"       rfpbench mmaps --count N [--unmap]\n"
 		"       common: [--supervisor-pid PID]\n");
 }
 
@@ -631,6 +691,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "time-limit", required_argument, NULL, 'T' },
 		{ "bare-filter", no_argument, NULL, 'b' },
 		{ "supervisor-pid", required_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "unmap", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -638,7 +700,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	int c, r = 0;
 
 	*o = (struct opts){ .pages = 1, .iters = 10000, .warmup = -1,
-			    .vmas = 0, .threads = 1 };
+			    .vmas = 0, .threads = 1, .count = 1000 };
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': r = parse_long(optarg, 1, &o->pages); break;
@@ -648,6 +710,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 't': r = parse_long(optarg, 1, &o->threads); break;
 		case 's': r = parse_long(optarg, 1, &pid); break;
 		case 'T': r = parse_seconds(optarg, &o->time_limit); break;
+		case 'n': r = parse_long(optarg, 1, &o->count); break;
+		case 'u': o->unmap = true; break;
 		case 'b': o->bare_filter = true; break;
 		case 'h': return 1;
 		default: return -EINVAL;
@@ -661,7 +725,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->sup_pid = (pid_t)pid;
 	if (o->warmup < 0)
 		o->warmup = o->iters / 10 < 1000 ? o->iters / 10 : 1000;
-	if (strcmp(o->op, "remap") && strcmp(o->op, "getppid"))
+	if (strcmp(o->op, "remap") && strcmp(o->op, "getppid") &&
+	    strcmp(o->op, "mmaps"))
 		return -EINVAL;
 	return 0;
 }
@@ -687,7 +752,8 @@ main(int argc, char **argv)
 			return 1;
 		}
 	}
-	r = strcmp(o.op, "remap") ? run_getppid(&o) : run_remap(&o);
+	r = !strcmp(o.op, "remap") ? run_remap(&o) :
+	    !strcmp(o.op, "mmaps") ? run_mmaps(&o) : run_getppid(&o);
 	fflush(stdout);
 	return r;
 }

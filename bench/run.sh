@@ -185,6 +185,7 @@ declare -A RFP_ITERS=([1]=$(iters 5000) [16]=$(iters 4000)
 PPID_ITERS=$(iters 2000000)
 VMA_ITERS=$(iters 3000)
 THR_CALLS=$(iters 8000)
+MMAPS=$(iters 20000)
 
 say "$REPS repetitions; remaptrace: emulate=${HAVE[emulate]}" \
     "check=${HAVE[check]}; strace=${HAVE[strace]}"
@@ -211,6 +212,9 @@ for rep in $(seq 1 "$REPS"); do
 			    --threads "$t" --iters $(( (THR_CALLS + t - 1) / t )) \
 			    --time-limit $TLIMIT
 		done
+	done
+	for m in native emulate; do
+		run mmaps $m "$rep" mmaps --count "$MMAPS"
 	done
 	startup "$rep"
 done
@@ -419,6 +423,16 @@ for t in $THREADS; do
 done
 
 echo
+echo "4b. $MMAPS shared mmaps, each of an open file of its own (open, mmap,"
+echo "   close), the whole loop (s): following them keeps one copy each"
+row "" native "remaptrace (emulate)"
+UNIT=s RATIO_TO=native
+cell mmaps native wall_s 1; a=$CELL; nat=$MED
+cell mmaps emulate wall_s 1 "$nat"; b=$CELL; M[mmaps]=$MED
+M[mmaps.native]=$nat
+row mmaps "$a" "$b"
+
+echo
 echo "5. start-up and supervisor memory"
 UNIT=s RATIO_TO=native
 cell startup native wall_s 0.001; nat=$MED
@@ -565,6 +579,9 @@ target "emulated call at 30,000 VMAs <= 1.3x at 10 VMAs" \
 target "8 threads' calls/s >= 1 thread's (8/1 >= 1)" \
 	"$([ -n "${M[thr.8]}" ] && [ -n "${M[thr.1]}" ] &&
 	   ratio "${M[thr.8]}" "${M[thr.1]}")" 1 ge
+target "$MMAPS distinct shared mmaps <= 2x native" \
+	"$([ -n "${M[mmaps]}" ] && [ -n "${M[mmaps.native]}" ] &&
+	   ratio "${M[mmaps]}" "${M[mmaps.native]}")" 2 le
 printf '   %s\n' "${TARGETS[@]}"
 
 # --- plot -------------------------------------------------------------------

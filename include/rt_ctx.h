@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -148,6 +149,9 @@ struct rt_ctx {
 	int sigfd;		/* signalfd: SIGCHLD and forwarded signals */
 	int epfd;		/* the loop's epoll set, or -1 */
 	sigset_t saved_mask;	/* the mask to give back to the child */
+	/* RLIMIT_NOFILE as we found it, for the child (ours is raised) */
+	struct rlimit nofile;
+	bool nofile_known;
 	pid_t self;		/* getpid(), once */
 	pid_t child;		/* the first program */
 	pid_t keeper;		/* --kill-on-exit's listener keeper, or -1 */

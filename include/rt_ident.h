@@ -9,25 +9,34 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "rt_ranges.h"
 #include "rt_vma.h"
 
 struct rt_ctx;
 
-/* One open file description the supervisor holds a reference to. */
+/*
+ * One open file description the supervisor knows of.  Its descriptor (a
+ * copy of the tracee's) is kept while the budget allows; once let go the
+ * key still names its ranges, but they are then told apart from other
+ * open files of the inode only by device and inode.
+ */
 struct rt_ident_key {
-	uint64_t id;		/* never 0, never reused */
-	int fd;			/* ours: shares the tracee's open file */
+	uint64_t id;		/* never 0, never reused; 0: a free slot */
+	int fd;			/* ours: shares the tracee's open file; -1:
+				 * let go for the budget */
 	uint64_t ino;
 	uint32_t dev_major, dev_minor;
 	unsigned int refs;	/* records naming it */
 	bool writable;		/* opened for writing: FMODE_WRITE */
+	bool used;		/* looked up since the clock hand passed */
 };
 
-/* A range of a process's address space mapped from key @key_id. */
-struct rt_ident_rec {
-	uint64_t start, end;
-	uint64_t off;		/* file offset at start, bytes */
+/* How many records of a process name key @key_id (of inode @ino). */
+struct rt_ident_use {
+	uint32_t dev_major, dev_minor;
+	uint64_t ino;
 	uint64_t key_id;
+	unsigned int n;
 };
 
 /* The descriptor number the process mapped a key's open file with. */
@@ -38,34 +47,62 @@ struct rt_ident_hint {
 
 struct rt_ident_mm {
 	pid_t tgid;
-	struct rt_ident_rec *recs;
-	size_t n, cap;
-	struct rt_ident_hint *hints;
+	struct rt_ranges recs;		/* address -> key */
+	struct rt_ident_use *uses;	/* by inode, then key */
+	size_t nu, cap_u;
+	struct rt_ident_hint *hints;	/* by key id */
 	size_t nh, cap_h;
+	size_t sweep_at;	/* drop unmapped ranges at this many */
 };
 
 struct rt_ident {
-	struct rt_ident_key *keys;
-	size_t nkeys, cap_keys;
+	struct rt_ident_key *keys;	/* slots; an id names its slot */
+	size_t nslots, cap_keys;
+	uint32_t *free;			/* free slots */
+	size_t nfree, cap_free;
+	uint32_t *order;		/* slots holding a descriptor, in
+					 * kcmp(KCMP_FILE) order */
+	size_t norder, cap_order;
+	size_t hand;			/* the clock over the slots */
+	size_t budget;			/* descriptors to hold, 0: no limit */
+	unsigned long dropped;		/* copies let go for the budget */
+	uint64_t next_seq;
+	int kcmp_state;			/* 0 unknown, 1 works, -1 missing
+					 * (CONFIG_KCMP off) */
 	struct rt_ident_mm *mms;
 	size_t nmms, cap_mms;
-	uint64_t next_id;
 };
+
+/**
+ * rt_ident_budget() - how many open-file copies to keep at most, from the
+ * supervisor's descriptor limit @limit: a quarter (at least 64) stays for
+ * its own work (pipes, pidfds, /proc files, agents).
+ */
+void rt_ident_budget(struct rt_ident *id, uint64_t limit);
 
 /**
  * rt_ident_adopt() - take @fd (a descriptor of ours sharing an open file
  * of the tracee) as a key, or find the existing key for the same open
- * file (kcmp KCMP_FILE) and close @fd.  Returns the key id (> 0) or -errno.
+ * file (kcmp KCMP_FILE, a binary search: O(log n)) and close @fd.  When
+ * the budget is full, the least recently used copy is let go first.
+ * Returns the key id (> 0) or -errno.
  */
 int64_t rt_ident_adopt(struct rt_ident *id, int fd);
 
-/* Record that [start, start+len) of @tgid maps key @key_id at offset @off. */
+/*
+ * Record that [start, start+len) of @tgid maps key @key_id at offset @off.
+ * Ranges the program unmapped since (munmap is not followed) are dropped
+ * whenever the records have doubled since the last look at
+ * /proc/PID/maps, so they stay in proportion to what is mapped.
+ */
 int rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 		    uint64_t len, uint64_t off, uint64_t key_id);
 
 /**
  * rt_ident_find() - the key whose record covers @vma->start and agrees
- * with the VMA (same inode, consistent file offset), or NULL.
+ * with the VMA (same inode, consistent file offset), or NULL (also when
+ * that key's copy was let go: then only device and inode identify it).
+ * O(log n).
  */
 const struct rt_ident_key *rt_ident_find(const struct rt_ident *id,
 					 pid_t tgid,

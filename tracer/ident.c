@@ -8,9 +8,17 @@
  * the call's return, and records the range.  Emulated remaps are recorded
  * the same way.  A record is trusted only while the VMA it names still
  * agrees with it (inode and file offset), so stale ones are harmless.
+ *
+ * Costs: the copies are kept in kcmp(KCMP_FILE) order (kcmp orders the
+ * file pointers: 0 equal, 1 less, 2 greater), so a new mmap costs a binary
+ * search; records and per-inode counts are sorted arrays (emu/ranges.c).
+ * The copies never exceed a budget below the descriptor limit: past it
+ * the least recently used one is let go (clock), and its ranges are
+ * then identified by device and inode only.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,32 +28,143 @@
 #include <linux/kcmp.h>
 
 #include "rt_ident.h"
+#include "rt_maps.h"
 #include "rt_util.h"
+
+#define SWEEP_MIN	1024	/* records before unmapped ones are looked for */
 
 static struct rt_ident_key *
 key_by_id(const struct rt_ident *id, uint64_t key_id)
 {
-	size_t i;
+	uint32_t slot = (uint32_t)key_id;
 
-	for (i = 0; i < id->nkeys; i++)
-		if (id->keys[i].id == key_id)
-			return &id->keys[i];
-	return NULL;
+	if (!key_id || slot >= id->nslots || id->keys[slot].id != key_id)
+		return NULL;
+	return &id->keys[slot];
 }
 
-/* Same open file description?  kcmp(2) needs CONFIG_KCMP; without it the
- * inode is all we can compare. */
-static bool
-same_open_file(int a, int b, const struct stat *sa,
-	       const struct rt_ident_key *k)
+void
+rt_ident_budget(struct rt_ident *id, uint64_t limit)
 {
-	pid_t me = getpid();
-	long r = syscall(SYS_kcmp, me, me, KCMP_FILE, a, b);
+	uint64_t reserve = limit / 4 > 64 ? limit / 4 : 64;
 
-	if (r >= 0)
-		return r == 0;
-	return sa->st_ino == k->ino && major(sa->st_dev) == k->dev_major &&
-	       minor(sa->st_dev) == k->dev_minor;
+	id->budget = limit > reserve + 16 ? limit - reserve : 16;
+}
+
+/* ---- the copies, in kcmp order ---- */
+
+struct file_q {
+	const struct rt_ident *id;
+	int fd;
+	const struct stat *st;
+};
+
+/*
+ * Where open file @q->fd sorts against the copy at order[@i].  Without
+ * kcmp (CONFIG_KCMP off) device and inode are all there is to compare.
+ */
+static int
+cmp_file(const void *arg, size_t i)
+{
+	const struct file_q *q = arg;
+	const struct rt_ident_key *k = &q->id->keys[q->id->order[i]];
+	pid_t me = getpid();
+	long r;
+
+	if (q->id->kcmp_state > 0) {
+		r = syscall(SYS_kcmp, me, me, KCMP_FILE, q->fd, k->fd);
+		return r == 0 ? 0 : r == 1 ? -1 : r == 2 ? 1 : RT_SORTED_ERR;
+	}
+#define CMP(a, b) if ((a) != (b)) return (a) < (b) ? -1 : 1
+	CMP(major(q->st->st_dev), k->dev_major);
+	CMP(minor(q->st->st_dev), k->dev_minor);
+	CMP(q->st->st_ino, k->ino);
+#undef CMP
+	return 0;
+}
+
+static int
+find_file(const struct rt_ident *id, int fd, const struct stat *st,
+	  size_t *pos)
+{
+	struct file_q q = { id, fd, st };
+
+	return rt_sorted_find(id->norder, cmp_file, &q, pos);
+}
+
+/* Close @k's copy and take it out of the order. */
+static void
+let_go(struct rt_ident *id, struct rt_ident_key *k)
+{
+	struct stat st = {
+		.st_dev = makedev(k->dev_major, k->dev_minor),
+		.st_ino = k->ino,
+	};
+	size_t pos;
+
+	if (k->fd < 0)
+		return;
+	if (find_file(id, k->fd, &st, &pos) == 1 &&
+	    &id->keys[id->order[pos]] == k)
+		rt_sorted_remove(id->order, &id->norder, sizeof(*id->order),
+				 pos, 1);
+	close(k->fd);
+	k->fd = -1;
+}
+
+static void
+key_free(struct rt_ident *id, struct rt_ident_key *k)
+{
+	uint32_t slot = (uint32_t)(k - id->keys);
+
+	let_go(id, k);
+	k->id = 0;
+	/* Room for every slot was made when the slot was (new_slot()). */
+	id->free[id->nfree++] = slot;
+}
+
+/* The budget is full: let go of the least recently used copy (clock). */
+static void
+evict(struct rt_ident *id)
+{
+	size_t step;
+
+	for (step = 0; step < 2 * id->nslots + 1; step++) {
+		struct rt_ident_key *k = &id->keys[id->hand];
+
+		id->hand = (id->hand + 1) % id->nslots;
+		if (!k->id || k->fd < 0)
+			continue;
+		if (k->used) {
+			k->used = false;
+			continue;
+		}
+		id->dropped++;
+		if (k->refs)
+			let_go(id, k);
+		else
+			key_free(id, k);
+		return;
+	}
+}
+
+static struct rt_ident_key *
+new_slot(struct rt_ident *id)
+{
+	struct rt_ident_key *k;
+	uint32_t *f;
+
+	if (id->nfree)
+		return &id->keys[id->free[--id->nfree]];
+	k = rt_grow(id->keys, id->nslots, &id->cap_keys, sizeof(*k), 64);
+	if (!k)
+		return NULL;
+	id->keys = k;
+	f = rt_grow(id->free, id->nslots, &id->cap_free, sizeof(*f), 64);
+	if (!f)
+		return NULL;
+	id->free = f;
+	return &id->keys[id->nslots++];
 }
 
 int64_t
@@ -53,39 +172,110 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 {
 	struct rt_ident_key *k;
 	struct stat st;
-	size_t i;
+	size_t pos;
+	pid_t me = getpid();
+	int r;
 
 	if (fstat(fd, &st) < 0)
 		return rt_neg_errno();
-	for (i = 0; i < id->nkeys; i++) {
-		k = &id->keys[i];
-		if (k->ino == st.st_ino && same_open_file(fd, k->fd, &st, k)) {
-			close(fd);
-			return (int64_t)k->id;
-		}
+	if (!id->kcmp_state)
+		id->kcmp_state = syscall(SYS_kcmp, me, me, KCMP_FILE, fd,
+					 fd) == 0 ? 1 : -1;
+	r = find_file(id, fd, &st, &pos);
+	if (r == 0 && id->budget && id->norder >= id->budget) {
+		evict(id);
+		r = find_file(id, fd, &st, &pos);
 	}
-	k = rt_grow(id->keys, id->nkeys, &id->cap_keys, sizeof(*k), 16);
+	if (r < 0)
+		return r;
+	if (r == 1) {
+		k = &id->keys[id->order[pos]];
+		k->used = true;
+		close(fd);
+		return (int64_t)k->id;
+	}
+	k = new_slot(id);
 	if (!k)
 		return -ENOMEM;
-	id->keys = k;
-	k = &id->keys[id->nkeys++];
 	*k = (struct rt_ident_key){
-		.id = ++id->next_id, .fd = fd, .ino = st.st_ino,
+		.id = (++id->next_seq << 32) | (uint64_t)(k - id->keys),
+		.fd = fd, .ino = st.st_ino,
 		.dev_major = major(st.st_dev), .dev_minor = minor(st.st_dev),
 		.writable = (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDONLY,
 	};
+	if (rt_sorted_insert((void **)&id->order, &id->norder, &id->cap_order,
+			     sizeof(*id->order), pos, &(uint32_t){
+				     (uint32_t)(k - id->keys) }) < 0) {
+		k->fd = -1;	/* the caller still owns @fd */
+		key_free(id, k);
+		return -ENOMEM;
+	}
 	return (int64_t)k->id;
 }
 
-static void
-key_unref(struct rt_ident *id, uint64_t key_id)
-{
-	struct rt_ident_key *k = key_by_id(id, key_id);
+/* ---- per process: records, which inodes they name, hints ---- */
 
-	if (!k || --k->refs)
+struct use_q {
+	uint32_t dev_major, dev_minor;
+	uint64_t ino, key_id;
+	const struct rt_ident_mm *m;
+};
+
+static int
+cmp_use(const void *arg, size_t i)
+{
+	const struct use_q *q = arg;
+	const struct rt_ident_use *u = &q->m->uses[i];
+
+#define CMP(a, b) if ((a) != (b)) return (a) < (b) ? -1 : 1
+	CMP(q->dev_major, u->dev_major);
+	CMP(q->dev_minor, u->dev_minor);
+	CMP(q->ino, u->ino);
+	CMP(q->key_id, u->key_id);
+#undef CMP
+	return 0;
+}
+
+/* A record of @m naming @k came (@delta 1) or went (-1). */
+static void
+use_count(struct rt_ident_mm *m, const struct rt_ident_key *k, int delta)
+{
+	struct use_q q = { k->dev_major, k->dev_minor, k->ino, k->id, m };
+	struct rt_ident_use u = {
+		.dev_major = k->dev_major, .dev_minor = k->dev_minor,
+		.ino = k->ino, .key_id = k->id, .n = 1,
+	};
+	size_t pos;
+
+	if (rt_sorted_find(m->nu, cmp_use, &q, &pos) == 1) {
+		m->uses[pos].n += delta;
+		if (!m->uses[pos].n)
+			rt_sorted_remove(m->uses, &m->nu, sizeof(u), pos, 1);
+	} else if (delta > 0) {
+		/* Out of memory: infer() then sees one open file too few. */
+		rt_sorted_insert((void **)&m->uses, &m->nu, &m->cap_u,
+				 sizeof(u), pos, &u);
+	}
+}
+
+struct ref_arg {
+	struct rt_ident *id;
+	struct rt_ident_mm *m;
+};
+
+static void
+ref(void *arg, uint64_t key_id, int delta)
+{
+	struct ref_arg *a = arg;
+	struct rt_ident_key *k = key_by_id(a->id, key_id);
+
+	if (!k)
 		return;
-	close(k->fd);
-	*k = id->keys[--id->nkeys];
+	use_count(a->m, k, delta);
+	if (delta > 0)
+		k->refs++;
+	else if (!--k->refs)
+		key_free(a->id, k);
 }
 
 static struct rt_ident_mm *
@@ -94,6 +284,7 @@ mm_get(struct rt_ident *id, pid_t tgid, bool create)
 	struct rt_ident_mm *m;
 	size_t i;
 
+	/* One entry per traced process: a handful. */
 	for (i = 0; i < id->nmms; i++)
 		if (id->mms[i].tgid == tgid)
 			return &id->mms[i];
@@ -104,82 +295,157 @@ mm_get(struct rt_ident *id, pid_t tgid, bool create)
 		return NULL;
 	id->mms = m;
 	m = &id->mms[id->nmms++];
-	*m = (struct rt_ident_mm){ .tgid = tgid };
+	*m = (struct rt_ident_mm){ .tgid = tgid, .sweep_at = SWEEP_MIN };
 	return m;
 }
 
-static int
-rec_push(struct rt_ident_mm *m, const struct rt_ident_rec *r)
-{
-	struct rt_ident_rec *recs = rt_grow(m->recs, m->n, &m->cap,
-					    sizeof(*recs), 16);
+/* What /proc/PID/maps says is mapped (shared file mappings only). */
+struct live {
+	struct rt_vma *v;
+	size_t n, cap;
+	const struct rt_ident *id;
+};
 
-	if (!recs)
-		return -ENOMEM;
-	m->recs = recs;
-	m->recs[m->n++] = *r;
-	return 0;
+static int
+read_live(pid_t tgid, struct live *lv)
+{
+	char path[64], *buf = NULL, *line, *nl;
+	size_t len = 0, cap = 0;
+	ssize_t got;
+	int fd, r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/maps", (int)tgid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rt_neg_errno();
+	for (;;) {
+		if (cap - len < 65536) {
+			char *b = realloc(buf, cap ? cap * 2 : 1 << 20);
+
+			if (!b) {
+				r = -ENOMEM;
+				break;
+			}
+			buf = b;
+			cap = cap ? cap * 2 : 1 << 20;
+		}
+		got = read(fd, buf + len, cap - len - 1);
+		if (got <= 0) {
+			r = got < 0 ? rt_neg_errno() : 0;
+			break;
+		}
+		len += (size_t)got;
+	}
+	close(fd);
+	for (line = buf; r == 0 && line && line < buf + len; line = nl) {
+		struct rt_vma v, *a;
+
+		buf[len] = '\0';
+		nl = strchr(line, '\n');
+		if (nl)
+			*nl++ = '\0';
+		if (rt_maps_parse_line(line, &v) < 0 ||
+		    !(v.flags & RT_VM_MAYSHARE) || !v.ino)
+			continue;
+		a = rt_grow(lv->v, lv->n, &lv->cap, sizeof(*a), 256);
+		if (!a) {
+			r = -ENOMEM;
+			break;
+		}
+		lv->v = a;
+		lv->v[lv->n++] = v;
+	}
+	free(buf);
+	return r;
 }
 
-/* Cut [s, e) out of every record, as a new mapping replaces old ones. */
+/* Is @r still mapped as recorded?  (The maps are in ascending order.) */
 static int
-punch(struct rt_ident *id, struct rt_ident_mm *m, uint64_t s, uint64_t e)
+still_mapped(void *arg, const struct rt_range *r)
 {
-	size_t i = 0;
+	const struct live *lv = arg;
+	const struct rt_ident_key *k = key_by_id(lv->id, r->key);
+	size_t lo = 0, hi = lv->n;
 
-	while (i < m->n) {
-		struct rt_ident_rec *r = &m->recs[i];
-		struct rt_ident_rec tail;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct rt_vma *v = &lv->v[mid];
 
-		if (r->end <= s || r->start >= e) {
-			i++;
-			continue;
-		}
-		tail = *r;
-		if (r->start < s && r->end > e) {
-			/* split: keep the head here, push the tail */
-			tail.off += e - r->start;
-			tail.start = e;
-			r->end = s;
-			key_by_id(id, r->key_id)->refs++;
-			if (rec_push(m, &tail) < 0)
-				return -ENOMEM;
-			i++;
-		} else if (r->start < s) {
-			r->end = s;
-			i++;
-		} else if (r->end > e) {
-			r->off += e - r->start;
-			r->start = e;
-			i++;
+		if (r->start >= v->end) {
+			lo = mid + 1;
+		} else if (r->start < v->start) {
+			hi = mid;
 		} else {
-			key_unref(id, r->key_id);
-			m->recs[i] = m->recs[--m->n];
+			return k && v->ino == k->ino &&
+			       v->dev_major == k->dev_major &&
+			       v->dev_minor == k->dev_minor &&
+			       v->offset + (r->start - v->start) == r->off;
 		}
 	}
 	return 0;
+}
+
+struct drop_arg {
+	struct ref_arg ra;
+	struct live *lv;
+};
+
+static int
+keep_live(void *arg, const struct rt_range *r)
+{
+	return still_mapped(((struct drop_arg *)arg)->lv, r);
+}
+
+static void
+ref_dropped(void *arg, uint64_t key_id, int delta)
+{
+	ref(&((struct drop_arg *)arg)->ra, key_id, delta);
+}
+
+/*
+ * munmap is not followed (it would cost every program a notification per
+ * munmap): records of ranges unmapped since are found here, against
+ * /proc/PID/maps, when the records have doubled since the last look.
+ * Amortised O(1) per record.  Hints of keys gone go too.
+ */
+static void
+sweep(struct rt_ident *id, struct rt_ident_mm *m)
+{
+	struct live lv = { .id = id };
+	struct drop_arg a = { { id, m }, &lv };
+	size_t i, n = 0;
+
+	if (read_live(m->tgid, &lv) == 0)
+		rt_ranges_filter(&m->recs, keep_live, ref_dropped, &a);
+	free(lv.v);
+	for (i = 0; i < m->nh; i++)
+		if (key_by_id(id, m->hints[i].key_id))
+			m->hints[n++] = m->hints[i];
+	m->nh = n;
+	n = m->recs.n + m->nh;
+	m->sweep_at = n * 2 > SWEEP_MIN ? n * 2 : SWEEP_MIN;
 }
 
 int
 rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 		uint64_t len, uint64_t off, uint64_t key_id)
 {
-	struct rt_ident_rec r = {
-		.start = start, .end = start + len, .off = off,
-		.key_id = key_id,
+	struct rt_range r = {
+		.start = start, .end = start + len, .off = off, .key = key_id,
 	};
 	struct rt_ident_mm *m = mm_get(id, tgid, true);
 	struct rt_ident_key *k = key_by_id(id, key_id);
+	struct ref_arg a = { id, m };
 	int ret;
 
 	if (!m || !k)
 		return -ENOMEM;
-	k->refs++;	/* before punch(), which may drop the last old ref */
-	ret = punch(id, m, r.start, r.end);
-	if (ret == 0)
-		ret = rec_push(m, &r);
-	if (ret < 0)
-		key_unref(id, key_id);
+	k->refs++;	/* held across the punch, which may drop the last */
+	ret = rt_ranges_add(&m->recs, &r, ref, &a);
+	if (!--k->refs)
+		key_free(id, k);	/* not recorded, named by nothing */
+	if (ret == 0 && m->recs.n + m->nh >= m->sweep_at)
+		sweep(id, m);
 	return ret;
 }
 
@@ -195,22 +461,25 @@ key_is(const struct rt_ident_key *k, const struct rt_vma *vma)
  * as mremap moving a mapping).  If the process has used exactly one open
  * file of that inode, that is the one; with two or more it is unknown.
  */
-static const struct rt_ident_key *
+static struct rt_ident_key *
 infer(const struct rt_ident *id, const struct rt_ident_mm *m,
       const struct rt_vma *vma)
 {
-	const struct rt_ident_key *k, *found = NULL;
-	size_t i;
+	struct use_q q = { vma->dev_major, vma->dev_minor, vma->ino, 0, m };
+	const struct rt_ident_use *u;
+	size_t pos;
 
-	for (i = 0; i < m->n; i++) {
-		k = key_by_id(id, m->recs[i].key_id);
-		if (!key_is(k, vma) || k == found)
-			continue;
-		if (found)
-			return NULL;
-		found = k;
-	}
-	return found;
+	rt_sorted_find(m->nu, cmp_use, &q, &pos);
+	if (pos >= m->nu)
+		return NULL;
+	u = &m->uses[pos];
+	if (u->ino != vma->ino ||
+	    u->dev_major != vma->dev_major || u->dev_minor != vma->dev_minor)
+		return NULL;
+	if (pos + 1 < m->nu && u[1].ino == u->ino &&
+	    u[1].dev_major == u->dev_major && u[1].dev_minor == u->dev_minor)
+		return NULL;
+	return key_by_id(id, u->key_id);
 }
 
 const struct rt_ident_key *
@@ -218,27 +487,25 @@ rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma,
 	      bool *inferred)
 {
 	struct rt_ident_mm *m = mm_get((struct rt_ident *)id, tgid, false);
-	const struct rt_ident_key *k;
-	size_t i;
+	const struct rt_range *r;
+	struct rt_ident_key *k;
 
 	*inferred = false;
 	if (!m)
 		return NULL;
-	for (i = 0; i < m->n; i++) {
-		const struct rt_ident_rec *r = &m->recs[i];
-
-		if (vma->start < r->start || vma->start >= r->end)
-			continue;
-		k = key_by_id(id, r->key_id);
-		/* The same inode and file offset at that address, or the
-		 * record is stale. */
-		if (key_is(k, vma) &&
-		    r->off + (vma->start - r->start) == vma->offset)
-			return k;
-		break;
+	r = rt_ranges_find(&m->recs, vma->start);
+	k = r ? key_by_id(id, r->key) : NULL;
+	/* The same inode and file offset at that address, or the record is
+	 * stale. */
+	if (!key_is(k, vma) || r->off + (vma->start - r->start) != vma->offset) {
+		*inferred = true;
+		k = infer(id, m, vma);
 	}
-	*inferred = true;
-	return infer(id, m, vma);
+	/* A copy let go for the budget: device and inode identify it. */
+	if (!k || k->fd < 0)
+		return NULL;
+	k->used = true;
+	return k;
 }
 
 int
@@ -246,19 +513,25 @@ rt_ident_dup_range(struct rt_ident *id, pid_t tgid, uint64_t old_addr,
 		   uint64_t new_addr, uint64_t len)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, false);
-	size_t i;
+	const struct rt_range *r = m ? rt_ranges_find(&m->recs, old_addr) :
+				       NULL;
 
-	if (!m)
+	if (!r)
 		return 0;
-	for (i = 0; i < m->n; i++) {
-		const struct rt_ident_rec *r = &m->recs[i];
+	return rt_ident_record(id, tgid, new_addr, len,
+			       r->off + (old_addr - r->start), r->key);
+}
 
-		if (old_addr >= r->start && old_addr < r->end)
-			return rt_ident_record(id, tgid, new_addr, len,
-					       r->off + (old_addr - r->start),
-					       r->key_id);
-	}
-	return 0;
+static int
+cmp_hint(const void *arg, size_t i)
+{
+	const struct {
+		const struct rt_ident_mm *m;
+		uint64_t key_id;
+	} *q = arg;
+	uint64_t k = q->m->hints[i].key_id;
+
+	return q->key_id < k ? -1 : q->key_id > k;
 }
 
 void
@@ -266,34 +539,35 @@ rt_ident_set_fd_hint(struct rt_ident *id, pid_t tgid, uint64_t key_id,
 		     int tfd)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, true);
-	struct rt_ident_hint *h;
-	size_t i;
+	struct rt_ident_hint h = { key_id, tfd };
+	struct {
+		const struct rt_ident_mm *m;
+		uint64_t key_id;
+	} q = { m, key_id };
+	size_t pos;
 
 	if (!m)
 		return;
-	for (i = 0; i < m->nh; i++) {
-		if (m->hints[i].key_id == key_id) {
-			m->hints[i].tfd = tfd;
-			return;
-		}
-	}
-	h = rt_grow(m->hints, m->nh, &m->cap_h, sizeof(*h), 4);
-	if (!h)
-		return;
-	m->hints = h;
-	m->hints[m->nh++] = (struct rt_ident_hint){ key_id, tfd };
+	if (rt_sorted_find(m->nh, cmp_hint, &q, &pos) == 1)
+		m->hints[pos].tfd = tfd;
+	else
+		rt_sorted_insert((void **)&m->hints, &m->nh, &m->cap_h,
+				 sizeof(h), pos, &h);
 }
 
 int
 rt_ident_fd_hint(const struct rt_ident *id, pid_t tgid, uint64_t key_id)
 {
 	struct rt_ident_mm *m = mm_get((struct rt_ident *)id, tgid, false);
-	size_t i;
+	struct {
+		const struct rt_ident_mm *m;
+		uint64_t key_id;
+	} q = { m, key_id };
+	size_t pos;
 
-	for (i = 0; m && i < m->nh; i++)
-		if (m->hints[i].key_id == key_id)
-			return m->hints[i].tfd;
-	return -1;
+	if (!m || rt_sorted_find(m->nh, cmp_hint, &q, &pos) != 1)
+		return -1;
+	return m->hints[pos].tfd;
 }
 
 void
@@ -301,10 +575,8 @@ rt_ident_put_unused(struct rt_ident *id, uint64_t key_id)
 {
 	struct rt_ident_key *k = key_by_id(id, key_id);
 
-	if (k && !k->refs) {
-		close(k->fd);
-		*k = id->keys[--id->nkeys];
-	}
+	if (k && !k->refs)
+		key_free(id, k);
 }
 
 int
@@ -315,34 +587,57 @@ rt_ident_key_fd(const struct rt_ident *id, uint64_t key_id)
 	return k ? k->fd : -1;
 }
 
+static void *
+dup_array(const void *a, size_t n, size_t size, size_t *cap)
+{
+	void *c;
+
+	*cap = 0;
+	if (!n)
+		return NULL;
+	c = malloc(n * size);
+	if (c) {
+		memcpy(c, a, n * size);
+		*cap = n;
+	}
+	return c;
+}
+
 int
 rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child)
 {
 	struct rt_ident_mm *p = mm_get(id, parent, false), *c;
-	size_t i, n;
+	size_t i;
 
-	if (!p || !p->n)
+	if (!p || !p->recs.n)
 		return 0;
-	n = p->n;
 	c = mm_get(id, child, true);	/* may move id->mms */
 	p = mm_get(id, parent, false);
 	if (!c || !p)
 		return -ENOMEM;
-	for (i = 0; i < n; i++) {
-		if (rec_push(c, &p->recs[i]) < 0)
-			return -ENOMEM;
-		key_by_id(id, p->recs[i].key_id)->refs++;
+	/*
+	 * The child maps the same open files at the same places, and
+	 * inherits the descriptor table too (unless CLONE_FILES shares it,
+	 * which a hint survives as well).
+	 */
+	c->recs.r = dup_array(p->recs.r, p->recs.n, sizeof(*p->recs.r),
+			      &c->recs.cap);
+	c->uses = dup_array(p->uses, p->nu, sizeof(*p->uses), &c->cap_u);
+	c->hints = dup_array(p->hints, p->nh, sizeof(*p->hints), &c->cap_h);
+	if (!c->recs.r || (p->nu && !c->uses) || (p->nh && !c->hints)) {
+		free(c->recs.r);
+		free(c->uses);
+		free(c->hints);
+		*c = (struct rt_ident_mm){ .tgid = child,
+					   .sweep_at = SWEEP_MIN };
+		return -ENOMEM;
 	}
-	/* The child inherits the descriptor table too (unless CLONE_FILES
-	 * shares it, which a hint survives as well).  c's hints array is
-	 * its own; p and c stay valid as no mm is added meanwhile. */
-	if (p->nh) {
-		c->hints = malloc(p->nh * sizeof(*c->hints));
-		if (!c->hints)
-			return -ENOMEM;
-		memcpy(c->hints, p->hints, p->nh * sizeof(*c->hints));
-		c->nh = c->cap_h = p->nh;
-	}
+	c->recs.n = p->recs.n;
+	c->nu = p->nu;
+	c->nh = p->nh;
+	c->sweep_at = p->sweep_at;
+	for (i = 0; i < c->recs.n; i++)
+		key_by_id(id, c->recs.r[i].key)->refs++;
 	return 0;
 }
 
@@ -350,13 +645,18 @@ void
 rt_ident_drop(struct rt_ident *id, pid_t tgid)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, false);
+	struct rt_ident_key *k;
 	size_t i;
 
 	if (!m)
 		return;
-	for (i = 0; i < m->n; i++)
-		key_unref(id, m->recs[i].key_id);
-	free(m->recs);
+	for (i = 0; i < m->recs.n; i++) {
+		k = key_by_id(id, m->recs.r[i].key);
+		if (k && !--k->refs)
+			key_free(id, k);
+	}
+	rt_ranges_free(&m->recs);
+	free(m->uses);
 	free(m->hints);
 	*m = id->mms[--id->nmms];
 }
@@ -368,9 +668,12 @@ rt_ident_free(struct rt_ident *id)
 
 	while (id->nmms)
 		rt_ident_drop(id, id->mms[0].tgid);
-	for (i = 0; i < id->nkeys; i++)
-		close(id->keys[i].fd);
+	for (i = 0; i < id->nslots; i++)
+		if (id->keys[i].id && id->keys[i].fd >= 0)
+			close(id->keys[i].fd);
 	free(id->keys);
+	free(id->free);
+	free(id->order);
 	free(id->mms);
 	memset(id, 0, sizeof(*id));
 }

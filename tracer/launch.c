@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -174,6 +175,9 @@ static void __attribute__((noreturn))
 child(struct rt_ctx *ctx, int sock)
 {
 	sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL);
+	/* The program sees the descriptor limit it would see natively. */
+	if (ctx->nofile_known)
+		setrlimit(RLIMIT_NOFILE, &ctx->nofile);
 	child_run(sock, ctx->opt.mode != RT_MODE_DENY, true, ctx->opt.argv);
 }
 

@@ -243,6 +243,31 @@ bad:
 	return EXIT_RT_FAILURE;
 }
 
+/*
+ * Copies of the program's open files (ident.c) count against our
+ * descriptor limit: take the hard limit as ours (the child gets the soft
+ * one back before exec, launch.c), and keep the copies within a budget
+ * below it, so that they never starve the supervisor's own descriptors.
+ */
+static void
+raise_nofile(struct rt_ctx *ctx)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	ctx->nofile = rl;
+	ctx->nofile_known = true;
+	if (rl.rlim_cur < rl.rlim_max) {
+		struct rlimit up = { rl.rlim_max, rl.rlim_max };
+
+		/* valgrind refuses (it keeps descriptors at the top). */
+		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+			rl.rlim_cur = rl.rlim_max;
+	}
+	rt_ident_budget(&ctx->ident, rl.rlim_cur);
+}
+
 static int
 setup(struct rt_ctx *ctx)
 {
@@ -252,6 +277,7 @@ setup(struct rt_ctx *ctx)
 	ctx->page_size = sysconf(_SC_PAGESIZE);
 	ctx->self = getpid();
 	ctx->log = stderr;
+	raise_nofile(ctx);
 	if (ctx->opt.outfile) {
 		fd = open(ctx->opt.outfile,
 			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);

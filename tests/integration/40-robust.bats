@@ -518,3 +518,25 @@ supervisor_fds() {
 	[ $((open - std - inherited)) = 0 ] ||
 		fail "descriptors left open at exit: $stderr"
 }
+
+# --- open-file copies and the descriptor limit ---
+
+# limited CMD...: CMD with RLIMIT_NOFILE soft 256, hard 512.
+limited() {
+	bash -c 'ulimit -Sn 256 && ulimit -Hn 512 && exec "$@"' limited "$@"
+}
+
+@test "descriptors: 1,100 shared mmaps of distinct open files past the supervisor's soft limit; later calls of a child and of the program still succeed" {
+	run -0 limited "$PROGS/t-rob-mapfiles" 1100
+	assert_line "nofile: soft=256 hard=512"
+	assert_line "child: rfp=0 page=P0003"
+	assert_line "program: rfp=0 page=P0003"
+	local native=$output
+	run -0 limited "$REMAPTRACE" -o "$BATS_TEST_TMPDIR/log" -- \
+		"$PROGS/t-rob-mapfiles" 1100
+	# the same limit, the same results as natively
+	assert_equal "$output" "$native"
+	run -0 cat "$BATS_TEST_TMPDIR/log"
+	assert_equal "$(grep -c '= 0 <emulated mmap(' <<<"$output")" 2
+	refute_output --partial "vanished"
+}

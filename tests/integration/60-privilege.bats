@@ -646,6 +646,7 @@ attacked_by_nobody() {
 
 @test "privilege: a worker of the same uid that may not attach its non-dumpable master leaves it traced" {
 	need_nobody
+	BOTH_OPTS=(-v)
 	both "${NOBODY[@]}" "$PROGS/t-priv-attach" attach nodump
 	assert_success
 	assert_line "worker: attach EPERM"
@@ -653,6 +654,9 @@ attacked_by_nobody() {
 	assert_log_calls 1
 	assert_log "= 0 <emulated mmap("
 	refute_log "lets go"
+	# -v says why the master stays traced
+	assert_log "= -1 EPERM: remaptrace keeps tracing"
+	assert_log "(the kernel does not permit it)"
 }
 
 # let_go_when_permitted attach|seize PREFIX...: the worker keeps the

@@ -31,6 +31,7 @@ struct rt_arch {
 	long nr_getpid;
 	long nr_mprotect;
 	long nr_clone;
+	long nr_process_vm_readv;
 	/* Bytes of the system call instruction. */
 	unsigned int syscall_len;
 	/*

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <seccomp.h>
@@ -151,14 +153,15 @@ rt_follow_mremap(struct rt_ctx *ctx, pid_t tid)
 #define ERESTARTNOINTR 513	/* include/linux/errno.h, not in uapi */
 
 /* Stop tracing the stopped thread of @in, and say so in the log. */
-static void
+static int
 let_go(struct rt_ctx *ctx, struct rt_inject *in, const char *why)
 {
 	char line[320];
-	int n;
+	int n, r;
 
-	if (rt_inject_detach(ctx, in) < 0)
-		return;
+	r = rt_inject_detach(ctx, in);
+	if (r < 0)
+		return r;
 	rt_procs_del(&ctx->procs, in->tid);
 	if (ctx->ntracees)
 		ctx->ntracees--;
@@ -167,7 +170,209 @@ let_go(struct rt_ctx *ctx, struct rt_inject *in, const char *why)
 		     "remap_file_pages calls now go to the kernel\n",
 		     in->tid, why);
 	if (!ctx->opt.quiet && n > 0 && write(fileno(ctx->log), line, n) < 0)
+		return 0;
+	return 0;
+}
+
+/* Is @tid traced by remaptrace now (TracerPid in /proc/TID/status)? */
+static bool
+ours(const struct rt_ctx *ctx, pid_t tid)
+{
+	unsigned long long v;
+
+	return rt_procs_status(tid, "TracerPid", 10, &v) == 0 &&
+	       (pid_t)v == ctx->self;
+}
+
+/* Does @tid see the pid namespace remaptrace sees?  Then a pid it passes
+ * to ptrace names the task that pid names for us. */
+static bool
+same_pid_ns(pid_t tid)
+{
+	struct stat a, b;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/pid", tid);
+	return stat(path, &a) == 0 && stat("/proc/self/ns/pid", &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* An address in the kernel's half: no process maps it, so reading it
+ * fails with EFAULT, after every permission check has passed. */
+#define RT_UNMAPPED_ADDR (1ULL << 63)
+
+/*
+ * Ask the kernel whether the stopped caller of @in may attach @target: the
+ * caller itself runs process_vm_readv(target, 1 byte at RT_UNMAPPED_ADDR).
+ * mm_access() checks ptrace_may_access(target,
+ * PTRACE_MODE_ATTACH_REALCREDS) before any memory is read: the very check
+ * ptrace_attach() makes before it looks at whether the target has a tracer
+ * already (__ptrace_may_access(): the caller's real uid and gid against
+ * the target's real, effective and saved ones, the target's dumpable
+ * flag, CAP_SYS_PTRACE in the target's user namespace, then the LSMs,
+ * Yama's ptrace_scope among them, with the caller's ancestry).  Nothing is
+ * mirrored from /proc, so nothing can disagree with the kernel.  A refusal
+ * is EPERM (mm_access()'s EACCES, made EPERM); a permission, EFAULT.
+ * The iovecs go below the red zone of the caller's stack.
+ * Returns 0 when permitted, -EPERM when refused, another -errno when the
+ * answer is unknown.
+ */
+static int
+probe_attach(struct rt_ctx *ctx, struct rt_inject *in, pid_t target)
+{
+	struct probe {
+		struct iovec local, remote;
+		uint64_t byte;
+	} p;
+	struct iovec l = { .iov_base = &p, .iov_len = sizeof(p) }, r;
+	uint64_t at, args[6];
+	long ret;
+	int e;
+
+	at = (rt_arch_sp(&in->saved) - rt_arch_red_zone - sizeof(p)) & ~15ULL;
+	p = (struct probe){
+		.local = { (void *)(at + offsetof(struct probe, byte)), 1 },
+		.remote = { (void *)RT_UNMAPPED_ADDR, 1 },
+	};
+	r = (struct iovec){ .iov_base = (void *)at, .iov_len = sizeof(p) };
+	if (process_vm_writev(in->tid, &l, 1, &r, 1, 0) != (ssize_t)sizeof(p))
+		return errno == ESRCH ? -ESRCH : -EFAULT;
+	args[0] = (uint64_t)target;
+	args[1] = at + offsetof(struct probe, local);
+	args[2] = 1;
+	args[3] = at + offsetof(struct probe, remote);
+	args[4] = 1;
+	args[5] = 0;
+	e = rt_inject_call(ctx, in, rt_arch_native.nr_process_vm_readv, args,
+			   &ret);
+	if (e < 0)
+		return e;
+	if (ret == -EFAULT)
+		return 0;
+	return ret < 0 ? (int)ret : -EIO;
+}
+
+/*
+ * Would the kernel have let the stopped caller of @in attach @target (the
+ * request in ctx->req), were @target not traced by remaptrace?  Mirrors
+ * ptrace_attach()'s other refusals (kernel/ptrace.c), then asks the
+ * kernel (probe_attach()).  When unsure, no: a failed attach must never
+ * release its target.  *why: the reason when not.
+ */
+static bool
+attach_permitted(struct rt_ctx *ctx, struct rt_inject *in, pid_t target,
+		 const char **why)
+{
+	const struct seccomp_data *d = &ctx->req->data;
+	int r;
+
+	/* check_ptrace_options(): EPERM for any caller under seccomp. */
+	if (d->args[0] == PTRACE_SEIZE &&
+	    (d->args[3] & PTRACE_O_SUSPEND_SECCOMP)) {
+		*why = "PTRACE_O_SUSPEND_SECCOMP is refused under seccomp";
+		return false;
+	}
+	if (!same_pid_ns(in->tid)) {
+		*why = "the caller's pid namespace is not remaptrace's";
+		return false;
+	}
+	/* same_thread_group(): EPERM. */
+	if (in->tgid <= 0 || rt_procs_tgid(&ctx->procs, target) == in->tgid) {
+		*why = "a thread of the caller's own process";
+		return false;
+	}
+	/* mm_access() skips the check for the caller's own memory (a
+	 * CLONE_VM child, vfork): the probe would say yes for nothing. */
+	if (syscall(SYS_kcmp, in->tid, target, KCMP_VM, 0, 0) <= 0) {
+		*why = "the caller shares the target's memory";
+		return false;
+	}
+	/* The program's own filters would judge the probe, maybe kill. */
+	if (rt_fileobj_filters(in->tid) != ctx->base_filters) {
+		*why = "the caller has seccomp filters of its own";
+		return false;
+	}
+	r = probe_attach(ctx, in, target);
+	if (r == 0)
+		return true;
+	*why = r == -EPERM ? "the kernel does not permit it" :
+			     "the kernel's permission is unknown";
+	return false;
+}
+
+/* -v: why the target of a refused attach stays traced. */
+static void
+log_kept(struct rt_ctx *ctx, pid_t tid, pid_t target, const char *why)
+{
+	const struct seccomp_data *d = &ctx->req->data;
+
+	if (ctx->opt.quiet || !ctx->opt.verbose)
 		return;
+	fprintf(ctx->log, "[pid %d] ptrace(%s, %d) = -1 EPERM: remaptrace "
+		"keeps tracing %d (%s)\n", tid,
+		d->args[0] == PTRACE_SEIZE ? "PTRACE_SEIZE" : "PTRACE_ATTACH",
+		target, target, why);
+	fflush(ctx->log);
+}
+
+/*
+ * PTRACE_ATTACH/PTRACE_SEIZE of a thread of ours.  The kernel runs the
+ * request first, the caller caught on its way out: it fails (EPERM, as
+ * the target is traced) unless the target was not ours after all.  Only
+ * an EPERM that would have been a success without us lets go: then the
+ * target is stopped (an interrupt aborts a notification it may be
+ * waiting in, which then restarts), detached, and the caller made to run
+ * its request again, which now reaches the kernel untouched (the target
+ * is no longer ours).  Anything else, the caller gets the kernel's own
+ * result and the target stays traced.
+ *
+ * Why not decide before the kernel runs it: the result cannot tell a
+ * refused caller from a permitted one while remaptrace traces the target
+ * (ptrace_attach() checks __ptrace_may_access() first, then task->ptrace,
+ * both EPERM), and letting go first would release the target of a
+ * refused attach.  The caller's own probe_attach() answers instead.
+ * A window remains between letting go and the repeated request: a target
+ * that makes itself unattachable then (setuid, PR_SET_DUMPABLE, a setuid
+ * exec) is released and not attached; it could have been attached at the
+ * probe, so the caller gains nothing it could not have had.
+ */
+static void
+follow_attach(struct rt_ctx *ctx, pid_t tid)
+{
+	const struct seccomp_data *d = &ctx->req->data;
+	pid_t target = (pid_t)d->args[1];
+	struct rt_inject in, tin;
+	const char *why = "";
+	long ret;
+
+	if (!ours(ctx, target)) {
+		rt_notify_respond(ctx, 0, 0, true);
+		return;
+	}
+	if (continue_caught(ctx, tid, &in, &ret) < 0)
+		return;
+	if (ret == -ERESTARTNOINTR) {	/* the kernel restarts it */
+		rt_inject_restart(ctx, &in);
+		return;
+	}
+	if (ret != -EPERM) {
+		rt_inject_end(ctx, &in, ret);
+		return;
+	}
+	if (!attach_permitted(ctx, &in, target, &why)) {
+		log_kept(ctx, tid, target, why);
+		rt_inject_end(ctx, &in, ret);
+		return;
+	}
+	if (ptrace(PTRACE_INTERRUPT, target, NULL, NULL) == 0 &&
+	    (rt_inject_begin(ctx, target, &tin, false) == 0 || tin.stopped) &&
+	    let_go(ctx, &tin, d->args[0] == PTRACE_SEIZE ?
+		   "the target of PTRACE_SEIZE" :
+		   "the target of PTRACE_ATTACH") == 0) {
+		rt_inject_restart(ctx, &in);
+		return;
+	}
+	rt_inject_end(ctx, &in, ret);
 }
 
 /*
@@ -179,25 +384,17 @@ let_go(struct rt_ctx *ctx, struct rt_inject *in, const char *why)
  * PTRACE_TRACEME: the caller itself.  It is answered -ERESTARTNOINTR with
  * an interrupt pending, detached in the stop that follows, and the kernel
  * restarts the call, which now succeeds.
- * PTRACE_ATTACH/PTRACE_SEIZE of a thread of ours: that thread is stopped
- * (an interrupt aborts a notification it may be waiting in, which then
- * restarts), detached, and the caller's request runs.
+ * PTRACE_ATTACH/PTRACE_SEIZE of a thread of ours: only when the kernel
+ * permits the caller to trace it (follow_attach()).
  */
 void
 rt_follow_traceme(struct rt_ctx *ctx, pid_t tid)
 {
 	const struct seccomp_data *d = &ctx->req->data;
-	pid_t target = (pid_t)d->args[1];
 	struct rt_inject in;
 
 	if (d->args[0] != PTRACE_TRACEME) {
-		if (ptrace(PTRACE_INTERRUPT, target, NULL, NULL) == 0 &&
-		    (rt_inject_begin(ctx, target, &in, false) == 0 ||
-		     in.stopped))
-			let_go(ctx, &in, d->args[0] == PTRACE_SEIZE ?
-			       "the target of PTRACE_SEIZE" :
-			       "the target of PTRACE_ATTACH");
-		rt_notify_respond(ctx, 0, 0, true);
+		follow_attach(ctx, tid);
 		return;
 	}
 	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {

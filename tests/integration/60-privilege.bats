@@ -591,3 +591,99 @@ both_userns() {
 	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
 	assert_line "fds 1: same"
 }
+
+# ---- a traced process that ptraces another: when remaptrace lets go ----
+#
+# remaptrace lets go of a thread another tracee attaches (README,
+# Debuggers): the kernel allows one tracer per task.  It must do so only
+# when the attach is one the kernel permits; a root master's unprivileged
+# worker that merely tries must not release the master from remaptrace.
+# t-priv-attach (tests/progs/t-priv-attach.c): the worker tries, then the
+# master remaps.  Judged from outside the program: remaptrace's log and
+# the kernel's tracepoint count, never the program's own report.
+
+# kernel_rfp_calls COMMAND...: run COMMAND under perf stat; $output: how
+# often the kernel's own remap_file_pages was entered in the whole tree
+# (tracepoint syscalls:sys_enter_remap_file_pages).
+kernel_rfp_calls() {
+	local ev=syscalls:sys_enter_remap_file_pages d=$BATS_TEST_TMPDIR
+
+	command -v perf >/dev/null ||
+		skip "perf is not installed (Debian package linux-perf)"
+	[ -d /sys/kernel/tracing/events/syscalls/sys_enter_remap_file_pages ] ||
+		skip "no tracepoint $ev (tracefs not mounted at /sys/kernel/tracing, or a kernel without CONFIG_FTRACE_SYSCALLS)"
+	rm -f "$d/perf.out"
+	run -0 perf stat -x, -e "$ev" -o "$d/perf.out" -- "$@"
+	output=$(awk -F, -v ev="$ev" '$3 == ev { print $1 }' "$d/perf.out")
+}
+
+# attacked_by_nobody attach|seize: as root, the worker drops to nobody and
+# fails to attach the master (EPERM, as natively); the master's call is
+# then still emulated, and its kernel remap_file_pages never runs.
+attacked_by_nobody() {
+	need_root
+	both "$PROGS/t-priv-attach" "$1" drop
+	assert_success
+	assert_line "worker: $1 EPERM"
+	assert_line "master: result 0 area P0005 P0001 P0002 P0003"
+	# the worker makes no call: the one line is the master's
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+	refute_log "lets go"
+	# the tracepoint counts the native call (the counter works) ...
+	kernel_rfp_calls "$PROGS/t-priv-attach" "$1" drop
+	assert_output 1
+	# ... and none under remaptrace
+	kernel_rfp_calls "$REMAPTRACE" -- "$PROGS/t-priv-attach" "$1" drop
+	assert_output 0
+}
+
+@test "privilege: an unprivileged worker's failing PTRACE_ATTACH of its root master leaves the master traced" {
+	attacked_by_nobody attach
+}
+
+@test "privilege: an unprivileged worker's failing PTRACE_SEIZE of its root master leaves the master traced" {
+	attacked_by_nobody seize
+}
+
+@test "privilege: a worker of the same uid that may not attach its non-dumpable master leaves it traced" {
+	need_nobody
+	BOTH_OPTS=(-v)
+	both "${NOBODY[@]}" "$PROGS/t-priv-attach" attach nodump
+	assert_success
+	assert_line "worker: attach EPERM"
+	assert_line "master: result 0 area P0005 P0001 P0002 P0003"
+	assert_log_calls 1
+	assert_log "= 0 <emulated mmap("
+	refute_log "lets go"
+	# -v says why the master stays traced
+	assert_log "= -1 EPERM: remaptrace keeps tracing"
+	assert_log "(the kernel does not permit it)"
+}
+
+# let_go_when_permitted attach|seize PREFIX...: the worker keeps the
+# master's credentials and attaches it, as natively; remaptrace lets go
+# of the master, whose call then goes to the kernel.
+let_go_when_permitted() {
+	local req=$1 REQ=${1^^}
+
+	shift
+	both "$@" "$PROGS/t-priv-attach" "$req" same
+	assert_success
+	assert_line "worker: $req ok"
+	assert_line "worker: detach ok"
+	assert_line "master: result 0 area P0005 P0001 P0002 P0003"
+	assert_log "the target of PTRACE_$REQ: remaptrace lets go"
+	assert_log_calls 1
+	assert_log "= ? <valid, passed to the kernel>"
+	refute_log "emulated"
+}
+
+@test "privilege: a worker of the same uid that attaches its master succeeds, and remaptrace lets go of the master" {
+	let_go_when_permitted attach
+}
+
+@test "privilege: as nobody, a worker that PTRACE_SEIZEs its master succeeds, and remaptrace lets go of the master" {
+	need_nobody
+	let_go_when_permitted seize "${NOBODY[@]}"
+}

@@ -3,6 +3,7 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 B          ?= build
 CC         ?= cc
@@ -153,13 +154,20 @@ bench: all
 
 man: doc/remaptrace.1
 
+# The bash completion goes where bash-completion looks for it: under
+# /usr/share for PREFIX=/usr, /usr/local/share (XDG_DATA_DIRS) by default.
 install: $(REMAPTRACE)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(REMAPTRACE) $(DESTDIR)$(BINDIR)/remaptrace
 	install -m 0644 doc/remaptrace.1 $(DESTDIR)$(MANDIR)/man1/remaptrace.1
+	install -m 0644 completion/remaptrace.bash \
+		$(DESTDIR)$(BASHCOMPDIR)/remaptrace
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/remaptrace $(DESTDIR)$(MANDIR)/man1/remaptrace.1
+	rm -f $(DESTDIR)$(BINDIR)/remaptrace \
+		$(DESTDIR)$(MANDIR)/man1/remaptrace.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/remaptrace
 
 clean:
 	rm -rf build build-asan remaptrace

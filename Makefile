@@ -11,10 +11,11 @@ PKG_CONFIG ?= pkg-config
 
 # Dependencies, by the goals of this run (tools/deps.sh): building needs
 # only the build dependencies and never installs anything; demo, bench and
-# the test targets install what they need when run as root; clean,
-# uninstall and man need nothing.  A make started by one that checked
+# the test targets install what they need when run as root; make deb
+# checks its own (and never installs); clean, uninstall and man need
+# nothing.  A make started by one that checked
 # (RT_DEPS_CHECKED) and a dry run (make -n) check nothing.
-NODEP_GOALS := clean uninstall man
+NODEP_GOALS := clean uninstall man deb
 TEST_GOALS  := check check-integration check-asan conformance
 GOALS       := $(or $(MAKECMDGOALS),all)
 ifneq ($(filter $(TEST_GOALS),$(GOALS)),)
@@ -72,7 +73,7 @@ BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
 REMAPTRACE := $(B)/remaptrace
 
 .PHONY: all bin progs unit check check-unit check-integration check-asan \
-	demo bench conformance install uninstall clean man
+	demo bench conformance install uninstall clean man deb
 all: $(REMAPTRACE) remaptrace progs $(UNIT_BIN)
 
 progs: $(PROG_BIN) $(BENCH_BIN)
@@ -153,6 +154,17 @@ bench: all
 	bench/run.sh
 
 man: doc/remaptrace.1
+
+# The Debian package (debian/), as dpkg-buildpackage makes it: the .deb
+# and its .changes in the parent directory, then lintian's verdict.
+DEB_CHANGES = ../remaptrace_$(VERSION)_$(shell dpkg --print-architecture).changes
+deb:
+	@CC='$(CC)' tools/deps.sh deb
+	dpkg-buildpackage -b -uc -us
+	@if command -v lintian >/dev/null; then \
+		echo "lintian $(DEB_CHANGES)"; \
+		lintian -I --fail-on error $(DEB_CHANGES); \
+	fi
 
 # The bash completion goes where bash-completion looks for it: under
 # /usr/share for PREFIX=/usr, /usr/local/share (XDG_DATA_DIRS) by default.

@@ -9,16 +9,19 @@
 #   tools/deps.sh test    make check, check-integration, check-asan,
 #                         conformance: those, bats, and the tools the tests
 #                         drive (without a tool its tests skip, naming it)
+#   tools/deps.sh deb     make deb: those of the build, dpkg-dev and
+#                         debhelper, and lintian for the verdict; checks
+#                         only, like build
 #
-# Except for build, what is missing is installed with apt-get when run as
-# root on Debian; otherwise the exact apt-get command is named.  CC names
-# the compiler the build will use (default cc).
+# Except for build and deb, what is missing is installed with apt-get when
+# run as root on Debian; otherwise the exact apt-get command is named.  CC
+# names the compiler the build will use (default cc).
 # Exit status: 0 when everything required is there, 1 otherwise.
 set -u
 mode=${1:-build}
 case $mode in
-build|demo|bench|test) ;;
-*)	echo "usage: $0 build|demo|bench|test" >&2; exit 2 ;;
+build|demo|bench|test|deb) ;;
+*)	echo "usage: $0 build|demo|bench|test|deb" >&2; exit 2 ;;
 esac
 
 # The compiler: its first word, as make will run it.
@@ -63,23 +66,38 @@ test)
 		need="$need bats-assert"
 	tools="gdb:gdb strace:strace jq:jq valgrind:valgrind perf:linux-perf"
 	tools="$tools groff:groff-base setpriv:util-linux pgrep:procps"
-	tools="$tools python3:python3"
+	tools="$tools python3:python3 dh:debhelper dpkg-buildpackage:dpkg-dev"
+	tools="$tools /usr/share/bash-completion/bash_completion:bash-completion"
 	;;
 bench)
 	tools="strace:strace"
 	;;
+deb)
+	command -v dpkg-buildpackage >/dev/null 2>&1 || need="$need dpkg-dev"
+	command -v dh >/dev/null 2>&1 || need="$need debhelper"
+	tools="lintian:lintian"
+	;;
 esac
+# a tool is a command, or a file (an absolute path)
 extra=""
 for t in $tools; do
-	command -v "${t%%:*}" >/dev/null 2>&1 || extra="$extra ${t#*:}"
+	case $t in
+	/*)	[ -e "${t%%:*}" ] || extra="$extra ${t#*:}" ;;
+	*)	command -v "${t%%:*}" >/dev/null 2>&1 ||
+			extra="$extra ${t#*:}" ;;
+	esac
 done
 missing="$build$need"
 
 sudo=sudo
 [ "$(id -u)" = 0 ] && sudo=
-if [ "$mode" = build ]; then
+if [ "$mode" = build ] || [ "$mode" = deb ]; then
+	[ -n "$extra" ] && echo "remaptrace: without$extra what needs" \
+		"them is skipped (${sudo:+$sudo }apt-get install$extra)" >&2
 	[ -z "$missing" ] && exit 0
-	echo "remaptrace: missing build dependencies:$missing" >&2
+	what=build
+	[ "$mode" = deb ] && what="package build"
+	echo "remaptrace: missing $what dependencies:$missing" >&2
 	echo "remaptrace: install them with: ${sudo:+$sudo }apt-get install$missing" >&2
 	exit 1
 fi

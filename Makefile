@@ -13,8 +13,8 @@ PKG_CONFIG ?= pkg-config
 # only the build dependencies and never installs anything; demo, bench and
 # the test targets install what they need when run as root; make deb
 # checks its own (and never installs); clean, uninstall and man need
-# nothing.  A make started by one that checked
-# (RT_DEPS_CHECKED) and a dry run (make -n) check nothing.
+# nothing.  A make started by one that checked (RT_DEPS_CHECKED) and a dry
+# run (make -n) check nothing.
 NODEP_GOALS := clean uninstall man deb
 TEST_GOALS  := check check-integration check-asan conformance
 GOALS       := $(or $(MAKECMDGOALS),all)

@@ -3,29 +3,60 @@ VERSION    := 0.1.0
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 DESTDIR    ?=
 B          ?= build
 CC         ?= cc
 PKG_CONFIG ?= pkg-config
 
-# Dependencies are checked (and installed when root) before anything builds.
-DEPS_OK := $(shell tools/deps.sh >&2 && echo ok)
+# Dependencies, by the goals of this run (tools/deps.sh): building needs
+# only the build dependencies and never installs anything; demo, bench and
+# the test targets install what they need when run as root; make deb
+# checks its own (and never installs); clean, uninstall and man need
+# nothing.  A make started by one that checked (RT_DEPS_CHECKED) and a dry
+# run (make -n) check nothing.
+NODEP_GOALS := clean uninstall man deb
+TEST_GOALS  := check check-integration check-asan conformance
+GOALS       := $(or $(MAKECMDGOALS),all)
+ifneq ($(filter $(TEST_GOALS),$(GOALS)),)
+DEPS := test
+else ifneq ($(filter bench,$(GOALS)),)
+DEPS := bench
+else ifneq ($(filter demo,$(GOALS)),)
+DEPS := demo
+else ifneq ($(filter-out $(NODEP_GOALS),$(GOALS)),)
+DEPS := build
+endif
+ifneq ($(findstring n,$(firstword -$(MAKEFLAGS))),)
+DEPS :=
+endif
+ifneq ($(DEPS),)
+ifeq ($(RT_DEPS_CHECKED),)
+DEPS_OK := $(shell CC='$(CC)' tools/deps.sh $(DEPS) >&2 && echo ok)
 ifneq ($(DEPS_OK),ok)
 $(error missing dependencies, see the message above)
 endif
+export RT_DEPS_CHECKED := $(DEPS)
+endif
+endif
 
+# Asked once, and only by a recipe that needs them (make clean never does).
 PKGS       := libseccomp libunwind-ptrace libunwind-generic
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell $(PKG_CONFIG) --cflags $(PKGS)))$(PKG_CFLAGS)
+PKG_LIBS   = $(eval PKG_LIBS := $$(shell $(PKG_CONFIG) --libs $(PKGS)))$(PKG_LIBS)
 
 WARN      := -Wall -Wextra -Wformat=2 -Wmissing-prototypes -Wshadow -Wundef \
 	     -Werror
+# CC, CPPFLAGS, CFLAGS and LDFLAGS are the user's (environment or command
+# line) and come last, so they win: CFLAGS=-O0 overrides OPT.  The test
+# programs take CC and CPPFLAGS but keep their own flags (PROG_CFLAGS).
 OPT       ?= -O2 -g
 SAN       ?=
 CFLAGS    ?=
-CPPFLAGS  += -Iinclude -DRT_VERSION='"$(VERSION)"' -D_GNU_SOURCE
-ALL_CFLAGS = -std=gnu11 $(OPT) $(SAN) $(WARN) -MMD -MP $(CFLAGS)
+CPPFLAGS  ?=
 LDFLAGS   ?=
+ALL_CPPFLAGS = -Iinclude -DRT_VERSION='"$(VERSION)"' -D_GNU_SOURCE $(CPPFLAGS)
+ALL_CFLAGS = -std=gnu11 $(OPT) $(SAN) $(WARN) -MMD -MP $(CFLAGS)
 
 EMU_SRC    := $(sort $(wildcard emu/*.c))
 TRACER_SRC := $(sort $(wildcard tracer/*.c))
@@ -41,30 +72,34 @@ PROG_BIN   := $(PROG_SRC:%.c=$(B)/%)
 BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
 REMAPTRACE := $(B)/remaptrace
 
-.PHONY: all progs unit check check-unit check-integration check-asan demo \
-	bench conformance install uninstall clean man
+.PHONY: all bin progs unit check check-unit check-integration check-asan \
+	demo bench conformance install uninstall clean man deb
 all: $(REMAPTRACE) remaptrace progs $(UNIT_BIN)
 
 progs: $(PROG_BIN) $(BENCH_BIN)
 
 $(B)/emu/%.o: emu/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 $(B)/tracer/%.o: tracer/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -c -o $@ $<
 
 # The agent's code: data for the tracee, never run by remaptrace itself.
 $(B)/tracer/%.o: tracer/%.S
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CPPFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libemu.a: $(EMU_OBJ)
 	$(AR) rcs $@ $^
 
 $(REMAPTRACE): $(TRACER_OBJ) $(B)/libemu.a
-	$(CC) $(OPT) $(SAN) $(LDFLAGS) -o $@ $(TRACER_OBJ) $(B)/libemu.a $(PKG_LIBS)
+	$(CC) $(OPT) $(SAN) $(CFLAGS) $(LDFLAGS) -o $@ $(TRACER_OBJ) $(B)/libemu.a \
+		$(PKG_LIBS)
+
+# The program alone, without the test programs (the Debian package).
+bin: $(REMAPTRACE)
 
 # Convenience link at the top of the tree for the plain build only.
 remaptrace: $(REMAPTRACE)
@@ -72,7 +107,7 @@ remaptrace: $(REMAPTRACE)
 
 $(B)/tests/unit/%: tests/unit/%.c $(B)/libemu.a
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libemu.a
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libemu.a
 
 # Test programs: frame pointers and debug info so stacks unwind by name;
 # never sanitized (they are what the tracee runs, natively and traced).
@@ -80,11 +115,11 @@ PROG_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -fno-inline \
 	       $(WARN) -pthread
 $(B)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(PROG_CFLAGS) -o $@ $< -lpthread
+	$(CC) $(ALL_CPPFLAGS) $(PROG_CFLAGS) -o $@ $< -lpthread
 
 $(B)/bench/%: bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) -std=gnu11 -O2 -g $(WARN) -pthread -o $@ $< -lpthread $(shell $(PKG_CONFIG) --libs libseccomp)
+	$(CC) $(ALL_CPPFLAGS) -std=gnu11 -O2 -g $(WARN) -pthread -o $@ $< -lpthread $(shell $(PKG_CONFIG) --libs libseccomp)
 
 check-unit: $(UNIT_BIN)
 	tests/run-unit.sh $(UNIT_BIN)
@@ -93,8 +128,9 @@ check-integration: all
 	REMAPTRACE=$(abspath $(REMAPTRACE)) PROGS=$(abspath $(B)/tests/progs) \
 		tests/run-bats.sh tests/integration
 
-# The sanitizer build lives in its own tree and runs the same tests.
-check-asan:
+# The sanitizer build lives in its own tree and runs the same tests, with
+# the test programs of the plain build (never sanitized: see PROG_CFLAGS).
+check-asan: $(PROG_BIN)
 	$(MAKE) B=build-asan OPT='-O1 -g -fno-omit-frame-pointer' \
 		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' \
 		build-asan/remaptrace build-asan/libemu.a
@@ -119,13 +155,31 @@ bench: all
 
 man: doc/remaptrace.1
 
+# The Debian package (debian/), as dpkg-buildpackage makes it: the .deb
+# and its .changes in the parent directory, then lintian's verdict.
+DEB_CHANGES = ../remaptrace_$(VERSION)_$(shell dpkg --print-architecture).changes
+deb:
+	@CC='$(CC)' tools/deps.sh deb
+	dpkg-buildpackage -b -uc -us
+	@if command -v lintian >/dev/null; then \
+		echo "lintian $(DEB_CHANGES)"; \
+		lintian -I --fail-on error $(DEB_CHANGES); \
+	fi
+
+# The bash completion goes where bash-completion looks for it: under
+# /usr/share for PREFIX=/usr, /usr/local/share (XDG_DATA_DIRS) by default.
 install: $(REMAPTRACE)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(REMAPTRACE) $(DESTDIR)$(BINDIR)/remaptrace
 	install -m 0644 doc/remaptrace.1 $(DESTDIR)$(MANDIR)/man1/remaptrace.1
+	install -m 0644 completion/remaptrace.bash \
+		$(DESTDIR)$(BASHCOMPDIR)/remaptrace
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/remaptrace $(DESTDIR)$(MANDIR)/man1/remaptrace.1
+	rm -f $(DESTDIR)$(BINDIR)/remaptrace \
+		$(DESTDIR)$(MANDIR)/man1/remaptrace.1 \
+		$(DESTDIR)$(BASHCOMPDIR)/remaptrace
 
 clean:
 	rm -rf build build-asan remaptrace

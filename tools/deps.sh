@@ -1,43 +1,132 @@
 #!/bin/sh
-# deps.sh - make sure the build and test dependencies are present.
-# As root on Debian they are installed; otherwise the exact command is named.
+# deps.sh - make sure the dependencies of one make target are present.
+#
+#   tools/deps.sh build   the build (make, make install): checks only, and
+#                         never installs; a missing build dependency stops
+#                         with the exact apt-get command
+#   tools/deps.sh demo    make demo: the build dependencies
+#   tools/deps.sh bench   make bench: those, and strace for its column
+#   tools/deps.sh test    make check, check-integration, check-asan,
+#                         conformance: those, bats, and the tools the tests
+#                         drive (without a tool its tests skip, naming it)
+#   tools/deps.sh deb     make deb: those of the build, dpkg-dev and
+#                         debhelper, and lintian for the verdict; checks
+#                         only, like build
+#
+# Except for build and deb, what is missing is installed with apt-get when
+# run as root on Debian; otherwise the exact apt-get command is named.  CC
+# names the compiler the build will use (default cc).
+# Exit status: 0 when everything required is there, 1 otherwise.
 set -u
-pkgs="libseccomp-dev libunwind-dev pkg-config bats bats-support bats-assert"
-missing=""
-pkg-config --exists 'libseccomp >= 2.5' 2>/dev/null || missing="$missing libseccomp-dev"
-pkg-config --exists libunwind-ptrace 2>/dev/null || missing="$missing libunwind-dev"
-command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
-command -v bats >/dev/null 2>&1 || missing="$missing bats"
-[ -f /usr/lib/bats/bats-support/load.bash ] || missing="$missing bats-support"
-[ -f /usr/lib/bats/bats-assert/load.bash ] || missing="$missing bats-assert"
-# The tests use these tools too; without them their tests skip (saying
-# which package), so they are installed as root but never required.
-tools="gdb:gdb strace:strace jq:jq valgrind:valgrind perf:linux-perf"
-tools="$tools groff:groff-base setpriv:util-linux pgrep:procps python3:python3"
+mode=${1:-build}
+case $mode in
+build|demo|bench|test|deb) ;;
+*)	echo "usage: $0 build|demo|bench|test|deb" >&2; exit 2 ;;
+esac
+
+# The compiler: its first word, as make will run it.
+cc=${CC:-cc}
+cc=${cc%% *}
+case ${cc##*/} in
+clang*)	cc_pkg=clang ;;
+*)	cc_pkg=gcc ;;
+esac
+
+# build dependencies: what `make` needs to compile and link remaptrace
+build=""
+command -v "$cc" >/dev/null 2>&1 || build="$build $cc_pkg"
+command -v make >/dev/null 2>&1 || build="$build make"
+if command -v pkg-config >/dev/null 2>&1; then
+	pkg-config --exists 'libseccomp >= 2.5' 2>/dev/null ||
+		build="$build libseccomp-dev"
+	pkg-config --exists libunwind-ptrace libunwind-generic 2>/dev/null ||
+		build="$build libunwind-dev"
+else
+	# without pkg-config, look for the headers (Debian's paths)
+	build="$build pkg-config"
+	header() {
+		for h in /usr/include/"$1" /usr/include/*/"$1"; do
+			[ -f "$h" ] && return 0
+		done
+		return 1
+	}
+	header seccomp.h || build="$build libseccomp-dev"
+	header libunwind-ptrace.h || build="$build libunwind-dev"
+fi
+
+# what the target needs on top, required ones first, then optional tools
+need=""
+tools=""
+case $mode in
+test)
+	command -v bats >/dev/null 2>&1 || need="$need bats"
+	[ -f /usr/lib/bats/bats-support/load.bash ] ||
+		need="$need bats-support"
+	[ -f /usr/lib/bats/bats-assert/load.bash ] ||
+		need="$need bats-assert"
+	tools="gdb:gdb strace:strace jq:jq valgrind:valgrind perf:linux-perf"
+	tools="$tools groff:groff-base setpriv:util-linux pgrep:procps"
+	tools="$tools python3:python3 dh:debhelper dpkg-buildpackage:dpkg-dev"
+	tools="$tools /usr/share/bash-completion/bash_completion:bash-completion"
+	;;
+bench)
+	tools="strace:strace"
+	;;
+deb)
+	command -v dpkg-buildpackage >/dev/null 2>&1 || need="$need dpkg-dev"
+	command -v dh >/dev/null 2>&1 || need="$need debhelper"
+	tools="lintian:lintian"
+	;;
+esac
+# a tool is a command, or a file (an absolute path)
 extra=""
 for t in $tools; do
-	command -v "${t%%:*}" >/dev/null 2>&1 || extra="$extra ${t#*:}"
+	case $t in
+	/*)	[ -e "${t%%:*}" ] || extra="$extra ${t#*:}" ;;
+	*)	command -v "${t%%:*}" >/dev/null 2>&1 ||
+			extra="$extra ${t#*:}" ;;
+	esac
 done
-if [ -n "$extra" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	echo "remaptrace: installing test tools:$extra" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -qq &&
-	  apt-get install -y -qq --no-install-recommends $extra; } >&2 ||
-		echo "remaptrace: could not install$extra (their tests will skip)" >&2
-elif [ -n "$extra" ]; then
-	echo "remaptrace: the tests that need$extra skip (apt-get install$extra)" >&2
-fi
-[ -z "$missing" ] && exit 0
+missing="$build$need"
 
+sudo=sudo
+[ "$(id -u)" = 0 ] && sudo=
+if [ "$mode" = build ] || [ "$mode" = deb ]; then
+	[ -n "$extra" ] && echo "remaptrace: without$extra what needs" \
+		"them is skipped (${sudo:+$sudo }apt-get install$extra)" >&2
+	[ -z "$missing" ] && exit 0
+	what=build
+	[ "$mode" = deb ] && what="package build"
+	echo "remaptrace: missing $what dependencies:$missing" >&2
+	echo "remaptrace: install them with: ${sudo:+$sudo }apt-get install$missing" >&2
+	exit 1
+fi
+
+[ -z "$missing$extra" ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	echo "remaptrace: installing build dependencies:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	{ apt-get update -qq && apt-get install -y -qq $pkgs; } >&2 || {
-		echo "remaptrace: apt-get failed; install by hand: apt-get install $pkgs" >&2
-		exit 1
-	}
+	echo "remaptrace: installing with apt-get:$missing$extra" >&2
+	apt-get update -qq >&2 || true
+	if [ -n "$missing" ]; then
+		apt-get install -y -qq --no-install-recommends $missing >&2 || {
+			echo "remaptrace: apt-get failed; install by hand:" \
+			     "apt-get install$missing" >&2
+			exit 1
+		}
+	fi
+	# tools one by one: one that this release lacks leaves the others
+	for p in $extra; do
+		apt-get install -y -qq --no-install-recommends "$p" >&2 ||
+			echo "remaptrace: could not install $p (its tests will" \
+			     "skip)" >&2
+	done
 	exit 0
 fi
+if [ -n "$extra" ]; then
+	echo "remaptrace: without$extra what needs them is skipped" \
+	     "(${sudo:+$sudo }apt-get install$extra)" >&2
+fi
+[ -z "$missing" ] && exit 0
 echo "remaptrace: missing dependencies:$missing" >&2
-echo "remaptrace: install them with: sudo apt-get install $pkgs" >&2
+echo "remaptrace: install them with: ${sudo:+$sudo }apt-get install$missing" >&2
 exit 1

@@ -1,5 +1,9 @@
 /* filter.c - build the seccomp filter with libseccomp and load it with a
  * listener (runs in the child, before execve).
+ *
+ * Each SCMP_CMP_EQ comparison spells out its unused second datum (0):
+ * libseccomp's SCMP_A* macros fill struct scmp_arg_cmp by position, and
+ * clang's -Wmissing-field-initializers (-Wextra) rejects the short form.
  */
 #include <errno.h>
 #include <signal.h>
@@ -97,7 +101,7 @@ add_hidden_flag_rules(scmp_filter_ctx ctx)
 	}
 	for (i = 0; i < ARRAY_SIZE(advice); i++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 1,
-				     SCMP_A2(SCMP_CMP_EQ, advice[i]));
+				     SCMP_A2(SCMP_CMP_EQ, advice[i], 0));
 		if (r < 0)
 			return r;
 	}
@@ -107,7 +111,7 @@ add_hidden_flag_rules(scmp_filter_ctx ctx)
 		return r;
 	/* prctl(PR_SET_MEMORY_MERGE) sets VM_MERGEABLE on every VMA */
 	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
-				SCMP_A0(SCMP_CMP_EQ, 67));
+				SCMP_A0(SCMP_CMP_EQ, 67, 0));
 }
 
 int
@@ -150,30 +154,30 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 		/* A traced process that wants its parent to trace it (gdb,
 		 * strace run under remaptrace): see notify.c:release(). */
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(ptrace), 1,
-				     SCMP_A0(SCMP_CMP_EQ, PTRACE_TRACEME));
+				     SCMP_A0(SCMP_CMP_EQ, PTRACE_TRACEME, 0));
 		if (r == 0)
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
 					     SCMP_SYS(ptrace), 1,
 					     SCMP_A0(SCMP_CMP_EQ,
-						     PTRACE_ATTACH));
+						     PTRACE_ATTACH, 0));
 		if (r == 0)
 			r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
 					     SCMP_SYS(ptrace), 1,
 					     SCMP_A0(SCMP_CMP_EQ,
-						     PTRACE_SEIZE));
+						     PTRACE_SEIZE, 0));
 		if (r < 0)
 			return r;
 		/* Whether SIGTRAP is ignored decides how calls are injected
 		 * (inject.c): hear of every change to it. */
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
 				     SCMP_SYS(rt_sigaction), 1,
-				     SCMP_A0(SCMP_CMP_EQ, SIGTRAP));
+				     SCMP_A0(SCMP_CMP_EQ, SIGTRAP, 0));
 		if (r < 0)
 			return r;
 		/* mremap(addr, 0, len, ...): a second mapping of the same
 		 * open file (rare; moves are inferred, see ident.c). */
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mremap), 1,
-				     SCMP_A1(SCMP_CMP_EQ, 0));
+				     SCMP_A1(SCMP_CMP_EQ, 0, 0));
 		if (r < 0)
 			return r;
 	}

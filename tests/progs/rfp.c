@@ -439,7 +439,7 @@ write_area(void)
 	printf("\n");
 }
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: rfp [-w] KIND START SIZE PGOFF [PROT [FLAGS]]\n"

@@ -41,6 +41,13 @@ struct rt_arch {
 	 * send them back to the supervisor that is running them.
 	 */
 	uint64_t mmap_mark;
+	/* seccomp_data.arch of the native ABI (AUDIT_ARCH_*). */
+	uint32_t audit_arch;
+	/* Bits of seccomp_data.nr that mark another ABI (x32's), or 0. */
+	uint32_t foreign_nr_bits;
+	/* The other ABIs this machine may run (libseccomp SCMP_ARCH_*), 0
+	 * for none: calls there are watched too (privilege.c). */
+	uint32_t compat_scmp[2];
 };
 
 extern const struct rt_arch rt_arch_native;

@@ -163,6 +163,8 @@ struct rt_proc {
 	int step_ok;
 	/* Agents started for this address space (agent.c): at most two. */
 	unsigned int agent_tries;
+	/* Said that it calls remap_file_pages in another ABI (once). */
+	bool told_abi;
 };
 
 struct rt_procs {

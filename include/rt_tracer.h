@@ -318,6 +318,24 @@ void rt_report_call(struct rt_ctx *ctx, const struct rt_call *c);
  */
 int rt_report_flush(struct rt_ctx *ctx);
 void rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status);
+/* One line "[pid N] @what" about a tracee (text log only). */
+void rt_report_note(struct rt_ctx *ctx, pid_t pid, const char *what);
+
+/* privilege.c */
+/* Add the rules for calls that change credentials or confinement to the
+ * libseccomp filter @filter (a scmp_filter_ctx), in each of its ABIs. */
+int rt_privilege_rules(void *filter);
+/*
+ * rt_privilege_handle() - if the pending notification is such a call, drop
+ * the process's agent and kept open files, then let the kernel run it
+ * (true); else false.
+ */
+bool rt_privilege_handle(struct rt_ctx *ctx);
+/*
+ * rt_privilege_foreign() - the pending notification is a call of an ABI
+ * other than the native one (i386 or x32 on x86_64): act on it (true).
+ */
+bool rt_privilege_foreign(struct rt_ctx *ctx);
 
 /* ---- notify.c ---- */
 

@@ -20,6 +20,7 @@
 #include "rt_arch.h"
 #include "rt_compat.h"
 #include "rt_launch.h"
+#include "rt_tracer.h"
 #include "rt_util.h"
 
 static void
@@ -114,6 +115,57 @@ add_hidden_flag_rules(scmp_filter_ctx ctx)
 				SCMP_A0(SCMP_CMP_EQ, 67, 0));
 }
 
+/*
+ * The other ABIs of the machine (i386 and x32 on x86_64): a 64-bit program
+ * may call through int 0x80 too.  Their remap_file_pages is sent to the
+ * supervisor, which says so and lets the kernel run it (privilege.c), and
+ * so are their calls that change credentials or confinement: an agent
+ * must not outlive those whichever way they are made.  A filter of their
+ * own, merged in: libseccomp would otherwise translate every native rule
+ * (mmap's flags are no argument of i386's old mmap).
+ */
+static int
+add_compat(scmp_filter_ctx ctx, bool privilege)
+{
+	_cleanup_(ctx_release) scmp_filter_ctx compat = NULL;
+	const uint32_t *arches = rt_arch_native.compat_scmp;
+	size_t i;
+	int r, n = 0;
+
+	compat = seccomp_init(SCMP_ACT_ALLOW);
+	if (!compat)
+		return -ENOMEM;
+	r = seccomp_attr_set(compat, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	if (r < 0)
+		return r;
+	for (i = 0; i < ARRAY_SIZE(rt_arch_native.compat_scmp); i++) {
+		if (!arches[i])
+			continue;
+		r = seccomp_arch_add(compat, arches[i]);
+		if (r < 0 && r != -EEXIST)
+			return r;
+		n++;
+	}
+	if (!n)
+		return 0;
+	r = seccomp_arch_remove(compat, SCMP_ARCH_NATIVE);
+	if (r < 0)
+		return r;
+	r = seccomp_rule_add(compat, SCMP_ACT_NOTIFY,
+			     SCMP_SYS(remap_file_pages), 0);
+	if (r < 0)
+		return r;
+	if (privilege) {
+		r = rt_privilege_rules(compat);
+		if (r < 0)
+			return r;
+	}
+	r = seccomp_merge(ctx, compat);
+	if (r == 0)
+		compat = NULL;	/* merged: released with ctx */
+	return r;
+}
+
 int
 rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 {
@@ -128,8 +180,9 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 	if (!ctx)
 		return -ENOMEM;
 	/*
-	 * Calls of other ABIs (i386, x32) are not intercepted; the default
-	 * bad-arch action would kill the program instead.
+	 * Calls of ABIs the filter does not list are allowed (the default
+	 * bad-arch action would kill the program); the machine's other ABIs
+	 * are listed below (add_compat()).
 	 */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 	if (r < 0)
@@ -181,6 +234,15 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 		if (r < 0)
 			return r;
 	}
+
+	if (follow_mmap) {
+		r = rt_privilege_rules(ctx);
+		if (r < 0)
+			return r;
+	}
+	r = add_compat(ctx, follow_mmap);
+	if (r < 0)
+		return r;
 
 	r = load_killable(ctx, listener);
 	if (r == 0) {

@@ -313,7 +313,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 			return r == -ENOENT || r == -EINTR ? 0 : r;
 		}
 	}
-	if (rt_agent_notify(ctx, ctx->req))
+	if (rt_agent_notify(ctx, ctx->req) || rt_privilege_foreign(ctx))
 		return 0;
 	memset(&c, 0, sizeof(c));
 	/*
@@ -352,7 +352,8 @@ rt_notify_handle(struct rt_ctx *ctx)
 		return 0;
 	}
 	if (d->nr != rt_arch_native.nr_remap_file_pages) {
-		rt_follow_note(ctx, c.tid, d->nr);
+		if (!rt_privilege_handle(ctx))
+			rt_follow_note(ctx, c.tid, d->nr);
 		return 0;
 	}
 	c.nth = ++ctx->stats.calls;

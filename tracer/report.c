@@ -317,6 +317,27 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 	free(buf);
 }
 
+void
+rt_report_note(struct rt_ctx *ctx, pid_t pid, const char *what)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	struct timespec now;
+	FILE *f;
+
+	if (ctx->opt.json)
+		return;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	leader(f, ctx, pid, &now);
+	fprintf(f, "%s\n", what);
+	if (fclose(f) == 0 && len)
+		emit(ctx, buf, len);
+	free(buf);
+}
+
 /**
  * rt_report_exit() - the end of @pid (the program, or with -v any
  * tracee): death by a signal always, a normal exit with -v or --json.

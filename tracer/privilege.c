@@ -1,0 +1,153 @@
+/* privilege.c - the agent never outlives a change of what the program may
+ * do, and calls of other ABIs are never passed over in silence.
+ *
+ * An agent (agent.c) shares the program's memory, so it is the program;
+ * but it is a process of its own, cloned from the calling thread, and
+ * keeps that thread's credentials, capabilities, securebits, root, cwd,
+ * namespaces, seccomp filters, Landlock domain and limits when the
+ * program changes its own.  A program that drops privileges after an
+ * emulated call would then share memory with a helper that has not: it
+ * patches the helper's code and acts with its old rights.  So every
+ * system call that changes any of these, in every ABI the machine runs
+ * (a 64-bit program may also call through int 0x80), comes here first:
+ * the process's agent is killed and waited for, the descriptors kept of
+ * its open files are let go, and only then does the kernel run the call
+ * (SECCOMP_USER_NOTIF_FLAG_CONTINUE: the kernel itself decides, on the
+ * arguments it reads then).  A later call starts an agent afresh, with
+ * the new rights.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <seccomp.h>
+
+#include "rt_arch.h"
+#include "rt_tracer.h"
+#include "rt_util.h"
+
+/* Calls that change credentials, confinement or limits (any ABI). */
+static const char *const calls[] = {
+	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
+	"setfsuid", "setfsgid", "setgroups", "capset",
+	"setuid32", "setgid32", "setreuid32", "setregid32", "setresuid32",
+	"setresgid32", "setfsuid32", "setfsgid32", "setgroups32",
+	"seccomp", "landlock_restrict_self", "chroot", "pivot_root",
+	"unshare", "setns", "setrlimit", "prlimit64", "personality",
+};
+
+/* prctl options that do so (include/uapi/linux/prctl.h). */
+static const int prctl_opts[] = {
+	PR_SET_DUMPABLE, PR_SET_KEEPCAPS, PR_SET_SECCOMP, PR_CAPBSET_DROP,
+	PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT,
+};
+
+int
+rt_privilege_rules(void *filter)
+{
+	scmp_filter_ctx ctx = filter;
+	size_t i;
+	int r, nr;
+
+	for (i = 0; i < ARRAY_SIZE(calls); i++) {
+		nr = seccomp_syscall_resolve_name(calls[i]);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		/* -EDOM: no such call in one of the filter's ABIs. */
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 0);
+		if (r < 0 && r != -EDOM)
+			return r;
+	}
+	for (i = 0; i < ARRAY_SIZE(prctl_opts); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
+				     SCMP_A0(SCMP_CMP_EQ, prctl_opts[i]));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Is @nr of ABI @arch (AUDIT_ARCH_*) one of those calls? */
+static bool
+is_change(uint32_t arch, int nr, const __u64 *args)
+{
+	char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+	bool yes = false;
+	size_t i;
+
+	if (!name)
+		return false;
+	for (i = 0; i < ARRAY_SIZE(calls) && !yes; i++)
+		yes = !strcmp(name, calls[i]);
+	if (!strcmp(name, "prctl"))
+		for (i = 0; i < ARRAY_SIZE(prctl_opts) && !yes; i++)
+			yes = (uint32_t)args[0] == (uint32_t)prctl_opts[i];
+	free(name);
+	return yes;
+}
+
+bool
+rt_privilege_handle(struct rt_ctx *ctx)
+{
+	const struct seccomp_data *d = &ctx->req->data;
+	pid_t tid = (pid_t)ctx->req->pid, tgid;
+
+	if (!is_change(d->arch, d->nr, d->args))
+		return false;
+	tgid = rt_procs_tgid(&ctx->procs, tid);
+	if (tgid > 0) {
+		/*
+		 * Killed and waited for: nothing sharing the memory keeps
+		 * the old rights once the call runs.  The open files kept of
+		 * the process were its own under its old rights: after the
+		 * change it reaches its files with its new ones.
+		 */
+		rt_agent_wait(ctx, tgid);	/* its callers answered */
+		rt_agent_drop(ctx, tgid);
+		rt_ident_drop(&ctx->ident, tgid);
+		if (ctx->opt.verbose > 1)
+			rt_report_note(ctx, tid, "changes its credentials or "
+				       "confinement: its agent is gone first");
+	}
+	rt_notify_respond(ctx, 0, 0, true);
+	return true;
+}
+
+bool
+rt_privilege_foreign(struct rt_ctx *ctx)
+{
+	const struct seccomp_data *d = &ctx->req->data;
+	const struct rt_arch *a = &rt_arch_native;
+	pid_t tid = (pid_t)ctx->req->pid;
+	struct rt_proc *proc;
+	bool x32 = d->arch == a->audit_arch && (d->nr & a->foreign_nr_bits);
+	char *name, what[160];
+	pid_t tgid;
+
+	if (d->arch == a->audit_arch && !x32)
+		return false;
+	if (rt_privilege_handle(ctx))
+		return true;
+	/* Otherwise remap_file_pages: the only other call sent here. */
+	name = seccomp_syscall_resolve_num_arch(d->arch, d->nr);
+	tgid = rt_procs_tgid(&ctx->procs, tid);
+	proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
+	if (name && !strcmp(name, "remap_file_pages") && proc &&
+	    !proc->told_abi) {
+		/* strace's words, and what follows from them. */
+		proc->told_abi = true;
+		snprintf(what, sizeof(what), "[ Process PID=%d runs in %s "
+			 "mode. ] remaptrace does not emulate remap_file_pages "
+			 "in this ABI: %s", (int)tgid, x32 ? "x32" : "32 bit",
+			 ctx->opt.mode == RT_MODE_DENY ?
+			 "denied as asked" : "the kernel runs it");
+		rt_report_note(ctx, tid, what);
+	}
+	free(name);
+	if (ctx->opt.mode == RT_MODE_DENY)
+		rt_notify_respond(ctx, 0, ctx->opt.deny_errno, false);
+	else
+		rt_notify_respond(ctx, 0, 0, true);
+	return true;
+}

@@ -25,8 +25,9 @@ ECANCELED ENOKEY EKEYEXPIRED EKEYREVOKED EKEYREJECTED EOWNERDEAD
 ENOTRECOVERABLE ERFKILL EHWPOISON'
 
 _remaptrace_options='-o --output= -q --quiet -v --verbose -k --stack-trace
---json -c --summary --layout --mode= --inject= --kill-on-exit --no-pin
---no-agent -h --help -V --version'
+--json -c --summary --layout --mode= --inject= -e --kill-on-exit --no-pin
+--no-agent -Z --failed-only -z --successful-only -T --syscall-times -t -r
+--relative-timestamps -h --help -V --version'
 
 # `remaptrace explain -p PID START SIZE PROT PGOFF [FLAGS]`
 _remaptrace_explain()
@@ -62,7 +63,7 @@ _remaptrace()
 			_command_offset $((i + 1))
 			return
 			;;
-		-o | --output | --mode | --inject | -[!-]*o)
+		-o | --output | --mode | --inject | -e | -[!-]*o)
 			((i++))	# their argument is the next word
 			;;
 		-*) ;;

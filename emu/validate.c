@@ -10,15 +10,6 @@
 /* A helper reached a verdict: stop checking, the call is answered. */
 #define DECIDED	1
 
-/*
- * Flags that mean something when a snapshot is not flags_exact (the
- * PROCMAP_QUERY or maps view); used only when the lookup could not give
- * the complete VmFlags set for both VMAs of a comparison.
- */
-#define INEXACT_MASK	(RT_VM_READ | RT_VM_WRITE | RT_VM_EXEC | \
-			 RT_VM_MAYSHARE | RT_VM_SHARED | RT_VM_LOCKED | \
-			 RT_VM_HUGETLB)
-
 static const struct {
 	const char *id;
 	const char *text;
@@ -180,7 +171,7 @@ same_flags(const struct rt_vma *a, const struct rt_vma *b)
 {
 	if (a->flags_exact && b->flags_exact)
 		return a->flags == b->flags;
-	return (a->flags & INEXACT_MASK) == (b->flags & INEXACT_MASK);
+	return (a->flags & RT_VM_INEXACT_MASK) == (b->flags & RT_VM_INEXACT_MASK);
 }
 
 static int

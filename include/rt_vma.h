@@ -52,6 +52,15 @@ enum rt_vm_flag_bit {
 /* mm.h VM_SPECIAL: never given MAP_LOCKED by remap_file_pages */
 #define RT_VM_SPECIAL	(RT_VM_IO | RT_VM_DONTEXPAND | RT_VM_PFNMAP | RT_VM_MIXEDMAP)
 
+/*
+ * Flags that mean something when a snapshot is not flags_exact (the
+ * PROCMAP_QUERY or maps view); used only when the lookup could not give
+ * the complete VmFlags set for both VMAs of a comparison.
+ */
+#define RT_VM_INEXACT_MASK	(RT_VM_READ | RT_VM_WRITE | RT_VM_EXEC | \
+				 RT_VM_MAYSHARE | RT_VM_SHARED | \
+				 RT_VM_LOCKED | RT_VM_HUGETLB)
+
 struct rt_vma {
 	uint64_t start;		/* [start, end) */
 	uint64_t end;

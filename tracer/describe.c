@@ -146,12 +146,15 @@ static void
 why_flags(FILE *f, const struct rt_verdict *v)
 {
 	char p1[5], p2[5], lacks[256], has[256];
+	/* Only what both views show (validate.c compares the same). */
+	uint64_t known = v->first.flags_exact && v->vma.flags_exact ?
+			 ~0ULL : RT_VM_INEXACT_MASK;
 
 	rt_describe_perms(&v->first, p1);
 	rt_describe_perms(&v->vma, p2);
-	rt_maps_format_vmflags(v->first.flags & ~v->vma.flags, lacks,
+	rt_maps_format_vmflags(v->first.flags & ~v->vma.flags & known, lacks,
 			       sizeof(lacks));
-	rt_maps_format_vmflags(v->vma.flags & ~v->first.flags, has,
+	rt_maps_format_vmflags(v->vma.flags & ~v->first.flags & known, has,
 			       sizeof(has));
 	fprintf(f, "the mapping at %#" PRIx64 " (%s) differs from the one at "
 		"start (%s) in VmFlags:", v->vma.start, p2, p1);

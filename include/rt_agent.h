@@ -47,12 +47,19 @@
 #define RT_AGENT_D_REQ		192	/* struct rt_agent_req */
 #define RT_AGENT_D_SIZE		288	/* what spawn writes */
 #define RT_AGENT_D_RESULT	320	/* the raw result, for the pipe */
+#define RT_AGENT_D_BASE		328	/* a kept result (RT_AGENT_F_SAVE) */
 #define RT_AGENT_D_BYTE		336	/* the 1-byte payload of SCM_RIGHTS */
 /* Offsets in struct rt_agent_req (checked in agent.c). */
 #define RT_AGENT_R_NR		0
 #define RT_AGENT_R_ARGS		8
 #define RT_AGENT_R_SLOT		56
-#define RT_AGENT_R_SIZE		64
+#define RT_AGENT_R_FLAGS	64
+#define RT_AGENT_R_SIZE		72
+/* Request flags: skip after a failed request (repeating its -errno);
+ * keep the result as the base; add the base to the first argument. */
+#define RT_AGENT_F_CHAIN	1
+#define RT_AGENT_F_SAVE		2
+#define RT_AGENT_F_ARG0_BASE	4
 
 #ifndef __ASSEMBLER__
 
@@ -69,11 +76,12 @@ struct seccomp_notif;
 
 #define RT_AGENT_NAME		"rt-agent"
 
-/* One request on the pipe: 64 bytes, as the agent's code reads it. */
+/* One request on the pipe: 72 bytes, as the agent's code reads it. */
 struct rt_agent_req {
 	uint64_t nr;
 	uint64_t args[6];
 	uint64_t slot;		/* where the descriptor sent along goes, or 0 */
+	uint64_t flags;		/* RT_AGENT_F_* */
 };
 
 enum rt_agent_state {
@@ -93,6 +101,8 @@ struct rt_agent_job {
 	uint64_t want;			/* the result that means success */
 	int64_t answer_err;		/* answer this -errno whatever it did */
 	uint64_t sent_ns;		/* when it was sent (monotonic) */
+	bool dup_first;			/* mremap(src, 0, ...): its result */
+	uint64_t dup_len;		/* the move after it: its length */
 };
 
 struct rt_agent {
@@ -120,6 +130,9 @@ struct rt_agent {
 	 */
 	struct seccomp_notif last;
 	bool have_last;
+	uint64_t scratch;	/* where the last second mapping landed */
+	long last_move;		/* the result of the last move after it */
+	uint64_t garbage, garbage_len;	/* one not moved: to unmap */
 	uint64_t slot_key[RT_AGENT_FILES];	/* ident key per slot, 0 */
 	unsigned int next_slot;
 	enum rt_agent_state state;
@@ -160,6 +173,21 @@ int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		 uint64_t key_id, uint64_t answer_id,
 		 int64_t answer_err, const struct rt_span_job *span,
 		 long *ret);
+
+/**
+ * rt_agent_run_dup() - make @tgid's agent map [@start, @start + @len) from
+ * the very open file mapped at @src, at @lead bytes past @src's file
+ * offset: a second mapping of it (mremap(@src, 0, @lead + @len,
+ * MREMAP_MAYMOVE)), whose part at @lead is moved over the range
+ * (MREMAP_FIXED), the rest unmapped.  No descriptor is involved: the new piece has
+ * the same struct file and VM flags as the mapping at @src, as the
+ * kernel's own remap would.  @answer_id, @span and the return as for
+ * rt_agent_run() (*ret: the move's result).
+ */
+int rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src,
+		     uint64_t lead, uint64_t len, uint64_t start,
+		     uint64_t answer_id,
+		     const struct rt_span_job *span, long *ret);
 
 /*
  * rt_agent_settle() - before a notification of thread @tid is judged: wait

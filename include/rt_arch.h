@@ -41,6 +41,12 @@ struct rt_arch {
 	 * send them back to the supervisor that is running them.
 	 */
 	uint64_t mmap_mark;
+	/*
+	 * A new_address that mremap(old, 0, len, MREMAP_MAYMOVE) ignores
+	 * (no MREMAP_FIXED): set on our own duplicating mremaps so that the
+	 * filter's rule for the program's does not send them back to us.
+	 */
+	uint64_t mremap_mark;
 	/* seccomp_data.arch of the native ABI (AUDIT_ARCH_*). */
 	uint32_t audit_arch;
 	/* Bits of seccomp_data.nr that mark another ABI (x32's), or 0. */

@@ -70,6 +70,17 @@ struct rt_vmas {
 };
 
 /*
+ * rt_vmas_donor() - a source for a second mapping of the inode @like maps
+ * (emulate.c): an address of a VMA of that inode, with its protections
+ * and MAP_SHARED, whose file offset is @off (bytes) less *lead: 0 where a
+ * VMA maps @off, else the nearest offset below it that one maps.  A walk
+ * over every VMA (PROCMAP_QUERY), for calls whose offset their first VMA
+ * does not map.  Returns 0, -ENOENT, or -errno (-ENOTTY before 6.11).
+ */
+int rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like,
+		  uint64_t off, uint64_t *src, uint64_t *lead);
+
+/*
  * rt_vmas_open() - exact lookups (smaps) in process @pid, outside any
  * notification (remaptrace explain).  Returns 0 or -ESRCH/-errno.
  */
@@ -91,6 +102,7 @@ enum rt_fileobj_how {
 	RT_FILE_FOLLOWED,	/* the open file its mmap was seen with */
 	RT_FILE_TRACEE_OPEN,	/* openat injected into the tracee */
 	RT_FILE_INFERRED,	/* the process's only open file of the inode */
+	RT_FILE_DUP,		/* mremap(old, 0, ...) of the first VMA itself */
 };
 
 /**

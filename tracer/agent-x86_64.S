@@ -12,8 +12,9 @@
  *   4  the read end of the request pipe
  *   7  the write end of the result pipe
  *   8+ files to map
- * Each request (RT_AGENT_D_REQ, 64 bytes) is one system call to run and an
- * optional descriptor (waiting on the socket) to move into a slot.  The
+ * Each request (RT_AGENT_D_REQ, 72 bytes) is one system call to run, an
+ * optional descriptor (waiting on the socket) to move into a slot, and
+ * flags that chain it to the request before (RT_AGENT_F_*).  The
  * call's raw return goes back on the result pipe.  It never holds the
  * seccomp listener nor anything else of the supervisor's: it shares the
  * program's memory, so whatever it holds, the program holds.  Pipes, not the socket, carry the
@@ -32,6 +33,7 @@
 	.set	D_CTL, DATA + RT_AGENT_D_CTL		/* cmsg: fd at +16 */
 	.set	D_REQ, DATA + RT_AGENT_D_REQ
 	.set	D_RESULT, DATA + RT_AGENT_D_RESULT
+	.set	D_BASE, DATA + RT_AGENT_D_BASE
 
 	.section .rodata
 	.balign	16
@@ -107,14 +109,36 @@ rt_agent_code:
 	movslq	(rt_agent_code + D_CTL + 16)(%rip), %rdi
 	syscall
 .Lcall:
-	mov	(rt_agent_code + D_REQ + RT_AGENT_R_NR)(%rip), %rax
+	/*
+	 * RT_AGENT_F_CHAIN: after a failed request, fail too (its -errno
+	 * again), without running; RT_AGENT_F_SAVE: keep the result as the
+	 * base (an address mremap chose); RT_AGENT_F_ARG0_BASE: the first
+	 * argument is relative to the base.
+	 */
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_FLAGS)(%rip), %r11
+	mov	(rt_agent_code + D_RESULT)(%rip), %rax
+	test	$RT_AGENT_F_CHAIN, %r11
+	jz	1f
+	cmp	$-4095, %rax
+	jae	.Lreport		/* unsigned: -4095..-1, an errno */
+1:
 	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS)(%rip), %rdi
+	test	$RT_AGENT_F_ARG0_BASE, %r11
+	jz	2f
+	add	(rt_agent_code + D_BASE)(%rip), %rdi
+2:
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_NR)(%rip), %rax
 	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 8)(%rip), %rsi
 	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 16)(%rip), %rdx
 	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 24)(%rip), %r10
 	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 32)(%rip), %r8
 	mov	(rt_agent_code + D_REQ + RT_AGENT_R_ARGS + 40)(%rip), %r9
 	syscall
+	mov	(rt_agent_code + D_REQ + RT_AGENT_R_FLAGS)(%rip), %r11
+	test	$RT_AGENT_F_SAVE, %r11
+	jz	.Lreport
+	mov	%rax, (rt_agent_code + D_BASE)(%rip)
+.Lreport:
 	mov	%rax, (rt_agent_code + D_RESULT)(%rip)
 	/* The raw result goes back; the supervisor answers the caller. */
 	mov	$1, %eax		/* write(RES_PIPE, &result, 8) */

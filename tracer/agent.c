@@ -67,6 +67,8 @@
 _Static_assert(offsetof(struct rt_agent_req, nr) == RT_AGENT_R_NR, "nr");
 _Static_assert(offsetof(struct rt_agent_req, args) == RT_AGENT_R_ARGS, "args");
 _Static_assert(offsetof(struct rt_agent_req, slot) == RT_AGENT_R_SLOT, "slot");
+_Static_assert(offsetof(struct rt_agent_req, flags) == RT_AGENT_R_FLAGS,
+	       "flags");
 _Static_assert(sizeof(struct rt_agent_req) == RT_AGENT_R_SIZE, "size");
 _Static_assert(RT_AGENT_D_REQ + RT_AGENT_R_SIZE <= RT_AGENT_D_RESULT,
 	       "data page layout");
@@ -322,6 +324,15 @@ retire(struct rt_ctx *ctx, struct rt_agent *ag, long r)
 	struct rt_agent_job *j = job_at(ag, 0);
 	int err;
 
+	if (j->dup_first)
+		ag->scratch = r < 0 && r > -4096 ? 0 : (uint64_t)r;
+	if (j->dup_len)
+		ag->last_move = r;
+	/* A second mapping that could not be moved is ours to remove. */
+	if (j->dup_len && (uint64_t)r != j->want && ag->scratch) {
+		ag->garbage = ag->scratch;
+		ag->garbage_len = j->dup_len;
+	}
 	if (j->caller) {
 		err = answer_of(j, r);
 		/* It was counted as emulated when it was sent. */
@@ -509,17 +520,36 @@ slot_for(struct rt_agent *ag, uint64_t key_id, bool *send)
 	return i;
 }
 
-int
-rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
-	     uint64_t key_id, uint64_t answer_id,
-	     int64_t answer_err, const struct rt_span_job *span, long *ret)
+/* Unmap a second mapping that could not be moved (rt_agent_run_dup()). */
+static int
+flush_garbage(struct rt_agent *ag)
 {
-	struct rt_agent_req req = { .nr = (uint64_t)nr };
+	struct rt_agent_req req = {
+		.nr = (uint64_t)rt_arch_native.nr_munmap,
+		.args = { ag->garbage, ag->garbage_len },
+	};
+
+	if (!ag->garbage || ag->unread == RT_AGENT_JOBS)
+		return 0;
+	ag->garbage = 0;
+	if (send_req(ag, &req, -1) < 0)
+		return -ESRCH;
+	push(ag, NULL, 0, 0, NULL);
+	return 0;
+}
+
+/*
+ * @tgid's agent, set up, with room for @room requests; with @alone, once
+ * every earlier request has run.  *agp is valid until the next wait.
+ * Returns 0, -EAGAIN (no agent) or -ESRCH (lost).
+ */
+static int
+ready(struct rt_ctx *ctx, pid_t tgid, bool alone, unsigned int room,
+      struct rt_agent **agp)
+{
 	struct rt_agent *ag = find(ctx, tgid);
-	bool send_fd = false;
-	unsigned int slot;
-	int r, keyfd = -1;
 	pid_t pid;
+	int r;
 
 	if (!ag)
 		return -EAGAIN;
@@ -538,12 +568,37 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 	 * sent while earlier ones still run: the judgement of this one
 	 * read nothing they change (rt_agent_conflict()).
 	 */
-	if (!answer_id || ag->unread == RT_AGENT_JOBS) {
+	if (alone || ag->unread + room + 1 > RT_AGENT_JOBS) {
 		r = drain(ctx, tgid, pid, true, NULL);
 		if (r < 0)
 			return r;
 		ag = find(ctx, tgid);	/* the table may have moved */
 	}
+	if (flush_garbage(ag) < 0)
+		goto lost;
+	*agp = ag;
+	return 0;
+lost:
+	lose(ctx, ag);
+	return -ESRCH;
+}
+
+int
+rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
+	     uint64_t key_id, uint64_t answer_id,
+	     int64_t answer_err, const struct rt_span_job *span, long *ret)
+{
+	struct rt_agent_req req = { .nr = (uint64_t)nr };
+	struct rt_agent *ag;
+	bool send_fd = false;
+	unsigned int slot;
+	int r, keyfd = -1;
+	pid_t pid;
+
+	r = ready(ctx, tgid, !answer_id, 1, &ag);
+	if (r < 0)
+		return r;
+	pid = ag->pid;
 	/* Only now: a drain serves wait statuses, which drop keys. */
 	if (key_id) {
 		keyfd = rt_ident_key_fd(&ctx->ident, key_id);
@@ -568,6 +623,67 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 	if (answer_id)
 		return 0;
 	return drain(ctx, tgid, pid, true, ret);
+lost:
+	lose(ctx, ag);
+	return -ESRCH;
+}
+
+int
+rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
+		 uint64_t len, uint64_t start, uint64_t answer_id,
+		 const struct rt_span_job *span, long *ret)
+{
+	const struct rt_arch *a = &rt_arch_native;
+	/* A second mapping of the very open file from @src's offset, where
+	 * the kernel finds room (kept as the base); the mark keeps our
+	 * filter quiet. */
+	struct rt_agent_req dup = {
+		.nr = (uint64_t)a->nr_mremap,
+		.args = { src, 0, lead + len, MREMAP_MAYMOVE, a->mremap_mark },
+		.flags = RT_AGENT_F_SAVE,
+	};
+	/* Its part at @lead moved over the range, unless that failed... */
+	struct rt_agent_req move = {
+		.nr = (uint64_t)a->nr_mremap,
+		.args = { lead, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, start },
+		.flags = RT_AGENT_F_CHAIN | RT_AGENT_F_ARG0_BASE,
+	};
+	/* ... and the part before it unmapped, unless the move failed. */
+	struct rt_agent_req head = {
+		.nr = (uint64_t)a->nr_munmap,
+		.args = { 0, lead },
+		.flags = RT_AGENT_F_CHAIN | RT_AGENT_F_ARG0_BASE,
+	};
+	struct rt_agent *ag;
+	pid_t pid;
+	int r;
+
+	r = ready(ctx, tgid, !answer_id, 3, &ag);
+	if (r < 0)
+		return r;
+	pid = ag->pid;
+	if (send_req(ag, &dup, -1) < 0)
+		goto lost;
+	push(ag, NULL, 0, 0, span);
+	job_at(ag, ag->unread - 1)->dup_first = true;
+	if (send_req(ag, &move, -1) < 0)
+		goto lost;
+	push(ag, answer_id ? ctx->req : NULL, start, 0, span);
+	job_at(ag, ag->unread - 1)->dup_len = lead + len;
+	if (lead) {
+		if (send_req(ag, &head, -1) < 0)
+			goto lost;
+		push(ag, NULL, 0, 0, span);
+	}
+	if (answer_id)
+		return 0;
+	r = drain(ctx, tgid, pid, true, NULL);
+	if (r < 0)
+		return r;
+	/* The move's result is the call's. */
+	ag = find(ctx, tgid);
+	*ret = ag ? ag->last_move : -ESRCH;
+	return 0;
 lost:
 	lose(ctx, ag);
 	return -ESRCH;
@@ -658,6 +774,10 @@ rt_agent_event(struct rt_ctx *ctx, int fd)
 	if (drain(ctx, tgid, pid, false, NULL) < 0)
 		return;
 	ag = find(ctx, tgid);
+	if (ag && ag->pid == pid && flush_garbage(ag) < 0) {
+		lose(ctx, ag);
+		return;
+	}
 	if (!ag || ag->pid != pid || ag->unread)
 		return;
 	/* Nothing owed: end of file is its end, and a result nobody asked

@@ -31,6 +31,7 @@ const struct rt_arch rt_arch_native = {
 	.nr_process_vm_readv = 310,
 	.syscall_len = 2,
 	.mmap_mark = 1ULL << 40,
+	.mremap_mark = 0x8000000000000000ULL,	/* never a user address */
 	.audit_arch = AUDIT_ARCH_X86_64,
 	.foreign_nr_bits = 0x40000000,		/* __X32_SYSCALL_BIT */
 	.compat_scmp = { SCMP_ARCH_X86, SCMP_ARCH_X32 },

@@ -313,6 +313,86 @@ outcome_of(const struct rt_call *c, long result)
 }
 
 /*
+ * Where the first VMA itself maps the planned file offset, for a second
+ * mapping of its very open file (mremap(src, 0, len, MREMAP_MAYMOVE)),
+ * moved over the range: no descriptor at all, so nothing the program
+ * could not reach, and the new piece is of the same struct file, so it
+ * merges with its neighbours as the kernel's does.  A second mapping
+ * starts at its source's offset and goes up from there, so the source
+ * must map that offset.  Not for huge pages (alignment rules of their
+ * own).  The piece keeps its source's VM flags: madvise hints the
+ * kernel's own remap would drop stay (README, Differences).
+ */
+static bool
+dup_src(struct rt_ctx *ctx, const struct rt_call *c, uint64_t *src,
+	uint64_t *lead)
+{
+	const struct rt_vma *v = &c->v.first;
+	const struct rt_plan *p = &c->v.plan;
+	struct rt_proc *proc;
+	struct rt_vmas vs;
+	int r;
+
+	if (v->flags & RT_VM_HUGETLB)
+		return false;
+	*lead = 0;
+	if (p->offset >= v->offset && p->offset - v->offset < v->end - v->start) {
+		*src = v->start + (p->offset - v->offset);
+		return true;
+	}
+	/*
+	 * Another VMA of the same inode may map it (a piece left by an
+	 * earlier remap, usually): the same struct file but for an inode
+	 * mapped through two open files (SysV shm attached twice), where
+	 * the piece is of the other one (README, Differences).
+	 */
+	proc = rt_procs_proc(&ctx->procs, c->tgid);
+	if (!proc)
+		return false;
+	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, NULL);
+	r = rt_vmas_donor(&vs, v, p->offset, src, lead);
+	rt_vmas_close(&vs);
+	return r == 0;
+}
+
+/* The ptrace way of the same: *result as mmap_result() gives it. */
+static int
+run_dup(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
+	uint64_t src, uint64_t lead, long *result)
+{
+	const struct rt_arch *a = &rt_arch_native;
+	const struct rt_plan *p = &c->v.plan;
+	uint64_t dup[6] = { src, 0, lead + p->len, MREMAP_MAYMOVE,
+			    a->mremap_mark };
+	uint64_t move[6] = { 0, p->len, p->len,
+			     MREMAP_MAYMOVE | MREMAP_FIXED, p->addr };
+	uint64_t unmap[6] = { 0, lead + p->len };
+	long scratch, ret;
+	int r;
+
+	r = rt_inject_call(ctx, in, a->nr_mremap, dup, &scratch);
+	if (r < 0)
+		return r;
+	if (scratch < 0 && scratch > -4096) {
+		*result = scratch;
+		return 0;
+	}
+	move[0] = (uint64_t)scratch + lead;
+	unmap[0] = (uint64_t)scratch;
+	r = rt_inject_call(ctx, in, a->nr_mremap, move, &ret);
+	if (r < 0)
+		return r;
+	*result = mmap_result(p, ret);
+	/* The part before @lead, or all of it when the move failed. */
+	if (*result == 0)
+		unmap[1] = lead;
+	if (unmap[1])
+		r = rt_inject_call(ctx, in, a->nr_munmap, unmap, &ret);
+	c->how = RT_FILE_DUP;
+	return r;
+}
+
+/*
  * In the stop: run the plan.  *result gets what the call returns.
  * Returns 0, or -errno when the injection itself failed (-ESRCH: gone).
  */
@@ -321,7 +401,7 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 	 struct emu *e, long *result)
 {
 	const struct rt_plan *p = &c->v.plan;
-	uint64_t a[6], ca[6] = { 0 };
+	uint64_t a[6], ca[6] = { 0 }, src, lead;
 	long ret, cr;
 	int r, kfd;
 
@@ -331,6 +411,8 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 		return rt_inject_call(ctx, in, rt_arch_native.nr_munmap, a,
 				      &ret);
 	}
+	if (e->open_later && dup_src(ctx, c, &src, &lead))
+		return run_dup(ctx, c, in, src, lead, result);
 	if (e->open_later) {
 		r = rt_fileobj_open_in_tracee(ctx, in, &c->v.first, &e->tfd,
 					      &kfd, &c->how);
@@ -407,7 +489,7 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		.dev_minor = c->v.first.dev_minor,
 	};
 	long nr = rt_arch_native.nr_mmap, ret = 0, result;
-	uint64_t key_id = 0;
+	uint64_t key_id = 0, src = 0, lead = 0;
 	int r;
 
 	if (ctx->opt.stack_trace || c->retried ||
@@ -422,15 +504,25 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 			return -EAGAIN;
 		e->have_file = true;
 		e->file_r = get_file(ctx, c, &e->key);
-		if (e->file_r < 0)
+		if (e->file_r == -EPERM && !dup_src(ctx, c, &src, &lead))
 			return -EAGAIN;
-		key_id = (uint64_t)e->key;
+		if (e->file_r < 0 && e->file_r != -EPERM)
+			return -EAGAIN;
+		key_id = e->file_r < 0 ? 0 : (uint64_t)e->key;
 	}
 	rt_notify_phase(c, RT_PH_FILE);
 	plan_args(p, 0, a);	/* the agent puts its slot in */
-	r = rt_agent_run(ctx, c->tgid, nr, a, key_id, answer_id,
-			 c->v.action == RT_ACT_MUNMAP ? -(int64_t)c->v.err : 0,
-			 c->span.any ? &span : NULL, &ret);
+	if (src) {
+		r = rt_agent_run_dup(ctx, c->tgid, src, lead, p->len, p->addr,
+				     answer_id, c->span.any ? &span : NULL,
+				     &ret);
+		c->how = RT_FILE_DUP;
+	} else {
+		r = rt_agent_run(ctx, c->tgid, nr, a, key_id, answer_id,
+				 c->v.action == RT_ACT_MUNMAP ?
+				 -(int64_t)c->v.err : 0,
+				 c->span.any ? &span : NULL, &ret);
+	}
 	rt_notify_phase(c, RT_PH_INJECT);
 	if (r < 0)
 		return r;	/* the ptrace way (again, if it ran) */

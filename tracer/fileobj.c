@@ -343,6 +343,8 @@ rt_fileobj_how_name(enum rt_fileobj_how how)
 		return "followed";
 	case RT_FILE_TRACEE_OPEN:
 		return "tracee-open";
+	case RT_FILE_DUP:
+		return "mremap";
 	case RT_FILE_INFERRED:
 		return "inferred";
 	default:

@@ -229,8 +229,10 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 			return r;
 		/* mremap(addr, 0, len, ...): a second mapping of the same
 		 * open file (rare; moves are inferred, see ident.c). */
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mremap), 1,
-				     SCMP_A1(SCMP_CMP_EQ, 0, 0));
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mremap), 2,
+				     SCMP_A1(SCMP_CMP_EQ, 0, 0),
+				     SCMP_A4(SCMP_CMP_NE,
+					     rt_arch_native.mremap_mark, 0));
 		if (r < 0)
 			return r;
 	}

@@ -282,6 +282,48 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 	return 0;
 }
 
+int
+rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
+	      uint64_t *src, uint64_t *lead)
+{
+	const uint64_t kind = RT_VM_READ | RT_VM_WRITE | RT_VM_EXEC |
+			      RT_VM_MAYSHARE;
+	uint64_t addr = 0, best = UINT64_MAX, last;
+	struct rt_vma v;
+	int r;
+
+	for (;;) {
+		r = find_query(vs, addr, &v);
+		if (r == -ENOENT)
+			break;
+		if (r < 0)
+			return r;
+		if (v.ino == like->ino && v.dev_major == like->dev_major &&
+		    v.dev_minor == like->dev_minor &&
+		    (v.flags & kind) == (like->flags & kind) &&
+		    off >= v.offset) {
+			if (off - v.offset < v.end - v.start) {
+				*src = v.start + (off - v.offset);
+				*lead = 0;
+				return 0;
+			}
+			/* Its last page is nearest below @off. */
+			last = v.offset + (v.end - v.start) - vs->page_size;
+			if (off - last < best) {
+				best = off - last;
+				*src = v.end - vs->page_size;
+			}
+		}
+		if (v.end <= addr)
+			break;
+		addr = v.end;
+	}
+	if (best == UINT64_MAX)
+		return -ENOENT;
+	*lead = best;
+	return 0;
+}
+
 void
 rt_vmas_lookup(struct rt_vmas *vs, struct rt_vma_lookup *lk)
 {

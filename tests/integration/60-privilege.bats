@@ -141,26 +141,6 @@ native_only() {
 	assert_success
 }
 
-# The traced run of a scenario whose path names another file now: both
-# calls refused with EACCES or EPERM and a reason, nothing mapped, the
-# descriptor table untouched.
-assert_refused_other_file() {
-	assert_success
-	assert_line --regexp '^remap 1: .*: -1 (EACCES|EPERM)$'
-	assert_line --regexp '^remap 2: .*: -1 (EACCES|EPERM)$'
-	assert_line "fds 1: same"
-	assert_line "fds 2: same"
-	# A is still mapped as it was; B is seen nowhere
-	assert_line "area: P0000 P0001 P0002 P0003"
-	assert_line --regexp '^vma: \+0p 4p rw-s A@0 '
-	refute_output --partial "Q0"
-	refute_output --partial "B@"
-	assert_log_calls 2
-	[ "$(grep -cE '^\[pid [0-9]+\] remap_file_pages\(.* = -1 (EACCES|EPERM) \([a-z]' <<<"$log")" = 2 ] ||
-		fail "no per-call line says -1 EACCES/EPERM with a reason: $log"
-	refute_log "emulated"
-}
-
 # ---- remaptrace run as an unprivileged user (no CAP_SYS_ADMIN) ----
 
 @test "privilege: unprivileged remaptrace emulates a regular file through the open file it followed" {
@@ -222,78 +202,64 @@ assert_refused_other_file() {
 	assert_log "via tracee-fd"
 }
 
-@test "privilege: unprivileged, with no descriptor left and map_files refused, the program opens the file itself" {
+# With no descriptor of the program's own left for the open file, the
+# mapping itself is duplicated (mremap(old, 0, len), then moved over the
+# range): the kernel maps vma->vm_file whatever its path names now, and
+# so does the duplicate; no path is opened, no descriptor made.
+@test "privilege: unprivileged, with no descriptor left, the mapping itself is duplicated (mremap) as the kernel maps its own open file" {
 	need_nobody
 	both_unpriv "$PROGS/t-priv-map" twice "$udir"
 	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
 	assert_line "fds 1: same"
 	assert_line "area: P0002 P0003 P0002 P0003"
-	assert_log "via tracee-open"
+	assert_log "via mremap"
 	refute_log "via map_files"
-}
-
-@test "privilege: a root program reaches the same ambiguous mapping through its own map_files" {
-	need_root
-	both_v "$PROGS/t-priv-map" twice "$udir"
-	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
-	assert_log "via map_files"
 	refute_log "via tracee-open"
 }
 
-# ---- a path that names another file now is never mapped ----
-
-@test "privilege: a mapped file whose path was renamed over by another file is never mapped" {
-	need_nobody
-	native_only "$PROGS/t-priv-map" renamed "$udir"
+@test "privilege: a root program's ambiguous mapping is duplicated too: nothing is opened for it" {
+	need_root
+	both_v "$PROGS/t-priv-map" twice "$udir"
 	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
-	traced_only "$PROGS/t-priv-map" renamed "$udir"
-	assert_refused_other_file
+	assert_log "via mremap"
+	refute_log "via map_files"
+	refute_log "via tracee-open"
 }
 
-@test "privilege: a mapped file whose path became a symlink to another file is never mapped" {
-	need_nobody
-	native_only "$PROGS/t-priv-map" symlink "$udir"
-	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
-	traced_only "$PROGS/t-priv-map" symlink "$udir"
-	assert_refused_other_file
-}
+# ---- a path that names another file now is never opened ----
 
-@test "privilege: a mapped file whose path became a FIFO fails at once and never hangs" {
+@test "privilege: a mapped file whose path now names another file (renamed over, a symlink, a FIFO, reused) is remapped as natively, never through the path" {
 	need_nobody
-	traced_only "$PROGS/t-priv-map" fifo "$udir"
-	assert_refused_other_file
-}
+	local s
 
-@test "privilege: a deleted file whose path and 'PATH (deleted)' name new files is never mapped" {
-	need_nobody
-	traced_only "$PROGS/t-priv-map" deleted-reused "$udir"
-	assert_refused_other_file
+	for s in renamed symlink fifo deleted-reused; do
+		both_unpriv "$PROGS/t-priv-map" "$s" "$udir"
+		assert_line "fds 1: same"
+		refute_output --partial "Q0"
+		assert_log "via mremap"
+		refute_log "via tracee-open"
+	done
 }
 
 # The mount covers A's directory only in the program's mount namespace:
-# /proc shows the supervisor A's path, the program's openat of it finds
-# B, and the device and inode check must refuse it.
-@test "privilege: a path that names another inode where the program looks is opened, checked and refused" {
+# /proc shows the supervisor A's path, the program's openat of it would
+# find B; the mapping is duplicated instead, as the kernel would.
+@test "privilege: a path that names another inode where the program looks is never opened" {
 	need_userns
-	run "${NOBODY[@]}" unshare -Urm "$PROGS/t-priv-map" covered "$udir"
-	assert_success
-	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
-	traced_only unshare -Urm "$PROGS/t-priv-map" covered "$udir"
-	assert_refused_other_file
-	assert_log "another file"
+	local s
+
+	for s in covered covered-lease; do
+		both_userns_early "$s" "$udir"
+		assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+		refute_output --partial "Q0"
+	done
+	assert_line "lease on B: F_RDLCK, SIGIO: 0"
 }
 
-# Opening a file for writing breaks a read lease on it (the holder gets
-# SIGIO, the open waits up to fs.lease-break-time, 45 s): the program's
-# lease on the file that took A's path must survive, as natively.
-@test "privilege: checking a path that names another file breaks no lease on it and does not wait" {
-	need_userns
-	run "${NOBODY[@]}" unshare -Urm "$PROGS/t-priv-map" covered-lease "$udir"
-	assert_success
-	assert_line "lease on B: F_RDLCK, SIGIO: 0"
-	traced_only unshare -Urm "$PROGS/t-priv-map" covered-lease "$udir"
-	assert_refused_other_file
-	assert_line "lease on B: F_RDLCK, SIGIO: 0"
+# both_userns_early: as both_userns (below), with remaptrace's log kept.
+both_userns_early() {
+	both_userns "$@"
+	assert_log "via mremap"
 }
 
 # both_userns SCENARIO: t-priv-map in user and mount namespaces of its own
@@ -318,64 +284,33 @@ both_userns() {
 	assert_line "mprotect(PROT_READ|PROT_EXEC): 0"
 }
 
-# Here the only way left to the inode is a path through a noexec mount:
-# mapping it would cost VM_MAYEXEC (less than the kernel gives), so the
-# call is refused rather than emulated with other access (issue 4), and
-# the mapping keeps its exec rights.  A documented difference.
-@test "privilege: a path that reaches the same inode only through a noexec mount is refused, and the mapping keeps VM_MAYEXEC" {
+# The only path left to the inode goes through a noexec mount: mapping
+# it would cost VM_MAYEXEC; the mapping itself is duplicated instead and
+# keeps its exec rights, as natively.
+@test "privilege: a file reachable only through a noexec mount is remapped as natively and keeps VM_MAYEXEC" {
 	need_userns
-	need_nobody
-	traced_only unshare -Urm "$PROGS/t-priv-map" noexec-cover "$udir"
-	assert_success
-	assert_line "remap 1: area page 0, 1 pages, pgoff 3: -1 EACCES"
-	assert_line "fds 1: same"
-	assert_line --regexp '^vma: \+0p 4p rw-s A@0 \[.* me .*\]$'
+	both_userns noexec-cover "$udir"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
 	assert_line "mprotect(PROT_READ|PROT_EXEC): 0"
-	grep -qE '= -1 EACCES \([^)]*other exec rights' <<<"$log" ||
-		fail "the log does not name the exec rights: $log"
-	refute_log "emulated"
+	assert_log "via mremap"
 }
 
-# ---- no safe way to the file: a documented errno and a reason ----
+# ---- shared memory with no descriptor: the same, unprivileged ----
 
-@test "privilege: unprivileged, shared anonymous memory fails cleanly with a log line naming what was missing" {
+@test "privilege: unprivileged, shared anonymous memory, /dev/zero and a memfd with no descriptor are remapped as natively, pieces merged as the kernel merges them" {
 	need_nobody
-	traced_only "$PROGS/t-priv-map" shanon "$udir"
-	assert_success
-	assert_line --regexp '^remap 1: .*: -1 (EACCES|EPERM)$'
-	assert_line "fds 1: same"
-	assert_line "area: P0000 P0001 P0002 P0003"
-	assert_log_calls 2
-	grep -qE '= -1 (EACCES|EPERM) \([^)]*map_files' <<<"$log" ||
-		fail "the log does not say map_files was refused: $log"
-	refute_log "emulated"
+	local s
+
+	for s in shanon devzero memfd-twice; do
+		both_unpriv "$PROGS/t-priv-map" "$s" "$udir"
+		assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+		assert_line "area: P0002 P0003 P0002 P0003"
+		assert_line "fds 1: same"
+		assert_log "via mremap"
+	done
 }
 
-@test "privilege: unprivileged, a /dev/zero mapping fails cleanly with a log line naming what was missing" {
-	need_nobody
-	traced_only "$PROGS/t-priv-map" devzero "$udir"
-	assert_success
-	assert_line --regexp '^remap 1: .*: -1 (EACCES|EPERM)$'
-	assert_line "fds 1: same"
-	assert_line "area: P0000 P0001 P0002 P0003"
-	grep -qE '= -1 (EACCES|EPERM) \([^)]*map_files' <<<"$log" ||
-		fail "the log does not say map_files was refused: $log"
-	refute_log "emulated"
-}
-
-@test "privilege: unprivileged, a memfd reached only through an ambiguous mapping fails cleanly" {
-	need_nobody
-	traced_only "$PROGS/t-priv-map" memfd-twice "$udir"
-	assert_success
-	assert_line --regexp '^remap 1: .*: -1 (EACCES|EPERM)$'
-	assert_line "fds 1: same"
-	assert_line "area: P0000 P0001 P0002 P0003"
-	grep -qE '= -1 (EACCES|EPERM) \([^)]*map_files' <<<"$log" ||
-		fail "the log does not say map_files was refused: $log"
-	refute_log "emulated"
-}
-
-@test "privilege: a root program's shared anonymous memory, /dev/zero and memfd without descriptor are emulated through its own map_files" {
+@test "privilege: a root program's shared anonymous memory, /dev/zero and memfd without descriptor are remapped the same way" {
 	need_root
 	local s
 
@@ -383,7 +318,8 @@ both_userns() {
 		both_v "$PROGS/t-priv-map" "$s" "$udir"
 		assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
 		assert_line "area: P0002 P0003 P0002 P0003"
-		assert_log "via map_files"
+		assert_log "via mremap"
+		refute_log "via map_files"
 	done
 }
 
@@ -532,8 +468,8 @@ both_userns() {
 			"$REMAPTRACE" -v -- "$PROGS/t-priv-map" "$s" "$udir" \
 			>/dev/null 2>&1 3>&- ||
 			fail "strace remaptrace as nobody ($s) failed"
-		grep -q '"/proc/[0-9]*/map_files/' "$st" ||
-			fail "strace saw no map_files access: it traced nothing"
+		grep -q '"/proc/[0-9]*/maps"' "$st" ||
+			fail "strace saw no /proc/PID/maps access: it traced nothing"
 		! grep -E '^(open|openat|openat2|creat|open_by_handle_at)\(.*"'"$udir" "$st" ||
 			fail "unprivileged remaptrace opened a path under $udir ($s)"
 	done
@@ -552,10 +488,10 @@ both_userns() {
 		assert_line "fds 2: same"
 		assert_log "emulated"
 	done
-	# the program's own openat
+	# no descriptor at all: the mapping duplicated
 	both_unpriv "$PROGS/t-priv-map" twice "$udir"
 	assert_line "fds 1: same"
-	assert_log "via tracee-open"
+	assert_log "via mremap"
 }
 
 @test "privilege: the descriptor table is unchanged after each emulated call in a program with two threads" {
@@ -570,10 +506,10 @@ both_userns() {
 	done
 	both_unpriv "$PROGS/t-priv-map" -t twice "$udir"
 	assert_line "fds 1: same"
-	assert_log "via tracee-open"
+	assert_log "via mremap"
 }
 
-@test "privilege: the descriptor table is unchanged after a call refused because the path names another file" {
+@test "privilege: the descriptor table is unchanged after a call whose path names another file" {
 	need_nobody
 	traced_only "$PROGS/t-priv-map" renamed "$udir"
 	assert_line "fds 1: same"

@@ -187,6 +187,13 @@ struct rt_ctx {
 	struct seccomp_notif *stash;
 	size_t nstash, cap_stash;
 	bool all_gone;		/* no tracee left (seen outside the loop) */
+	/*
+	 * SIGINT, SIGTERM, SIGHUP or SIGQUIT came: passed to the program,
+	 * which has until term_at (CLOCK_MONOTONIC, ns) to end; then
+	 * remaptrace lets go of it and exits 128 + term_sig (loop.c).
+	 */
+	int term_sig;
+	uint64_t term_at;
 	/* -c: latencies of every call (summary.c) */
 	uint64_t *lat;
 	size_t nlat, cap_lat;

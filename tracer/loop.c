@@ -21,6 +21,8 @@
 
 #define ERESTARTSYS	512	/* include/linux/errno.h, not in uapi */
 #define ERESTARTNOINTR	513
+/* How long the program has to end after a terminating signal. */
+#define RT_TERM_GRACE_MS	1000
 
 /*
  * A signal interrupted remap_file_pages while its notification waited
@@ -202,6 +204,13 @@ read_signals(struct rt_ctx *ctx)
 			chld = true;
 			continue;
 		}
+		/* The program may ignore it, or a hostile one hold us up:
+		 * remaptrace itself ends within RT_TERM_GRACE_MS. */
+		if (!ctx->term_sig) {
+			ctx->term_sig = (int)si.ssi_signo;
+			ctx->term_at = rt_notify_now_ns() +
+				       RT_TERM_GRACE_MS * 1000000ULL;
+		}
 		if (si.ssi_code <= 0 && !ctx->child_done && ctx->child > 0)
 			kill(ctx->child, si.ssi_signo);
 	}
@@ -213,6 +222,20 @@ rt_loop_service(struct rt_ctx *ctx)
 {
 	if (read_signals(ctx) && reap_all(ctx))
 		ctx->all_gone = true;
+}
+
+/* How long epoll_wait may sleep: agents owing results, a grace ending. */
+static int
+timeout(const struct rt_ctx *ctx)
+{
+	int ms = rt_agent_timeout(ctx);
+	uint64_t now, left;
+
+	if (!ctx->term_sig)
+		return ms;
+	now = rt_notify_now_ns();
+	left = ctx->term_at > now ? (ctx->term_at - now) / 1000000 + 1 : 0;
+	return ms < 0 || (uint64_t)ms > left ? (int)left : ms;
 }
 
 /*
@@ -249,9 +272,11 @@ rt_loop_run(struct rt_ctx *ctx)
 		}
 		if (ctx->all_gone)
 			return 0;
+		if (ctx->term_sig && rt_notify_now_ns() >= ctx->term_at)
+			return -ECANCELED;
 		/* Agents that owe results are the program's: never waited
 		 * for without a bound (agent.c). */
-		n = epoll_wait(ctx->epfd, ev, 8, rt_agent_timeout(ctx));
+		n = epoll_wait(ctx->epfd, ev, 8, timeout(ctx));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/signalfd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -464,6 +465,13 @@ run(struct rt_ctx *ctx)
 			"remaptrace is killed\n");
 	pin_supervisor(ctx);
 	r = rt_loop_run(ctx);
+	if (r == -ECANCELED) {
+		fprintf(stderr, "remaptrace: the program did not end within a "
+			"second of %s: remaptrace lets go of it and exits "
+			"(its later remap_file_pages calls fail with ENOSYS)\n",
+			rt_names_signal(ctx->term_sig) ?: "the signal");
+		return 128 + ctx->term_sig;
+	}
 	if (r < 0) {
 		fprintf(stderr, "remaptrace: %s\n", strerror(-r));
 		return EXIT_RT_FAILURE;
@@ -494,6 +502,14 @@ main(int argc, char **argv)
 	if (getenv("REMAPTRACE_TEST_KILL_AGENT"))
 		ctx.agents.kill_at = strtoul(getenv("REMAPTRACE_TEST_KILL_AGENT"),
 					     NULL, 10);
+	/*
+	 * Nothing of the program's may reach into the supervisor: a program
+	 * of the same user could otherwise ptrace it or take its listener
+	 * with pidfd_getfd(2) (both need the target dumpable, or
+	 * CAP_SYS_PTRACE).  The forked keeper inherits it; an exec'd
+	 * program gets its own dumpability back.
+	 */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	r = run(&ctx);
 	if (ctx.bd.on && ctx.log)
 		print_breakdown(&ctx);

@@ -15,6 +15,8 @@
  *          "ready PID" again and waits for end of file.
  *   drop32 as drop, but the drop is made through the i386 ABI (int 0x80:
  *          setgroups32, setresgid32, setresuid32) from this 64-bit program.
+ *   ignore-term  ignores SIGTERM, CALLS remaps, "ready PID", then waits
+ *          for end of file on standard input.
  * Exit 0, 1 on setup failure, 2 on bad usage.
  */
 #include <dirent.h>
@@ -107,8 +109,10 @@ children(pid_t *out, int max)
 static int
 steal(void)
 {
-	pid_t kids[16];
+	pid_t kids[17];
 	int n = children(kids, 16), i, fd, got = 0;
+
+	kids[n++] = getppid();	/* remaptrace itself */
 
 	for (i = 0; i < n; i++) {
 		int pidfd = syscall(SYS_pidfd_open, kids[i], 0);
@@ -196,7 +200,7 @@ main(int argc, char **argv)
 	int calls;
 
 	if (argc != 3 || (calls = atoi(argv[2])) <= 0) {
-		fprintf(stderr, "usage: t-atk steal|stop|drop|drop32 CALLS\n");
+		fprintf(stderr, "usage: t-atk steal|stop|drop|drop32|ignore-term CALLS\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -226,6 +230,14 @@ main(int argc, char **argv)
 		printf("ready %d\n", (int)getpid());
 		wait_line();
 		bad += remaps(calls);
+		printf("ready %d\n", (int)getpid());
+		wait_eof();
+		printf("failed=%d\n", bad);
+	} else if (!strcmp(argv[1], "ignore-term")) {
+		int bad;
+
+		signal(SIGTERM, SIG_IGN);
+		bad = remaps(calls);
 		printf("ready %d\n", (int)getpid());
 		wait_eof();
 		printf("failed=%d\n", bad);

@@ -1,0 +1,191 @@
+#!/usr/bin/env bats
+# 65-attack.bats - a hostile program under a root remaptrace gets nothing
+# the kernel's own call would not give it (README, Security).
+#
+# The attacker is the program under test (tests/progs/t-atk.c,
+# t-atk-stale.c); every verdict comes from outside it: the files
+# themselves, /proc (who holds the listener, what credentials a process
+# sharing the program's memory has), exit statuses and time bounds.
+#
+# Needs root (root-owned files, programs run as nobody) and setpriv(1).
+
+load helpers
+
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+
+eval "helpers_$(declare -f setup)"
+setup() {
+	helpers_setup
+	[ -x "$PROGS/t-atk" ] && [ -x "$PROGS/t-atk-stale" ] ||
+		fail "t-atk and t-atk-stale are not built in $PROGS (run make)"
+	udir=$(mktemp -d /tmp/rt-atk-u.XXXXXX)
+	chmod 1777 "$udir"
+	rdir=$(mktemp -d /tmp/rt-atk-r.XXXXXX)
+	chmod 0755 "$rdir"
+}
+
+teardown() {
+	end_background
+	rm -rf "$udir" "$rdir"
+}
+
+need_nobody() {
+	[ "$(id -u)" = 0 ] ||
+		skip "needs root (root-owned files, running programs as nobody)"
+	command -v setpriv >/dev/null || skip "needs setpriv(1) (util-linux)"
+	id -u nobody >/dev/null 2>&1 || skip "needs the user nobody"
+}
+
+# pages PATH MODE: 4 pages tagged R0000..R0003.
+pages() {
+	local i
+
+	for i in 0 1 2 3; do
+		printf 'R%04u' "$i"
+		head -c $((4096 - 5)) /dev/zero
+	done >"$1"
+	chmod "$2" "$1"
+}
+
+# listener_holders: pids of every process holding a seccomp listener.
+listener_holders() {
+	local f
+
+	for f in /proc/[0-9]*/fd/*; do
+		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:seccomp notify" ] &&
+			echo "${f#/proc/}" | cut -d/ -f1
+	done | sort -u
+}
+
+# live_children PID: the children of PID that are not zombies, with their
+# real, effective, saved and file-system uids ("PID UIDS...").
+live_children() {
+	local k
+
+	for k in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+		grep -q '^State:[[:space:]]*Z' /proc/"$k"/status 2>/dev/null &&
+			continue
+		echo "$k $(awk '/^Uid:/ { print $2, $3, $4, $5 }' \
+			/proc/"$k"/status 2>/dev/null)"
+	done
+}
+
+@test "attack: a stale map_files mode never makes a file the program may only read writable" {
+	need_nobody
+	pages "$udir/own" 0644
+	chown nobody "$udir/own"
+	pages "$rdir/victim" 0644
+	local sum
+	sum=$(sha256sum <"$rdir/victim")
+
+	run -0 "${NOBODY[@]}" "$PROGS/t-atk-stale" "$udir/own" "$rdir/victim"
+	assert_line "remap: -1 EINVAL"
+	assert_line "mprotect: -1 EACCES"
+	local native=$output
+
+	guard 30 "$REMAPTRACE" -v -- "${NOBODY[@]}" "$PROGS/t-atk-stale" \
+		"$udir/own" "$rdir/victim"
+	assert_success
+	assert_equal "$output" "$native"
+	[[ $stderr == *"= -1 EINVAL (not-shared"* || $stderr == *"= -1 EINVAL"* ]] ||
+		fail "remaptrace did not refuse the call: $stderr"
+	assert_equal "$(sha256sum <"$rdir/victim")" "$sum"
+	run -1 grep -q PWNED "$rdir/victim"
+}
+
+# The listener answers every call of the tree; with it, a worker could
+# answer a root master's calls or install descriptors in it.  No process
+# of the tree (its agents included) holds one while it runs.
+@test "attack: no process of the traced tree holds the listener, nor can take it (root remaptrace, program root or nobody)" {
+	need_nobody
+	local who holders pid
+
+	for who in root nobody; do
+		if [ "$who" = root ]; then
+			bg_start 30 "$REMAPTRACE" -q -- "$PROGS/t-atk" steal 20
+		else
+			bg_start 30 "$REMAPTRACE" -q -- "${NOBODY[@]}" \
+				"$PROGS/t-atk" steal 20
+		fi
+		read -r -t 30 -u 5 line || fail "no line from t-atk ($who)"
+		# A root program may trace anything, remaptrace too: only
+		# nobody's attempt must come back empty-handed.
+		[ "$who" = root ] || assert_equal "$line" "stolen listeners: 0"
+		bg_ready
+		# An agent exists: the attack had something to try.
+		[ -n "$(live_children "$prog_pid")" ] ||
+			fail "no agent was started ($who): the test proves nothing"
+		holders=$(listener_holders)
+		for pid in $holders; do
+			[ "$(cat /proc/"$pid"/comm)" = remaptrace ] ||
+				fail "$(cat /proc/"$pid"/comm) ($pid) holds the listener ($who)"
+		done
+		bg_finish
+		assert_success
+		assert_line "after: 0"
+	done
+}
+
+@test "attack: an unprivileged remaptrace cannot be robbed of its listener by a program of the same user" {
+	need_nobody
+	guard 30 "${NOBODY[@]}" "$REMAPTRACE" -q -- "$PROGS/t-atk" steal 5
+	assert_success
+	assert_line "stolen listeners: 0"
+	assert_line "after: 0"
+}
+
+# A root program drops to nobody after emulated calls (an agent shares its
+# memory by then); patched, a root agent would act with root's rights.
+@test "attack: no process that shares a program's memory keeps root once it dropped to nobody, whichever ABI it dropped through" {
+	need_nobody
+	local mode kids
+
+	for mode in drop drop32; do
+		bg_start 30 "$REMAPTRACE" -q -- "$PROGS/t-atk" "$mode" 20
+		bg_ready
+		kids=$(live_children "$prog_pid")
+		[[ $kids != *" 0 "* && $kids != *" 0" ]] ||
+			fail "$mode: a process sharing its memory is still root: $kids"
+		echo go >&4
+		bg_ready
+		# the calls after the drop started an agent of the new rights
+		kids=$(live_children "$prog_pid")
+		[[ $kids == *" 65534 65534 65534 65534"* ]] ||
+			fail "$mode: no agent with the program's new rights: $kids"
+		[[ $kids != *" 0 "* ]] || fail "$mode: a root agent: $kids"
+		bg_finish
+		assert_success
+		assert_line "failed=0"
+	done
+}
+
+@test "attack: an agent the program stops never hangs remaptrace; its calls complete and nothing is left" {
+	local opt
+
+	for opt in -q -v; do
+		guard 30 "$PROGS/t-rob-reaper" "$REMAPTRACE" "$opt" -- \
+			"$PROGS/t-atk" stop 20
+		assert_success
+		assert_line "calls=40 failed=0"
+		assert_reaped 0 "$opt"
+	done
+}
+
+@test "attack: SIGTERM ends remaptrace within two seconds even if the program ignores it" {
+	local start end
+
+	bg_start 30 "$REMAPTRACE" -- "$PROGS/t-atk" ignore-term 5
+	bg_ready
+	start=$(date +%s%N)
+	kill -TERM "$(pgrep -P "$bg_pid" -x remaptrace)"
+	# remaptrace's end closes its copy of the job's output fifo
+	timeout 5 tail --pid="$(pgrep -P "$bg_pid" -x remaptrace || echo 1)" -f /dev/null || true
+	end=$(date +%s%N)
+	[ $(((end - start) / 1000000)) -lt 2000 ] ||
+		fail "remaptrace took $(((end - start) / 1000000)) ms to end"
+	kill -KILL "$prog_pid" 2>/dev/null || true
+	bg_finish
+	assert_equal "$status" 143
+	[[ $log == *"did not end within a second of SIGTERM"* ]] ||
+		fail "remaptrace did not say why it ended: $log"
+}

@@ -60,6 +60,7 @@
 #define RT_AGENT_F_CHAIN	1
 #define RT_AGENT_F_SAVE		2
 #define RT_AGENT_F_ARG0_BASE	4
+#define RT_AGENT_F_CHAIN_BASE	8	/* skip while the base is an -errno */
 
 #ifndef __ASSEMBLER__
 
@@ -179,13 +180,15 @@ int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
  * the very open file mapped at @src, at @lead bytes past @src's file
  * offset: a second mapping of it (mremap(@src, 0, @lead + @len,
  * MREMAP_MAYMOVE)), whose part at @lead is moved over the range
- * (MREMAP_FIXED), the rest unmapped.  No descriptor is involved: the new piece has
+ * (MREMAP_FIXED), the rest unmapped.  With @fresh, the madvise hints the
+ * kernel's own remap would not carry over are cleared first (rt_arch
+ * rt_arch_fresh_advice).  No descriptor is involved: the new piece has
  * the same struct file and VM flags as the mapping at @src, as the
  * kernel's own remap would.  @answer_id, @span and the return as for
  * rt_agent_run() (*ret: the move's result).
  */
 int rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src,
-		     uint64_t lead, uint64_t len, uint64_t start,
+		     uint64_t lead, uint64_t len, uint64_t start, bool fresh,
 		     uint64_t answer_id,
 		     const struct rt_span_job *span, long *ret);
 

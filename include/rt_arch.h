@@ -30,6 +30,7 @@ struct rt_arch {
 	long nr_openat;
 	long nr_getpid;
 	long nr_mprotect;
+	long nr_madvise;
 	long nr_clone;
 	long nr_process_vm_readv;
 	/* Bytes of the system call instruction. */
@@ -57,6 +58,15 @@ struct rt_arch {
 };
 
 extern const struct rt_arch rt_arch_native;
+
+/*
+ * madvise advice that clears the VM flags madvise can set on a shared
+ * mapping and a fresh mmap lacks (VM_SEQ_READ/RAND_READ, DONTDUMP,
+ * DONTCOPY, WIPEONFORK): uapi numbers, the same on every architecture.
+ */
+#define RT_FRESH_ADVICE	{ 0 /* NORMAL */, 17 /* DODUMP */, \
+			  11 /* DOFORK */, 19 /* KEEPONFORK */ }
+#define RT_FRESH_ADVICE_N	4
 
 /* Read / write the general registers of a ptrace-stopped thread. */
 int rt_arch_getregs(pid_t tid, struct rt_regs *regs);

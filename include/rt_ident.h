@@ -165,6 +165,13 @@ struct rt_proc {
 	unsigned int agent_tries;
 	/* Said that it calls remap_file_pages in another ABI (once). */
 	bool told_abi;
+	/*
+	 * It changed its credentials or confinement (privilege.c): the open
+	 * files kept of it were its own under its old rights, so they still
+	 * tell identity but are never handed back to it; it is mapped from
+	 * its current descriptors or a second mapping of the VMA instead.
+	 */
+	bool keys_revoked;
 };
 
 struct rt_procs {
@@ -196,7 +203,8 @@ void rt_procs_free(struct rt_procs *p);
 struct rt_proc *rt_procs_proc(struct rt_procs *p, pid_t tgid);
 /* Forget process @tgid (exit, or exec: a new address space). */
 void rt_procs_drop_proc(struct rt_procs *p, pid_t tgid);
-/* A fork: the child starts with the parent's hidden_flags and step_ok. */
+/* A fork: the child starts with the parent's hidden_flags, keys_revoked
+ * and step_ok. */
 void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);
 
 #endif

@@ -111,11 +111,18 @@ rt_agent_code:
 .Lcall:
 	/*
 	 * RT_AGENT_F_CHAIN: after a failed request, fail too (its -errno
-	 * again), without running; RT_AGENT_F_SAVE: keep the result as the
+	 * again), without running; RT_AGENT_F_CHAIN_BASE: the same when the
+	 * base is an -errno; RT_AGENT_F_SAVE: keep the result as the
 	 * base (an address mremap chose); RT_AGENT_F_ARG0_BASE: the first
 	 * argument is relative to the base.
 	 */
 	mov	(rt_agent_code + D_REQ + RT_AGENT_R_FLAGS)(%rip), %r11
+	mov	(rt_agent_code + D_BASE)(%rip), %rax
+	test	$RT_AGENT_F_CHAIN_BASE, %r11
+	jz	0f
+	cmp	$-4095, %rax
+	jae	.Lreport		/* the base is an errno: it again */
+0:
 	mov	(rt_agent_code + D_RESULT)(%rip), %rax
 	test	$RT_AGENT_F_CHAIN, %r11
 	jz	1f

@@ -630,9 +630,10 @@ lost:
 
 int
 rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
-		 uint64_t len, uint64_t start, uint64_t answer_id,
+		 uint64_t len, uint64_t start, bool fresh, uint64_t answer_id,
 		 const struct rt_span_job *span, long *ret)
 {
+	static const int advice[RT_FRESH_ADVICE_N] = RT_FRESH_ADVICE;
 	const struct rt_arch *a = &rt_arch_native;
 	/* A second mapping of the very open file from @src's offset, where
 	 * the kernel finds room (kept as the base); the mark keeps our
@@ -646,8 +647,15 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 	struct rt_agent_req move = {
 		.nr = (uint64_t)a->nr_mremap,
 		.args = { lead, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, start },
-		.flags = RT_AGENT_F_CHAIN | RT_AGENT_F_ARG0_BASE,
+		.flags = RT_AGENT_F_CHAIN_BASE | RT_AGENT_F_ARG0_BASE,
 	};
+	/* (after, with @fresh, madvise hints cleared there: marked) */
+	struct rt_agent_req hint = {
+		.nr = (uint64_t)a->nr_madvise,
+		.args = { lead, len, 0, a->mremap_mark },
+		.flags = RT_AGENT_F_CHAIN_BASE | RT_AGENT_F_ARG0_BASE,
+	};
+	unsigned int i;
 	/* ... and the part before it unmapped, unless the move failed. */
 	struct rt_agent_req head = {
 		.nr = (uint64_t)a->nr_munmap,
@@ -658,7 +666,7 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 	pid_t pid;
 	int r;
 
-	r = ready(ctx, tgid, !answer_id, 3, &ag);
+	r = ready(ctx, tgid, !answer_id, 3 + RT_FRESH_ADVICE_N, &ag);
 	if (r < 0)
 		return r;
 	pid = ag->pid;
@@ -666,6 +674,12 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 		goto lost;
 	push(ag, NULL, 0, 0, span);
 	job_at(ag, ag->unread - 1)->dup_first = true;
+	for (i = 0; fresh && i < RT_FRESH_ADVICE_N; i++) {
+		hint.args[2] = (uint64_t)advice[i];
+		if (send_req(ag, &hint, -1) < 0)
+			goto lost;
+		push(ag, NULL, 0, 0, span);
+	}
 	if (send_req(ag, &move, -1) < 0)
 		goto lost;
 	push(ag, answer_id ? ctx->req : NULL, start, 0, span);

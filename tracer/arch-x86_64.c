@@ -27,6 +27,7 @@ const struct rt_arch rt_arch_native = {
 	.nr_openat = 257,
 	.nr_getpid = 39,
 	.nr_mprotect = 10,
+	.nr_madvise = 28,
 	.nr_clone = 56,
 	.nr_process_vm_readv = 310,
 	.syscall_len = 2,

@@ -113,11 +113,13 @@ install_fd(struct rt_ctx *ctx, struct rt_call *c, int fd,
 static int
 get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 {
+	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
 	_cleanup_close_ int pidfd = -1;
 	int r, fd, tfd;
 
-	/* vmas.c vouched for it: same inode, offset and access mode. */
-	if (c->v.first.file_id) {
+	/* vmas.c vouched for it: same inode, offset and access mode; unless
+	 * the process has changed its rights since (privilege.c). */
+	if (c->v.first.file_id && proc && !proc->keys_revoked) {
 		c->how = c->v.first.file_id_inferred ? RT_FILE_INFERRED :
 						       RT_FILE_FOLLOWED;
 		*key = (int64_t)c->v.first.file_id;
@@ -204,6 +206,103 @@ struct emu {
 };
 
 /*
+ * With @donors, also another VMA of the inode (rt_vmas_donor()): only
+ * where no descriptor reaches the file, as the alternative is to refuse.
+ *
+ * Where the first VMA itself maps the planned file offset, for a second
+ * mapping of its very open file (mremap(src, 0, len, MREMAP_MAYMOVE)),
+ * moved over the range: no descriptor at all, so nothing the program
+ * could not reach, and the new piece is of the same struct file, so it
+ * merges with its neighbours as the kernel's does.  A second mapping
+ * starts at its source's offset and goes up from there, so the source
+ * must map that offset.  Not for huge pages (alignment rules of their
+ * own).  The piece keeps its source's VM flags: madvise hints the
+ * kernel's own remap would drop stay (README, Differences).
+ */
+#define RT_DUP_MAX_LEAD_PAGES	256
+
+static bool
+dup_src(struct rt_ctx *ctx, const struct rt_call *c, bool donors,
+	uint64_t *src, uint64_t *lead)
+{
+	const struct rt_vma *v = &c->v.first;
+	const struct rt_plan *p = &c->v.plan;
+	struct rt_proc *proc;
+	struct rt_vmas vs;
+	int r;
+
+	*src = *lead = 0;
+	if (v->flags & RT_VM_HUGETLB)
+		return false;
+	if (p->offset >= v->offset && p->offset - v->offset < v->end - v->start) {
+		*src = v->start + (p->offset - v->offset);
+		return true;
+	}
+	/*
+	 * Another VMA of the same inode may map it (a piece left by an
+	 * earlier remap, usually): the same struct file but for an inode
+	 * mapped through two open files (SysV shm attached twice), where
+	 * the piece is of the other one (README, Differences).
+	 */
+	proc = rt_procs_proc(&ctx->procs, c->tgid);
+	if (!proc || !donors)
+		return false;
+	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, &ctx->ident);
+	r = rt_vmas_donor(&vs, v, p->offset, src, lead);
+	rt_vmas_close(&vs);
+	/*
+	 * The part before the offset is mapped for a moment (locked and
+	 * populated too, from a VM_LOCKED source): a few pages only.
+	 */
+	if (r == 0 && *lead <= RT_DUP_MAX_LEAD_PAGES * ctx->page_size)
+		return true;
+	*src = *lead = 0;
+	return false;
+}
+
+/*
+ * A second mapping is of the first VMA's very open file: its key, where
+ * we know it for sure, names the new piece too (ident.c).
+ */
+static int64_t
+dup_key(const struct rt_call *c)
+{
+	return c->v.first.file_id_inferred ? 0 : (int64_t)c->v.first.file_id;
+}
+
+/*
+ * The first VMA's flags are not all known (a process with hidden flags,
+ * judged from PROCMAP_QUERY: vmas.c): only a second mapping of it carries
+ * them all (VM_LOCKED, which the kernel's remap keeps with MAP_LOCKED,
+ * among them).
+ */
+static bool
+flags_unknown(struct rt_ctx *ctx, const struct rt_call *c)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+
+	return proc && proc->hidden_flags && !c->v.first.flags_exact;
+}
+
+/*
+ * No second mapping will do after all: read the first VMA's flags in full
+ * (smaps) and give the plan the MAP_LOCKED the rule book would have
+ * (emu/validate.c: never on hugetlb or VM_SPECIAL VMAs).
+ */
+static int
+exact_plan(struct rt_call *c)
+{
+	int r = exact_flags(c);
+	uint64_t f = c->v.first.flags;
+
+	if (r < 0)
+		return r;
+	if ((f & RT_VM_LOCKED) && !(f & (RT_VM_HUGETLB | RT_VM_SPECIAL)))
+		c->v.plan.flags |= MAP_LOCKED;
+	return 0;
+}
+
+/*
  * Before the answer, while the notification is pending: find the open
  * file and, unless the tracee's own descriptor will do, install ours
  * (NOTIF_ADDFD works only while the caller waits).  Returns 0 or -errno.
@@ -211,12 +310,26 @@ struct emu {
 static int
 prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 {
+	uint64_t src, lead;
 	int r;
 
+	if (!e->have_file && flags_unknown(ctx, c)) {
+		/* A second mapping carries every flag; else learn them. */
+		if (dup_src(ctx, c, false, &src, &lead)) {
+			e->open_later = true;
+			e->key = dup_key(c);
+			return 0;
+		}
+		r = exact_plan(c);
+		if (r < 0)
+			return r;
+	}
 	r = e->have_file ? e->file_r : get_file(ctx, c, &e->key);
 	if (r == -EPERM) {
-		/* No descriptor of the program's: it opens the file itself. */
+		/* No descriptor of the program's: a second mapping, or the
+		 * program opens the file itself. */
 		e->open_later = true;
+		e->key = dup_key(c);
 		return 0;
 	}
 	if (r < 0)
@@ -313,46 +426,15 @@ outcome_of(const struct rt_call *c, long result)
 }
 
 /*
- * Where the first VMA itself maps the planned file offset, for a second
- * mapping of its very open file (mremap(src, 0, len, MREMAP_MAYMOVE)),
- * moved over the range: no descriptor at all, so nothing the program
- * could not reach, and the new piece is of the same struct file, so it
- * merges with its neighbours as the kernel's does.  A second mapping
- * starts at its source's offset and goes up from there, so the source
- * must map that offset.  Not for huge pages (alignment rules of their
- * own).  The piece keeps its source's VM flags: madvise hints the
- * kernel's own remap would drop stay (README, Differences).
+ * May the source carry madvise hints the kernel's fresh mapping would not
+ * have?  Only in a process that gave some (the filter hears of them).
  */
 static bool
-dup_src(struct rt_ctx *ctx, const struct rt_call *c, uint64_t *src,
-	uint64_t *lead)
+hinted(struct rt_ctx *ctx, const struct rt_call *c)
 {
-	const struct rt_vma *v = &c->v.first;
-	const struct rt_plan *p = &c->v.plan;
-	struct rt_proc *proc;
-	struct rt_vmas vs;
-	int r;
+	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
 
-	if (v->flags & RT_VM_HUGETLB)
-		return false;
-	*lead = 0;
-	if (p->offset >= v->offset && p->offset - v->offset < v->end - v->start) {
-		*src = v->start + (p->offset - v->offset);
-		return true;
-	}
-	/*
-	 * Another VMA of the same inode may map it (a piece left by an
-	 * earlier remap, usually): the same struct file but for an inode
-	 * mapped through two open files (SysV shm attached twice), where
-	 * the piece is of the other one (README, Differences).
-	 */
-	proc = rt_procs_proc(&ctx->procs, c->tgid);
-	if (!proc)
-		return false;
-	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, NULL);
-	r = rt_vmas_donor(&vs, v, p->offset, src, lead);
-	rt_vmas_close(&vs);
-	return r == 0;
+	return proc && proc->hidden_flags;
 }
 
 /* The ptrace way of the same: *result as mmap_result() gives it. */
@@ -367,7 +449,9 @@ run_dup(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 	uint64_t move[6] = { 0, p->len, p->len,
 			     MREMAP_MAYMOVE | MREMAP_FIXED, p->addr };
 	uint64_t unmap[6] = { 0, lead + p->len };
+	static const int advice[RT_FRESH_ADVICE_N] = RT_FRESH_ADVICE;
 	long scratch, ret;
+	unsigned int i;
 	int r;
 
 	r = rt_inject_call(ctx, in, a->nr_mremap, dup, &scratch);
@@ -379,6 +463,14 @@ run_dup(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 	}
 	move[0] = (uint64_t)scratch + lead;
 	unmap[0] = (uint64_t)scratch;
+	for (i = 0; hinted(ctx, c) && i < RT_FRESH_ADVICE_N; i++) {
+		uint64_t hint[6] = { move[0], p->len, (uint64_t)advice[i],
+				     a->mremap_mark };
+
+		r = rt_inject_call(ctx, in, a->nr_madvise, hint, &ret);
+		if (r < 0)
+			return r;
+	}
 	r = rt_inject_call(ctx, in, a->nr_mremap, move, &ret);
 	if (r < 0)
 		return r;
@@ -411,8 +503,12 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 		return rt_inject_call(ctx, in, rt_arch_native.nr_munmap, a,
 				      &ret);
 	}
-	if (e->open_later && dup_src(ctx, c, &src, &lead))
-		return run_dup(ctx, c, in, src, lead, result);
+	if (e->open_later && dup_src(ctx, c, true, &src, &lead)) {
+		r = run_dup(ctx, c, in, src, lead, result);
+		if (r == 0)
+			keep_key(ctx, c, e, *result);
+		return r;
+	}
 	if (e->open_later) {
 		r = rt_fileobj_open_in_tracee(ctx, in, &c->v.first, &e->tfd,
 					      &kfd, &c->how);
@@ -502,9 +598,20 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		 * RLIMIT_MEMLOCK: only the caller's is the program's. */
 		if (p->flags & MAP_LOCKED)
 			return -EAGAIN;
-		e->have_file = true;
-		e->file_r = get_file(ctx, c, &e->key);
-		if (e->file_r == -EPERM && !dup_src(ctx, c, &src, &lead))
+		if (flags_unknown(ctx, c) &&
+		    !dup_src(ctx, c, false, &src, &lead) && exact_plan(c) < 0)
+			return -EAGAIN;
+		if (src && flags_unknown(ctx, c)) {
+			e->have_file = true;
+			e->file_r = -EPERM;
+		} else if (p->flags & MAP_LOCKED) {
+			return -EAGAIN;	/* learnt just now */
+		} else {
+			e->have_file = true;
+			e->file_r = get_file(ctx, c, &e->key);
+		}
+		if (e->file_r == -EPERM && !src &&
+		    !dup_src(ctx, c, true, &src, &lead))
 			return -EAGAIN;
 		if (e->file_r < 0 && e->file_r != -EPERM)
 			return -EAGAIN;
@@ -513,7 +620,9 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 	rt_notify_phase(c, RT_PH_FILE);
 	plan_args(p, 0, a);	/* the agent puts its slot in */
 	if (src) {
+		e->key = dup_key(c);
 		r = rt_agent_run_dup(ctx, c->tgid, src, lead, p->len, p->addr,
+				     hinted(ctx, c),
 				     answer_id, c->span.any ? &span : NULL,
 				     &ret);
 		c->how = RT_FILE_DUP;

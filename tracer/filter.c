@@ -101,8 +101,11 @@ add_hidden_flag_rules(scmp_filter_ctx ctx)
 			return r;
 	}
 	for (i = 0; i < ARRAY_SIZE(advice); i++) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 1,
-				     SCMP_A2(SCMP_CMP_EQ, advice[i], 0));
+		/* Not ours (emulate.c), marked in an argument it ignores. */
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 2,
+				     SCMP_A2(SCMP_CMP_EQ, advice[i], 0),
+				     SCMP_A3(SCMP_CMP_NE,
+					     rt_arch_native.mremap_mark, 0));
 		if (r < 0)
 			return r;
 	}

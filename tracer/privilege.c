@@ -11,7 +11,8 @@
  * system call that changes any of these, in every ABI the machine runs
  * (a 64-bit program may also call through int 0x80), comes here first:
  * the process's agent is killed and waited for, the descriptors kept of
- * its open files are let go, and only then does the kernel run the call
+ * its open files are never handed back to it, and only then does the
+ * kernel run the call
  * (SECCOMP_USER_NOTIF_FLAG_CONTINUE: the kernel itself decides, on the
  * arguments it reads then).  A later call starts an agent afresh, with
  * the new rights.
@@ -27,14 +28,29 @@
 #include "rt_tracer.h"
 #include "rt_util.h"
 
-/* Calls that change credentials, confinement or limits (any ABI). */
+/* Calls that change credentials or confinement (any ABI). */
 static const char *const calls[] = {
 	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
 	"setfsuid", "setfsgid", "setgroups", "capset",
 	"setuid32", "setgid32", "setreuid32", "setregid32", "setresuid32",
 	"setresgid32", "setfsuid32", "setfsgid32", "setgroups32",
 	"seccomp", "landlock_restrict_self", "chroot", "pivot_root",
-	"unshare", "setns", "setrlimit", "prlimit64", "personality",
+	"unshare", "setns",
+};
+
+/*
+ * Calls that change only limits or the personality: the agent keeps a
+ * copy of those too, but file access is not in them.  Only when they set
+ * something: glibc's getrlimit() is prlimit64(0, r, NULL, &old).
+ */
+static const struct {
+	const char *name;
+	unsigned int arg;	/* which argument must not be... */
+	uint64_t query;		/* ...this value, for a change */
+} limits[] = {
+	{ "setrlimit", 1, 0 },
+	{ "prlimit64", 2, 0 },
+	{ "personality", 0, 0xffffffff },
 };
 
 /* prctl options that do so (include/uapi/linux/prctl.h). */
@@ -59,6 +75,19 @@ rt_privilege_rules(void *filter)
 		if (r < 0 && r != -EDOM)
 			return r;
 	}
+	for (i = 0; i < ARRAY_SIZE(limits); i++) {
+		struct scmp_arg_cmp cmp = {
+			.arg = limits[i].arg, .op = SCMP_CMP_NE,
+			.datum_a = limits[i].query,
+		};
+
+		nr = seccomp_syscall_resolve_name(limits[i].name);
+		if (nr == __NR_SCMP_ERROR)
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, nr, 1, cmp);
+		if (r < 0 && r != -EDOM)
+			return r;
+	}
 	for (i = 0; i < ARRAY_SIZE(prctl_opts); i++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
 				     SCMP_A0(SCMP_CMP_EQ, prctl_opts[i]));
@@ -68,23 +97,32 @@ rt_privilege_rules(void *filter)
 	return 0;
 }
 
-/* Is @nr of ABI @arch (AUDIT_ARCH_*) one of those calls? */
-static bool
+enum change { NONE, LIMITS, RIGHTS };
+
+/* Is @nr of ABI @arch (AUDIT_ARCH_*) one of those calls, and which? */
+static enum change
 is_change(uint32_t arch, int nr, const __u64 *args)
 {
 	char *name = seccomp_syscall_resolve_num_arch(arch, nr);
-	bool yes = false;
+	enum change what = NONE;
 	size_t i;
 
 	if (!name)
-		return false;
-	for (i = 0; i < ARRAY_SIZE(calls) && !yes; i++)
-		yes = !strcmp(name, calls[i]);
+		return NONE;
+	for (i = 0; i < ARRAY_SIZE(calls) && !what; i++)
+		if (!strcmp(name, calls[i]))
+			what = RIGHTS;
+	for (i = 0; i < ARRAY_SIZE(limits) && !what; i++)
+		if (!strcmp(name, limits[i].name) &&
+		    args[limits[i].arg] != limits[i].query)
+			what = LIMITS;
 	if (!strcmp(name, "prctl"))
-		for (i = 0; i < ARRAY_SIZE(prctl_opts) && !yes; i++)
-			yes = (uint32_t)args[0] == (uint32_t)prctl_opts[i];
+		for (i = 0; i < ARRAY_SIZE(prctl_opts) && !what; i++)
+			if ((uint32_t)args[0] == (uint32_t)prctl_opts[i])
+				what = prctl_opts[i] == PR_SET_DUMPABLE ?
+				       LIMITS : RIGHTS;
 	free(name);
-	return yes;
+	return what;
 }
 
 bool
@@ -92,20 +130,24 @@ rt_privilege_handle(struct rt_ctx *ctx)
 {
 	const struct seccomp_data *d = &ctx->req->data;
 	pid_t tid = (pid_t)ctx->req->pid, tgid;
+	enum change what = is_change(d->arch, d->nr, d->args);
+	struct rt_proc *proc;
 
-	if (!is_change(d->arch, d->nr, d->args))
+	if (what == NONE)
 		return false;
 	tgid = rt_procs_tgid(&ctx->procs, tid);
+	proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
 	if (tgid > 0) {
 		/*
 		 * Killed and waited for: nothing sharing the memory keeps
 		 * the old rights once the call runs.  The open files kept of
-		 * the process were its own under its old rights: after the
-		 * change it reaches its files with its new ones.
+		 * the process were its own under its old rights: from now on
+		 * they only tell identity (rt_proc.keys_revoked).
 		 */
 		rt_agent_wait(ctx, tgid);	/* its callers answered */
 		rt_agent_drop(ctx, tgid);
-		rt_ident_drop(&ctx->ident, tgid);
+		if (proc && what == RIGHTS)
+			proc->keys_revoked = true;
 		if (ctx->opt.verbose > 1)
 			rt_report_note(ctx, tid, "changes its credentials or "
 				       "confinement: its agent is gone first");

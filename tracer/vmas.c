@@ -250,9 +250,12 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 	/*
 	 * In a process without hidden flags, VMAs of one open file differ
 	 * only in what PROCMAP_QUERY shows, so it serves span checks too.
+	 * In one with them (mlock, madvise...), only span checks need every
+	 * flag: a call within its first VMA is judged from PROCMAP_QUERY and
+	 * emulated by a second mapping of that VMA, which carries all of its
+	 * flags (emulate.c), so smaps is not read for it.
 	 */
-	(void)exact;
-	if (!vs->proc->hidden_flags)
+	if (!vs->proc->hidden_flags || !exact)
 		r = find_query(vs, addr, out);
 	if (r == -ENOTTY || r == -EINVAL)	/* before 6.11 */
 		r = find_smaps(vs, addr, out);
@@ -282,6 +285,27 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 	return 0;
 }
 
+/*
+ * May @v be of @like's very open file?  Where we know which open file
+ * @like maps (a followed mmap), @v must be known to map the same one: the
+ * inode mapped through two open files must not lend the other.  Where we
+ * do not (shared memory no descriptor ever named), the inode decides.
+ */
+static bool
+same_open_file(const struct rt_vmas *vs, const struct rt_vma *like,
+	       const struct rt_vma *v)
+{
+	const struct rt_ident_key *k;
+	bool inferred;
+
+	if (!like->file_id || like->file_id_inferred)
+		return !like->file_id;
+	if (!vs->ident)
+		return false;
+	k = rt_ident_find(vs->ident, vs->tgid, v, &inferred);
+	return k && !inferred && k->id == like->file_id;
+}
+
 int
 rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
 	      uint64_t *src, uint64_t *lead)
@@ -301,7 +325,7 @@ rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
 		if (v.ino == like->ino && v.dev_major == like->dev_major &&
 		    v.dev_minor == like->dev_minor &&
 		    (v.flags & kind) == (like->flags & kind) &&
-		    off >= v.offset) {
+		    off >= v.offset && same_open_file(vs, like, &v)) {
 			if (off - v.offset < v.end - v.start) {
 				*src = v.start + (off - v.offset);
 				*lead = 0;

@@ -72,6 +72,10 @@ unreachable(int r)
 	case -EMFILE:
 		return "the program has no free descriptor slot, even with "
 		       "its soft RLIMIT_NOFILE raised to the hard limit";
+	case -ENOSYS:
+		return "no second mapping reaches the offset, and a file the "
+		       "program opens cannot be checked without pidfd_getfd "
+		       "(Linux 5.6)";
 	default:
 		return "the program cannot open it by path";
 	}
@@ -353,8 +357,13 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 static bool
 still_ours(struct rt_ctx *ctx, const struct rt_call *c, const struct emu *e)
 {
+	int kfd = e->key > 0 ? rt_ident_key_fd(&ctx->ident, e->key) : -1;
+
+	/* No copy to compare with (no pidfd_getfd): checked by path only. */
+	if (kfd < 0 && e->key <= 0)
+		return true;
 	return syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, e->tfd,
-		       rt_ident_key_fd(&ctx->ident, e->key)) == 0;
+		       kfd) == 0;
 }
 
 /* Does the planned range now map the first VMA's inode at pgoff? */
@@ -522,9 +531,11 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 		}
 		e->installed = true;
 		e->slot = rt_inherit_installed(ctx, c->tgid, e->tfd, kfd);
-		e->key = rt_ident_adopt(&ctx->ident, kfd);
-		if (e->key < 0)
+		e->key = kfd < 0 ? 0 : rt_ident_adopt(&ctx->ident, kfd);
+		if (e->key < 0) {
 			close(kfd);
+			e->key = 0;
+		}
 	}
 	a[4] = (uint64_t)e->tfd;
 	r = rt_inject_call(ctx, in, rt_arch_native.nr_mmap, a, &ret);

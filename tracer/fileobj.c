@@ -227,6 +227,36 @@ tracee_close(struct rt_ctx *ctx, struct rt_inject *in, long tfd)
 	rt_inject_call(ctx, in, rt_arch_native.nr_close, args, &ret);
 }
 
+/*
+ * Without pidfd_open or pidfd_getfd (before 5.6, or under a tool that does
+ * not know them, valgrind 3.19): the descriptor checked through /proc, an
+ * O_PATH open (which opens nothing) of its magic link and its fdinfo
+ * flags; no copy of it is kept (*fd stays -1).
+ */
+static int
+check_by_path(pid_t tid, long tfd, const struct rt_vma *vma, bool rw)
+{
+	char path[64];
+	_cleanup_close_ int dfd = -1, pfd = -1;
+	int flags, r;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", tid);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -ESRCH;
+	snprintf(path, sizeof(path), "%ld", tfd);
+	pfd = openat(dfd, path, O_PATH | O_CLOEXEC);
+	if (pfd < 0)
+		return -ESRCH;
+	r = check_inode(pfd, vma);
+	if (r < 0 || !rw)
+		return r;
+	r = fdinfo_flags(dfd, path, &flags);
+	if (r < 0)
+		return r;
+	return (flags & O_ACCMODE) == O_RDWR ? 0 : -EACCES;
+}
+
 /* Our copy of the tracee's descriptor @tfd, checked against @vma. */
 static int
 take_checked(const struct rt_inject *in, long tfd, const struct rt_vma *vma,
@@ -235,10 +265,12 @@ take_checked(const struct rt_inject *in, long tfd, const struct rt_vma *vma,
 	_cleanup_close_ int pidfd = -1;
 	int r;
 
+	*fd = -1;
 	pidfd = syscall(SYS_pidfd_open, in->tid, PIDFD_THREAD);
-	if (pidfd < 0)
-		return -ESRCH;
-	*fd = syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
+	if (pidfd >= 0)
+		*fd = syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
+	if (*fd < 0 && errno == ENOSYS)
+		return check_by_path(in->tid, tfd, vma, rw);
 	if (*fd < 0)
 		return -ESRCH;
 	r = rw ? check_fd(*fd, vma) : check_inode(*fd, vma);

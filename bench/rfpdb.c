@@ -130,6 +130,24 @@ db_remap(struct db_worker *w, long *wrong)
 	return 0;
 }
 
+/* Map, warm up (the first calls may set up the supervisor's side), count. */
+static int
+db_setup(struct db_worker *w, int fd, struct db_result *res, long *wrong)
+{
+	int r;
+
+	if (db_map(w, fd, res) < 0)
+		return -1;
+	for (long i = 0; i < w->o->warmup; i++)
+		if ((r = db_remap(w, wrong)) < 0) {
+			errno = -r;
+			FAIL(res);
+		}
+	if (rfp_count_vmas(&res->vmas_total) < 0)
+		FAIL(res);
+	return 0;
+}
+
 static int
 db_worker_run(const struct opts *o, long idx, int fd, int ready, int go,
 	      struct db_result *res)
@@ -141,18 +159,14 @@ db_worker_run(const struct opts *o, long idx, int fd, int ready, int go,
 	};
 	uint64_t deadline;
 	long wrong = 0;
-	char c = 'r';
-	int r;
+	int r = db_setup(&w, fd, res, &wrong);
+	char c = r < 0 ? 'f' : 'r';
 
-	if (db_map(&w, fd, res) < 0)
-		return 1;
-	for (long i = 0; i < o->warmup; i++)
-		if ((r = db_remap(&w, &wrong)) < 0) {
-			errno = -r;
-			FAIL(res);
-		}
-	if (rfp_count_vmas(&res->vmas_total) < 0 || write(ready, &c, 1) != 1)
+	/* a byte even when set-up failed: the parent waits for P of them */
+	if (write(ready, &c, 1) != 1 && r == 0)
 		FAIL(res);
+	if (r < 0)
+		return 1;
 	/* released when the parent closes the pipe: read returns 0 */
 	if (read(go, &c, 1) < 0)
 		FAIL(res);
@@ -208,7 +222,7 @@ db_release(long n, int ready, int go, const pid_t *pids)
 
 	for (long i = 0; i < n; i++)
 		if (read(ready, &c, 1) != 1)
-			break;		/* one died in set-up: reaped below */
+			break;	/* never, unless one was killed: a timeout ends us */
 	close(go);
 	for (long i = 0; i < n; i++) {
 		if (waitpid(pids[i], &st, 0) < 0 ||

@@ -236,7 +236,7 @@ STRESS_OPS=$(iters 100)
 STRESS_T=5s
 DB_PROCS=4 DB_POOL_MIB=32 DB_WINDOWS=2000
 DB_ARGS=(db --procs $DB_PROCS --pool-mib $DB_POOL_MIB --windows $DB_WINDOWS
-	 --iters "$(iters 5000)" --warmup 10 --time-limit $TLIMIT)
+	 --iters "$(iters 20000)" --warmup 10 --time-limit $TLIMIT)
 
 say "$REPS repetitions; remaptrace: emulate=${HAVE[emulate]}" \
     "check=${HAVE[check]}; strace=${HAVE[strace]}"
@@ -423,7 +423,8 @@ exec 3>&1 > >(tee "$OUT/table.txt")
 TEE=$!
 
 W=28	# cell width
-row() { local f="%-12s" c; for c in "${@:2}"; do f+="  %-${W}s"; done
+L=12	# label width
+row() { local f="%-${L}s" c; for c in "${@:2}"; do f+="  %-${W}s"; done
 	printf "$f\n" "$@"; }
 
 echo
@@ -503,6 +504,7 @@ if want hidden; then
 	echo "   PROCMAP_QUERY does not show (mlock+munlock of another page,"
 	echo "   madvise(MADV_DONTDUMP) of another mapping, mlockall(MCL_CURRENT)"
 	echo "   +munlockall), time per call (us): $PC_NAME"
+	L=14
 	row "call/VMAs" native "remaptrace (emulate)" "emulate / same call@10" \
 	    "emulate / no call (3.)"
 	for h in $HIDDEN; do
@@ -520,6 +522,7 @@ if want hidden; then
 			row "$h/$v" "$n" "$e" "$r" "$r2"
 		done
 	done
+	L=12
 	echo "   whole /proc/PID/smaps reads (remaptrace -c), 200 calls after"
 	echo "   the call, at 1,000 VMAs:"
 	for h in $HIDDEN; do
@@ -846,7 +849,7 @@ plot() {
 	}
 	echo "plot: $OUT/bench.svg"
 }
-if want remap || want vmas; then
+if want remap; then
 	echo
 	plot
 fi

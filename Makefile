@@ -63,7 +63,9 @@ TRACER_SRC := $(sort $(wildcard tracer/*.c))
 TRACER_ASM := $(sort $(wildcard tracer/*.S))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 PROG_SRC   := $(sort $(wildcard tests/progs/*.c))
-BENCH_SRC  := $(sort $(wildcard bench/*.c))
+# rfpbench's second file (the db op) links into it, no program of its own
+BENCH_MOD  := bench/rfpdb.c
+BENCH_SRC  := $(filter-out $(BENCH_MOD),$(sort $(wildcard bench/*.c)))
 
 EMU_OBJ    := $(EMU_SRC:%.c=$(B)/%.o)
 TRACER_OBJ := $(TRACER_SRC:%.c=$(B)/%.o) $(TRACER_ASM:%.S=$(B)/%.o)
@@ -117,9 +119,9 @@ $(B)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(PROG_CFLAGS) -o $@ $< -lpthread
 
-$(B)/bench/%: bench/%.c
+$(B)/bench/%: bench/%.c $(BENCH_MOD) $(wildcard bench/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -std=gnu11 -O2 -g $(WARN) -pthread -o $@ $< -lpthread $(shell $(PKG_CONFIG) --libs libseccomp)
+	$(CC) $(ALL_CPPFLAGS) -std=gnu11 -O2 -g $(WARN) -pthread -o $@ $< $(BENCH_MOD) -lpthread $(shell $(PKG_CONFIG) --libs libseccomp)
 
 check-unit: $(UNIT_BIN)
 	tests/run-unit.sh $(UNIT_BIN)

@@ -5,13 +5,18 @@
  *            [--threads T] [--warmup W] [--time-limit SECONDS]
  *   rfpbench [--bare-filter] getppid --iters K
  *   rfpbench mmaps --count N [--unmap]
+ *   rfpbench db --procs P --pool-mib M --windows W --iters K [--pages N]
+ *            [--warmup W] [--time-limit SECONDS]
  *
  * remap: each thread owns a window of N pages of one memfd, mapped
  * MAP_SHARED, and alternates it between two file offsets (pgoff base and
  * base + N), so every call really replaces the mapping, exactly like a
  * program that pages through a file.  V extra VMAs are created first (one
  * anonymous region with alternating protections, so nothing merges) to
- * grow the address space the supervisor has to search.  After the loop the
+ * grow the address space the supervisor has to search; --hidden makes one
+ * unrelated call first that sets or clears a VMA flag PROCMAP_QUERY does
+ * not show (mlock+munlock of another page, madvise(MADV_DONTDUMP) of
+ * another mapping, or mlockall(MCL_CURRENT)+munlockall).  After the loop the
  * window is read back: each file page holds its own index, so a call that
  * "succeeded" without mapping the right pages is caught (exit 2).
  *
@@ -25,6 +30,9 @@
  * whole: the cost of following shared mmaps (which open file backs which
  * range) as a program with many mapped files pays it.  --unmap unmaps
  * each mapping at once (records of unmapped ranges must not pile up).
+ *
+ * db: a database's buffer pool (rfpdb.c): P processes share one locked
+ * pool of M MiB and page W windows each onto pool pages.
  *
  * The output also carries the context switches of this process
  * (getrusage) and of its supervisor (TracerPid, else the parent: every
@@ -53,22 +61,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define EXIT_VERIFY	2
-#define EXIT_USAGE	64
-
-struct opts {
-	const char *op;		/* "remap", "getppid" or "mmaps" */
-	long count;		/* mmaps: how many */
-	bool unmap;		/* mmaps: munmap each one at once */
-	long pages;
-	long iters;
-	long warmup;		/* -1: default */
-	long vmas;
-	long threads;
-	double time_limit;	/* seconds, 0: none */
-	bool bare_filter;
-	pid_t sup_pid;		/* 0: TracerPid, else parent */
-};
+#include "rfpbench.h"
 
 /* One remapping thread: its window, its latencies, its verdict. */
 struct worker {
@@ -90,10 +83,10 @@ struct pstat {
 	char comm[32];
 };
 
-static long page_size;
+long rfp_page_size;
 
-static uint64_t
-now_ns(void)
+uint64_t
+rfp_now_ns(void)
 {
 	struct timespec ts;
 
@@ -110,6 +103,13 @@ cmp_u64(const void *a, const void *b)
 }
 
 /* Nearest-rank percentile of a sorted array. */
+static const char *const hidden_names[] = {
+	[RFP_HIDDEN_NONE] = "none",
+	[RFP_HIDDEN_MLOCK] = "mlock",
+	[RFP_HIDDEN_MADVISE] = "madvise",
+	[RFP_HIDDEN_MLOCKALL] = "mlockall",
+};
+
 static uint64_t
 percentile(const uint64_t *v, size_t n, double p)
 {
@@ -213,8 +213,8 @@ supervisor_pid(const struct opts *o, const char **src)
 	return getppid();
 }
 
-static int
-count_vmas(long *n)
+int
+rfp_count_vmas(long *n)
 {
 	char buf[65536];
 	ssize_t r;
@@ -263,22 +263,23 @@ make_filler_vmas(long n)
 
 	if (n <= 0)
 		return 0;
-	p = mmap(NULL, (size_t)n * (size_t)page_size, PROT_READ,
+	p = mmap(NULL, (size_t)n * (size_t)rfp_page_size, PROT_READ,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
 	for (long i = 1; i < n; i += 2)
-		if (mprotect(p + i * page_size, (size_t)page_size, PROT_NONE))
+		if (mprotect(p + i * rfp_page_size, (size_t)rfp_page_size,
+			     PROT_NONE))
 			return -errno;
 	return 0;
 }
 
 /* Page @i of the file holds @i in its first 8 bytes. */
-static int
-make_file(long npages, int *fdp)
+int
+rfp_make_file(long npages, int *fdp)
 {
 	uint64_t *m;
-	size_t len = (size_t)npages * (size_t)page_size;
+	size_t len = (size_t)npages * (size_t)rfp_page_size;
 	int fd = memfd_create("rfpbench", MFD_CLOEXEC);
 
 	if (fd < 0)
@@ -289,7 +290,7 @@ make_file(long npages, int *fdp)
 	if (m == MAP_FAILED)
 		goto fail;
 	for (long i = 0; i < npages; i++)
-		m[(size_t)i * (size_t)page_size / sizeof(*m)] = (uint64_t)i;
+		m[(size_t)i * (size_t)rfp_page_size / sizeof(*m)] = (uint64_t)i;
 	munmap(m, len);
 	*fdp = fd;
 	return 0;
@@ -303,7 +304,7 @@ static int
 verify_window(const struct worker *w, uint64_t pgoff)
 {
 	for (long k = 0; k < w->o->pages; k++) {
-		uint64_t got = *(volatile uint64_t *)(w->addr + k * page_size);
+		uint64_t got = *(volatile uint64_t *)(w->addr + k * rfp_page_size);
 
 		if (got != pgoff + (uint64_t)k) {
 			fprintf(stderr, "rfpbench: page %ld of window at %p "
@@ -328,7 +329,7 @@ remap_worker(void *arg)
 {
 	struct worker *w = arg;
 	const struct opts *o = w->o;
-	size_t size = (size_t)o->pages * (size_t)page_size;
+	size_t size = (size_t)o->pages * (size_t)rfp_page_size;
 	uint64_t deadline;
 	long i, n = 0;
 
@@ -336,17 +337,17 @@ remap_worker(void *arg)
 		if (remap_file_pages(w->addr, size, 0, pgoff_of(w, n), 0))
 			goto fail;
 	pthread_barrier_wait(w->start);
-	w->t_begin = now_ns();
+	w->t_begin = rfp_now_ns();
 	deadline = o->time_limit > 0 ?
 		w->t_begin + (uint64_t)(o->time_limit * 1e9) : UINT64_MAX;
 	for (i = 0; i < o->iters; i++, n++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = rfp_now_ns();
 
 		if (t0 > deadline)
 			break;
 		if (remap_file_pages(w->addr, size, 0, pgoff_of(w, n), 0))
 			goto fail;
-		w->lat[i] = now_ns() - t0;
+		w->lat[i] = rfp_now_ns() - t0;
 		w->done = i + 1;
 		/* Two calls in 64 (both offsets), outside the timed span:
 		 * an answer of 0 that mapped nothing fails here. */
@@ -354,18 +355,18 @@ remap_worker(void *arg)
 		    *(volatile uint64_t *)w->addr != pgoff_of(w, n))
 			goto wrong;
 	}
-	w->t_end = now_ns();
+	w->t_end = rfp_now_ns();
 	if (verify_window(w, pgoff_of(w, n - 1)))
 		w->err = -1;
 	return NULL;
 wrong:
-	w->t_end = now_ns();
+	w->t_end = rfp_now_ns();
 	verify_window(w, pgoff_of(w, n));	/* says what it saw */
 	w->err = -1;
 	return NULL;
 fail:
 	w->err = errno;
-	w->t_end = now_ns();
+	w->t_end = rfp_now_ns();
 	return NULL;
 }
 
@@ -392,14 +393,14 @@ print_switches(const struct rusage *r0, const struct rusage *r1,
 static int
 setup_workers(const struct opts *o, struct worker *w, int fd)
 {
-	size_t size = (size_t)o->pages * (size_t)page_size;
+	size_t size = (size_t)o->pages * (size_t)rfp_page_size;
 
 	for (long t = 0; t < o->threads; t++) {
 		w[t].o = o;
 		w[t].base = (uint64_t)(2 * o->pages * t);
 		w[t].addr = mmap(NULL, size, PROT_READ | PROT_WRITE,
 				 MAP_SHARED, fd, (off_t)(w[t].base *
-							 (uint64_t)page_size));
+							 (uint64_t)rfp_page_size));
 		if (w[t].addr == MAP_FAILED)
 			return -errno;
 		w[t].lat = calloc((size_t)o->iters, sizeof(uint64_t));
@@ -474,12 +475,42 @@ merge_workers(const struct opts *o, const struct worker *w, uint64_t *all,
 	return ret;
 }
 
+/**
+ * make_hidden_call() - before the timed loop, one call that changes a VMA
+ * flag PROCMAP_QUERY does not show (VM_LOCKED, VM_DONTDUMP), on a
+ * mapping of its own that the loop never touches: a supervisor that must
+ * then read smaps to judge this process pays for it on every later call,
+ * in proportion to the mappings.  Returns 0 or -errno.
+ */
+static int
+make_hidden_call(enum rfp_hidden how)
+{
+	size_t len = (size_t)rfp_page_size;
+	void *p;
+
+	if (how == RFP_HIDDEN_NONE)
+		return 0;
+	if (how == RFP_HIDDEN_MLOCKALL) {
+		/* MCL_CURRENT only: MCL_FUTURE would lock the loop's maps */
+		if (mlockall(MCL_CURRENT) || munlockall())
+			return -errno;
+		return 0;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return -errno;
+	if (how == RFP_HIDDEN_MLOCK)
+		return mlock(p, len) || munlock(p, len) ? -errno : 0;
+	return madvise(p, len, MADV_DONTDUMP) ? -errno : 0;
+}
+
 static int
 setup_remap(const struct opts *o, struct worker *w, long *vmas_total)
 {
 	int fd = -1, r;
 
-	r = make_file(2 * o->pages * o->threads, &fd);
+	r = rfp_make_file(2 * o->pages * o->threads, &fd);
 	if (r == 0)
 		r = setup_workers(o, w, fd);
 	/* Fillers after the windows: mmap goes top-down, so they sit
@@ -487,7 +518,9 @@ setup_remap(const struct opts *o, struct worker *w, long *vmas_total)
 	if (r == 0)
 		r = make_filler_vmas(o->vmas);
 	if (r == 0)
-		r = count_vmas(vmas_total);
+		r = make_hidden_call(o->hidden);
+	if (r == 0)
+		r = rfp_count_vmas(vmas_total);
 	if (r < 0)
 		fprintf(stderr, "rfpbench: setup: %s\n", strerror(-r));
 	return r;
@@ -525,10 +558,10 @@ run_remap(const struct opts *o)
 	if (r)
 		return r;
 	printf("rfpbench op=remap pages=%ld vmas=%ld vmas_total=%ld "
-	       "threads=%ld iters=%ld calls=%ld ns_per_call=%.1f "
+	       "hidden=%s threads=%ld iters=%ld calls=%ld ns_per_call=%.1f "
 	       "calls_per_s=%.0f p50_ns=%" PRIu64 " p99_ns=%" PRIu64
-	       " max_ns=%" PRIu64, o->pages, o->vmas, vmas_total, o->threads,
-	       o->iters, calls,
+	       " max_ns=%" PRIu64, o->pages, o->vmas, vmas_total,
+	       hidden_names[o->hidden], o->threads, o->iters, calls,
 	       (double)(w[0].t_end - w[0].t_begin) / (double)w[0].done,
 	       (double)calls * 1e9 / (double)(t_end - t_begin),
 	       percentile(all, (size_t)calls, 50),
@@ -564,20 +597,20 @@ run_getppid(const struct opts *o)
 		syscall(SYS_getppid);
 	sup_ok = pstat_read(sup, &s0);
 	getrusage(RUSAGE_SELF, &r0);
-	t0 = now_ns();
+	t0 = rfp_now_ns();
 	left = o->iters;
 	for (long b = 0; b < nb; b++) {
 		long n = left < GETPPID_BATCH ? left : GETPPID_BATCH;
-		uint64_t tb = now_ns();
+		uint64_t tb = rfp_now_ns();
 
 		/* syscall(2), not getppid(3): no libc may ever cache it. */
 		for (long i = 0; i < n; i++)
 			syscall(SYS_getppid);
 		/* per-call ns, scaled by 1000 to keep the decimals */
-		batch[b] = (now_ns() - tb) * 1000 / (uint64_t)n;
+		batch[b] = (rfp_now_ns() - tb) * 1000 / (uint64_t)n;
 		left -= n;
 	}
-	t1 = now_ns();
+	t1 = rfp_now_ns();
 	getrusage(RUSAGE_SELF, &r1);
 	if (sup_ok == 0)
 		sup_ok = pstat_read(sup, &s1);
@@ -604,20 +637,20 @@ run_mmaps(const struct opts *o)
 	long i;
 	int fd, r;
 
-	r = make_file(1, &fd);
+	r = rfp_make_file(1, &fd);
 	if (r < 0) {
 		fprintf(stderr, "rfpbench: memfd: %s\n", strerror(-r));
 		return 1;
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	t0 = now_ns();
+	t0 = rfp_now_ns();
 	for (i = 0; i < o->count; i++) {
 		int f = open(path, O_RDONLY | O_CLOEXEC);
 		void *m;
 
 		if (f < 0)
 			break;
-		m = mmap(NULL, (size_t)page_size, PROT_READ, MAP_SHARED, f, 0);
+		m = mmap(NULL, (size_t)rfp_page_size, PROT_READ, MAP_SHARED, f, 0);
 		close(f);
 		if (m == MAP_FAILED)
 			break;
@@ -627,9 +660,9 @@ run_mmaps(const struct opts *o)
 			return EXIT_VERIFY;
 		}
 		if (o->unmap)
-			munmap(m, (size_t)page_size);
+			munmap(m, (size_t)rfp_page_size);
 	}
-	t1 = now_ns();
+	t1 = rfp_now_ns();
 	if (i < o->count) {
 		fprintf(stderr, "rfpbench: open or mmap %ld of %ld: %s\n", i,
 			o->count, strerror(errno));
@@ -647,10 +680,14 @@ usage(FILE *f)
 	fprintf(f,
 		"usage: rfpbench [--bare-filter] remap --pages N --iters K "
 		"[--vmas V] [--threads T] [--warmup W]\n"
-		"                [--time-limit SECONDS]\n"
+		"                [--time-limit SECONDS] "
+		"[--hidden mlock|madvise|mlockall]\n"
 		"       rfpbench [--bare-filter] getppid --iters K "
 		"[--warmup W]\n"
 		"       rfpbench mmaps --count N [--unmap]\n"
+		"       rfpbench db --procs P --pool-mib M --windows W "
+		"--iters K [--pages N]\n"
+		"                [--warmup W] [--time-limit SECONDS]\n"
 		"       common: [--supervisor-pid PID]\n");
 }
 
@@ -678,6 +715,18 @@ parse_seconds(const char *s, double *out)
 	return errno || *end || end == s || *out < 0 ? -EINVAL : 0;
 }
 
+static int
+parse_hidden(const char *s, enum rfp_hidden *out)
+{
+	for (size_t i = 1; i < sizeof(hidden_names) / sizeof(*hidden_names);
+	     i++)
+		if (!strcmp(s, hidden_names[i])) {
+			*out = (enum rfp_hidden)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
 /* Returns 0, 1 for --help, or -EINVAL. */
 static int
 parse_opts(int argc, char **argv, struct opts *o)
@@ -693,6 +742,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		{ "supervisor-pid", required_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "unmap", no_argument, NULL, 'u' },
+		{ "hidden", required_argument, NULL, 'H' },
+		{ "procs", required_argument, NULL, 'P' },
+		{ "pool-mib", required_argument, NULL, 'M' },
+		{ "windows", required_argument, NULL, 'W' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -700,7 +753,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	int c, r = 0;
 
 	*o = (struct opts){ .pages = 1, .iters = 10000, .warmup = -1,
-			    .vmas = 0, .threads = 1, .count = 1000 };
+			    .vmas = 0, .threads = 1, .count = 1000,
+			    .procs = 4, .pool_mib = 32, .windows = 2000 };
 	while ((c = getopt_long(argc, argv, "", lopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': r = parse_long(optarg, 1, &o->pages); break;
@@ -712,6 +766,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'T': r = parse_seconds(optarg, &o->time_limit); break;
 		case 'n': r = parse_long(optarg, 1, &o->count); break;
 		case 'u': o->unmap = true; break;
+		case 'H': r = parse_hidden(optarg, &o->hidden); break;
+		case 'P': r = parse_long(optarg, 1, &o->procs); break;
+		case 'M': r = parse_long(optarg, 1, &o->pool_mib); break;
+		case 'W': r = parse_long(optarg, 1, &o->windows); break;
 		case 'b': o->bare_filter = true; break;
 		case 'h': return 1;
 		default: return -EINVAL;
@@ -726,7 +784,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (o->warmup < 0)
 		o->warmup = o->iters / 10 < 1000 ? o->iters / 10 : 1000;
 	if (strcmp(o->op, "remap") && strcmp(o->op, "getppid") &&
-	    strcmp(o->op, "mmaps"))
+	    strcmp(o->op, "mmaps") && strcmp(o->op, "db"))
 		return -EINVAL;
 	return 0;
 }
@@ -737,7 +795,7 @@ main(int argc, char **argv)
 	struct opts o;
 	int r;
 
-	page_size = sysconf(_SC_PAGESIZE);
+	rfp_page_size = sysconf(_SC_PAGESIZE);
 	r = parse_opts(argc, argv, &o);
 	if (r) {
 		usage(r > 0 ? stdout : stderr);
@@ -753,7 +811,8 @@ main(int argc, char **argv)
 		}
 	}
 	r = !strcmp(o.op, "remap") ? run_remap(&o) :
-	    !strcmp(o.op, "mmaps") ? run_mmaps(&o) : run_getppid(&o);
+	    !strcmp(o.op, "mmaps") ? run_mmaps(&o) :
+	    !strcmp(o.op, "db") ? rfp_db_run(&o) : run_getppid(&o);
 	fflush(stdout);
 	return r;
 }

@@ -7,6 +7,8 @@
 # Environment: REMAPTRACE (default build/remaptrace), REMAPTRACE_OPTS
 # (default "-q -o /dev/null", the same output sink strace gets), REPS (>= 5),
 # BENCH_SCALE (iteration multiplier, default 1), B (build dir),
+# BENCH_ROWS: which rows to run, words of: remap getppid vmas threads
+# mmaps startup stress hidden db (default: all of them);
 # BENCH_PERCALL: the per-call figure the targets and the plot use: p50_ns
 # (default: each run's median single-call latency, which other work on the
 # machine cannot inflate) or ns_per_call (each run's mean, loop time /
@@ -32,9 +34,13 @@ TLIMIT=3		# seconds per timed loop: a slow tracer cannot stall us
 PAGES="1 16 64 256"
 VMAS="10 1000 30000"
 THREADS="1 2 8"
+HIDDEN="mlock madvise mlockall"
+ROWS=${BENCH_ROWS:-all}
 status=0
 
 say() { printf 'bench: %s\n' "$*" >&2; }
+# want ROW: was ROW asked for (BENCH_ROWS)?
+want() { [ "$ROWS" = all ] || [[ " ${ROWS//,/ } " == *" $1 "* ]]; }
 iters() { awk -v n="$1" -v s="$SCALE" 'BEGIN { n = int(n * s); print n < 1 ? 1 : n }'; }
 
 case $REPS in
@@ -51,6 +57,12 @@ esac
 case $SCALE in
 ''|*[!0-9.]*) say "BENCH_SCALE must be a positive number"; exit 64 ;;
 esac
+for r in ${ROWS//,/ }; do
+	case $r in
+	all|remap|getppid|vmas|threads|mmaps|startup|stress|hidden|db) ;;
+	*) say "BENCH_ROWS: no row '$r'"; exit 64 ;;
+	esac
+done
 [ "$REPS" -ge 5 ] || say "warning: REPS=$REPS; the issue asks for at least 5"
 if [ ! -x "$RFP" ]; then
 	say "$RFP is missing: run 'make bench' (it builds first)"
@@ -178,6 +190,40 @@ startup() {
 HAVE_HYPERFINE=0
 command -v hyperfine >/dev/null && HAVE_HYPERFINE=1
 
+# stress MODE REP: stress-ng's remap stressor (per bogo op, 4 passes over
+# 512 pages of shared anonymous memory, each page mlocked, remapped and
+# munlocked, then checked) with --verify, bounded by ops and by time.  Its
+# --metrics-brief row gives the bogo ops and their rate; a "fail:" line or
+# an unsuccessful run is a failed verification.
+HAVE_STRESS=0
+command -v stress-ng >/dev/null && HAVE_STRESS=1
+stress() {
+	local mode=$1 rep=$2 log rc fails line
+	[ "$HAVE_STRESS" = 1 ] && [ "${HAVE[$mode]}" = 1 ] || return 0
+	cmd_for "$mode"
+	log=$OUT/logs/stress.$mode.$rep
+	timeout 300 "${CMD[@]}" stress-ng --remap 1 --remap-ops "$STRESS_OPS" \
+		--timeout "$STRESS_T" --verify --metrics-brief >"$log.out" 2>&1
+	rc=$?
+	fails=$(grep -c -e ' fail: ' -e 'unsuccessful run' "$log.out")
+	# stress-ng: metrc: [PID] remap OPS REAL USR SYS RATE RATE_CPU
+	# stress-ng: metrc: [PID] remap NS nanosecs per page remap ...
+	line=$(awk '$2 == "metrc:" && $4 == "remap" {
+		if ($6 == "nanosecs") printf " ns_per_remap=%s", $5
+		else if ($5 ~ /^[0-9]+$/)
+			printf " bogo_ops=%s real_s=%s ops_per_s=%s", $5, $6, $9
+	}' "$log.out")
+	if [ $rc = 0 ] && [ "$fails" = 0 ] && [[ $line == *ops_per_s=* ]] &&
+	   grep -q 'successful run completed' "$log.out"; then
+		echo "id=stress.remap mode=$mode rep=$rep$line" >>"$RAW"
+		rm -f "$log.out"
+		return 0
+	fi
+	say "FAILED: stress-ng remap $mode (rep $rep): exit $rc, $fails" \
+	    "verification failures (see $log.out)"
+	status=1
+}
+
 # --- the measured runs, repetitions outermost -------------------------------
 
 declare -A RFP_ITERS=([1]=$(iters 5000) [16]=$(iters 4000)
@@ -186,38 +232,77 @@ PPID_ITERS=$(iters 2000000)
 VMA_ITERS=$(iters 3000)
 THR_CALLS=$(iters 8000)
 MMAPS=$(iters 20000)
+STRESS_OPS=$(iters 100)
+STRESS_T=5s
+DB_PROCS=4 DB_POOL_MIB=32 DB_WINDOWS=2000
+DB_ARGS=(db --procs $DB_PROCS --pool-mib $DB_POOL_MIB --windows $DB_WINDOWS
+	 --iters "$(iters 20000)" --warmup 10 --time-limit $TLIMIT)
 
 say "$REPS repetitions; remaptrace: emulate=${HAVE[emulate]}" \
     "check=${HAVE[check]}; strace=${HAVE[strace]}"
 for rep in $(seq 1 "$REPS"); do
 	say "repetition $rep/$REPS"
-	for p in $PAGES; do
+	want remap && for p in $PAGES; do
 		for m in native emulate ptrace check strace; do
 			run "remap.$p" $m "$rep" remap --pages "$p" \
 			    --iters "${RFP_ITERS[$p]}" --time-limit $TLIMIT
 		done
 	done
-	for m in native bare emulate strace; do
+	want getppid && for m in native bare emulate strace; do
 		run getppid $m "$rep" getppid --iters "$PPID_ITERS"
 	done
-	for v in $VMAS; do
+	want vmas && for v in $VMAS; do
 		for m in native emulate; do
 			run "vmas.$v" $m "$rep" remap --pages 1 --vmas "$v" \
 			    --iters "$VMA_ITERS" --time-limit $TLIMIT
 		done
 	done
-	for t in $THREADS; do
+	# few warm-up calls: each may read a whole smaps here
+	want hidden && for h in $HIDDEN; do
+		for v in $VMAS; do
+			for m in native emulate; do
+				run "hidden.$h.$v" $m "$rep" remap --pages 1 \
+				    --vmas "$v" --hidden "$h" --warmup 20 \
+				    --iters "$VMA_ITERS" --time-limit $TLIMIT
+			done
+		done
+	done
+	want threads && for t in $THREADS; do
 		for m in native emulate; do
 			run "threads.$t" $m "$rep" remap --pages 1 \
 			    --threads "$t" --iters $(( (THR_CALLS + t - 1) / t )) \
 			    --time-limit $TLIMIT
 		done
 	done
-	for m in native emulate; do
+	want mmaps && for m in native emulate; do
 		run mmaps $m "$rep" mmaps --count "$MMAPS"
 	done
-	startup "$rep"
+	want stress && for m in native emulate; do
+		stress $m "$rep"
+	done
+	want db && for m in native emulate; do
+		run db $m "$rep" "${DB_ARGS[@]}"
+	done
+	want startup && startup "$rep"
 done
+want stress && [ "$HAVE_STRESS" = 0 ] &&
+	say "stress-ng not installed: its row is n/a (apt-get install stress-ng)"
+
+# smaps_reads H: the whole-smaps reads remaptrace's -c summary reports for
+# 200 calls after --hidden H at 1,000 VMAs, or nothing when it reports none.
+smaps_reads() {
+	local f=$OUT/logs/smaps.$1
+	[ "${HAVE[emulate]}" = 1 ] || return 0
+	timeout 300 "$RT" -q -c -o "$f" -- "$RFP" remap --pages 1 --vmas 1000 \
+		--hidden "$1" --iters 200 --warmup 0 --time-limit $TLIMIT \
+		>/dev/null 2>>"$f" || return 0
+	awk 'tolower($0) ~ /smaps/ { for (i = 1; i <= NF; i++)
+		if ($i ~ /^[0-9]+$/) { print $i; exit } }' "$f"
+}
+declare -A SMAPS
+if want hidden; then
+	for h in $HIDDEN; do SMAPS[$h]=$(smaps_reads "$h"); done
+fi
 
 # --- statistics ---------------------------------------------------------------
 
@@ -248,7 +333,9 @@ num() {
 		else if (a >= 10) printf "%.1f", x
 		else printf "%.2f", x }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b }'; }
+# a / b to 2 decimals; below 0.1 to 2 significant digits (0.0021)
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) {
+	r = a / b; f = r < 0.1 && r > 0 ? "%.2g" : "%.2f"; printf f, r } }'; }
 
 echo "section,param,mode,metric,unit,median,min,max,n,ratio,ratio_to" >"$CSV"
 csv() { local IFS=,; echo "$*" >>"$CSV"; }
@@ -327,7 +414,7 @@ peak_rss() {
 			>>"$RAW"
 	done
 }
-peak_rss
+want startup && peak_rss
 
 # --- the table --------------------------------------------------------------
 
@@ -336,7 +423,8 @@ exec 3>&1 > >(tee "$OUT/table.txt")
 TEE=$!
 
 W=28	# cell width
-row() { local f="%-12s" c; for c in "${@:2}"; do f+="  %-${W}s"; done
+L=12	# label width
+row() { local f="%-${L}s" c; for c in "${@:2}"; do f+="  %-${W}s"; done
 	printf "$f\n" "$@"; }
 
 echo
@@ -346,142 +434,225 @@ echo "  every cell: median [min-max] over $REPS runs of each run's figure, then"
 echo "  the ratio of that median to the native median from this same run;"
 echo "  targets use: $PC_NAME"
 
-echo
-echo "1. remap_file_pages, time per call (us): $PC_NAME"
-row pages native "remaptrace (emulate)" "emulate --no-agent" \
-    "remaptrace --mode=check" "strace --seccomp-bpf"
 declare -A M
-for p in $PAGES; do
-	UNIT=ns RATIO_TO=native
-	cell "remap.$p" native "$PERCALL" 1000; cells=("$CELL"); nat=$MED
-	M[native.$p]=$nat
-	for m in emulate ptrace check strace; do
-		cell "remap.$p" $m "$PERCALL" 1000 "$nat"
-		cells+=("$CELL"); M[$m.$p]=$MED
-	done
-	row "$p" "${cells[@]}"
-done
-echo "   the same, $ALT_NAME"
-for p in $PAGES; do
-	UNIT=ns RATIO_TO=native
-	cell "remap.$p" native $ALT 1000; cells=("$CELL"); nat=$MED
-	for m in emulate ptrace check strace; do
-		cell "remap.$p" $m $ALT 1000 "$nat"; cells+=("$CELL")
-	done
-	row "$p" "${cells[@]}"
-done
-
-echo
-echo "2. getppid (not intercepted), time per call (ns): each run's fastest"
-echo "   decile of 2 ms batches (steady under load; median batch in the CSV)"
-row "" native "bare 1-rule filter" "remaptrace" "strace --seccomp-bpf"
-UNIT=ns RATIO_TO=native
-cell getppid native ns_per_call 1; cells=("$CELL"); nat=$MED
-for m in bare emulate strace; do
-	cell getppid $m ns_per_call 1 "$nat"; cells+=("$CELL"); M[ppid.$m]=$MED
-done
-for m in native bare emulate strace; do
-	cell getppid $m ns_p50_batch 1
-done
-row getppid "${cells[@]}"
-[ -n "${M[ppid.bare]}" ] && [ -n "${M[ppid.emulate]}" ] &&
-	echo "   remaptrace / bare filter: $(ratio "${M[ppid.emulate]}" \
-		"${M[ppid.bare]}")x"
-
-echo
-echo "3. 1-page remap as the address space grows, time per call (us): $PC_NAME"
-row "VMAs" "(total in tracee)" native "remaptrace (emulate)" \
-    "emulate / emulate@10"
-for v in $VMAS; do
-	tot=$(stat "vmas.$v" native vmas_total | cut -d' ' -f1)
-	UNIT=ns RATIO_TO=native
-	cell "vmas.$v" native "$PERCALL" 1000; n=$CELL; nat=$MED
-	cell "vmas.$v" emulate "$PERCALL" 1000 "$nat"; e=$CELL
-	M[vmas.$v]=$MED
-	r="n/a"
-	[ -n "${M[vmas.$v]}" ] && [ -n "${M[vmas.10]:-}" ] &&
-		r="$(ratio "${M[vmas.$v]}" "${M[vmas.10]}")x"
-	row "$v" "${tot:-?}" "$n" "$e" "$r"
-done
-
-echo
-echo "4. threads remapping 1 page concurrently"
-row threads "native calls/s" "remaptrace calls/s" "native p99 (us)" \
-    "remaptrace p99 (us)" "supervisor switches/call"
-for t in $THREADS; do
-	UNIT=1/s RATIO_TO=native
-	cell "threads.$t" native calls_per_s 1; a=$CELL; nat=$MED
-	cell "threads.$t" emulate calls_per_s 1 "$nat"; b=$CELL
-	M[thr.$t]=$MED
-	UNIT=ns
-	cell "threads.$t" native p99_ns 1000; c=$CELL; nat=$MED
-	cell "threads.$t" emulate p99_ns 1000 "$nat"; d=$CELL
-	# below 1: calls of other threads judged while the agent runs one
-	UNIT=1 RATIO_TO=""
-	cell "threads.$t" emulate sup_vcsw_per_call 1; e=$CELL
-	row "$t" "$a" "$b" "$c" "$d" "$e"
-done
-
-echo
-echo "4b. $MMAPS shared mmaps, each of an open file of its own (open, mmap,"
-echo "   close), the whole loop (s): following them keeps one copy each"
-row "" native "remaptrace (emulate)"
-UNIT=s RATIO_TO=native
-cell mmaps native wall_s 1; a=$CELL; nat=$MED
-cell mmaps emulate wall_s 1 "$nat"; b=$CELL; M[mmaps]=$MED
-M[mmaps.native]=$nat
-row mmaps "$a" "$b"
-
-echo
-echo "5. start-up and supervisor memory"
-UNIT=s RATIO_TO=native
-cell startup native wall_s 0.001; nat=$MED
-printf '   %-34s %s\n' "true (ms)" "$CELL"
-cell startup emulate wall_s 0.001 "$nat"
-d=""
-[ -n "$MED" ] && d=", +$(num "$(awk -v a="$MED" -v b="$nat" 'BEGIN { print a - b }')" 0.001) ms"
-printf '   %-34s %s%s\n' "remaptrace -- true (ms)" "$CELL" "$d"
-UNIT=KiB RATIO_TO=""
-cell rss.true emulate maxrss 1
-printf '   %-34s %s KiB\n' "peak RSS, remaptrace -- true" "$CELL"
-for id in vmas.30000 threads.8 remap.256; do
-	cell "$id" emulate sup_hwm_kb 1
-	comm=$(awk -v id="id=$id" '$1 == id && $2 == "mode=emulate" {
-		for (i = 4; i <= NF; i++) if ($i ~ /^sup_comm=/)
-			{ print substr($i, 10); exit } }' "$RAW")
-	printf '   %-34s %s KiB (VmHWM of %s)\n' "peak RSS, $id" "$CELL" \
-		"${comm:-?}"
-done
-cell remap.1 strace sup_hwm_kb 1
-printf '   %-34s %s KiB\n' "peak RSS of strace, remap.1" "$CELL"
-
-echo
-echo "6. context switches per call (tracee: getrusage; supervisor: every"
-echo "   thread's /proc status), and ptrace stops per call: the tracee's"
-echo "   voluntary switches minus the notification wait (an upper bound)"
-row "" "tracee vol/invol" "supervisor vol/invol" "~ptrace stops"
-UNIT=/call RATIO_TO=""
-for m in emulate check strace; do
-	for p in 1 256; do
-		s1=$(stat "remap.$p" $m self_vcsw_per_call | cut -d' ' -f1)
-		[ -n "$s1" ] || continue
-		s2=$(stat "remap.$p" $m self_ivcsw_per_call | cut -d' ' -f1)
-		s3=$(stat "remap.$p" $m sup_vcsw_per_call | cut -d' ' -f1)
-		s4=$(stat "remap.$p" $m sup_ivcsw_per_call | cut -d' ' -f1)
-		# strace stops the caller without a notification to wait on.
-		wait=1; [ $m = strace ] && wait=0
-		st=$(awk -v v="$s1" -v w=$wait 'BEGIN {
-			s = v - w; printf "%.2f", s < 0 ? 0 : s }')
-		row "$m.$p" "$(num "$s1")/$(num "$s2")" "$(num "$s3")/$(num "$s4")" "$st"
-		for k in self_vcsw self_ivcsw sup_vcsw sup_ivcsw; do
-			cell "remap.$p" $m ${k}_per_call 1 >/dev/null
+if want remap; then
+	echo
+	echo "1. remap_file_pages, time per call (us): $PC_NAME"
+	row pages native "remaptrace (emulate)" "emulate --no-agent" \
+	    "remaptrace --mode=check" "strace --seccomp-bpf"
+	for p in $PAGES; do
+		UNIT=ns RATIO_TO=native
+		cell "remap.$p" native "$PERCALL" 1000; cells=("$CELL"); nat=$MED
+		M[native.$p]=$nat
+		for m in emulate ptrace check strace; do
+			cell "remap.$p" $m "$PERCALL" 1000 "$nat"
+			cells+=("$CELL"); M[$m.$p]=$MED
 		done
-		csv csw "$p" $m ptrace_stops_est /call "$st" "" "" "" "" ""
+		row "$p" "${cells[@]}"
 	done
-done
+	echo "   the same, $ALT_NAME"
+	for p in $PAGES; do
+		UNIT=ns RATIO_TO=native
+		cell "remap.$p" native $ALT 1000; cells=("$CELL"); nat=$MED
+		for m in emulate ptrace check strace; do
+			cell "remap.$p" $m $ALT 1000 "$nat"; cells+=("$CELL")
+		done
+		row "$p" "${cells[@]}"
+	done
+fi
 
-echo
-echo "7. where the time of one emulated call goes"
+if want getppid; then
+	echo
+	echo "2. getppid (not intercepted), time per call (ns): each run's fastest"
+	echo "   decile of 2 ms batches (steady under load; median batch in the CSV)"
+	row "" native "bare 1-rule filter" "remaptrace" "strace --seccomp-bpf"
+	UNIT=ns RATIO_TO=native
+	cell getppid native ns_per_call 1; cells=("$CELL"); nat=$MED
+	for m in bare emulate strace; do
+		cell getppid $m ns_per_call 1 "$nat"; cells+=("$CELL"); M[ppid.$m]=$MED
+	done
+	for m in native bare emulate strace; do
+		cell getppid $m ns_p50_batch 1
+	done
+	row getppid "${cells[@]}"
+	[ -n "${M[ppid.bare]}" ] && [ -n "${M[ppid.emulate]}" ] &&
+		echo "   remaptrace / bare filter: $(ratio "${M[ppid.emulate]}" \
+			"${M[ppid.bare]}")x"
+fi
+
+if want vmas; then
+	echo
+	echo "3. 1-page remap as the address space grows, time per call (us): $PC_NAME"
+	row "VMAs" "(total in tracee)" native "remaptrace (emulate)" \
+	    "emulate / emulate@10"
+	for v in $VMAS; do
+		tot=$(stat "vmas.$v" native vmas_total | cut -d' ' -f1)
+		UNIT=ns RATIO_TO=native
+		cell "vmas.$v" native "$PERCALL" 1000; n=$CELL; nat=$MED
+		cell "vmas.$v" emulate "$PERCALL" 1000 "$nat"; e=$CELL
+		M[vmas.$v]=$MED
+		r="n/a"
+		[ -n "${M[vmas.$v]}" ] && [ -n "${M[vmas.10]:-}" ] &&
+			r="$(ratio "${M[vmas.$v]}" "${M[vmas.10]}")x"
+		row "$v" "${tot:-?}" "$n" "$e" "$r"
+	done
+fi
+
+if want hidden; then
+	echo
+	echo "3b. 1-page remap after one unrelated call that changes a VMA flag"
+	echo "   PROCMAP_QUERY does not show (mlock+munlock of another page,"
+	echo "   madvise(MADV_DONTDUMP) of another mapping, mlockall(MCL_CURRENT)"
+	echo "   +munlockall), time per call (us): $PC_NAME"
+	L=14
+	row "call/VMAs" native "remaptrace (emulate)" "emulate / same call@10" \
+	    "emulate / no call (3.)"
+	for h in $HIDDEN; do
+		for v in $VMAS; do
+			UNIT=ns RATIO_TO=native
+			cell "hidden.$h.$v" native "$PERCALL" 1000; n=$CELL
+			nat=$MED
+			cell "hidden.$h.$v" emulate "$PERCALL" 1000 "$nat"; e=$CELL
+			M[hid.$h.$v]=$MED; M[hidnat.$h.$v]=$nat
+			r="n/a" r2="n/a"
+			[ -n "${M[hid.$h.$v]}" ] && [ -n "${M[hid.$h.10]:-}" ] &&
+				r="$(ratio "${M[hid.$h.$v]}" "${M[hid.$h.10]}")x"
+			[ -n "${M[hid.$h.$v]}" ] && [ -n "${M[vmas.$v]:-}" ] &&
+				r2="$(ratio "${M[hid.$h.$v]}" "${M[vmas.$v]}")x"
+			row "$h/$v" "$n" "$e" "$r" "$r2"
+		done
+	done
+	L=12
+	echo "   whole /proc/PID/smaps reads (remaptrace -c), 200 calls after"
+	echo "   the call, at 1,000 VMAs:"
+	for h in $HIDDEN; do
+		printf '   %-10s %s\n' "$h:" \
+			"${SMAPS[$h]:-n/a (not in the -c summary of this remaptrace)}"
+		[ -n "${SMAPS[$h]}" ] &&
+			csv smaps "$h" emulate smaps_reads /200calls \
+			    "${SMAPS[$h]}" "" "" 1 "" ""
+	done
+fi
+
+if want threads; then
+	echo
+	echo "4. threads remapping 1 page concurrently"
+	row threads "native calls/s" "remaptrace calls/s" "native p99 (us)" \
+	    "remaptrace p99 (us)" "supervisor switches/call"
+	for t in $THREADS; do
+		UNIT=1/s RATIO_TO=native
+		cell "threads.$t" native calls_per_s 1; a=$CELL; nat=$MED
+		cell "threads.$t" emulate calls_per_s 1 "$nat"; b=$CELL
+		M[thr.$t]=$MED
+		UNIT=ns
+		cell "threads.$t" native p99_ns 1000; c=$CELL; nat=$MED
+		cell "threads.$t" emulate p99_ns 1000 "$nat"; d=$CELL
+		# below 1: calls of other threads judged while the agent runs one
+		UNIT=1 RATIO_TO=""
+		cell "threads.$t" emulate sup_vcsw_per_call 1; e=$CELL
+		row "$t" "$a" "$b" "$c" "$d" "$e"
+	done
+fi
+
+if want mmaps; then
+	echo
+	echo "4b. $MMAPS shared mmaps, each of an open file of its own (open, mmap,"
+	echo "   close), the whole loop (s): following them keeps one copy each"
+	row "" native "remaptrace (emulate)"
+	UNIT=s RATIO_TO=native
+	cell mmaps native wall_s 1; a=$CELL; nat=$MED
+	cell mmaps emulate wall_s 1 "$nat"; b=$CELL; M[mmaps]=$MED
+	M[mmaps.native]=$nat
+	row mmaps "$a" "$b"
+fi
+
+if want stress; then
+	echo
+	echo "4c. stress-ng --remap 1 --verify --metrics-brief, $STRESS_OPS bogo ops or"
+	echo "   $STRESS_T (whichever ends first; one op: 4 passes over 512 pages,"
+	echo "   each mlocked, remapped, munlocked); a failed verification fails"
+	echo "   the run (FAILED above) and leaves it out"
+	row "" native "remaptrace (emulate)"
+	UNIT=1/s RATIO_TO=native
+	cell stress.remap native ops_per_s 1; a=$CELL; nat=$MED
+	cell stress.remap emulate ops_per_s 1 "$nat"; b=$CELL
+	M[stress]=$MED; M[stress.native]=$nat
+	row "bogo ops/s" "$a" "$b"
+	UNIT=ns
+	cell stress.remap native ns_per_remap 1000; a=$CELL; nat=$MED
+	cell stress.remap emulate ns_per_remap 1000 "$nat"; b=$CELL
+	row "us/remap" "$a" "$b"
+	[ "$HAVE_STRESS" = 1 ] ||
+		echo "   n/a: stress-ng is not installed (apt-get install stress-ng)"
+fi
+
+if want db; then
+	echo
+	echo "4d. database: $DB_PROCS processes share one locked $DB_POOL_MIB MiB pool, each"
+	echo "   remapping $DB_WINDOWS locked 1-page windows onto random pool pages;"
+	echo "   remaps/s of all of them (every window checked at the end: a wrong"
+	echo "   page fails the run)"
+	tot=$(stat db native vmas_total | cut -d' ' -f1)
+	row "" native "remaptrace (emulate)" "VMAs per process"
+	UNIT=1/s RATIO_TO=native
+	cell db native remaps_per_s 1; a=$CELL; nat=$MED
+	cell db emulate remaps_per_s 1 "$nat"; b=$CELL
+	M[db]=$MED; M[db.native]=$nat
+	row remaps/s "$a" "$b" "${tot:-?}"
+fi
+
+if want startup; then
+	echo
+	echo "5. start-up and supervisor memory"
+	UNIT=s RATIO_TO=native
+	cell startup native wall_s 0.001; nat=$MED
+	printf '   %-34s %s\n' "true (ms)" "$CELL"
+	cell startup emulate wall_s 0.001 "$nat"
+	d=""
+	[ -n "$MED" ] && d=", +$(num "$(awk -v a="$MED" -v b="$nat" 'BEGIN { print a - b }')" 0.001) ms"
+	printf '   %-34s %s%s\n' "remaptrace -- true (ms)" "$CELL" "$d"
+	UNIT=KiB RATIO_TO=""
+	cell rss.true emulate maxrss 1
+	printf '   %-34s %s KiB\n' "peak RSS, remaptrace -- true" "$CELL"
+	for id in vmas.30000 threads.8 remap.256; do
+		cell "$id" emulate sup_hwm_kb 1
+		comm=$(awk -v id="id=$id" '$1 == id && $2 == "mode=emulate" {
+			for (i = 4; i <= NF; i++) if ($i ~ /^sup_comm=/)
+				{ print substr($i, 10); exit } }' "$RAW")
+		printf '   %-34s %s KiB (VmHWM of %s)\n' "peak RSS, $id" "$CELL" \
+			"${comm:-?}"
+	done
+	cell remap.1 strace sup_hwm_kb 1
+	printf '   %-34s %s KiB\n' "peak RSS of strace, remap.1" "$CELL"
+fi
+
+if want remap; then
+	echo
+	echo "6. context switches per call (tracee: getrusage; supervisor: every"
+	echo "   thread's /proc status), and ptrace stops per call: the tracee's"
+	echo "   voluntary switches minus the notification wait (an upper bound)"
+	row "" "tracee vol/invol" "supervisor vol/invol" "~ptrace stops"
+	UNIT=/call RATIO_TO=""
+	for m in emulate check strace; do
+		for p in 1 256; do
+			s1=$(stat "remap.$p" $m self_vcsw_per_call | cut -d' ' -f1)
+			[ -n "$s1" ] || continue
+			s2=$(stat "remap.$p" $m self_ivcsw_per_call | cut -d' ' -f1)
+			s3=$(stat "remap.$p" $m sup_vcsw_per_call | cut -d' ' -f1)
+			s4=$(stat "remap.$p" $m sup_ivcsw_per_call | cut -d' ' -f1)
+			# strace stops the caller without a notification to wait on.
+			wait=1; [ $m = strace ] && wait=0
+			st=$(awk -v v="$s1" -v w=$wait 'BEGIN {
+				s = v - w; printf "%.2f", s < 0 ? 0 : s }')
+			row "$m.$p" "$(num "$s1")/$(num "$s2")" "$(num "$s3")/$(num "$s4")" "$st"
+			for k in self_vcsw self_ivcsw sup_vcsw sup_ivcsw; do
+				cell "remap.$p" $m ${k}_per_call 1 >/dev/null
+			done
+			csv csw "$p" $m ptrace_stops_est /call "$st" "" "" "" "" ""
+		done
+	done
+fi
+
 breakdown() {
 	local f=$OUT/breakdown.txt how=""
 	[ "${HAVE[emulate]}" = 1 ] || { echo "   n/a (no remaptrace)"; return; }
@@ -519,7 +690,11 @@ breakdown() {
 	fi
 	rm -f "$f.c" "$f.t"
 }
-breakdown
+if want remap; then
+	echo
+	echo "7. where the time of one emulated call goes"
+	breakdown
+fi
 
 # supsys MODE OPTS...: the supervisor's system calls per emulated call:
 # strace -c on remaptrace alone (no -f, so the tracee stays free for it),
@@ -547,7 +722,7 @@ supsys() {
 		printf "   %-8s %s(total %.1f)\n", mode ":", line, tot
 	}' "$OUT/logs/supsys.$mode.200" "$OUT/logs/supsys.$mode.1200"
 }
-if [ "${HAVE[emulate]}" = 1 ] && [ "${HAVE[strace]}" = 1 ]; then
+if want remap && [ "${HAVE[emulate]}" = 1 ] && [ "${HAVE[strace]}" = 1 ]; then
 	echo "   the supervisor's system calls per 1-page call (strace -c on"
 	echo "   remaptrace alone; 1200-call run minus 200-call run):"
 	supsys emulate || echo "   emulate: n/a (remaptrace under strace -c failed)"
@@ -558,30 +733,58 @@ fi
 
 echo
 echo "8. targets (ratios from this run)"
-target "1-page emulated call <= 5x native" \
-	"$([ -n "${M[emulate.1]}" ] && ratio "${M[emulate.1]}" "${M[native.1]}")" 5 le
-target "64-page emulated call <= 2x native" \
-	"$([ -n "${M[emulate.64]}" ] && ratio "${M[emulate.64]}" "${M[native.64]}")" 2 le
-target "256-page emulated call <= 1.3x native" \
-	"$([ -n "${M[emulate.256]}" ] && ratio "${M[emulate.256]}" "${M[native.256]}")" 1.3 le
-for p in $PAGES; do
-	v=""
-	[ -n "${M[emulate.$p]}" ] && [ -n "${M[strace.$p]}" ] &&
-		v=$(ratio "${M[emulate.$p]}" "${M[strace.$p]}")
-	target "$p-page emulated call cheaper than strace (emulate/strace < 1)" "$v" 1 lt
-done
-target "getppid under remaptrace <= 1.05x the bare filter" \
-	"$([ -n "${M[ppid.emulate]}" ] && [ -n "${M[ppid.bare]}" ] &&
-	   ratio "${M[ppid.emulate]}" "${M[ppid.bare]}")" 1.05 le
-target "emulated call at 30,000 VMAs <= 1.3x at 10 VMAs" \
-	"$([ -n "${M[vmas.30000]}" ] && [ -n "${M[vmas.10]}" ] &&
-	   ratio "${M[vmas.30000]}" "${M[vmas.10]}")" 1.3 le
-target "8 threads' calls/s >= 1 thread's (8/1 >= 1)" \
-	"$([ -n "${M[thr.8]}" ] && [ -n "${M[thr.1]}" ] &&
-	   ratio "${M[thr.8]}" "${M[thr.1]}")" 1 ge
-target "$MMAPS distinct shared mmaps <= 2x native" \
-	"$([ -n "${M[mmaps]}" ] && [ -n "${M[mmaps.native]}" ] &&
-	   ratio "${M[mmaps]}" "${M[mmaps.native]}")" 2 le
+if want remap; then
+	target "1-page emulated call <= 5x native" \
+		"$([ -n "${M[emulate.1]}" ] && ratio "${M[emulate.1]}" "${M[native.1]}")" 5 le
+	target "64-page emulated call <= 2x native" \
+		"$([ -n "${M[emulate.64]}" ] && ratio "${M[emulate.64]}" "${M[native.64]}")" 2 le
+	target "256-page emulated call <= 1.3x native" \
+		"$([ -n "${M[emulate.256]}" ] && ratio "${M[emulate.256]}" "${M[native.256]}")" 1.3 le
+	for p in $PAGES; do
+		v=""
+		[ -n "${M[emulate.$p]}" ] && [ -n "${M[strace.$p]}" ] &&
+			v=$(ratio "${M[emulate.$p]}" "${M[strace.$p]}")
+		target "$p-page emulated call cheaper than strace (emulate/strace < 1)" "$v" 1 lt
+	done
+fi
+want getppid &&
+	target "getppid under remaptrace <= 1.05x the bare filter" \
+		"$([ -n "${M[ppid.emulate]}" ] && [ -n "${M[ppid.bare]}" ] &&
+		   ratio "${M[ppid.emulate]}" "${M[ppid.bare]}")" 1.05 le
+want vmas &&
+	target "emulated call at 30,000 VMAs <= 1.3x at 10 VMAs" \
+		"$([ -n "${M[vmas.30000]}" ] && [ -n "${M[vmas.10]}" ] &&
+		   ratio "${M[vmas.30000]}" "${M[vmas.10]}")" 1.3 le
+want threads &&
+	target "8 threads' calls/s >= 1 thread's (8/1 >= 1)" \
+		"$([ -n "${M[thr.8]}" ] && [ -n "${M[thr.1]}" ] &&
+		   ratio "${M[thr.8]}" "${M[thr.1]}")" 1 ge
+want mmaps &&
+	target "$MMAPS distinct shared mmaps <= 2x native" \
+		"$([ -n "${M[mmaps]}" ] && [ -n "${M[mmaps.native]}" ] &&
+		   ratio "${M[mmaps]}" "${M[mmaps.native]}")" 2 le
+want stress &&
+	target "stress-ng remap bogo ops/s under remaptrace >= 1/5 native" \
+		"$([ -n "${M[stress]}" ] && [ -n "${M[stress.native]}" ] &&
+		   ratio "${M[stress]}" "${M[stress.native]}")" 0.2 ge
+if want hidden; then
+	for h in $HIDDEN; do
+		v=""
+		[ -n "${M[hid.$h.30000]}" ] && [ -n "${M[hid.$h.10]}" ] &&
+			v=$(ratio "${M[hid.$h.30000]}" "${M[hid.$h.10]}")
+		target "after $h: emulated call at 30,000 VMAs <= 1.3x at 10" \
+			"$v" 1.3 le
+		v=""
+		[ -n "${M[hid.$h.30000]}" ] && [ -n "${M[hidnat.$h.30000]}" ] &&
+			v=$(ratio "${M[hid.$h.30000]}" "${M[hidnat.$h.30000]}")
+		target "after $h: 1-page call at 30,000 VMAs <= 5x native" \
+			"$v" 5 le
+	done
+fi
+want db &&
+	target "db: remaps/s under remaptrace >= 1/5 native" \
+		"$([ -n "${M[db]}" ] && [ -n "${M[db.native]}" ] &&
+		   ratio "${M[db]}" "${M[db.native]}")" 0.2 ge
 printf '   %s\n' "${TARGETS[@]}"
 
 # --- plot -------------------------------------------------------------------
@@ -646,8 +849,10 @@ plot() {
 	}
 	echo "plot: $OUT/bench.svg"
 }
-echo
-plot
+if want remap; then
+	echo
+	plot
+fi
 echo "results: $CSV, $OUT/targets.csv, $OUT/table.txt, $OUT/machine.txt,"
 echo "         raw runs $RAW"
 echo "bench took $(awk -v a="$T_START" -v b="$EPOCHREALTIME" \

@@ -5,7 +5,8 @@
 #                         never installs; a missing build dependency stops
 #                         with the exact apt-get command
 #   tools/deps.sh demo    make demo: the build dependencies
-#   tools/deps.sh bench   make bench: those, and strace for its column
+#   tools/deps.sh bench   make bench: those, strace for its column and
+#                         stress-ng for its remap stressor's row
 #   tools/deps.sh test    make check, check-integration, check-asan,
 #                         conformance: those, bats, and the tools the tests
 #                         drive (without a tool its tests skip, naming it)
@@ -68,9 +69,10 @@ test)
 	tools="$tools groff:groff-base setpriv:util-linux pgrep:procps"
 	tools="$tools python3:python3 dh:debhelper dpkg-buildpackage:dpkg-dev"
 	tools="$tools /usr/share/bash-completion/bash_completion:bash-completion"
+	tools="$tools stress-ng:stress-ng"
 	;;
 bench)
-	tools="strace:strace"
+	tools="strace:strace stress-ng:stress-ng"
 	;;
 deb)
 	command -v dpkg-buildpackage >/dev/null 2>&1 || need="$need dpkg-dev"

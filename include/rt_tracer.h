@@ -74,8 +74,9 @@ struct rt_vmas {
  * (emulate.c): an address of a VMA of that inode, with its protections
  * and MAP_SHARED, whose file offset is @off (bytes) less *lead: 0 where a
  * VMA maps @off, else the nearest offset below it that one maps.  A walk
- * over every VMA (PROCMAP_QUERY), for calls whose offset their first VMA
- * does not map.  Returns 0, -ENOENT, or -errno (-ENOTTY before 6.11).
+ * (PROCMAP_QUERY) over at most 16 VMAs within 256 MiB of @like, for calls
+ * whose offset their first VMA does not map.  Returns 0, -ENOENT, or
+ * -errno (-ENOTTY before 6.11).
  */
 int rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like,
 		  uint64_t off, uint64_t *src, uint64_t *lead);

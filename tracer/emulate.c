@@ -296,9 +296,20 @@ flags_unknown(struct rt_ctx *ctx, const struct rt_call *c)
 static int
 exact_plan(struct rt_call *c)
 {
-	int r = exact_flags(c);
-	uint64_t f = c->v.first.flags;
+	unsigned long long locked;
+	uint64_t f;
+	int r;
 
+	/*
+	 * Of the flags a fresh mmap does not give itself, the plan needs
+	 * only VM_LOCKED (MAP_LOCKED; mlockall's MCL_FUTURE applies to our
+	 * mmap as to the kernel's).  Nothing locked in the process: nothing
+	 * to read (VmLck, O(1), instead of smaps, which walks every VMA).
+	 */
+	if (rt_procs_status(c->tid, "VmLck", 10, &locked) == 0 && !locked)
+		return 0;
+	r = exact_flags(c);
+	f = c->v.first.flags;
 	if (r < 0)
 		return r;
 	if ((f & RT_VM_LOCKED) && !(f & (RT_VM_HUGETLB | RT_VM_SPECIAL)))
@@ -319,7 +330,7 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 
 	if (!e->have_file && flags_unknown(ctx, c)) {
 		/* A second mapping carries every flag; else learn them. */
-		if (dup_src(ctx, c, false, &src, &lead)) {
+		if (dup_src(ctx, c, true, &src, &lead)) {
 			e->open_later = true;
 			e->key = dup_key(c);
 			return 0;
@@ -610,7 +621,7 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		if (p->flags & MAP_LOCKED)
 			return -EAGAIN;
 		if (flags_unknown(ctx, c) &&
-		    !dup_src(ctx, c, false, &src, &lead) && exact_plan(c) < 0)
+		    !dup_src(ctx, c, true, &src, &lead) && exact_plan(c) < 0)
 			return -EAGAIN;
 		if (src && flags_unknown(ctx, c)) {
 			e->have_file = true;

@@ -441,6 +441,17 @@ run(struct rt_ctx *ctx)
 	if (r < 0)
 		return EXIT_RT_FAILURE;
 	r = rt_launch(ctx, &exec_err);
+	/*
+	 * Nothing of the program's may reach into the supervisor: a program
+	 * of the same user could otherwise ptrace it or take its listener
+	 * with pidfd_getfd(2) (both need the target dumpable, or
+	 * CAP_SYS_PTRACE).  Only now: the child it forks must be dumpable
+	 * until its exec for an unprivileged remaptrace to seize it; the
+	 * keeper, forked later, inherits it.  REMAPTRACE_DEBUGGABLE=1 keeps
+	 * remaptrace dumpable, for whoever debugs remaptrace itself.
+	 */
+	if (!getenv("REMAPTRACE_DEBUGGABLE"))
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (r < 0) {
 		fprintf(stderr, "remaptrace: cannot start '%s' under the "
 			"filter: %s%s\n", ctx->opt.argv[0], strerror(-r),
@@ -502,14 +513,6 @@ main(int argc, char **argv)
 	if (getenv("REMAPTRACE_TEST_KILL_AGENT"))
 		ctx.agents.kill_at = strtoul(getenv("REMAPTRACE_TEST_KILL_AGENT"),
 					     NULL, 10);
-	/*
-	 * Nothing of the program's may reach into the supervisor: a program
-	 * of the same user could otherwise ptrace it or take its listener
-	 * with pidfd_getfd(2) (both need the target dumpable, or
-	 * CAP_SYS_PTRACE).  The forked keeper inherits it; an exec'd
-	 * program gets its own dumpability back.
-	 */
-	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	r = run(&ctx);
 	if (ctx.bd.on && ctx.log)
 		print_breakdown(&ctx);

@@ -28,12 +28,20 @@
 #include "rt_tracer.h"
 #include "rt_util.h"
 
-/* Calls that change credentials or confinement (any ABI). */
+/* Calls that change credentials (any ABI). */
 static const char *const calls[] = {
 	"setuid", "setgid", "setreuid", "setregid", "setresuid", "setresgid",
 	"setfsuid", "setfsgid", "setgroups", "capset",
 	"setuid32", "setgid32", "setreuid32", "setregid32", "setresuid32",
 	"setresgid32", "setfsuid32", "setfsgid32", "setgroups32",
+};
+
+/*
+ * Calls that confine the program: a helper cloned before them would
+ * escape the confinement, but file descriptions it already had stay its
+ * own (none of them revokes an open file).
+ */
+static const char *const confine[] = {
 	"seccomp", "landlock_restrict_self", "chroot", "pivot_root",
 	"unshare", "setns",
 };
@@ -66,8 +74,9 @@ rt_privilege_rules(void *filter)
 	size_t i;
 	int r, nr;
 
-	for (i = 0; i < ARRAY_SIZE(calls); i++) {
-		nr = seccomp_syscall_resolve_name(calls[i]);
+	for (i = 0; i < ARRAY_SIZE(calls) + ARRAY_SIZE(confine); i++) {
+		nr = seccomp_syscall_resolve_name(i < ARRAY_SIZE(calls) ?
+			calls[i] : confine[i - ARRAY_SIZE(calls)]);
 		if (nr == __NR_SCMP_ERROR)
 			continue;
 		/* -EDOM: no such call in one of the filter's ABIs. */
@@ -97,6 +106,7 @@ rt_privilege_rules(void *filter)
 	return 0;
 }
 
+/* LIMITS: the agent goes; RIGHTS: kept open files are set aside too. */
 enum change { NONE, LIMITS, RIGHTS };
 
 /* Is @nr of ABI @arch (AUDIT_ARCH_*) one of those calls, and which? */
@@ -112,6 +122,9 @@ is_change(uint32_t arch, int nr, const __u64 *args)
 	for (i = 0; i < ARRAY_SIZE(calls) && !what; i++)
 		if (!strcmp(name, calls[i]))
 			what = RIGHTS;
+	for (i = 0; i < ARRAY_SIZE(confine) && !what; i++)
+		if (!strcmp(name, confine[i]))
+			what = LIMITS;
 	for (i = 0; i < ARRAY_SIZE(limits) && !what; i++)
 		if (!strcmp(name, limits[i].name) &&
 		    args[limits[i].arg] != limits[i].query)
@@ -119,7 +132,9 @@ is_change(uint32_t arch, int nr, const __u64 *args)
 	if (!strcmp(name, "prctl"))
 		for (i = 0; i < ARRAY_SIZE(prctl_opts) && !what; i++)
 			if ((uint32_t)args[0] == (uint32_t)prctl_opts[i])
-				what = prctl_opts[i] == PR_SET_DUMPABLE ?
+				what = prctl_opts[i] == PR_SET_DUMPABLE ||
+				       prctl_opts[i] == PR_SET_SECCOMP ||
+				       prctl_opts[i] == PR_SET_NO_NEW_PRIVS ?
 				       LIMITS : RIGHTS;
 	free(name);
 	return what;

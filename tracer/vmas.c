@@ -306,17 +306,29 @@ same_open_file(const struct rt_vmas *vs, const struct rt_vma *like,
 	return k && !inferred && k->id == like->file_id;
 }
 
+/* How far around the first VMA, and over how many VMAs, a donor is sought. */
+#define RT_DONOR_REACH	(256ULL << 20)
+#define RT_DONOR_VMAS	16
+
 int
 rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
 	      uint64_t *src, uint64_t *lead)
 {
 	const uint64_t kind = RT_VM_READ | RT_VM_WRITE | RT_VM_EXEC |
 			      RT_VM_MAYSHARE;
-	uint64_t addr = 0, best = UINT64_MAX, last;
+	uint64_t addr, best = UINT64_MAX, last, end;
+	unsigned int seen = 0;
 	struct rt_vma v;
 	int r;
 
-	for (;;) {
+	/*
+	 * Only the neighbourhood of @like, a bounded number of VMAs: the
+	 * pieces of one mapping lie together, and the per-call cost must not
+	 * grow with the address space.
+	 */
+	addr = like->start > RT_DONOR_REACH ? like->start - RT_DONOR_REACH : 0;
+	end = like->end + RT_DONOR_REACH;
+	for (; seen < RT_DONOR_VMAS && addr < end; seen++) {
 		r = find_query(vs, addr, &v);
 		if (r == -ENOENT)
 			break;

@@ -464,7 +464,10 @@ both_userns() {
 			fail "root remaptrace opened a path under $udir ($s)"
 		! grep -E '^(open|openat|openat2)\(.*"/proc/[0-9]*/map_files/' "$st" ||
 			fail "root remaptrace opened a map_files link ($s)"
-		"${NOBODY[@]}" strace -qq -o "$st" -e trace=%file \
+		# (remaptrace makes itself non-dumpable, which would hide
+		# its memory from nobody's strace)
+		REMAPTRACE_DEBUGGABLE=1 "${NOBODY[@]}" strace -qq -o "$st" \
+			-e trace=%file \
 			"$REMAPTRACE" -v -- "$PROGS/t-priv-map" "$s" "$udir" \
 			>/dev/null 2>&1 3>&- ||
 			fail "strace remaptrace as nobody ($s) failed"

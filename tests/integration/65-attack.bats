@@ -47,13 +47,16 @@ pages() {
 	chmod "$2" "$1"
 }
 
-# listener_holders: pids of every process holding a seccomp listener.
+# listener_holders PID...: which of PID... (and their children) hold a
+# seccomp listener.
 listener_holders() {
-	local f
+	local p f
 
-	for f in /proc/[0-9]*/fd/*; do
-		[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:seccomp notify" ] &&
-			echo "${f#/proc/}" | cut -d/ -f1
+	for p in "$@" $(for p in "$@"; do cat /proc/"$p"/task/*/children 2>/dev/null; done); do
+		for f in /proc/"$p"/fd/*; do
+			[ "$(readlink "$f" 2>/dev/null)" = "anon_inode:seccomp notify" ] &&
+				echo "$p"
+		done
 	done | sort -u
 }
 
@@ -115,7 +118,9 @@ live_children() {
 		# An agent exists: the attack had something to try.
 		[ -n "$(live_children "$prog_pid")" ] ||
 			fail "no agent was started ($who): the test proves nothing"
-		holders=$(listener_holders)
+		# the tree: timeout(1), remaptrace, the program, its agents
+		holders=$(listener_holders "$bg_pid" $(pgrep -P "$bg_pid") \
+			"$prog_pid")
 		for pid in $holders; do
 			[ "$(cat /proc/"$pid"/comm)" = remaptrace ] ||
 				fail "$(cat /proc/"$pid"/comm) ($pid) holds the listener ($who)"

@@ -145,6 +145,8 @@ struct rt_task {
 };
 
 /* What the supervisor keeps per traced process. */
+#define RT_PIECES	512
+
 struct rt_proc {
 	pid_t tgid;
 	int maps_fd;		/* /proc/PID/maps for PROCMAP_QUERY, or -1 */
@@ -172,6 +174,14 @@ struct rt_proc {
 	 * its current descriptors or a second mapping of the VMA instead.
 	 */
 	bool keys_revoked;
+	/*
+	 * Where pieces of shared mappings were last seen, by inode and file
+	 * page: a VMA that may lend a second mapping (vmas.c), checked
+	 * before use, so a stale entry costs one PROCMAP_QUERY.
+	 */
+	struct rt_piece {
+		uint64_t ino, pgoff, addr;
+	} pieces[RT_PIECES];
 };
 
 struct rt_procs {

@@ -80,6 +80,9 @@ struct rt_vmas {
  */
 int rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like,
 		  uint64_t off, uint64_t *src, uint64_t *lead);
+/* File offset @off (bytes) of inode @ino was mapped at @addr just now. */
+void rt_vmas_note_piece(struct rt_proc *proc, uint64_t ino, uint64_t off,
+			uint64_t addr, uint64_t page_size);
 
 /*
  * rt_vmas_open() - exact lookups (smaps) in process @pid, outside any

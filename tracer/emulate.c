@@ -231,6 +231,7 @@ dup_src(struct rt_ctx *ctx, const struct rt_call *c, bool donors,
 {
 	const struct rt_vma *v = &c->v.first;
 	const struct rt_plan *p = &c->v.plan;
+	unsigned long long locked;
 	struct rt_proc *proc;
 	struct rt_vmas vs;
 	int r;
@@ -250,6 +251,15 @@ dup_src(struct rt_ctx *ctx, const struct rt_call *c, bool donors,
 	 */
 	proc = rt_procs_proc(&ctx->procs, c->tgid);
 	if (!proc || !donors)
+		return false;
+	/*
+	 * Another VMA lends its own flags, the kernel would give the first
+	 * one's: with hidden flags about, only where none can differ in
+	 * VM_LOCKED (nothing locked: VmLck 0); the madvise hints are cleared
+	 * anyway (hinted()).
+	 */
+	if (proc->hidden_flags &&
+	    (rt_procs_status(c->tid, "VmLck", 10, &locked) < 0 || locked))
 		return false;
 	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, &ctx->ident);
 	r = rt_vmas_donor(&vs, v, p->offset, src, lead);
@@ -329,15 +339,16 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 	int r;
 
 	if (!e->have_file && flags_unknown(ctx, c)) {
-		/* A second mapping carries every flag; else learn them. */
-		if (dup_src(ctx, c, true, &src, &lead)) {
+		r = exact_plan(c);
+		if (r < 0)
+			return r;
+		/* Nothing locked: a second mapping carries every flag. */
+		if (flags_unknown(ctx, c) &&
+		    dup_src(ctx, c, true, &src, &lead)) {
 			e->open_later = true;
 			e->key = dup_key(c);
 			return 0;
 		}
-		r = exact_plan(c);
-		if (r < 0)
-			return r;
 	}
 	r = e->have_file ? e->file_r : get_file(ctx, c, &e->key);
 	if (r == -EPERM) {
@@ -427,7 +438,12 @@ keep_key(struct rt_ctx *ctx, struct rt_call *c, const struct emu *e,
 	 long result)
 {
 	const struct rt_plan *p = &c->v.plan;
+	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
 
+	/* The new piece may lend a second mapping later (vmas.c). */
+	if (result == 0 && proc)
+		rt_vmas_note_piece(proc, c->v.first.ino, p->offset, p->addr,
+				   ctx->page_size);
 	if (result == 0 && e->key > 0)
 		rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
 				p->offset, e->key);
@@ -620,18 +636,18 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		 * RLIMIT_MEMLOCK: only the caller's is the program's. */
 		if (p->flags & MAP_LOCKED)
 			return -EAGAIN;
-		if (flags_unknown(ctx, c) &&
-		    !dup_src(ctx, c, true, &src, &lead) && exact_plan(c) < 0)
+		/* O(1) while nothing is locked; else the VM_LOCKED the plan
+		 * and its log line need, from smaps. */
+		if (flags_unknown(ctx, c) && exact_plan(c) < 0)
 			return -EAGAIN;
-		if (src && flags_unknown(ctx, c)) {
-			e->have_file = true;
+		if (p->flags & MAP_LOCKED)
+			return -EAGAIN;
+		e->have_file = true;
+		if (flags_unknown(ctx, c) &&
+		    dup_src(ctx, c, true, &src, &lead))
 			e->file_r = -EPERM;
-		} else if (p->flags & MAP_LOCKED) {
-			return -EAGAIN;	/* learnt just now */
-		} else {
-			e->have_file = true;
+		else
 			e->file_r = get_file(ctx, c, &e->key);
-		}
 		if (e->file_r == -EPERM && !src &&
 		    !dup_src(ctx, c, true, &src, &lead))
 			return -EAGAIN;

@@ -306,6 +306,22 @@ same_open_file(const struct rt_vmas *vs, const struct rt_vma *like,
 	return k && !inferred && k->id == like->file_id;
 }
 
+static struct rt_piece *
+piece(struct rt_proc *proc, uint64_t ino, uint64_t pgoff)
+{
+	return &proc->pieces[(ino * 31 + pgoff) % RT_PIECES];
+}
+
+void
+rt_vmas_note_piece(struct rt_proc *proc, uint64_t ino, uint64_t off,
+		   uint64_t addr, uint64_t page_size)
+{
+	struct rt_piece *p = piece(proc, ino, off / page_size);
+
+	*p = (struct rt_piece){ .ino = ino, .pgoff = off / page_size,
+				.addr = addr };
+}
+
 /* How far around the first VMA, and over how many VMAs, a donor is sought. */
 #define RT_DONOR_REACH	(256ULL << 20)
 #define RT_DONOR_VMAS	16
@@ -326,6 +342,23 @@ rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
 	 * pieces of one mapping lie together, and the per-call cost must not
 	 * grow with the address space.
 	 */
+	/* Where a piece of that page was last seen, first. */
+	if (vs->proc) {
+		const struct rt_piece *p = piece(vs->proc, like->ino,
+						 off / vs->page_size);
+
+		if (p->ino == like->ino && p->pgoff == off / vs->page_size &&
+		    find_query(vs, p->addr, &v) == 0 && v.start <= p->addr &&
+		    v.ino == like->ino && v.dev_major == like->dev_major &&
+		    v.dev_minor == like->dev_minor &&
+		    (v.flags & kind) == (like->flags & kind) &&
+		    off >= v.offset && off - v.offset < v.end - v.start &&
+		    same_open_file(vs, like, &v)) {
+			*src = v.start + (off - v.offset);
+			*lead = 0;
+			return 0;
+		}
+	}
 	addr = like->start > RT_DONOR_REACH ? like->start - RT_DONOR_REACH : 0;
 	end = like->end + RT_DONOR_REACH;
 	for (; seen < RT_DONOR_VMAS && addr < end; seen++) {
@@ -334,6 +367,9 @@ rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
 			break;
 		if (r < 0)
 			return r;
+		if (vs->proc && v.ino == like->ino)
+			rt_vmas_note_piece(vs->proc, v.ino, v.offset, v.start,
+					   vs->page_size);
 		if (v.ino == like->ino && v.dev_major == like->dev_major &&
 		    v.dev_minor == like->dev_minor &&
 		    (v.flags & kind) == (like->flags & kind) &&

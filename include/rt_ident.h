@@ -150,6 +150,9 @@ struct rt_task {
 struct rt_proc {
 	pid_t tgid;
 	int maps_fd;		/* /proc/PID/maps for PROCMAP_QUERY, or -1 */
+	/* /proc/PID/smaps opened ahead, while the process was still
+	 * dumpable (privilege.c), or -1 */
+	int smaps_fd;
 	/*
 	 * The process made a call that can give shared mappings VM flags
 	 * that PROCMAP_QUERY does not show (mlock, madvise hints, mseal,

@@ -80,6 +80,14 @@ struct rt_vmas {
  */
 int rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like,
 		  uint64_t off, uint64_t *src, uint64_t *lead);
+/*
+ * rt_vmas_keep_open() - open @proc's /proc/PID/maps and smaps now, while
+ * they still may be opened: a process that makes itself non-dumpable, or
+ * changes credentials, keeps an unprivileged supervisor out of new opens,
+ * but descriptors opened before keep working.
+ */
+void rt_vmas_keep_open(struct rt_proc *proc);
+
 /* File offset @off (bytes) of inode @ino was mapped at @addr just now. */
 void rt_vmas_note_piece(struct rt_proc *proc, uint64_t ino, uint64_t off,
 			uint64_t addr, uint64_t page_size);

@@ -382,10 +382,17 @@ still_ours(struct rt_ctx *ctx, const struct rt_call *c, const struct emu *e)
 	int kfd = e->key > 0 ? rt_ident_key_fd(&ctx->ident, e->key) : -1;
 
 	/* No copy to compare with (no pidfd_getfd): checked by path only. */
+	long r;
+
 	if (kfd < 0 && e->key <= 0)
 		return true;
-	return syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, e->tfd,
-		       kfd) == 0;
+	r = syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, e->tfd, kfd);
+	/*
+	 * kcmp needs ptrace-read access: an unprivileged supervisor loses it
+	 * when the program makes itself non-dumpable.  Unverifiable, then,
+	 * as without pidfd_getfd; restarting would only install it again.
+	 */
+	return r == 0 || (r < 0 && errno == EPERM);
 }
 
 /* Does the planned range now map the first VMA's inode at pgoff? */

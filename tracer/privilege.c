@@ -106,8 +106,9 @@ rt_privilege_rules(void *filter)
 	return 0;
 }
 
-/* LIMITS: the agent goes; RIGHTS: kept open files are set aside too. */
-enum change { NONE, LIMITS, RIGHTS };
+/* DUMPABLE: /proc opened ahead; LIMITS: the agent goes too; RIGHTS: and
+ * the kept open files are set aside. */
+enum change { NONE, DUMPABLE, LIMITS, RIGHTS };
 
 /* Is @nr of ABI @arch (AUDIT_ARCH_*) one of those calls, and which? */
 static enum change
@@ -132,7 +133,8 @@ is_change(uint32_t arch, int nr, const __u64 *args)
 	if (!strcmp(name, "prctl"))
 		for (i = 0; i < ARRAY_SIZE(prctl_opts) && !what; i++)
 			if ((uint32_t)args[0] == (uint32_t)prctl_opts[i])
-				what = prctl_opts[i] == PR_SET_DUMPABLE ||
+				what = prctl_opts[i] == PR_SET_DUMPABLE ?
+				       DUMPABLE :
 				       prctl_opts[i] == PR_SET_SECCOMP ||
 				       prctl_opts[i] == PR_SET_NO_NEW_PRIVS ?
 				       LIMITS : RIGHTS;
@@ -150,6 +152,19 @@ rt_privilege_handle(struct rt_ctx *ctx)
 
 	if (what == NONE)
 		return false;
+	/*
+	 * PR_SET_DUMPABLE changes no right of the agent (dumpability is the
+	 * address space's, which it shares), but an unprivileged remaptrace
+	 * could not open the program's /proc files afterwards: open them now.
+	 */
+	if (what == DUMPABLE) {
+		tgid = rt_procs_tgid(&ctx->procs, tid);
+		proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
+		if (proc)
+			rt_vmas_keep_open(proc);
+		rt_notify_respond(ctx, 0, 0, true);
+		return true;
+	}
 	tgid = rt_procs_tgid(&ctx->procs, tid);
 	proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
 	if (tgid > 0) {
@@ -161,6 +176,10 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		 */
 		rt_agent_wait(ctx, tgid);	/* its callers answered */
 		rt_agent_drop(ctx, tgid);
+		/* It may become non-dumpable (PR_SET_DUMPABLE, or a change
+		 * of credentials): its mappings stay readable to us. */
+		if (proc)
+			rt_vmas_keep_open(proc);
 		if (proc && what == RIGHTS)
 			proc->keys_revoked = true;
 		if (ctx->opt.verbose > 1)

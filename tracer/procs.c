@@ -166,7 +166,7 @@ rt_procs_proc(struct rt_procs *p, pid_t tgid)
 		return NULL;
 	p->p = n;
 	p->p[p->np] = (struct rt_proc){ .tgid = tgid, .maps_fd = -1,
-					.step_ok = -1 };
+					.smaps_fd = -1, .step_ok = -1 };
 	return &p->p[p->np++];
 }
 
@@ -180,6 +180,8 @@ rt_procs_drop_proc(struct rt_procs *p, pid_t tgid)
 			continue;
 		if (p->p[i].maps_fd >= 0)
 			close(p->p[i].maps_fd);
+		if (p->p[i].smaps_fd >= 0)
+			close(p->p[i].smaps_fd);
 		p->p[i] = p->p[--p->np];
 		return;
 	}

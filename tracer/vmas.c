@@ -37,6 +37,7 @@ rt_vmas_open(struct rt_vmas *vs, pid_t pid)
 
 	rt_vmas_init(vs, pid, pid, sysconf(_SC_PAGESIZE), NULL, NULL);
 	vs->own_proc = (struct rt_proc){ .tgid = pid, .maps_fd = -1,
+					 .smaps_fd = -1,
 					 .hidden_flags = true };
 	vs->proc = &vs->own_proc;
 	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
@@ -93,6 +94,12 @@ load_smaps(struct rt_vmas *vs)
 	char path[64];
 	int r;
 
+	if (vs->smaps_fd < 0 && vs->proc && vs->proc->smaps_fd >= 0) {
+		/* Opened ahead (rt_vmas_keep_open()): read it from the top. */
+		vs->smaps_fd = dup(vs->proc->smaps_fd);
+		if (vs->smaps_fd < 0 || lseek(vs->smaps_fd, 0, SEEK_SET) < 0)
+			return rt_neg_errno();
+	}
 	if (vs->smaps_fd < 0) {
 		snprintf(path, sizeof(path), "/proc/%d/smaps", vs->tid);
 		vs->smaps_fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -193,6 +200,21 @@ exact_if_read_only(struct rt_vmas *vs, uint64_t addr, struct rt_vma *out)
 		return r;
 	*out = ex;
 	return 0;
+}
+
+void
+rt_vmas_keep_open(struct rt_proc *proc)
+{
+	char path[64];
+
+	if (proc->maps_fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/maps", proc->tgid);
+		proc->maps_fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
+	if (proc->smaps_fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/smaps", proc->tgid);
+		proc->smaps_fd = open(path, O_RDONLY | O_CLOEXEC);
+	}
 }
 
 static int

@@ -626,3 +626,18 @@ let_go_when_permitted() {
 	need_nobody
 	let_go_when_permitted seize "${NOBODY[@]}"
 }
+
+# A program that makes itself non-dumpable (fuzzers, privilege-separated
+# daemons) shuts an unprivileged supervisor out of new opens of its /proc
+# files and of kcmp: remaptrace opens them ahead, at the prctl.
+@test "privilege: an unprivileged remaptrace serves a program that made itself non-dumpable, as natively" {
+	need_nobody
+	both_unpriv "$PROGS/t-atk" nodump 20
+	assert_line "failed=0"
+	assert_log "emulated"
+	refute_log "EACCES"
+	native=("${NOBODY[@]}" "$PROGS/t-atk" nodump 20)
+	traced=("${NOBODY[@]}" "$REMAPTRACE" -v --no-agent -- "$PROGS/t-atk" nodump 20)
+	compare
+	assert_line "failed=0"
+}

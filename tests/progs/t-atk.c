@@ -15,6 +15,8 @@
  *          "ready PID" again and waits for end of file.
  *   drop32 as drop, but the drop is made through the i386 ABI (int 0x80:
  *          setgroups32, setresgid32, setresuid32) from this 64-bit program.
+ *   nodump CALLS remaps, prctl(PR_SET_DUMPABLE, 0), CALLS more: prints
+ *          "failed=F".
  *   ignore-term  ignores SIGTERM, CALLS remaps, "ready PID", then waits
  *          for end of file on standard input.
  * Exit 0, 1 on setup failure, 2 on bad usage.
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -200,7 +203,7 @@ main(int argc, char **argv)
 	int calls;
 
 	if (argc != 3 || (calls = atoi(argv[2])) <= 0) {
-		fprintf(stderr, "usage: t-atk steal|stop|drop|drop32|ignore-term CALLS\n");
+		fprintf(stderr, "usage: t-atk steal|stop|drop|drop32|nodump|ignore-term CALLS\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -232,6 +235,13 @@ main(int argc, char **argv)
 		bad += remaps(calls);
 		printf("ready %d\n", (int)getpid());
 		wait_eof();
+		printf("failed=%d\n", bad);
+	} else if (!strcmp(argv[1], "nodump")) {
+		int bad = remaps(calls);
+
+		if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+			die("prctl");
+		bad += remaps(calls);
 		printf("failed=%d\n", bad);
 	} else if (!strcmp(argv[1], "ignore-term")) {
 		int bad;

@@ -176,19 +176,21 @@ live_children() {
 	done
 }
 
-@test "attack: SIGTERM ends remaptrace within two seconds even if the program ignores it" {
-	local start end
+# The grace is one second (loop.c); the bound here is wider, so that a
+# loaded machine cannot fail it: a remaptrace that only forwards the
+# signal never ends at all.
+@test "attack: SIGTERM ends remaptrace after its grace even if the program ignores it" {
+	local rt
 
 	bg_start 30 "$REMAPTRACE" -- "$PROGS/t-atk" ignore-term 5
 	bg_ready
-	start=$(date +%s%N)
-	kill -TERM "$(pgrep -P "$bg_pid" -x remaptrace)"
-	# remaptrace's end closes its copy of the job's output fifo
-	timeout 5 tail --pid="$(pgrep -P "$bg_pid" -x remaptrace || echo 1)" -f /dev/null || true
-	end=$(date +%s%N)
-	[ $(((end - start) / 1000000)) -lt 2000 ] ||
-		fail "remaptrace took $(((end - start) / 1000000)) ms to end"
-	kill -KILL "$prog_pid" 2>/dev/null || true
+	rt=$(pgrep -P "$bg_pid" -x remaptrace) || fail "no remaptrace under $bg_pid"
+	kill -TERM "$rt"
+	timeout 10 tail --pid="$rt" -f /dev/null ||
+		fail "remaptrace still runs 10 s after SIGTERM"
+	# the program, let go of, still runs: remaptrace did not wait for it
+	kill -0 "$prog_pid" || fail "the program did not outlive remaptrace"
+	kill -KILL "$prog_pid"
 	bg_finish
 	assert_equal "$status" 143
 	[[ $log == *"did not end within a second of SIGTERM"* ]] ||

@@ -368,7 +368,7 @@ forwarded() {
 	assert_log "reaper: first killed by SIGKILL"
 	assert_log "reaper: orphan t-rob-loop exited 5"
 	# its agent read end of file on its request pipe and exited by
-	# itself, releasing its copy of the listener (else ENOSYS never came)
+	# itself (it holds no listener: ENOSYS comes once remaptrace is gone)
 	assert_log "reaper: orphan rt-agent exited 0"
 }
 
@@ -498,7 +498,8 @@ supervisor_fds() {
 	# valgrind 3.19 knows neither seccomp(2) nor pidfd_open(2): the child
 	# re-executes remaptrace (which valgrind does not follow) to load the
 	# filter, libseccomp's notification calls fall back to the ioctls, and
-	# files are reached without pidfds (map_files, as root), all by
+	# files are reached without pidfds (a second mapping, or the
+	# program's own open checked through /proc), all by
 	# ptrace (the agent needs a pidfd).  tests/valgrind.supp explains its
 	# one suppression.
 	guard 120 valgrind --error-exitcode=99 --leak-check=full \

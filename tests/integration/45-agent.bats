@@ -83,9 +83,9 @@ ptrace_calls() { grep -c ', by ptrace ([0-9]* stops) /\*' <<<"$log" || true; }
 	assert_equal "$(agent_calls)" 0
 }
 
-# --- -q: the agent answers its callers itself ---
+# --- -q: calls are answered from the loop as the agent's results come ---
 
-@test "agent -q: calls are answered by the agent, and the program sees what it sees natively" {
+@test "agent -q: calls are run by the agent, and the program sees what it sees natively" {
 	BOTH_OPTS=(-q)
 	both "$PROGS/t-agent" seen 200
 	assert_success

@@ -177,6 +177,9 @@ struct rt_proc {
 	 * its current descriptors or a second mapping of the VMA instead.
 	 */
 	bool keys_revoked;
+	/* It gave MADV_HUGEPAGE or MADV_NOHUGEPAGE: states no madvise can
+	 * take back, so a second mapping is its last resort (emulate.c). */
+	bool thp_hinted;
 	/*
 	 * Where pieces of shared mappings were last seen, by inode and file
 	 * page: a VMA that may lend a second mapping (vmas.c), checked

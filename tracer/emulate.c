@@ -299,6 +299,19 @@ flags_unknown(struct rt_ctx *ctx, const struct rt_call *c)
 }
 
 /*
+ * May a second mapping be preferred to the program's own open file when
+ * the flags are not known?  Not after MADV_HUGEPAGE or NOHUGEPAGE: the
+ * piece would keep a state no madvise clears (hinted() clears the rest).
+ */
+static bool
+dup_first(struct rt_ctx *ctx, const struct rt_call *c)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+
+	return flags_unknown(ctx, c) && proc && !proc->thp_hinted;
+}
+
+/*
  * No second mapping will do after all: read the first VMA's flags in full
  * (smaps) and give the plan the MAP_LOCKED the rule book would have
  * (emu/validate.c: never on hugetlb or VM_SPECIAL VMAs).
@@ -343,8 +356,7 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 		if (r < 0)
 			return r;
 		/* Nothing locked: a second mapping carries every flag. */
-		if (flags_unknown(ctx, c) &&
-		    dup_src(ctx, c, true, &src, &lead)) {
+		if (dup_first(ctx, c) && dup_src(ctx, c, true, &src, &lead)) {
 			e->open_later = true;
 			e->key = dup_key(c);
 			return 0;
@@ -650,8 +662,7 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		if (p->flags & MAP_LOCKED)
 			return -EAGAIN;
 		e->have_file = true;
-		if (flags_unknown(ctx, c) &&
-		    dup_src(ctx, c, true, &src, &lead))
+		if (dup_first(ctx, c) && dup_src(ctx, c, true, &src, &lead))
 			e->file_r = -EPERM;
 		else
 			e->file_r = get_file(ctx, c, &e->key);

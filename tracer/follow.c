@@ -416,9 +416,15 @@ rt_follow_note(struct rt_ctx *ctx, pid_t tid, long nr)
 	struct rt_proc *proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) :
 					   NULL;
 
-	if (proc && nr == rt_arch_native.nr_rt_sigaction)
+	if (proc && nr == rt_arch_native.nr_rt_sigaction) {
 		proc->step_ok = -1;	/* read SigIgn again when needed */
-	else if (proc)
+	} else if (proc) {
 		proc->hidden_flags = true;
+		/* MADV_HUGEPAGE, MADV_NOHUGEPAGE */
+		if (nr == rt_arch_native.nr_madvise &&
+		    (ctx->req->data.args[2] == 14 ||
+		     ctx->req->data.args[2] == 15))
+			proc->thp_hinted = true;
+	}
 	rt_notify_respond(ctx, 0, 0, true);
 }

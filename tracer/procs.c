@@ -193,12 +193,14 @@ rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child)
 	struct rt_proc *pp = rt_procs_proc(p, parent);
 	bool hidden = pp && pp->hidden_flags;
 	bool revoked = pp && pp->keys_revoked;
+	bool thp = pp && pp->thp_hinted;
 	int step_ok = pp ? pp->step_ok : -1;
 	struct rt_proc *c = rt_procs_proc(p, child);
 
 	if (c) {
 		c->hidden_flags = hidden;
 		c->keys_revoked = revoked;
+		c->thp_hinted = thp;
 		c->step_ok = step_ok;
 	}
 }

@@ -313,6 +313,9 @@ enum rt_outcome {
 struct rt_call {
 	pid_t tid;
 	pid_t tgid;		/* its process */
+	/* VmLck of its process, read once per call (emulate.c): 0 not read
+	 * yet, 1 nothing locked, 2 something locked or unknown. */
+	unsigned char locked;
 	struct rt_remap_args args;
 	struct rt_verdict v;
 	struct rt_span span;	/* what the judgement read (rt_span.h) */

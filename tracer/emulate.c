@@ -223,15 +223,26 @@ struct emu {
  * own).  The piece keeps its source's VM flags: madvise hints the
  * kernel's own remap would drop stay (README, Differences).
  */
+/* Is anything locked in the caller's process?  (VmLck, O(1), once.) */
+static bool
+something_locked(struct rt_call *c)
+{
+	unsigned long long kb;
+
+	if (!c->locked)
+		c->locked = rt_procs_status(c->tid, "VmLck", 10, &kb) == 0 &&
+			    !kb ? 1 : 2;
+	return c->locked == 2;
+}
+
 #define RT_DUP_MAX_LEAD_PAGES	256
 
 static bool
-dup_src(struct rt_ctx *ctx, const struct rt_call *c, bool donors,
+dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	uint64_t *src, uint64_t *lead)
 {
 	const struct rt_vma *v = &c->v.first;
 	const struct rt_plan *p = &c->v.plan;
-	unsigned long long locked;
 	struct rt_proc *proc;
 	struct rt_vmas vs;
 	int r;
@@ -258,8 +269,7 @@ dup_src(struct rt_ctx *ctx, const struct rt_call *c, bool donors,
 	 * VM_LOCKED (nothing locked: VmLck 0); the madvise hints are cleared
 	 * anyway (hinted()).
 	 */
-	if (proc->hidden_flags &&
-	    (rt_procs_status(c->tid, "VmLck", 10, &locked) < 0 || locked))
+	if (proc->hidden_flags && something_locked(c))
 		return false;
 	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, &ctx->ident);
 	r = rt_vmas_donor(&vs, v, p->offset, src, lead);
@@ -319,7 +329,6 @@ dup_first(struct rt_ctx *ctx, const struct rt_call *c)
 static int
 exact_plan(struct rt_call *c)
 {
-	unsigned long long locked;
 	uint64_t f;
 	int r;
 
@@ -329,7 +338,7 @@ exact_plan(struct rt_call *c)
 	 * mmap as to the kernel's).  Nothing locked in the process: nothing
 	 * to read (VmLck, O(1), instead of smaps, which walks every VMA).
 	 */
-	if (rt_procs_status(c->tid, "VmLck", 10, &locked) == 0 && !locked)
+	if (!something_locked(c))
 		return 0;
 	r = exact_flags(c);
 	f = c->v.first.flags;

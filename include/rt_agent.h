@@ -139,6 +139,14 @@ struct rt_agent {
 	enum rt_agent_state state;
 };
 
+/* An agent being started from a stopped thread (rt_agent_spawn_step()). */
+struct rt_agent_spawn {
+	int step;
+	uint64_t token;
+	uint64_t base;
+	long ret;
+};
+
 struct rt_agents {
 	struct rt_agent *a;
 	size_t n, cap;
@@ -210,13 +218,21 @@ bool rt_agent_conflict(struct rt_ctx *ctx, pid_t tgid,
 /* Wait until every request of @tgid's agent has run. */
 void rt_agent_wait(struct rt_ctx *ctx, pid_t tgid);
 
-/**
- * rt_agent_spawn() - give the process of the stopped thread @in an agent,
- * if it has none and may have one (no seccomp filters of its own, our pid
- * namespace, fewer than two failed or lost agents).  Best effort: on any
- * failure the process keeps using ptrace injection.
+/*
+ * rt_agent_spawn_step() - give the process of the stopped thread @in an
+ * agent, unless it has one or may not: its code and data pages mapped,
+ * written and protected, then a clone(CLONE_VM) run at the code.  Asked
+ * for each next call to inject with the last one's result @ret (@sp zeroed
+ * at first).  Returns RT_SYS_CALL (*next filled) or RT_SYS_DONE.
  */
-void rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in);
+struct rt_sys;
+int rt_agent_spawn_step(struct rt_ctx *ctx, struct rt_agent_spawn *sp,
+			const struct rt_inject *in, long ret,
+			struct rt_sys *next);
+
+/* Keep @req for the loop, at place @pos of ctx->stash: 0 or -ENOMEM. */
+int rt_agent_stash(struct rt_ctx *ctx, const struct seccomp_notif *req,
+		   size_t pos);
 
 /* Any notification: if it is an agent's first wait, consume it (true). */
 bool rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req);

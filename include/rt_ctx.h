@@ -19,6 +19,7 @@
 #include "rt_remap.h"
 
 struct rt_summary;
+struct rt_job;
 
 enum rt_mode {
 	RT_MODE_EMULATE = 0,	/* validate, emulate valid calls (default) */
@@ -114,6 +115,7 @@ struct rt_frozen {
 struct rt_freeze {
 	struct rt_frozen *t;
 	size_t n;
+	size_t pending;		/* stops still to come */
 };
 
 /* Descriptors installed for emulations, and children held to check
@@ -167,8 +169,8 @@ struct rt_ctx {
 	struct seccomp_notif_resp *resp;
 	struct rt_stats stats;
 	struct rt_breakdown bd;
-	struct rt_freeze freeze;
 	struct rt_inherit inherit;
+	struct rt_job *job;	/* the one job in flight, or NULL (job.c) */
 	/*
 	 * A call restarted because another thread disturbed the descriptor
 	 * installed for it (emulate.c): its verdict stands for the restarted

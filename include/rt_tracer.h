@@ -20,12 +20,6 @@
 /* Serve notifications and ptrace events until no tracee is left. */
 int rt_loop_run(struct rt_ctx *ctx);
 
-/*
- * rt_loop_handle_status() - act on one wait status of a tracee (resume it,
- * record an exit).  Used by the loop and by injection when it reaps a
- * status that is not the stop it waits for.
- */
-void rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status);
 
 /* The signalfd is readable: forward signals, serve wait statuses. */
 void rt_loop_service(struct rt_ctx *ctx);
@@ -105,6 +99,89 @@ void rt_vmas_init(struct rt_vmas *vs, pid_t tid, pid_t tgid,
 void rt_vmas_lookup(struct rt_vmas *vs, struct rt_vma_lookup *lk);
 void rt_vmas_close(struct rt_vmas *vs);
 
+/* ---- inject.c ---- */
+
+/* One system call for a stopped thread to run. */
+struct rt_sys {
+	long nr;
+	uint64_t args[6];
+	uint64_t pc;		/* its syscall instruction; 0: the thread's own */
+};
+
+/*
+ * What a sequence of injected calls (a generator: emulate.c, fileobj.c,
+ * agent.c, inherit.c) says when asked for its next step: RT_SYS_CALL, with
+ * the call to run filled in (it is asked again with the call's result), or
+ * RT_SYS_DONE.
+ */
+#define RT_SYS_DONE	0
+#define RT_SYS_CALL	1
+
+struct rt_inject {
+	pid_t tid;
+	pid_t tgid;
+	struct rt_regs saved;		/* registers at the first stop */
+	struct rt_regs regs;		/* of the call in flight */
+	uint64_t after;			/* its pc once run (single-step) */
+	uint64_t saved_mask;		/* its blocked signals */
+	int deliver;			/* signal to deliver on resume, or 0 */
+	bool group_stop;		/* first stop was a job-control stop */
+	bool stopped;			/* caught in a ptrace-stop */
+	bool have_regs;			/* saved is valid */
+	bool have_mask;			/* saved_mask is valid, all blocked */
+	bool step;			/* single-step injected calls */
+	bool entered;			/* its syscall-entry stop was seen */
+	unsigned int stops;		/* ptrace stops met */
+};
+
+/* Is wait status @status the end of the thread for an injection? */
+bool rt_inject_gone(int status);
+
+/**
+ * rt_inject_take() - @tid is in a ptrace-stop (wait status @status, or -1
+ * when it was consumed elsewhere): save its registers and signal mask and
+ * block every signal, so that injected calls run without a
+ * signal-delivery-stop in between.  With @step, injected calls are
+ * single-stepped: the caller guarantees SIGTRAP is not ignored by the
+ * tracee, and SIGTRAP is left unblocked for the step's trap.  Returns 0 or
+ * -errno; the thread is ours to resume either way (in->stopped).
+ */
+int rt_inject_take(struct rt_inject *in, pid_t tid, pid_t tgid, int status,
+		   bool step);
+
+/* rt_inject_arm() - load call @s and resume the thread to run it. */
+int rt_inject_arm(struct rt_inject *in, const struct rt_sys *s);
+
+/*
+ * rt_inject_on_stop() - the next stop of a thread running an armed call:
+ * RT_INJECT_MORE (resumed again, the call goes on), RT_INJECT_DONE (*ret
+ * is its raw result), or -errno.
+ */
+#define RT_INJECT_MORE	0
+#define RT_INJECT_DONE	1
+int rt_inject_on_stop(struct rt_inject *in, int status, long *ret);
+
+/**
+ * rt_inject_detach() - give the stopped thread back its signal mask and
+ * stop tracing it (PTRACE_DETACH); registers are left as they are.
+ */
+int rt_inject_detach(struct rt_inject *in);
+
+/*
+ * rt_inject_restart() - like rt_inject_end(), but the thread executes the
+ * emulated call's syscall instruction again with its original arguments,
+ * as the kernel restarts an interrupted call.
+ */
+int rt_inject_restart(struct rt_inject *in);
+
+/**
+ * rt_inject_end() - restore registers and mask, make the emulated call
+ * return @retval, and resume the thread.  Safe after a failed
+ * rt_inject_take() or a failed call: whatever was saved is restored and a
+ * stopped thread is always resumed.  Returns 0, -ESRCH or -errno.
+ */
+int rt_inject_end(struct rt_inject *in, long retval);
+
 /* ---- fileobj.c ---- */
 
 enum rt_fileobj_how {
@@ -134,91 +211,39 @@ const char *rt_fileobj_how_name(enum rt_fileobj_how how);
 /* How many seccomp filters @tid runs under (/proc/TID/status), or -1. */
 int rt_fileobj_filters(pid_t tid);
 
-struct rt_inject;
-/**
- * rt_fileobj_open_in_tracee() - the last resort: the stopped thread opens
- * the VMA's file itself (an injected openat, with its own credentials):
- * /proc/self/map_files/START-END if it may (CAP_SYS_ADMIN or
- * CAP_CHECKPOINT_RESTORE), else the VMA's path; the result is accepted
- * only if it is that VMA's inode, opened for reading and writing.
- * @tfd: out: the tracee's new descriptor (the caller maps and closes it).
- * @fd: out: our copy of it (pidfd_getfd), for identity bookkeeping.
- * @how: out: RT_FILE_MAP_FILES or RT_FILE_TRACEE_OPEN.
- * Returns 0, -ESTALE when the path names another file now, -ENOENT when
- * there is no path (deleted file, shared memory), the openat's -errno,
- * or -ESRCH.
- */
-int rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
-			      const struct rt_vma *vma, int *tfd, int *fd,
-			      enum rt_fileobj_how *how);
-
-/* ---- inject.c ---- */
-
-struct rt_inject {
+/* An open in the tracee (rt_fileobj_open_step()), step by step. */
+struct rt_open_seq {
+	int step;
 	pid_t tid;
-	pid_t tgid;
-	struct rt_regs saved;		/* registers at the first stop */
-	uint64_t saved_mask;		/* its blocked signals */
-	int deliver;			/* signal to deliver on resume, or 0 */
-	bool group_stop;		/* first stop was a job-control stop */
-	bool stopped;			/* caught in a ptrace-stop */
-	bool have_regs;			/* saved is valid */
-	bool have_mask;			/* saved_mask is valid, all blocked */
-	bool step;			/* single-step injected calls */
-	unsigned int stops;		/* ptrace stops waited for */
+	uint64_t sp;		/* the stopped thread's stack pointer */
+	struct rt_vma vma;
+	int base_filters;
+	long pfd;		/* the tracee's O_PATH descriptor */
+	int r;
+	char path[4096];
+	/* the result, when done */
+	int tfd;		/* the tracee's new descriptor, or -1 */
+	int fd;			/* our copy of it (pidfd_getfd), or -1 */
+	enum rt_fileobj_how how;
 };
 
 /**
- * rt_inject_begin() - catch @tid at its next ptrace-stop (it has just been
- * answered, or interrupted, in the emulated call), save its registers and
- * signal mask and block every signal, so that injected calls run without a
- * signal-delivery-stop in between (spec section 7).  With @step, injected
- * calls are single-stepped: the caller guarantees SIGTRAP is not ignored
- * by the tracee, and SIGTRAP is left unblocked for the step's trap.
- * Returns 0, -ESRCH when the thread vanished (its status is handled), or
- * -errno.
+ * rt_fileobj_open_step() - the last resort: the stopped thread opens the
+ * VMA's file itself (injected openat calls, with its own credentials):
+ * /proc/self/map_files/START-END if it may (CAP_SYS_ADMIN or
+ * CAP_CHECKPOINT_RESTORE), else the VMA's path; the result is accepted only
+ * if it is that VMA's inode, opened for reading and writing.  Set up with
+ * rt_fileobj_open_begin(), then asked for each next call with the last
+ * one's result (@ret, ignored the first time).  Returns RT_SYS_CALL (*next:
+ * the call to inject) or RT_SYS_DONE, when s->r is 0 (s->tfd, s->fd and
+ * s->how are set: the caller maps and closes s->tfd), -ESTALE when the path
+ * names another file now, -ENOENT when there is no path (deleted file,
+ * shared memory), -ENOTSUP when the program has seccomp filters of its own,
+ * the openat's -errno, or -ESRCH.
  */
-int rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
-		    bool step);
-
-/* rt_inject_begin() for a thread already in a ptrace-stop whose status
- * was reaped: no wait. */
-int rt_inject_here(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in);
-
-/**
- * rt_inject_call() - make the stopped thread run system call @nr(@args)
- * at its own syscall instruction and stop again.  @ret: its raw result.
- * Returns 0, -ESRCH, or -errno.
- */
-int rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
-		   const uint64_t args[6], long *ret);
-/*
- * rt_inject_call_at() - rt_inject_call() at the system call instruction at
- * @pc instead of the one the thread came from (0: that one).
- */
-int rt_inject_call_at(struct rt_ctx *ctx, struct rt_inject *in, uint64_t pc,
-		      long nr, const uint64_t args[6], long *ret);
-
-/**
- * rt_inject_detach() - give the stopped thread back its signal mask and
- * stop tracing it (PTRACE_DETACH); registers are left as they are.
- */
-int rt_inject_detach(struct rt_ctx *ctx, struct rt_inject *in);
-
-/*
- * rt_inject_restart() - like rt_inject_end(), but the thread executes the
- * emulated call's syscall instruction again with its original arguments,
- * as the kernel restarts an interrupted call.
- */
-int rt_inject_restart(struct rt_ctx *ctx, struct rt_inject *in);
-
-/**
- * rt_inject_end() - restore registers and mask, make the emulated call
- * return @retval, and resume the thread.  Safe after a failed
- * rt_inject_begin() or rt_inject_call(): whatever was saved is restored
- * and a stopped thread is always resumed.  Returns 0, -ESRCH or -errno.
- */
-int rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval);
+void rt_fileobj_open_begin(struct rt_open_seq *s, pid_t tid, uint64_t sp,
+			   const struct rt_vma *vma, int base_filters);
+int rt_fileobj_open_step(struct rt_open_seq *s, long ret, struct rt_sys *next);
 
 /* ---- stack.c ---- */
 
@@ -378,11 +403,52 @@ struct rt_pending {
 	enum { RT_PEND_NONE, RT_PEND_RESPOND, RT_PEND_RESUME } what;
 	int error;		/* RT_PEND_RESPOND: positive errno or 0 */
 	bool cont;		/* RT_PEND_RESPOND: let the kernel run it */
-	struct rt_inject in;	/* RT_PEND_RESUME */
 	long resume_val;	/* RT_PEND_RESUME: what the call returns */
 	bool restart;		/* RT_PEND_RESUME: make the call again */
 	struct rt_stack stack;	/* -k */
 };
+
+/* What one emulation by ptrace has set up in the tracee, to use and undo
+ * (emulate.c). */
+struct rt_emu {
+	int pstep;		/* the plan's step (emulate.c) */
+	bool frozen;		/* the other threads are held (freeze.c) */
+	bool disturbed;		/* the installed descriptor was replaced */
+	int slot;		/* its inherit.c record, or -1 */
+	bool restart;		/* make the thread issue the call again */
+	int64_t key;		/* identity key of the open file, or 0 */
+	int tfd;		/* the descriptor the mmap uses, or -1 */
+	bool installed;		/* tfd is ours to close afterwards */
+	bool open_later;	/* the tracee must open the file itself */
+	bool raised;		/* RLIMIT_NOFILE raised: put saved back */
+	struct rlimit saved;
+	bool have_file;		/* get_file() ran already: file_r, key */
+	int file_r;
+	uint64_t src, lead;	/* a second mapping's source and lead */
+	uint64_t scratch;	/* where the second mapping landed */
+	unsigned int hint;	/* madvise hints cleared so far */
+	long mmap_ret;
+	long result;		/* what the call returns */
+	struct rt_open_seq open;
+	struct rt_agent_spawn spawn;
+};
+
+/*
+ * The steps of a call's job (rt_job.h).  notify.c judges and reports;
+ * emulate.c runs the ptrace way between RT_CALL_PTRACE and RT_CALL_SPAWN.
+ */
+enum rt_call_step {
+	RT_CALL_JUDGE,		/* fault injection, deny, or judge */
+	RT_CALL_PTRACE,		/* emulate.c: the ptrace way begins */
+	RT_CALL_FROZEN,		/* the other threads are held: prepare */
+	RT_CALL_CAUGHT,		/* the caller is caught in its stop */
+	RT_CALL_PLAN,		/* the plan's calls run */
+	RT_CALL_SPAWN,		/* an agent is started for next time */
+	RT_CALL_ANSWERED,	/* decided: -k catches an answered caller */
+	RT_CALL_KSTOP,		/* -k: the answered caller is caught */
+	RT_CALL_REPORT,		/* the line, then the caller goes on */
+};
+
 
 /* Answer later (after the report) with @error, or let the kernel run it. */
 void rt_notify_answer(struct rt_pending *pd, int error, bool cont);
@@ -407,14 +473,21 @@ void rt_notify_phase(struct rt_call *c, enum rt_phase p);
 
 /* ---- freeze.c ---- */
 
-/* Stop every traced thread of @tgid but @except, and wait until they are
- * stopped (other tracees' statuses go to the loop).  Returns 0 or -errno. */
-int rt_freeze_others(struct rt_ctx *ctx, pid_t tgid, pid_t except);
+/*
+ * rt_freeze_others() - stop every traced thread of @tgid but @except
+ * (PTRACE_INTERRUPT).  Returns how many stops are awaited: their wait
+ * statuses go to rt_freeze_take() until rt_freeze_done().
+ */
+size_t rt_freeze_others(struct rt_freeze *fz, const struct rt_procs *p,
+			pid_t tgid, pid_t except);
+/* A wait status of a frozen thread: kept stopped (returns true: nobody
+ * else may resume it); false for another thread, or an exit (whose
+ * status the loop still handles). */
+bool rt_freeze_take(struct rt_freeze *fz, pid_t pid, int status);
+/* Has every frozen thread stopped (or gone)? */
+bool rt_freeze_done(const struct rt_freeze *fz);
 /* Resume the threads rt_freeze_others() stopped. */
-void rt_freeze_thaw(struct rt_ctx *ctx);
-/* A wait status of a frozen thread, met elsewhere: keep it stopped
- * (returns true: the caller must not resume it). */
-bool rt_freeze_take(struct rt_ctx *ctx, pid_t pid, int status);
+void rt_freeze_thaw(struct rt_freeze *fz);
 
 /* ---- inherit.c ---- */
 
@@ -432,23 +505,26 @@ void rt_inherit_free(struct rt_ctx *ctx);
 
 /* ---- emulate.c ---- */
 
+struct rt_call_job;
 /*
- * rt_emulate() - emulate the valid call @c: on return c->result and
- * c->outcome are set, and the thread waits in a ptrace-stop
- * (RT_PEND_RESUME) or for its answer (RT_PEND_RESPOND), unless it vanished.
+ * rt_emulate() - emulate the valid call of @cj: by its process's agent, in
+ * which case the verdict is in on return, or by ptrace, which
+ * rt_emulate_resume() then runs step by step (rt_job.h).
  */
-void rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd);
+void rt_emulate(struct rt_ctx *ctx, struct rt_call_job *cj);
+void rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj);
 
 /* ---- follow.c ---- */
 
-/* mmap(MAP_SHARED): record which open file backs the new range. */
-void rt_follow_mmap(struct rt_ctx *ctx, pid_t tid);
-/* mremap(old, 0, len, ...): the duplicate maps the same open file. */
-void rt_follow_mremap(struct rt_ctx *ctx, pid_t tid);
-/* ptrace(PTRACE_TRACEME, ATTACH or SEIZE): let go of the thread to be
- * traced, so that the call can succeed. */
-void rt_follow_traceme(struct rt_ctx *ctx, pid_t tid);
-/* A call that can hide VM flags or change SIGTRAP's disposition. */
-void rt_follow_note(struct rt_ctx *ctx, pid_t tid, long nr);
+/*
+ * rt_follow_call() - a call the filter sends besides remap_file_pages, in
+ * ctx->req: mmap(MAP_SHARED) (which open file backs the new range),
+ * mremap(old, 0, len, ...) (the duplicate maps the same open file),
+ * ptrace(PTRACE_TRACEME, ATTACH or SEIZE) (let go of the thread to be
+ * traced, so that the call can succeed), a credential or confinement
+ * change (privilege.c), or a call that can hide VM flags or change
+ * SIGTRAP's disposition.
+ */
+void rt_follow_call(struct rt_ctx *ctx, pid_t tid);
 
 #endif

@@ -119,8 +119,6 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 	*ag = ctx->agents.a[--ctx->agents.n];
 }
 
-static int stash_at(struct rt_ctx *ctx, const struct seccomp_notif *req,
-		    size_t pos);
 
 static struct rt_agent_job *
 job_at(struct rt_agent *ag, unsigned int i)
@@ -134,7 +132,7 @@ requeue(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t *n)
 {
 	if (rt_notify_valid_fd(ctx->listener, req->id) < 0)
 		return;		/* answered, or its caller gone */
-	if (stash_at(ctx, req, *n) < 0) {
+	if (rt_agent_stash(ctx, req, *n) < 0) {
 		/* Never left waiting: an error the kernel's call can give. */
 		rt_notify_respond_id(ctx, req->id, 0, ENOMEM, false);
 		return;
@@ -201,8 +199,8 @@ rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req)
 }
 
 /* Keep @req for the loop (notify.c), at place @pos of the stash. */
-static int
-stash_at(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t pos)
+int
+rt_agent_stash(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t pos)
 {
 	struct seccomp_notif *s = rt_grow(ctx->stash, ctx->nstash,
 					  &ctx->cap_stash, sizeof(*s), 8);
@@ -257,7 +255,7 @@ wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
 				continue;	/* ENOENT: its caller died */
 			if (rt_agent_notify(ctx, &req))
 				continue;
-			if (stash_at(ctx, &req, ctx->nstash) < 0)
+			if (rt_agent_stash(ctx, &req, ctx->nstash) < 0)
 				rt_notify_respond_id(ctx, req.id, 0, 0, false);
 			continue;
 		}
@@ -868,60 +866,107 @@ write_pages(struct rt_ctx *ctx, pid_t tid, uint64_t base, uint64_t token)
 	return 0;
 }
 
-void
-rt_agent_spawn(struct rt_ctx *ctx, struct rt_inject *in)
-{
-	const struct rt_arch *a = &rt_arch_native;
-	uint64_t len = 2 * ctx->page_size;
-	uint64_t map[6] = { 0, len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0 };
-	uint64_t prot[6] = { 0, ctx->page_size, PROT_READ | PROT_EXEC };
-	uint64_t clone[6] = { AGENT_CLONE_FLAGS, 0, 0, 0, 0, 0 };
-	uint64_t unmap[6] = { 0, len };
-	struct rt_agent ag = { .tgid = in->tgid, .pidfd = -1, .sock = -1,
-			       .req = -1, .res = -1 };
-	struct rt_agent *table;
-	struct rt_proc *proc;
-	long base = -1, ret = -1;
+/* The steps of rt_agent_spawn_step(): what the last call was. */
+enum {
+	SPAWN_START,
+	SPAWN_MAPPED,		/* mmap of the two pages */
+	SPAWN_PROTECTED,	/* mprotect of the code page */
+	SPAWN_CLONED,		/* clone at the code */
+	SPAWN_END,		/* done, or the pages unmapped again */
+};
 
-	if (!in->stopped || !(proc = may_spawn(ctx, in->tid, in->tgid)))
-		return;
-	proc->agent_tries++;
-	if (getrandom(&ag.token, sizeof(ag.token), 0) != sizeof(ag.token))
-		return;
-	if (rt_inject_call(ctx, in, a->nr_mmap, map, &base) < 0 || base < 0)
-		return;
-	ag.base = (uint64_t)base;
-	prot[0] = ag.base;
-	/* No stack is used; any push would land in the data page. */
-	clone[1] = ag.base + len - 64;
-	if (write_pages(ctx, in->tid, ag.base, ag.token) < 0 ||
-	    rt_inject_call(ctx, in, a->nr_mprotect, prot, &ret) < 0 ||
-	    ret != 0 ||
-	    rt_inject_call_at(ctx, in, ag.base, a->nr_clone, clone,
-			      &ret) < 0 || ret <= 0)
-		goto undo;
+/* Something failed after the pages were mapped: unmap them. */
+static int
+spawn_undo(struct rt_ctx *ctx, struct rt_agent_spawn *sp, struct rt_sys *next)
+{
+	*next = (struct rt_sys){ .nr = rt_arch_native.nr_munmap,
+				 .args = { sp->base, 2 * ctx->page_size } };
+	sp->step = SPAWN_END;
+	return RT_SYS_CALL;
+}
+
+/* The clone ran: watch the new agent, or kill it. */
+static int
+spawn_watch(struct rt_ctx *ctx, struct rt_agent_spawn *sp,
+	    const struct rt_inject *in, long ret, struct rt_sys *next)
+{
+	struct rt_agent ag = { .tgid = in->tgid, .pidfd = -1, .sock = -1,
+			       .req = -1, .res = -1, .base = sp->base,
+			       .token = sp->token };
+	struct rt_agent *table;
+
+	if (ret <= 0)
+		return spawn_undo(ctx, sp, next);
 	ag.pid = (pid_t)ret;
 	ag.pidfd = syscall(SYS_pidfd_open, ag.pid, 0);
 	if (ag.pidfd < 0) {
 		/* Cannot watch it: it must not run unwatched. */
 		kill(ag.pid, SIGKILL);
-		goto undo;
+		return spawn_undo(ctx, sp, next);
 	}
 	ag.state = RT_AGENT_STARTING;
 	table = rt_grow(ctx->agents.a, ctx->agents.n, &ctx->agents.cap,
 			sizeof(*table), 4);
 	if (!table) {
 		rt_pidfd_kill_wait(ag.pidfd);
-		goto undo;
+		return spawn_undo(ctx, sp, next);
 	}
 	ctx->agents.a = table;
 	ctx->agents.a[ctx->agents.n++] = ag;
 	ctx->agents.spawned++;
-	return;
-undo:
-	unmap[0] = ag.base;
-	rt_inject_call(ctx, in, a->nr_munmap, unmap, &ret);
+	sp->step = SPAWN_END;
+	return RT_SYS_DONE;
+}
+
+int
+rt_agent_spawn_step(struct rt_ctx *ctx, struct rt_agent_spawn *sp,
+		    const struct rt_inject *in, long ret, struct rt_sys *next)
+{
+	const struct rt_arch *a = &rt_arch_native;
+	uint64_t len = 2 * ctx->page_size;
+	struct rt_proc *proc;
+
+	switch (sp->step) {
+	case SPAWN_START:
+		if (!in->stopped || !(proc = may_spawn(ctx, in->tid, in->tgid)))
+			return RT_SYS_DONE;
+		proc->agent_tries++;
+		if (getrandom(&sp->token, sizeof(sp->token), 0) !=
+		    sizeof(sp->token))
+			return RT_SYS_DONE;
+		*next = (struct rt_sys){ .nr = a->nr_mmap,
+					 .args = { 0, len,
+						   PROT_READ | PROT_WRITE,
+						   MAP_PRIVATE | MAP_ANONYMOUS,
+						   (uint64_t)-1, 0 } };
+		sp->step = SPAWN_MAPPED;
+		return RT_SYS_CALL;
+	case SPAWN_MAPPED:
+		if (ret < 0)
+			return RT_SYS_DONE;
+		sp->base = (uint64_t)ret;
+		if (write_pages(ctx, in->tid, sp->base, sp->token) < 0)
+			return spawn_undo(ctx, sp, next);
+		*next = (struct rt_sys){ .nr = a->nr_mprotect,
+					 .args = { sp->base, ctx->page_size,
+						   PROT_READ | PROT_EXEC } };
+		sp->step = SPAWN_PROTECTED;
+		return RT_SYS_CALL;
+	case SPAWN_PROTECTED:
+		if (ret != 0)
+			return spawn_undo(ctx, sp, next);
+		/* No stack is used; any push would land in the data page. */
+		*next = (struct rt_sys){ .nr = a->nr_clone,
+					 .args = { AGENT_CLONE_FLAGS,
+						   sp->base + len - 64 },
+					 .pc = sp->base };
+		sp->step = SPAWN_CLONED;
+		return RT_SYS_CALL;
+	case SPAWN_CLONED:
+		return spawn_watch(ctx, sp, in, ret, next);
+	default:
+		return RT_SYS_DONE;
+	}
 }
 
 int

@@ -24,6 +24,7 @@
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
+#include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -189,25 +190,6 @@ step_ok(struct rt_ctx *ctx, const struct rt_call *c)
 	return proc->step_ok;
 }
 
-/*
- * Emulate a valid call in the tracee: on return c->result and c->outcome
- * are set, and the thread waits in a ptrace-stop (RT_PEND_RESUME) or for its
- * answer (RT_PEND_RESPOND), unless it vanished.
- */
-/* What one emulation has set up in the tracee, to use and undo. */
-struct emu {
-	bool disturbed;		/* the installed descriptor was replaced */
-	int slot;		/* its inherit.c record, or -1 */
-	bool restart;		/* make the thread issue the call again */
-	int64_t key;		/* identity key of the open file, or 0 */
-	int tfd;		/* the descriptor the mmap uses, or -1 */
-	bool installed;		/* tfd is ours to close afterwards */
-	bool open_later;	/* the tracee must open the file itself */
-	bool raised;		/* RLIMIT_NOFILE raised: put saved back */
-	struct rlimit saved;
-	bool have_file;		/* get_file() ran already: file_r, key */
-	int file_r;
-};
 
 /*
  * With @donors, also another VMA of the inode (rt_vmas_donor()): only
@@ -355,7 +337,7 @@ exact_plan(struct rt_call *c)
  * (NOTIF_ADDFD works only while the caller waits).  Returns 0 or -errno.
  */
 static int
-prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
+prepare(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 {
 	uint64_t src, lead;
 	int r;
@@ -398,7 +380,7 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct emu *e)
 
 /* Is the tracee's descriptor e->tfd still the one we installed? */
 static bool
-still_ours(struct rt_ctx *ctx, const struct rt_call *c, const struct emu *e)
+still_ours(struct rt_ctx *ctx, const struct rt_call *c, const struct rt_emu *e)
 {
 	int kfd = e->key > 0 ? rt_ident_key_fd(&ctx->ident, e->key) : -1;
 
@@ -462,7 +444,7 @@ mmap_result(const struct rt_plan *p, long ret)
 /* The mmap gave @result: the file's key is recorded for the range, or
  * let go; a failure is named. */
 static void
-keep_key(struct rt_ctx *ctx, struct rt_call *c, const struct emu *e,
+keep_key(struct rt_ctx *ctx, struct rt_call *c, const struct rt_emu *e,
 	 long result)
 {
 	const struct rt_plan *p = &c->v.plan;
@@ -501,119 +483,123 @@ hinted(struct rt_ctx *ctx, const struct rt_call *c)
 	return proc && proc->hidden_flags;
 }
 
-/* The ptrace way of the same: *result as mmap_result() gives it. */
+/* The steps of plan_step(): what the last injected call was. */
+enum {
+	PLAN_START,
+	PLAN_UNMAPPED,		/* munmap of a huge-page range: the call fails */
+	PLAN_OPEN,		/* the tracee opens the file (fileobj.c) */
+	PLAN_MAPPED,		/* the planned mmap */
+	PLAN_CLOSED,		/* the installed descriptor closed again */
+	DUP_MADE,		/* mremap(src, 0, lead + len, MAYMOVE) */
+	DUP_HINTS,		/* madvise hints cleared on its piece */
+	DUP_MOVED,		/* its piece moved over the range */
+	DUP_TRIMMED,		/* the lead (or all, on failure) unmapped */
+};
+
 static int
-run_dup(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
-	uint64_t src, uint64_t lead, long *result)
+sys(struct rt_sys *next, long nr, const uint64_t args[6])
 {
-	const struct rt_arch *a = &rt_arch_native;
-	const struct rt_plan *p = &c->v.plan;
-	uint64_t dup[6] = { src, 0, lead + p->len, MREMAP_MAYMOVE,
-			    a->mremap_mark };
-	uint64_t move[6] = { 0, p->len, p->len,
-			     MREMAP_MAYMOVE | MREMAP_FIXED, p->addr };
-	uint64_t unmap[6] = { 0, lead + p->len };
-	static const int advice[RT_FRESH_ADVICE_N] = RT_FRESH_ADVICE;
-	long scratch, ret;
-	unsigned int i;
-	int r;
-
-	r = rt_inject_call(ctx, in, a->nr_mremap, dup, &scratch);
-	if (r < 0)
-		return r;
-	if (scratch < 0 && scratch > -4096) {
-		*result = scratch;
-		return 0;
-	}
-	move[0] = (uint64_t)scratch + lead;
-	unmap[0] = (uint64_t)scratch;
-	for (i = 0; hinted(ctx, c) && i < RT_FRESH_ADVICE_N; i++) {
-		uint64_t hint[6] = { move[0], p->len, (uint64_t)advice[i],
-				     a->mremap_mark };
-
-		r = rt_inject_call(ctx, in, a->nr_madvise, hint, &ret);
-		if (r < 0)
-			return r;
-	}
-	r = rt_inject_call(ctx, in, a->nr_mremap, move, &ret);
-	if (r < 0)
-		return r;
-	*result = mmap_result(p, ret);
-	/* The part before @lead, or all of it when the move failed. */
-	if (*result == 0)
-		unmap[1] = lead;
-	if (unmap[1])
-		r = rt_inject_call(ctx, in, a->nr_munmap, unmap, &ret);
-	c->how = RT_FILE_DUP;
-	return r;
+	next->nr = nr;
+	memcpy(next->args, args, sizeof(next->args));
+	next->pc = 0;
+	return RT_SYS_CALL;
 }
 
 /*
- * In the stop: run the plan.  *result gets what the call returns.
- * Returns 0, or -errno when the injection itself failed (-ESRCH: gone).
+ * The ptrace way of a second mapping (as rt_agent_run_dup() does it):
+ * mremap(src, 0, lead + len, MAYMOVE), the madvise hints of a hinted
+ * process cleared on it, its part at @lead moved over the range, and the
+ * rest unmapped.  e->result as mmap_result() gives it.
  */
 static int
-run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
-	 struct emu *e, long *result)
+dup_step(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e, long ret,
+	 struct rt_sys *next)
+{
+	static const int advice[RT_FRESH_ADVICE_N] = RT_FRESH_ADVICE;
+	const struct rt_arch *a = &rt_arch_native;
+	const struct rt_plan *p = &c->v.plan;
+	uint64_t args[6] = { 0 };
+
+	switch (e->pstep) {
+	case DUP_MADE:
+		if (ret < 0 && ret > -4096) {
+			e->result = ret;
+			keep_key(ctx, c, e, e->result);
+			return RT_SYS_DONE;
+		}
+		e->scratch = (uint64_t)ret;
+		e->hint = 0;
+		e->pstep = DUP_HINTS;
+		/* fall through */
+	case DUP_HINTS:
+		if (hinted(ctx, c) && e->hint < RT_FRESH_ADVICE_N) {
+			uint64_t hint[6] = { e->scratch + e->lead, p->len,
+					     (uint64_t)advice[e->hint++],
+					     a->mremap_mark };
+
+			return sys(next, a->nr_madvise, hint);
+		}
+		args[0] = e->scratch + e->lead;
+		args[1] = args[2] = p->len;
+		args[3] = MREMAP_MAYMOVE | MREMAP_FIXED;
+		args[4] = p->addr;
+		e->pstep = DUP_MOVED;
+		return sys(next, a->nr_mremap, args);
+	case DUP_MOVED:
+		e->result = mmap_result(p, ret);
+		c->how = RT_FILE_DUP;
+		/* The part before @lead, or all of it when the move failed. */
+		args[0] = e->scratch;
+		args[1] = e->result == 0 ? e->lead : e->lead + p->len;
+		e->pstep = DUP_TRIMMED;
+		if (args[1])
+			return sys(next, a->nr_munmap, args);
+		/* fall through */
+	default:
+		keep_key(ctx, c, e, e->result);
+		return RT_SYS_DONE;
+	}
+}
+
+/* The tracee opened the file itself (fileobj.c): map from it. */
+static int
+opened(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
+{
+	int kfd = e->open.fd;
+
+	if (e->open.r < 0) {
+		if (e->open.r == -ESRCH)
+			return -ESRCH;
+		/* Nothing safe reaches the file: refuse (unreachable()). */
+		c->why = unreachable(e->open.r);
+		e->result = -EACCES;
+		return RT_SYS_DONE;
+	}
+	e->tfd = e->open.tfd;
+	c->how = e->open.how;
+	e->installed = true;
+	e->slot = rt_inherit_installed(ctx, c->tgid, e->tfd, kfd);
+	e->key = kfd < 0 ? 0 : rt_ident_adopt(&ctx->ident, kfd);
+	if (e->key < 0) {
+		close(kfd);
+		e->key = 0;
+	}
+	return 1;
+}
+
+/* The planned mmap ran (e->mmap_ret): judge it, keep its key. */
+static int
+mapped(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 {
 	const struct rt_plan *p = &c->v.plan;
-	uint64_t a[6], ca[6] = { 0 }, src, lead;
-	long ret, cr;
-	int r, kfd;
 
-	plan_args(p, 0, a);
-	if (c->v.action == RT_ACT_MUNMAP) {
-		*result = -c->v.err;
-		return rt_inject_call(ctx, in, rt_arch_native.nr_munmap, a,
-				      &ret);
-	}
-	if (e->open_later && dup_src(ctx, c, true, &src, &lead)) {
-		r = run_dup(ctx, c, in, src, lead, result);
-		if (r == 0)
-			keep_key(ctx, c, e, *result);
-		return r;
-	}
-	if (e->open_later) {
-		r = rt_fileobj_open_in_tracee(ctx, in, &c->v.first, &e->tfd,
-					      &kfd, &c->how);
-		if (r == -ESRCH)
-			return r;
-		if (r < 0) {
-			/* Nothing safe reaches the file: refuse (issue 4). */
-			c->why = unreachable(r);
-			*result = -EACCES;
-			return 0;
-		}
-		e->installed = true;
-		e->slot = rt_inherit_installed(ctx, c->tgid, e->tfd, kfd);
-		e->key = kfd < 0 ? 0 : rt_ident_adopt(&ctx->ident, kfd);
-		if (e->key < 0) {
-			close(kfd);
-			e->key = 0;
-		}
-	}
-	a[4] = (uint64_t)e->tfd;
-	r = rt_inject_call(ctx, in, rt_arch_native.nr_mmap, a, &ret);
-	if (r == 0 && e->installed) {
-		/*
-		 * Another thread may have closed the number, or dup2()ed its
-		 * own file onto it, meanwhile: then it is not ours to close,
-		 * and the mmap may have used the wrong file.
-		 */
-		e->disturbed = !still_ours(ctx, c, e);
-		ca[0] = (uint64_t)e->tfd;
-		if (!e->disturbed)
-			r = rt_inject_call(ctx, in, rt_arch_native.nr_close,
-					   ca, &cr);
-		rt_inherit_closed(ctx, e->slot);
-	}
-	if (e->raised)
+	if (e->raised) {
 		prlimit(c->tgid, RLIMIT_NOFILE, &e->saved, NULL);
-	if (r < 0)
-		return r;
-	*result = mmap_result(p, ret);
-	if (e->installed && (e->disturbed || *result == -EBADF ||
-			     (*result == 0 && !mapped_right(ctx, c)))) {
+		e->raised = false;
+	}
+	e->result = mmap_result(p, e->mmap_ret);
+	if (e->installed && (e->disturbed || e->result == -EBADF ||
+			     (e->result == 0 && !mapped_right(ctx, c)))) {
 		/*
 		 * The kernel's call takes no descriptor, so nothing the
 		 * program does with descriptors may change its outcome:
@@ -625,10 +611,90 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
 		e->restart = true;
 		if (e->key > 0)
 			rt_ident_put_unused(&ctx->ident, e->key);
-		return 0;
+		return RT_SYS_DONE;
 	}
-	keep_key(ctx, c, e, *result);
-	return 0;
+	keep_key(ctx, c, e, e->result);
+	return RT_SYS_DONE;
+}
+
+/*
+ * In the stop: the plan's calls, one at a time.  Asked again with each
+ * call's result @ret.  Returns RT_SYS_CALL (*next), RT_SYS_DONE
+ * (e->result: what the call returns; e->restart), or -ESRCH.
+ */
+static int
+plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
+	  struct rt_sys *next)
+{
+	struct rt_call *c = &cj->c;
+	struct rt_emu *e = &cj->e;
+	const struct rt_plan *p = &c->v.plan;
+	uint64_t a[6];
+	int r;
+
+	plan_args(p, e->tfd, a);
+	switch (e->pstep) {
+	case PLAN_START:
+		if (c->v.action == RT_ACT_MUNMAP) {
+			e->result = -c->v.err;
+			e->pstep = PLAN_UNMAPPED;
+			return sys(next, rt_arch_native.nr_munmap, a);
+		}
+		if (e->open_later &&
+		    dup_src(ctx, c, true, &e->src, &e->lead)) {
+			uint64_t dup[6] = { e->src, 0, e->lead + p->len,
+					    MREMAP_MAYMOVE,
+					    rt_arch_native.mremap_mark };
+
+			e->pstep = DUP_MADE;
+			return sys(next, rt_arch_native.nr_mremap, dup);
+		}
+		if (!e->open_later)
+			goto map;
+		rt_fileobj_open_begin(&e->open, c->tid,
+				      rt_arch_sp(&cj->job.in.saved),
+				      &c->v.first, ctx->base_filters);
+		e->pstep = PLAN_OPEN;
+		/* fall through */
+	case PLAN_OPEN:
+		if (rt_fileobj_open_step(&e->open, ret, next) == RT_SYS_CALL)
+			return RT_SYS_CALL;
+		r = opened(ctx, c, e);
+		if (r <= 0)
+			return r;
+		plan_args(p, e->tfd, a);
+	map:
+		e->pstep = PLAN_MAPPED;
+		return sys(next, rt_arch_native.nr_mmap, a);
+	case PLAN_MAPPED:
+		e->mmap_ret = ret;
+		e->pstep = PLAN_CLOSED;
+		if (e->installed) {
+			/*
+			 * Another thread may have closed the number, or
+			 * dup2()ed its own file onto it, meanwhile: then it
+			 * is not ours to close, and the mmap may have used
+			 * the wrong file.
+			 */
+			e->disturbed = !still_ours(ctx, c, e);
+			if (!e->disturbed) {
+				uint64_t ca[6] = { (uint64_t)e->tfd };
+
+				return sys(next, rt_arch_native.nr_close, ca);
+			}
+		}
+		/* fall through */
+	case PLAN_CLOSED:
+		if (e->installed) {
+			rt_inherit_closed(ctx, e->slot);
+			e->slot = -1;
+		}
+		return mapped(ctx, c, e);
+	case PLAN_UNMAPPED:
+		return RT_SYS_DONE;
+	default:
+		return dup_step(ctx, c, e, ret, next);
+	}
 }
 
 /*
@@ -640,7 +706,7 @@ run_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_inject *in,
  */
 static int
 by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
-	 struct emu *e)
+	 struct rt_emu *e)
 {
 	const struct rt_plan *p = &c->v.plan;
 	uint64_t a[6], answer_id = rt_agent_direct(ctx) ? ctx->req->id : 0;
@@ -724,83 +790,51 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 	return 0;
 }
 
-void
-rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
+/* The ptrace way failed before the caller was caught: answer @r. */
+static void
+refuse(struct rt_call_job *cj, int r)
 {
-	struct rt_inject *in = &pd->in;
-	struct emu e = { .tfd = -1, .slot = -1 };
-	long result = -ENOSYS;
-	bool frozen = false;
-	int r = 0;
+	struct rt_call *c = &cj->c;
+	struct rt_emu *e = &cj->e;
 
-	rt_notify_phase(c, RT_PH_LOOKUP);
-	r = by_agent(ctx, c, pd, &e);
-	if (r == 0)
-		return;
-	if (r == -ESRCH && rt_notify_id_valid(ctx) < 0) {
-		/* The process died while its agent ran the call. */
-		c->outcome = RT_OUT_GONE;
-		c->result = 0;
-		return;
-	}
-	r = 0;
-	/* The ptrace way runs in its own order: after the agent's. */
-	rt_agent_wait(ctx, c->tgid);
-	/*
-	 * First make sure the thread is ours to stop: one that another
-	 * tracer took over (a debugger attached to it after we let go) can
-	 * only have its valid call run by the kernel.  An interrupt left
-	 * pending by a failure below only makes the thread stop once more
-	 * on its way out, which the loop resumes.
-	 */
-	if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0) {
-		c->outcome = RT_OUT_PASSED;
-		c->why = "not traced by remaptrace";
-		rt_notify_answer(pd, 0, true);
-		return;
-	}
-	rt_notify_phase(c, RT_PH_STOP);
-	/* A retry is not left to chance again: the other threads wait. */
-	if (c->retried && rt_procs_nthreads(&ctx->procs, c->tgid) > 1)
-		frozen = rt_freeze_others(ctx, c->tgid, c->tid) == 0;
-	if (c->v.action == RT_ACT_MMAP)
-		r = prepare(ctx, c, &e);
-	if (r < 0) {
-		if (frozen)
-			rt_freeze_thaw(ctx);
-		if (e.raised)
-			prlimit(c->tgid, RLIMIT_NOFILE, &e.saved, NULL);
-		c->outcome = r == -ESRCH ? RT_OUT_GONE : RT_OUT_FAILED;
-		c->why = unreachable(r);
-		c->result = r == -EMFILE ? -EMFILE : -EACCES;
-		rt_notify_answer(pd, (int)-c->result, false);
-		return;
-	}
+	rt_freeze_thaw(&cj->job.freeze);
+	if (e->raised)
+		prlimit(c->tgid, RLIMIT_NOFILE, &e->saved, NULL);
+	e->raised = false;
+	c->outcome = r == -ESRCH ? RT_OUT_GONE : RT_OUT_FAILED;
+	c->why = unreachable(r);
+	c->result = r == -EMFILE ? -EMFILE : -EACCES;
+	rt_notify_answer(&cj->pd, (int)-c->result, false);
+	cj->job.step = RT_CALL_ANSWERED;
+}
 
-	/* Provisional answer; the stop that follows gets the real one.
-	 * ENOENT means the wait was aborted: the stop shows that too. */
-	rt_notify_respond(ctx, 0, 0, false);
-	rt_notify_phase(c, RT_PH_INSTALL);
-	r = rt_inject_begin(ctx, c->tid, in, step_ok(ctx, c));
-	rt_notify_phase(c, RT_PH_STOP);
-	if (r == 0 && ctx->opt.stack_trace &&
-	    rt_stack_capture(c->tid, &pd->stack) == 0)
-		c->stack = &pd->stack;
-	if (r == 0)
-		r = run_plan(ctx, c, in, &e, &result);
-	if (frozen)
-		rt_freeze_thaw(ctx);
+/* The plan is done (@r: 0, or why the injection failed). */
+static void
+plan_done(struct rt_ctx *ctx, struct rt_call_job *cj, int r)
+{
+	struct rt_call *c = &cj->c;
+	struct rt_emu *e = &cj->e;
+	struct rt_job *job = &cj->job;
+
+	if (e->raised)
+		prlimit(c->tgid, RLIMIT_NOFILE, &e->saved, NULL);
+	e->raised = false;
+	if (e->slot >= 0)
+		rt_inherit_closed(ctx, e->slot);
+	e->slot = -1;
+	rt_freeze_thaw(&job->freeze);
 	rt_notify_phase(c, RT_PH_INJECT);
 	c->mmap_ns = c->ph[RT_PH_INJECT];
-	c->stops = in->stops;
-	if (r == -ESRCH || !in->stopped) {
+	c->stops = job->in.stops;
+	job->step = RT_CALL_REPORT;
+	if (r == -ESRCH || !job->in.stopped) {
 		c->outcome = RT_OUT_GONE;
 		c->result = 0;
 		return;
 	}
-	if (r == 0 && e.restart) {
-		pd->what = RT_PEND_RESUME;
-		pd->restart = true;
+	if (r == 0 && e->restart) {
+		cj->pd.what = RT_PEND_RESUME;
+		cj->pd.restart = true;
 		c->outcome = RT_OUT_RESTARTED;
 		ctx->retry.active = true;
 		ctx->retry.tid = c->tid;
@@ -809,15 +843,144 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 		return;
 	}
 	if (r < 0) {
-		result = -ENOSYS;
+		e->result = -ENOSYS;
 		c->why = "injection failed";
 	}
-	pd->what = RT_PEND_RESUME;
-	pd->resume_val = result;
-	c->result = result;
-	c->outcome = outcome_of(c, result);
+	cj->pd.what = RT_PEND_RESUME;
+	cj->pd.resume_val = e->result;
+	c->result = e->result;
+	c->outcome = outcome_of(c, e->result);
 	/* Stopped anyway: next time, the agent's way. */
-	if (r == 0 && c->outcome == RT_OUT_EMULATED)
-		rt_agent_spawn(ctx, in);
+	if (r == 0 && c->outcome == RT_OUT_EMULATED) {
+		memset(&e->spawn, 0, sizeof(e->spawn));
+		job->step = RT_CALL_SPAWN;
+	}
 }
 
+/* The plan's or the spawn's next call, or the next step of the job. */
+static void
+go_on(struct rt_ctx *ctx, struct rt_call_job *cj)
+{
+	struct rt_job *job = &cj->job;
+	struct rt_sys next;
+	int r;
+
+	switch (job->step) {
+	case RT_CALL_PLAN:
+		if (job->err) {
+			plan_done(ctx, cj, job->err);
+			return;
+		}
+		r = plan_step(ctx, cj, job->ret, &next);
+		if (r == RT_SYS_CALL)
+			rt_job_call(job, &next);
+		else
+			plan_done(ctx, cj, r);
+		return;
+	case RT_CALL_SPAWN:
+		if (!job->err &&
+		    rt_agent_spawn_step(ctx, &cj->e.spawn, &job->in, job->ret,
+					&next) == RT_SYS_CALL) {
+			rt_job_call(job, &next);
+			return;
+		}
+		job->step = RT_CALL_REPORT;
+		return;
+	}
+}
+
+void
+rt_emulate(struct rt_ctx *ctx, struct rt_call_job *cj)
+{
+	struct rt_call *c = &cj->c;
+	struct rt_emu *e = &cj->e;
+	int r;
+
+	memset(e, 0, sizeof(*e));
+	e->tfd = -1;
+	e->slot = -1;
+	rt_notify_phase(c, RT_PH_LOOKUP);
+	r = by_agent(ctx, c, &cj->pd, e);
+	if (r == 0) {
+		cj->job.step = RT_CALL_ANSWERED;
+		return;
+	}
+	if (r == -ESRCH && rt_notify_id_valid(ctx) < 0) {
+		/* The process died while its agent ran the call. */
+		c->outcome = RT_OUT_GONE;
+		c->result = 0;
+		cj->job.step = RT_CALL_REPORT;
+		return;
+	}
+	cj->job.step = RT_CALL_PTRACE;
+}
+
+void
+rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
+{
+	struct rt_call *c = &cj->c;
+	struct rt_job *job = &cj->job;
+	int r;
+
+	switch (job->step) {
+	case RT_CALL_PTRACE:
+		/* The ptrace way runs in its own order: after the agent's. */
+		rt_agent_wait(ctx, c->tgid);
+		/*
+		 * First make sure the thread is ours to stop: one that
+		 * another tracer took over (a debugger attached to it after
+		 * we let go) can only have its valid call run by the kernel.
+		 * An interrupt left pending by a failure below only makes the
+		 * thread stop once more on its way out, which the loop
+		 * resumes.
+		 */
+		if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0) {
+			c->outcome = RT_OUT_PASSED;
+			c->why = "not traced by remaptrace";
+			rt_notify_answer(&cj->pd, 0, true);
+			job->step = RT_CALL_ANSWERED;
+			return;
+		}
+		rt_notify_phase(c, RT_PH_STOP);
+		job->step = RT_CALL_FROZEN;
+		/* A retry is not left to chance again: the other threads
+		 * wait. */
+		if (c->retried && rt_procs_nthreads(&ctx->procs, c->tgid) > 1 &&
+		    rt_freeze_others(&job->freeze, &ctx->procs, c->tgid,
+				     c->tid) > 0) {
+			job->wait = RT_JOB_FROZEN;
+			return;
+		}
+		/* fall through */
+	case RT_CALL_FROZEN:
+		r = c->v.action == RT_ACT_MMAP ? prepare(ctx, c, &cj->e) : 0;
+		if (r < 0) {
+			refuse(cj, r);
+			return;
+		}
+		/* Provisional answer; the stop that follows gets the real
+		 * one.  ENOENT means the wait was aborted: the stop shows
+		 * that too. */
+		rt_notify_respond(ctx, 0, 0, false);
+		rt_notify_phase(c, RT_PH_INSTALL);
+		job->step = RT_CALL_CAUGHT;
+		rt_job_catch(job, c->tid, step_ok(ctx, c));
+		return;
+	case RT_CALL_CAUGHT:
+		rt_notify_phase(c, RT_PH_STOP);
+		if (job->err) {
+			plan_done(ctx, cj, job->err);
+			return;
+		}
+		if (ctx->opt.stack_trace &&
+		    rt_stack_capture(c->tid, &cj->pd.stack) == 0)
+			c->stack = &cj->pd.stack;
+		job->step = RT_CALL_PLAN;
+		job->ret = 0;
+		go_on(ctx, cj);
+		return;
+	default:
+		go_on(ctx, cj);
+		return;
+	}
+}

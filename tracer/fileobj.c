@@ -190,41 +190,45 @@ vma_path(pid_t tid, const struct rt_vma *vma, char *buf, size_t size)
 /* Put @str below the red zone of the stopped thread's stack (scratch
  * space no code of the thread is using now); *addr: where. */
 static int
-poke_string(const struct rt_inject *in, const char *str, uint64_t *addr)
+poke_string(const struct rt_open_seq *s, const char *str, uint64_t *addr)
 {
 	size_t len = strlen(str) + 1;
 	struct iovec local, remote;
 
-	*addr = (rt_arch_sp(&in->saved) - rt_arch_red_zone - len) & ~15ULL;
+	*addr = (s->sp - rt_arch_red_zone - len) & ~15ULL;
 	local = (struct iovec){ .iov_base = (void *)str, .iov_len = len };
 	remote = (struct iovec){ .iov_base = (void *)*addr, .iov_len = len };
-	if (process_vm_writev(in->tid, &local, 1, &remote, 1, 0) !=
+	if (process_vm_writev(s->tid, &local, 1, &remote, 1, 0) !=
 	    (ssize_t)len)
 		return errno == ESRCH ? -ESRCH : -EFAULT;
 	return 0;
 }
 
-/* The tracee opens @path with @flags; *ret: its descriptor or -errno. */
+/* The tracee is to open @path with @flags, then go on at step @then. */
 static int
-tracee_openat(struct rt_ctx *ctx, struct rt_inject *in, const char *path,
-	      int flags, long *ret)
+tracee_openat(struct rt_open_seq *s, const char *path, int flags, int then,
+	      struct rt_sys *next)
 {
-	uint64_t args[6] = { (uint64_t)AT_FDCWD, 0, (uint64_t)flags };
 	int r;
 
-	r = poke_string(in, path, &args[1]);
+	*next = (struct rt_sys){ .nr = rt_arch_native.nr_openat,
+				 .args = { (uint64_t)AT_FDCWD, 0,
+					   (uint64_t)flags } };
+	r = poke_string(s, path, &next->args[1]);
 	if (r < 0)
 		return r;
-	return rt_inject_call(ctx, in, rt_arch_native.nr_openat, args, ret);
+	s->step = then;
+	return RT_SYS_CALL;
 }
 
-static void
-tracee_close(struct rt_ctx *ctx, struct rt_inject *in, long tfd)
+/* The tracee is to close @tfd, then go on at step @then. */
+static int
+tracee_close(struct rt_open_seq *s, long tfd, int then, struct rt_sys *next)
 {
-	uint64_t args[6] = { (uint64_t)tfd };
-	long ret;
-
-	rt_inject_call(ctx, in, rt_arch_native.nr_close, args, &ret);
+	*next = (struct rt_sys){ .nr = rt_arch_native.nr_close,
+				 .args = { (uint64_t)tfd } };
+	s->step = then;
+	return RT_SYS_CALL;
 }
 
 /*
@@ -259,18 +263,17 @@ check_by_path(pid_t tid, long tfd, const struct rt_vma *vma, bool rw)
 
 /* Our copy of the tracee's descriptor @tfd, checked against @vma. */
 static int
-take_checked(const struct rt_inject *in, long tfd, const struct rt_vma *vma,
-	     bool rw, int *fd)
+take_checked(pid_t tid, long tfd, const struct rt_vma *vma, bool rw, int *fd)
 {
 	_cleanup_close_ int pidfd = -1;
 	int r;
 
 	*fd = -1;
-	pidfd = syscall(SYS_pidfd_open, in->tid, PIDFD_THREAD);
+	pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
 	if (pidfd >= 0)
 		*fd = syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
 	if (*fd < 0 && errno == ENOSYS)
-		return check_by_path(in->tid, tfd, vma, rw);
+		return check_by_path(tid, tfd, vma, rw);
 	if (*fd < 0)
 		return -ESRCH;
 	r = rw ? check_fd(*fd, vma) : check_inode(*fd, vma);
@@ -290,77 +293,122 @@ rt_fileobj_filters(pid_t tid)
 		(int)v : -1;
 }
 
-int
-rt_fileobj_open_in_tracee(struct rt_ctx *ctx, struct rt_inject *in,
-			  const struct rt_vma *vma, int *tfd, int *fd,
-			  enum rt_fileobj_how *how)
+/* The steps of rt_fileobj_open_step(): what the last call was. */
+enum {
+	OPEN_START,
+	OPEN_MAP_FILES,		/* openat of /proc/self/map_files/START-END */
+	OPEN_BY_PATH,		/* closed what map_files gave: the path next */
+	OPEN_O_PATH,		/* openat(path, O_PATH) */
+	OPEN_REOPEN,		/* openat("/proc/self/fd/N", O_RDWR) */
+	OPEN_CLOSE_PATH,	/* a rejected descriptor closed: the O_PATH one */
+	OPEN_END,		/* the O_PATH descriptor closed */
+};
+
+void
+rt_fileobj_open_begin(struct rt_open_seq *s, pid_t tid, uint64_t sp,
+		      const struct rt_vma *vma, int base_filters)
 {
-	char path[PATH_MAX], again[64];
-	long pfd, ret;
+	memset(s, 0, sizeof(*s));
+	s->tid = tid;
+	s->sp = sp;
+	s->vma = *vma;
+	s->base_filters = base_filters;
+	s->tfd = s->fd = -1;
+	s->pfd = -1;
+}
+
+static int
+open_done(struct rt_open_seq *s, int r)
+{
+	s->r = r;
+	return RT_SYS_DONE;
+}
+
+/*
+ * The map_files way first: the VMA's own inode, even shared memory or a
+ * deleted file, if the program may open it (the kernel asks CAP_SYS_ADMIN
+ * or CAP_CHECKPOINT_RESTORE of the opener, proc_map_files_get_link(): here
+ * the program itself).  Else its path, O_PATH first: that opens nothing
+ * (no lease break, no device open, no FIFO wait), yet names an inode to
+ * check.  Only the checked inode is then opened for reading and writing,
+ * through /proc/self/fd, with the program's own credentials.
+ */
+int
+rt_fileobj_open_step(struct rt_open_seq *s, long ret, struct rt_sys *next)
+{
+	char again[64];
 	int r;
 
-	*tfd = *fd = -1;
-	/* A program's own filter would judge the openat, maybe kill it. */
-	if (rt_fileobj_filters(in->tid) != ctx->base_filters)
-		return -ENOTSUP;
-	/*
-	 * The VMA's own inode, even shared memory or a deleted file, if the
-	 * program may open it: the kernel asks CAP_SYS_ADMIN or
-	 * CAP_CHECKPOINT_RESTORE of the opener (proc_map_files_get_link()),
-	 * here the program itself.
-	 */
-	snprintf(path, sizeof(path), "/proc/self/map_files/%llx-%llx",
-		 (unsigned long long)vma->start, (unsigned long long)vma->end);
-	r = tracee_openat(ctx, in, path, O_RDWR | O_CLOEXEC | O_NOCTTY, &ret);
-	if (r < 0)
-		return r;
-	if (ret >= 0) {
-		r = take_checked(in, ret, vma, true, fd);
-		if (r == 0) {
-			*tfd = (int)ret;
-			*how = RT_FILE_MAP_FILES;
-			return 0;
+	switch (s->step) {
+	case OPEN_START:
+		/* A program's own filter would judge the openat, maybe
+		 * kill it. */
+		if (rt_fileobj_filters(s->tid) != s->base_filters)
+			return open_done(s, -ENOTSUP);
+		snprintf(s->path, sizeof(s->path),
+			 "/proc/self/map_files/%llx-%llx",
+			 (unsigned long long)s->vma.start,
+			 (unsigned long long)s->vma.end);
+		r = tracee_openat(s, s->path, O_RDWR | O_CLOEXEC | O_NOCTTY,
+				  OPEN_MAP_FILES, next);
+		return r < 0 ? open_done(s, r) : r;
+	case OPEN_MAP_FILES:
+		if (ret >= 0) {
+			r = take_checked(s->tid, ret, &s->vma, true, &s->fd);
+			if (r == 0) {
+				s->tfd = (int)ret;
+				s->how = RT_FILE_MAP_FILES;
+				return open_done(s, 0);
+			}
+			s->r = r;
+			return tracee_close(s, ret, OPEN_BY_PATH, next);
 		}
-		tracee_close(ctx, in, ret);
-		if (r == -ESRCH)
-			return r;
+		/* fall through */
+	case OPEN_BY_PATH:
+		if (s->step == OPEN_BY_PATH && s->r == -ESRCH)
+			return open_done(s, -ESRCH);
+		r = vma_path(s->tid, &s->vma, s->path, sizeof(s->path));
+		if (r == 0)
+			r = tracee_openat(s, s->path,
+					  O_PATH | O_CLOEXEC | O_NOFOLLOW,
+					  OPEN_O_PATH, next);
+		return r < 0 ? open_done(s, r) : r;
+	case OPEN_O_PATH:
+		if (ret < 0)
+			return open_done(s, (int)ret);
+		s->pfd = ret;
+		s->r = take_checked(s->tid, ret, &s->vma, false, &s->fd);
+		if (s->r < 0)
+			return tracee_close(s, s->pfd, OPEN_END, next);
+		close(s->fd);
+		s->fd = -1;
+		snprintf(again, sizeof(again), "/proc/self/fd/%ld", s->pfd);
+		r = tracee_openat(s, again, O_RDWR | O_CLOEXEC | O_NOCTTY,
+				  OPEN_REOPEN, next);
+		if (r < 0) {
+			s->r = r;
+			return tracee_close(s, s->pfd, OPEN_END, next);
+		}
+		return r;
+	case OPEN_REOPEN:
+		s->r = ret < 0 ? (int)ret :
+			take_checked(s->tid, ret, &s->vma, true, &s->fd);
+		if (s->r == 0) {
+			s->tfd = (int)ret;
+			s->how = RT_FILE_TRACEE_OPEN;
+		} else if (s->r != -ESRCH && ret >= 0) {
+			return tracee_close(s, ret, OPEN_CLOSE_PATH, next);
+		}
+		return tracee_close(s, s->pfd, OPEN_END, next);
+	case OPEN_CLOSE_PATH:
+		return tracee_close(s, s->pfd, OPEN_END, next);
+	default:
+		r = s->r;
+		if (r == -ESRCH || r == 0)
+			return open_done(s, r);
+		return open_done(s, r == -ESTALE || r == -EACCES ? -ESTALE :
+					r);
 	}
-	r = vma_path(in->tid, vma, path, sizeof(path));
-	if (r < 0)
-		return r;
-	/*
-	 * O_PATH first: it opens nothing (no lease break, no device open,
-	 * no FIFO wait), yet names an inode to check.  Only the checked
-	 * inode is then opened for reading and writing, through
-	 * /proc/self/fd, with the program's own credentials.
-	 */
-	r = tracee_openat(ctx, in, path, O_PATH | O_CLOEXEC | O_NOFOLLOW,
-			  &pfd);
-	if (r < 0)
-		return r;
-	if (pfd < 0)
-		return (int)pfd;
-	r = take_checked(in, pfd, vma, false, fd);
-	if (r == 0) {
-		close(*fd);
-		*fd = -1;
-		snprintf(again, sizeof(again), "/proc/self/fd/%ld", pfd);
-		r = tracee_openat(ctx, in, again,
-				  O_RDWR | O_CLOEXEC | O_NOCTTY, &ret);
-		if (r == 0 && ret < 0)
-			r = (int)ret;
-		else if (r == 0)
-			r = take_checked(in, ret, vma, true, fd);
-		if (r == 0) {
-			*tfd = (int)ret;
-			*how = RT_FILE_TRACEE_OPEN;
-		} else if (r != -ESRCH && ret >= 0)
-			tracee_close(ctx, in, ret);
-	}
-	tracee_close(ctx, in, pfd);
-	if (r == -ESRCH || r == 0)
-		return r;
-	return r == -ESTALE || r == -EACCES ? -ESTALE : r;
 }
 
 const char *

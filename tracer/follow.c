@@ -23,6 +23,7 @@
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
+#include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -41,30 +42,68 @@ mark_hidden_flags(struct rt_ctx *ctx, pid_t tgid)
 		proc->hidden_flags = true;
 }
 
+/* The calls this file follows, each a job while its thread is caught. */
+enum follow_what { FOLLOW_MMAP, FOLLOW_MREMAP, FOLLOW_ATTACH, FOLLOW_TRACEME };
+
+/* The steps of a follow job. */
+enum {
+	FOLLOW_CAUGHT,		/* the caller is caught after its call */
+	FOLLOW_PROBED,		/* attach: the caller's permission probe ran */
+	FOLLOW_TARGET,		/* attach: the target is caught */
+};
+
+struct follow_job {
+	struct rt_job job;
+	enum follow_what what;
+	struct seccomp_data d;	/* the call */
+	int kfd;		/* mmap: our copy of its open file, or -1 */
+	pid_t target;		/* attach: whom */
+	struct rt_inject caller;	/* attach: the caller, while the target
+					 * is caught */
+	const char *why;
+};
+
+static const struct rt_job_kind follow_kind;
+
+static struct follow_job *
+new_job(struct rt_ctx *ctx, pid_t tid, enum follow_what what)
+{
+	struct follow_job *fj = calloc(1, sizeof(*fj));
+
+	if (!fj)
+		return NULL;
+	fj->job.kind = &follow_kind;
+	fj->job.tid = tid;
+	fj->job.tgid = rt_procs_tgid(&ctx->procs, tid);
+	fj->what = what;
+	fj->d = ctx->req->data;
+	fj->kfd = -1;
+	return fj;
+}
+
 /*
  * Let the kernel run the call of the current notification, catching the
  * thread on its way out: the interrupt is pending before the answer, so
- * the thread stops before any of its own code runs.  Returns 0 with the
- * thread stopped in @in and *ret the call's result (the caller resumes it
- * with rt_inject_end(ctx, in, *ret)), or -1 when the call could only be
- * let through or the thread is gone.
+ * the thread stops before any of its own code runs.  The job resumes in
+ * that stop (FOLLOW_CAUGHT), where the result is in the registers.  When
+ * the call could only be let through, or the thread is gone, the job is
+ * dropped.
  */
-static int
-continue_caught(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
-		long *ret)
+static void
+continue_caught(struct rt_ctx *ctx, struct follow_job *fj)
 {
-	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {
-		rt_notify_respond(ctx, 0, 0, true);
-		return -1;
+	bool interrupted;
+
+	interrupted = ptrace(PTRACE_INTERRUPT, fj->job.tid, NULL, NULL) == 0;
+	if (rt_notify_respond(ctx, 0, 0, true) < 0 || !interrupted) {
+		if (fj->kfd >= 0)
+			close(fj->kfd);
+		free(fj);
+		return;
 	}
-	if (rt_notify_respond(ctx, 0, 0, true) < 0)
-		return -1;
-	if (rt_inject_begin(ctx, tid, in, false) < 0) {
-		rt_inject_end(ctx, in, rt_arch_retreg(&in->saved));
-		return -1;
-	}
-	*ret = rt_arch_retreg(&in->saved);
-	return 0;
+	fj->job.step = FOLLOW_CAUGHT;
+	rt_job_catch(&fj->job, fj->job.tid, false);
+	rt_job_start(ctx, &fj->job);
 }
 
 /*
@@ -76,16 +115,14 @@ continue_caught(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
  * that only mislabels the tracee's own mapping and is checked against
  * the inode when used.
  */
-void
-rt_follow_mmap(struct rt_ctx *ctx, pid_t tid)
+static void
+follow_mmap(struct rt_ctx *ctx, pid_t tid)
 {
 	const struct seccomp_data *d = &ctx->req->data;
 	_cleanup_close_ int pidfd = -1, kfd = -1;
-	struct rt_inject in;
+	struct follow_job *fj;
 	struct stat st;
 	pid_t tgid;
-	long ret;
-	int64_t key;
 
 	tgid = rt_procs_tgid(&ctx->procs, tid);
 	if ((d->args[3] & ~RT_PLAIN_MAP_FLAGS) && tgid > 0)
@@ -101,27 +138,38 @@ rt_follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	if (kfd < 0 || fstat(kfd, &st) < 0 ||
 	    (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5)))
 		goto plain;
-	if (continue_caught(ctx, tid, &in, &ret) < 0)
-		return;
-	if (ret >= 0 || ret < -4095) {
-		key = rt_ident_adopt(&ctx->ident, kfd);
-		if (key > 0) {
-			kfd = -1;	/* owned by ident now */
-			rt_ident_set_fd_hint(&ctx->ident, tgid, key,
-					     (int)d->args[4]);
-			if (rt_ident_record(&ctx->ident, tgid, (uint64_t)ret,
-					    (d->args[1] + ctx->page_size - 1) &
-					    ~(uint64_t)(ctx->page_size - 1),
-					    d->args[5], key) == 0)
-				ctx->stats.mmaps_followed++;
-			else
-				rt_ident_put_unused(&ctx->ident, key);
-		}
-	}
-	rt_inject_end(ctx, &in, ret);
+	fj = new_job(ctx, tid, FOLLOW_MMAP);
+	if (!fj)
+		goto plain;
+	fj->kfd = kfd;
+	kfd = -1;
+	continue_caught(ctx, fj);
 	return;
 plain:
 	rt_notify_respond(ctx, 0, 0, true);
+}
+
+/* The mmap ran (@ret): which open file backs the new range. */
+static void
+mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
+{
+	const struct seccomp_data *d = &fj->d;
+	int64_t key;
+
+	if (ret < 0 && ret >= -4095)
+		return;
+	key = rt_ident_adopt(&ctx->ident, fj->kfd);
+	if (key <= 0)
+		return;
+	fj->kfd = -1;	/* owned by ident now */
+	rt_ident_set_fd_hint(&ctx->ident, fj->job.tgid, key, (int)d->args[4]);
+	if (rt_ident_record(&ctx->ident, fj->job.tgid, (uint64_t)ret,
+			    (d->args[1] + ctx->page_size - 1) &
+			    ~(uint64_t)(ctx->page_size - 1),
+			    d->args[5], key) == 0)
+		ctx->stats.mmaps_followed++;
+	else
+		rt_ident_put_unused(&ctx->ident, key);
 }
 
 /*
@@ -129,25 +177,17 @@ plain:
  * range maps the same open file.  Run it with the thread interrupted and
  * record where it landed.
  */
-void
-rt_follow_mremap(struct rt_ctx *ctx, pid_t tid)
+static void
+follow_mremap(struct rt_ctx *ctx, pid_t tid)
 {
-	const struct seccomp_data *d = &ctx->req->data;
-	struct rt_inject in;
-	pid_t tgid;
-	long ret;
+	struct follow_job *fj;
 
-	tgid = rt_procs_tgid(&ctx->procs, tid);
-	if (!ctx->ptrace_ok || tgid < 0) {
+	if (!ctx->ptrace_ok || rt_procs_tgid(&ctx->procs, tid) < 0 ||
+	    !(fj = new_job(ctx, tid, FOLLOW_MREMAP))) {
 		rt_notify_respond(ctx, 0, 0, true);
 		return;
 	}
-	if (continue_caught(ctx, tid, &in, &ret) < 0)
-		return;
-	if (ret >= 0 || ret < -4095)
-		rt_ident_dup_range(&ctx->ident, tgid, d->args[0],
-				   (uint64_t)ret, d->args[2]);
-	rt_inject_end(ctx, &in, ret);
+	continue_caught(ctx, fj);
 }
 
 #define ERESTARTNOINTR 513	/* include/linux/errno.h, not in uapi */
@@ -159,7 +199,7 @@ let_go(struct rt_ctx *ctx, struct rt_inject *in, const char *why)
 	char line[320];
 	int n, r;
 
-	r = rt_inject_detach(ctx, in);
+	r = rt_inject_detach(in);
 	if (r < 0)
 		return r;
 	rt_procs_del(&ctx->procs, in->tid);
@@ -218,16 +258,14 @@ same_pid_ns(pid_t tid)
  * answer is unknown.
  */
 static int
-probe_attach(struct rt_ctx *ctx, struct rt_inject *in, pid_t target)
+probe_attach(const struct rt_inject *in, pid_t target, struct rt_sys *next)
 {
 	struct probe {
 		struct iovec local, remote;
 		uint64_t byte;
 	} p;
 	struct iovec l = { .iov_base = &p, .iov_len = sizeof(p) }, r;
-	uint64_t at, args[6];
-	long ret;
-	int e;
+	uint64_t at;
 
 	at = (rt_arch_sp(&in->saved) - rt_arch_red_zone - sizeof(p)) & ~15ULL;
 	p = (struct probe){
@@ -237,16 +275,20 @@ probe_attach(struct rt_ctx *ctx, struct rt_inject *in, pid_t target)
 	r = (struct iovec){ .iov_base = (void *)at, .iov_len = sizeof(p) };
 	if (process_vm_writev(in->tid, &l, 1, &r, 1, 0) != (ssize_t)sizeof(p))
 		return errno == ESRCH ? -ESRCH : -EFAULT;
-	args[0] = (uint64_t)target;
-	args[1] = at + offsetof(struct probe, local);
-	args[2] = 1;
-	args[3] = at + offsetof(struct probe, remote);
-	args[4] = 1;
-	args[5] = 0;
-	e = rt_inject_call(ctx, in, rt_arch_native.nr_process_vm_readv, args,
-			   &ret);
-	if (e < 0)
-		return e;
+	*next = (struct rt_sys){
+		.nr = rt_arch_native.nr_process_vm_readv,
+		.args = { (uint64_t)target,
+			  at + offsetof(struct probe, local), 1,
+			  at + offsetof(struct probe, remote), 1, 0 },
+	};
+	return 0;
+}
+
+/* What the probe's result @ret says: 0 permitted, -EPERM refused, or
+ * another -errno when unknown. */
+static int
+probe_verdict(long ret)
+{
 	if (ret == -EFAULT)
 		return 0;
 	return ret < 0 ? (int)ret : -EIO;
@@ -260,12 +302,9 @@ probe_attach(struct rt_ctx *ctx, struct rt_inject *in, pid_t target)
  * release its target.  *why: the reason when not.
  */
 static bool
-attach_permitted(struct rt_ctx *ctx, struct rt_inject *in, pid_t target,
-		 const char **why)
+attach_may_probe(struct rt_ctx *ctx, const struct seccomp_data *d,
+		 const struct rt_inject *in, pid_t target, const char **why)
 {
-	const struct seccomp_data *d = &ctx->req->data;
-	int r;
-
 	/* check_ptrace_options(): EPERM for any caller under seccomp. */
 	if (d->args[0] == PTRACE_SEIZE &&
 	    (d->args[3] & PTRACE_O_SUSPEND_SECCOMP)) {
@@ -292,20 +331,21 @@ attach_permitted(struct rt_ctx *ctx, struct rt_inject *in, pid_t target,
 		*why = "the caller has seccomp filters of its own";
 		return false;
 	}
-	r = probe_attach(ctx, in, target);
-	if (r == 0)
-		return true;
-	*why = r == -EPERM ? "the kernel does not permit it" :
+	return true;
+}
+
+static const char *
+probe_why(int r)
+{
+	return r == -EPERM ? "the kernel does not permit it" :
 			     "the kernel's permission is unknown";
-	return false;
 }
 
 /* -v: why the target of a refused attach stays traced. */
 static void
-log_kept(struct rt_ctx *ctx, pid_t tid, pid_t target, const char *why)
+log_kept(struct rt_ctx *ctx, const struct seccomp_data *d, pid_t tid,
+	 pid_t target, const char *why)
 {
-	const struct seccomp_data *d = &ctx->req->data;
-
 	if (ctx->opt.quiet || !ctx->opt.verbose)
 		return;
 	fprintf(ctx->log, "[pid %d] ptrace(%s, %d) = -1 EPERM: remaptrace "
@@ -339,41 +379,145 @@ log_kept(struct rt_ctx *ctx, pid_t tid, pid_t target, const char *why)
 static void
 follow_attach(struct rt_ctx *ctx, pid_t tid)
 {
-	const struct seccomp_data *d = &ctx->req->data;
-	pid_t target = (pid_t)d->args[1];
-	struct rt_inject in, tin;
-	const char *why = "";
-	long ret;
+	pid_t target = (pid_t)ctx->req->data.args[1];
+	struct follow_job *fj;
 
-	if (!ours(ctx, target)) {
+	if (!ours(ctx, target) || !(fj = new_job(ctx, tid, FOLLOW_ATTACH))) {
 		rt_notify_respond(ctx, 0, 0, true);
 		return;
 	}
-	if (continue_caught(ctx, tid, &in, &ret) < 0)
-		return;
+	fj->target = target;
+	continue_caught(ctx, fj);
+}
+
+/* Attach: the kernel's result is in (the caller caught). */
+static void
+attach_caught(struct rt_ctx *ctx, struct follow_job *fj, long ret)
+{
+	struct rt_inject *in = &fj->job.in;
+	struct rt_sys probe;
+	int r;
+
 	if (ret == -ERESTARTNOINTR) {	/* the kernel restarts it */
-		rt_inject_restart(ctx, &in);
+		rt_inject_restart(in);
 		return;
 	}
 	if (ret != -EPERM) {
-		rt_inject_end(ctx, &in, ret);
+		rt_inject_end(in, ret);
 		return;
 	}
-	if (!attach_permitted(ctx, &in, target, &why)) {
-		log_kept(ctx, tid, target, why);
-		rt_inject_end(ctx, &in, ret);
+	if (!attach_may_probe(ctx, &fj->d, in, fj->target, &fj->why)) {
+		log_kept(ctx, &fj->d, in->tid, fj->target, fj->why);
+		rt_inject_end(in, ret);
 		return;
 	}
-	if (ptrace(PTRACE_INTERRUPT, target, NULL, NULL) == 0 &&
-	    (rt_inject_begin(ctx, target, &tin, false) == 0 || tin.stopped) &&
-	    let_go(ctx, &tin, d->args[0] == PTRACE_SEIZE ?
+	r = probe_attach(in, fj->target, &probe);
+	if (r < 0) {
+		log_kept(ctx, &fj->d, in->tid, fj->target, probe_why(r));
+		rt_inject_end(in, ret);
+		return;
+	}
+	fj->job.step = FOLLOW_PROBED;
+	rt_job_call(&fj->job, &probe);
+}
+
+/* Attach: the probe answered: let go of the target, or keep it. */
+static void
+attach_probed(struct rt_ctx *ctx, struct follow_job *fj)
+{
+	struct rt_job *job = &fj->job;
+	int r = job->err ? job->err : probe_verdict(job->ret);
+
+	if (r < 0) {
+		log_kept(ctx, &fj->d, job->in.tid, fj->target, probe_why(r));
+		rt_inject_end(&job->in, -EPERM);
+		return;
+	}
+	fj->caller = job->in;
+	if (ptrace(PTRACE_INTERRUPT, fj->target, NULL, NULL) < 0) {
+		rt_inject_end(&fj->caller, -EPERM);
+		return;
+	}
+	job->step = FOLLOW_TARGET;
+	rt_job_catch(job, fj->target, false);
+}
+
+/* Attach: the target is caught: let it go, and the caller ask again. */
+static void
+attach_target(struct rt_ctx *ctx, struct follow_job *fj)
+{
+	struct rt_job *job = &fj->job;
+
+	if ((job->err == 0 || job->in.stopped) &&
+	    let_go(ctx, &job->in, fj->d.args[0] == PTRACE_SEIZE ?
 		   "the target of PTRACE_SEIZE" :
 		   "the target of PTRACE_ATTACH") == 0) {
-		rt_inject_restart(ctx, &in);
+		rt_inject_restart(&fj->caller);
 		return;
 	}
-	rt_inject_end(ctx, &in, ret);
+	rt_inject_end(&fj->caller, -EPERM);
 }
+
+static void
+follow_resume(struct rt_ctx *ctx, struct rt_job *job)
+{
+	struct follow_job *fj = (struct follow_job *)job;
+	struct rt_inject *in = &job->in;
+	long ret;
+
+	job->wait = RT_JOB_END;
+	if (job->step == FOLLOW_PROBED) {
+		attach_probed(ctx, fj);
+		return;
+	}
+	if (job->step == FOLLOW_TARGET) {
+		attach_target(ctx, fj);
+		return;
+	}
+	if (fj->what == FOLLOW_TRACEME) {
+		if (job->err == 0 || in->stopped)
+			let_go(ctx, in, "ptrace(PTRACE_TRACEME)");
+		return;
+	}
+	if (job->err) {
+		if (in->stopped)
+			rt_inject_end(in, rt_arch_retreg(&in->saved));
+		return;
+	}
+	ret = rt_arch_retreg(&in->saved);
+	switch (fj->what) {
+	case FOLLOW_MMAP:
+		mmap_done(ctx, fj, ret);
+		break;
+	case FOLLOW_MREMAP:
+		if (ret >= 0 || ret < -4095)
+			rt_ident_dup_range(&ctx->ident, job->tgid,
+					   fj->d.args[0], (uint64_t)ret,
+					   fj->d.args[2]);
+		break;
+	case FOLLOW_ATTACH:
+		attach_caught(ctx, fj, ret);
+		return;
+	default:
+		break;
+	}
+	rt_inject_end(in, ret);
+}
+
+static void
+follow_release(struct rt_job *job)
+{
+	struct follow_job *fj = (struct follow_job *)job;
+
+	if (fj->kfd >= 0)
+		close(fj->kfd);
+}
+
+static const struct rt_job_kind follow_kind = {
+	.name = "follow",
+	.resume = follow_resume,
+	.release = follow_release,
+};
 
 /*
  * One tracer per task: a thread remaptrace traces cannot be traced by
@@ -387,13 +531,12 @@ follow_attach(struct rt_ctx *ctx, pid_t tid)
  * PTRACE_ATTACH/PTRACE_SEIZE of a thread of ours: only when the kernel
  * permits the caller to trace it (follow_attach()).
  */
-void
-rt_follow_traceme(struct rt_ctx *ctx, pid_t tid)
+static void
+follow_traceme(struct rt_ctx *ctx, pid_t tid)
 {
-	const struct seccomp_data *d = &ctx->req->data;
-	struct rt_inject in;
+	struct follow_job *fj;
 
-	if (d->args[0] != PTRACE_TRACEME) {
+	if (ctx->req->data.args[0] != PTRACE_TRACEME) {
 		follow_attach(ctx, tid);
 		return;
 	}
@@ -403,14 +546,34 @@ rt_follow_traceme(struct rt_ctx *ctx, pid_t tid)
 	}
 	if (rt_notify_respond(ctx, 0, ERESTARTNOINTR, false) < 0)
 		return;
-	if (rt_inject_begin(ctx, tid, &in, false) < 0 && !in.stopped)
-		return;
-	let_go(ctx, &in, "ptrace(PTRACE_TRACEME)");
+	fj = new_job(ctx, tid, FOLLOW_TRACEME);
+	if (!fj)
+		return;		/* the interrupt stops it once; resumed */
+	fj->job.step = FOLLOW_CAUGHT;
+	rt_job_catch(&fj->job, tid, false);
+	rt_job_start(ctx, &fj->job);
 }
 
+static void
+follow_note(struct rt_ctx *ctx, pid_t tid, long nr);
 
 void
-rt_follow_note(struct rt_ctx *ctx, pid_t tid, long nr)
+rt_follow_call(struct rt_ctx *ctx, pid_t tid)
+{
+	long nr = ctx->req->data.nr;
+
+	if (nr == rt_arch_native.nr_mmap)
+		follow_mmap(ctx, tid);
+	else if (nr == rt_arch_native.nr_mremap)
+		follow_mremap(ctx, tid);
+	else if (nr == rt_arch_native.nr_ptrace)
+		follow_traceme(ctx, tid);
+	else if (!rt_privilege_handle(ctx))
+		follow_note(ctx, tid, nr);
+}
+
+static void
+follow_note(struct rt_ctx *ctx, pid_t tid, long nr)
 {
 	pid_t tgid = rt_procs_tgid(&ctx->procs, tid);
 	struct rt_proc *proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) :

@@ -5,7 +5,8 @@
  * cannot be disturbed again, so a program that churns descriptors cannot
  * keep a call from completing.  They are stopped with PTRACE_INTERRUPT (a
  * notification one of them waits in is aborted and restarts later) and
- * resumed as they were, a signal they were stopped with delivered.
+ * resumed as they were, a signal they were stopped with delivered.  Their
+ * stops arrive at the loop, which gives them to the job that froze them.
  */
 #include <errno.h>
 #include <signal.h>
@@ -27,12 +28,13 @@ find(struct rt_freeze *fz, pid_t tid)
 }
 
 bool
-rt_freeze_take(struct rt_ctx *ctx, pid_t pid, int status)
+rt_freeze_take(struct rt_freeze *fz, pid_t pid, int status)
 {
-	struct rt_frozen *f = find(&ctx->freeze, pid);
+	struct rt_frozen *f = find(fz, pid);
 
 	if (!f || f->stopped)
 		return false;
+	fz->pending--;
 	if (WIFSTOPPED(status)) {
 		f->stopped = true;
 		/* A signal-delivery-stop: give the signal back on thaw. */
@@ -44,57 +46,44 @@ rt_freeze_take(struct rt_ctx *ctx, pid_t pid, int status)
 	return false;
 }
 
-int
-rt_freeze_others(struct rt_ctx *ctx, pid_t tgid, pid_t except)
+bool
+rt_freeze_done(const struct rt_freeze *fz)
 {
-	struct rt_freeze *fz = &ctx->freeze;
-	const struct rt_procs *p = &ctx->procs;
-	size_t i, waiting = 0;
-	int status;
-	pid_t pid;
+	return fz->pending == 0;
+}
 
-	fz->n = 0;
+size_t
+rt_freeze_others(struct rt_freeze *fz, const struct rt_procs *p, pid_t tgid,
+		 pid_t except)
+{
+	size_t i;
+
+	fz->n = fz->pending = 0;
 	free(fz->t);
 	fz->t = calloc(p->n ? p->n : 1, sizeof(*fz->t));
 	if (!fz->t)
-		return -ENOMEM;
+		return 0;
 	for (i = 0; i < p->n; i++) {
 		if (p->t[i].tgid != tgid || p->t[i].tid == except)
 			continue;
 		if (ptrace(PTRACE_INTERRUPT, p->t[i].tid, NULL, NULL) < 0)
 			continue;
 		fz->t[fz->n++] = (struct rt_frozen){ .tid = p->t[i].tid };
-		waiting++;
+		fz->pending++;
 	}
-	while (waiting) {
-		pid = waitpid(-1, &status, __WALL);
-		if (pid < 0 && errno == EINTR)
-			continue;
-		if (pid < 0)
-			break;
-		if (find(fz, pid)) {
-			rt_freeze_take(ctx, pid, status);
-			waiting--;
-			if (!WIFSTOPPED(status))
-				rt_loop_handle_status(ctx, pid, status);
-			continue;
-		}
-		rt_loop_handle_status(ctx, pid, status);
-	}
-	return 0;
+	return fz->pending;
 }
 
 void
-rt_freeze_thaw(struct rt_ctx *ctx)
+rt_freeze_thaw(struct rt_freeze *fz)
 {
-	struct rt_freeze *fz = &ctx->freeze;
 	size_t i;
 
 	for (i = 0; i < fz->n; i++)
 		if (fz->t[i].tid > 0 && fz->t[i].stopped)
 			ptrace(PTRACE_CONT, fz->t[i].tid, NULL,
 			       (void *)(long)fz->t[i].sig);
-	fz->n = 0;
+	fz->n = fz->pending = 0;
 	free(fz->t);
 	fz->t = NULL;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <linux/kcmp.h>
 
+#include "rt_job.h"
 #include "rt_tracer.h"
 
 #define RECENT_NS	100000000ULL	/* how long a finished window counts */
@@ -82,52 +83,87 @@ same_file(pid_t a, int fa, pid_t b, int fb)
 	return syscall(SYS_kcmp, a, b, KCMP_FILE, fa, fb) == 0;
 }
 
-/* Close in @pid (stopped) the descriptors it inherited from our windows. */
-static void
-fix_child(struct rt_ctx *ctx, pid_t pid, pid_t ppid)
+/* A held child whose inherited descriptors are being closed. */
+struct inherit_job {
+	struct rt_job job;
+	pid_t ppid;
+	unsigned int next;	/* the record to look at next */
+	bool checked;		/* its own table, a native syscall insn */
+};
+
+/* The next descriptor @ij's child inherited from our windows, or -1. */
+static int
+next_inherited(struct rt_ctx *ctx, struct inherit_job *ij)
 {
 	struct rt_inherit *ih = &ctx->inherit;
-	struct rt_inject in;
-	uint64_t args[6] = { 0 };
-	unsigned int i;
-	long ret;
+	pid_t pid = ij->job.tid;
 
-	if (rt_inject_here(ctx, pid, &in) < 0) {
-		rt_inject_end(ctx, &in, rt_arch_retreg(&in.saved));
+	while (ij->next < RT_INSTALL_RECS) {
+		const struct rt_install *r = &ih->rec[ij->next++];
+
+		if (r->keyfd < 0 || r->tgid != ij->ppid ||
+		    !same_file(pid, r->tfd, ctx->self, r->keyfd))
+			continue;
+		/* The parent's own descriptor of that file, made after our
+		 * window closed, is the child's to keep. */
+		if (r->t_end && same_file(ij->ppid, r->tfd, ctx->self, r->keyfd))
+			continue;
+		return r->tfd;
+	}
+	return -1;
+}
+
+/* Close in the held child (stopped) what it inherited, then resume it. */
+static void
+inherit_resume(struct rt_ctx *ctx, struct rt_job *job)
+{
+	struct inherit_job *ij = (struct inherit_job *)job;
+	struct rt_inject *in = &job->in;
+	struct rt_sys close_it = { .nr = rt_arch_native.nr_close };
+	int tfd;
+
+	if (!job->err && !ij->checked) {
+		/* A child sharing the table (CLONE_FILES) shares our close
+		 * too. */
+		ij->checked = true;
+		if (syscall(SYS_kcmp, job->tid, ij->ppid, KCMP_FILES, 0, 0) == 0 ||
+		    rt_arch_check_syscall_insn(job->tid, &in->saved) != 0)
+			ij->next = RT_INSTALL_RECS;
+	}
+	tfd = job->err ? -1 : next_inherited(ctx, ij);
+	if (tfd >= 0) {
+		close_it.args[0] = (uint64_t)tfd;
+		rt_job_call(job, &close_it);
 		return;
 	}
-	/* A child sharing the table (CLONE_FILES) shares our close too. */
-	if (syscall(SYS_kcmp, pid, ppid, KCMP_FILES, 0, 0) != 0 &&
-	    rt_arch_check_syscall_insn(pid, &in.saved) == 0) {
-		for (i = 0; i < RT_INSTALL_RECS; i++) {
-			const struct rt_install *r = &ih->rec[i];
-
-			if (r->keyfd < 0 || r->tgid != ppid ||
-			    !same_file(pid, r->tfd, ctx->self, r->keyfd))
-				continue;
-			/* The parent's own descriptor of that file, made after
-			 * our window closed, is the child's to keep. */
-			if (r->t_end &&
-			    same_file(ppid, r->tfd, ctx->self, r->keyfd))
-				continue;
-			args[0] = (uint64_t)r->tfd;
-			if (rt_inject_call(ctx, &in, rt_arch_native.nr_close,
-					   args, &ret) < 0)
-				break;
-		}
-	}
-	rt_inject_end(ctx, &in, rt_arch_retreg(&in.saved));
+	if (in->stopped)
+		rt_inject_end(in, rt_arch_retreg(&in->saved));
+	job->wait = RT_JOB_END;
 }
+
+static const struct rt_job_kind inherit_kind = {
+	.name = "inherit",
+	.resume = inherit_resume,
+};
 
 void
 rt_inherit_release(struct rt_ctx *ctx)
 {
 	struct rt_inherit *ih = &ctx->inherit;
 
-	while (ih->nheld) {
+	while (ih->nheld && !rt_job_busy(ctx)) {
 		struct rt_held h = ih->held[--ih->nheld];
+		struct inherit_job *ij = calloc(1, sizeof(*ij));
 
-		fix_child(ctx, h.pid, h.ppid);
+		if (!ij) {
+			ptrace(PTRACE_CONT, h.pid, NULL, NULL);
+			continue;
+		}
+		ij->job.kind = &inherit_kind;
+		ij->job.tgid = h.pid;
+		ij->ppid = h.ppid;
+		rt_job_here(&ij->job, h.pid);
+		rt_job_start(ctx, &ij->job);
 	}
 }
 

@@ -8,6 +8,10 @@
  * PTRACE_SYSCALL runs to the syscall-entry and syscall-exit stops.  All
  * signals are blocked meanwhile and the mask restored before the thread
  * resumes, so a signal that arrived is delivered once, after the call.
+ *
+ * Nothing here waits.  Each function acts on a thread in a ptrace-stop
+ * and returns; the loop (loop.c) hands the thread's next stop to
+ * rt_inject_on_stop() through its job (job.c).
  */
 #include <errno.h>
 #include <signal.h>
@@ -19,37 +23,6 @@
 
 #include "rt_arch.h"
 #include "rt_tracer.h"
-
-/*
- * Wait for the next stop of @tid.  Every other tracee's status that comes
- * meanwhile goes to the loop: a dying thread group reports its leader's
- * exit only after all other threads are reaped (delay_group_leader()), so
- * waiting for the leader alone could wait for ever.  An exit of @tid, or
- * an exec that another thread made under @tid's id (de_thread() killed
- * the caller), means the call is gone.
- */
-static int
-wait_stop(struct rt_ctx *ctx, pid_t tid, int *status)
-{
-	pid_t p;
-
-	for (;;) {
-		p = waitpid(-1, status, __WALL);
-		if (p < 0 && errno == EINTR)
-			continue;
-		if (p < 0)
-			return errno == ECHILD ? -ESRCH : -errno;
-		if (p != tid) {
-			rt_loop_handle_status(ctx, p, *status);
-			continue;
-		}
-		if (WIFSTOPPED(*status) &&
-		    (*status >> 16) != PTRACE_EVENT_EXEC)
-			return 0;
-		rt_loop_handle_status(ctx, tid, *status);
-		return -ESRCH;
-	}
-}
 
 static bool
 is_syscall_stop(int status)
@@ -98,149 +71,121 @@ take(struct rt_inject *in)
 	return 0;
 }
 
-int
-rt_inject_here(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in)
+bool
+rt_inject_gone(int status)
 {
-	memset(in, 0, sizeof(*in));
-	in->tid = tid;
-	in->tgid = rt_procs_tgid(&ctx->procs, tid);
-	in->stopped = true;
-	return take(in);
+	/* An exit, or an exec that another thread made under this id
+	 * (de_thread() killed the caller): the call is gone. */
+	return !WIFSTOPPED(status) || (status >> 16) == PTRACE_EVENT_EXEC;
 }
 
 int
-rt_inject_begin(struct rt_ctx *ctx, pid_t tid, struct rt_inject *in,
-		bool step)
+rt_inject_take(struct rt_inject *in, pid_t tid, pid_t tgid, int status,
+	       bool step)
 {
-	int status, r, sig, event;
+	int sig, event;
 
 	memset(in, 0, sizeof(*in));
 	in->tid = tid;
-	in->tgid = rt_procs_tgid(&ctx->procs, tid);
+	in->tgid = tgid;
 	in->step = step;
-	r = wait_stop(ctx, tid, &status);
-	if (r < 0)
-		return r;
-	in->stops++;
 	in->stopped = true;
-	sig = WSTOPSIG(status);
-	event = status >> 16;
-	if (event == PTRACE_EVENT_STOP) {
-		/* Our interrupt (SIGTRAP), or a job-control stop that came
-		 * first; either way the thread sits on its way back to user
-		 * space and can be borrowed. */
-		in->group_stop = sig != SIGTRAP;
-	} else if (event == 0 && !is_syscall_stop(status)) {
-		/* A signal-delivery-stop came first: deliver it afterwards. */
-		in->deliver = sig;
+	if (status >= 0) {
+		in->stops++;
+		sig = WSTOPSIG(status);
+		event = status >> 16;
+		if (event == PTRACE_EVENT_STOP) {
+			/* Our interrupt (SIGTRAP), or a job-control stop that
+			 * came first; either way the thread sits on its way
+			 * back to user space and can be borrowed. */
+			in->group_stop = sig != SIGTRAP;
+		} else if (event == 0 && !is_syscall_stop(status)) {
+			/* A signal-delivery-stop came first: deliver it
+			 * afterwards. */
+			in->deliver = sig;
+		}
 	}
 	return take(in);
 }
 
-/* Resume with PTRACE_SYSCALL until a syscall stop; skip the trap of a
- * PTRACE_INTERRUPT that a job-control stop overtook. */
 static int
-step_to_syscall_stop(struct rt_ctx *ctx, struct rt_inject *in)
+resume(struct rt_inject *in)
 {
-	int status, r;
-
-	for (;;) {
-		if (ptrace(PTRACE_SYSCALL, in->tid, NULL, NULL) < 0)
-			return -errno;
-		r = wait_stop(ctx, in->tid, &status);
-		if (r < 0)
-			return r;
-		in->stops++;
-		if (is_syscall_stop(status))
-			return 0;
-		note_group_stop(in, status);
-		/* PTRACE_EVENT_STOP (a late interrupt or job control):
-		 * registers are untouched, go on. */
-	}
-}
-
-/*
- * Single-step over the syscall instruction: the kernel reports the step
- * at syscall exit (report_single_step()) as a SIGTRAP signal-delivery-
- * stop with the pc after the instruction; one stop per call.  Any other
- * stop (a job-control stop, a late interrupt, a signal that was pending
- * before the call ran, which shows the pc still on the instruction) is
- * stepped over again; such a signal is delivered after the emulated call.
- */
-static int
-step_over_syscall(struct rt_ctx *ctx, struct rt_inject *in,
-		  struct rt_regs *regs)
-{
-	uint64_t after = rt_arch_pc(regs) + rt_arch_native.syscall_len;
-	int status, r, sig;
-
-	for (;;) {
-		if (ptrace(PTRACE_SINGLESTEP, in->tid, NULL, NULL) < 0)
-			return -errno;
-		r = wait_stop(ctx, in->tid, &status);
-		if (r < 0)
-			return r;
-		in->stops++;
-		if (status >> 16) {
-			note_group_stop(in, status);
-			continue;
-		}
-		r = rt_arch_getregs(in->tid, regs);
-		if (r < 0)
-			return r;
-		sig = WSTOPSIG(status);
-		if (sig == SIGTRAP && rt_arch_pc(regs) == after)
-			return 0;
-		if (!in->deliver)
-			in->deliver = sig;
-		rt_arch_setregs(in->tid, regs);
-	}
-}
-
-int
-rt_inject_call(struct rt_ctx *ctx, struct rt_inject *in, long nr,
-	       const uint64_t args[6], long *ret)
-{
-	return rt_inject_call_at(ctx, in, 0, nr, args, ret);
-}
-
-int
-rt_inject_call_at(struct rt_ctx *ctx, struct rt_inject *in, uint64_t pc,
-		  long nr, const uint64_t args[6], long *ret)
-{
-	struct rt_regs regs;
-	int r;
-
-	rt_arch_setup_call(&regs, &in->saved, nr, args);
-	if (pc)
-		rt_arch_set_pc(&regs, pc);
-	r = rt_arch_setregs(in->tid, &regs);
-	if (r < 0)
-		return r;
-	if (in->step) {
-		r = step_over_syscall(ctx, in, &regs);
-		if (r < 0)
-			return r;
-		*ret = rt_arch_retval(&regs);
-		return 0;
-	}
-	r = step_to_syscall_stop(ctx, in);	/* entry */
-	if (r < 0)
-		return r;
-	r = step_to_syscall_stop(ctx, in);	/* exit */
-	if (r < 0)
-		return r;
-	r = rt_arch_getregs(in->tid, &regs);
-	if (r < 0)
-		return r;
-	*ret = rt_arch_retval(&regs);
+	if (ptrace(in->step ? PTRACE_SINGLESTEP : PTRACE_SYSCALL, in->tid,
+		   NULL, NULL) < 0)
+		return errno == ESRCH ? -ESRCH : -errno;
 	return 0;
 }
 
 int
-rt_inject_detach(struct rt_ctx *ctx, struct rt_inject *in)
+rt_inject_arm(struct rt_inject *in, const struct rt_sys *s)
 {
-	(void)ctx;
+	int r;
+
+	rt_arch_setup_call(&in->regs, &in->saved, s->nr, s->args);
+	if (s->pc)
+		rt_arch_set_pc(&in->regs, s->pc);
+	in->after = rt_arch_pc(&in->regs) + rt_arch_native.syscall_len;
+	in->entered = false;
+	r = rt_arch_setregs(in->tid, &in->regs);
+	return r < 0 ? r : resume(in);
+}
+
+/*
+ * Without single-stepping: the syscall-entry stop, then the exit stop,
+ * where the result is read.  A PTRACE_EVENT_STOP between them (a late
+ * interrupt or job control) leaves the registers untouched: go on.
+ *
+ * Single-stepped: the kernel reports the step at syscall exit
+ * (report_single_step()) as a SIGTRAP signal-delivery-stop with the pc
+ * after the instruction; one stop per call.  Any other stop (a job-control
+ * stop, a late interrupt, a signal that was pending before the call ran,
+ * which shows the pc still on the instruction) is stepped over again; such
+ * a signal is delivered after the emulated call.
+ */
+int
+rt_inject_on_stop(struct rt_inject *in, int status, long *ret)
+{
+	int r, sig;
+
+	in->stops++;
+	if (!in->step) {
+		if (!is_syscall_stop(status)) {
+			note_group_stop(in, status);
+		} else if (!in->entered) {
+			in->entered = true;
+		} else {
+			r = rt_arch_getregs(in->tid, &in->regs);
+			if (r < 0)
+				return r;
+			*ret = rt_arch_retval(&in->regs);
+			return RT_INJECT_DONE;
+		}
+		r = resume(in);
+		return r < 0 ? r : RT_INJECT_MORE;
+	}
+	if (status >> 16) {
+		note_group_stop(in, status);
+	} else {
+		r = rt_arch_getregs(in->tid, &in->regs);
+		if (r < 0)
+			return r;
+		sig = WSTOPSIG(status);
+		if (sig == SIGTRAP && rt_arch_pc(&in->regs) == in->after) {
+			*ret = rt_arch_retval(&in->regs);
+			return RT_INJECT_DONE;
+		}
+		if (!in->deliver)
+			in->deliver = sig;
+		rt_arch_setregs(in->tid, &in->regs);
+	}
+	r = resume(in);
+	return r < 0 ? r : RT_INJECT_MORE;
+}
+
+int
+rt_inject_detach(struct rt_inject *in)
+{
 	if (!in->stopped)
 		return -ESRCH;
 	if (in->have_mask && ptrace(PTRACE_SETSIGMASK, in->tid,
@@ -255,12 +200,11 @@ rt_inject_detach(struct rt_ctx *ctx, struct rt_inject *in)
 }
 
 static int
-finish(struct rt_ctx *ctx, struct rt_inject *in, long retval, bool restart)
+finish(struct rt_inject *in, long retval, bool restart)
 {
 	struct rt_regs regs;
 	int r;
 
-	(void)ctx;
 	if (!in->stopped)
 		return -ESRCH;
 	if (in->have_regs) {
@@ -298,13 +242,13 @@ finish(struct rt_ctx *ctx, struct rt_inject *in, long retval, bool restart)
 }
 
 int
-rt_inject_end(struct rt_ctx *ctx, struct rt_inject *in, long retval)
+rt_inject_end(struct rt_inject *in, long retval)
 {
-	return finish(ctx, in, retval, false);
+	return finish(in, retval, false);
 }
 
 int
-rt_inject_restart(struct rt_ctx *ctx, struct rt_inject *in)
+rt_inject_restart(struct rt_inject *in)
 {
-	return finish(ctx, in, 0, true);
+	return finish(in, 0, true);
 }

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -105,14 +106,10 @@ task_gone(struct rt_ctx *ctx, pid_t pid)
 	}
 }
 
-void
-rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status)
+static void
+handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 {
 	int sig, event;
-
-	/* Held still for a retried emulation: resumed by its thaw. */
-	if (ctx->freeze.n && rt_freeze_take(ctx, pid, status))
-		return;
 
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		task_gone(ctx, pid);
@@ -169,6 +166,22 @@ rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 	}
 }
 
+/*
+ * A wait status: first the job in flight's, if it waits for this thread
+ * (its stop, or a frozen thread's); else the tracee table's.
+ */
+static void
+dispatch_status(struct rt_ctx *ctx, pid_t pid, int status)
+{
+	enum rt_job_route r = rt_job_status(ctx, pid, status);
+
+	if (r == RT_JOB_TOOK)
+		return;
+	handle_status(ctx, pid, status);
+	if (r == RT_JOB_LOST)
+		rt_job_run(ctx);
+}
+
 /* Returns true when no tracee is left. */
 static bool
 reap_all(struct rt_ctx *ctx)
@@ -179,7 +192,7 @@ reap_all(struct rt_ctx *ctx)
 	for (;;) {
 		pid = waitpid(-1, &status, __WALL | WNOHANG);
 		if (pid > 0) {
-			rt_loop_handle_status(ctx, pid, status);
+			dispatch_status(ctx, pid, status);
 			continue;
 		}
 		if (pid < 0 && errno == EINTR)
@@ -263,8 +276,8 @@ rt_loop_run(struct rt_ctx *ctx)
 	    epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, ctx->listener, &add) < 0)
 		return -errno;
 	for (;;) {
-		/* Kept while an agent ran (agent.c): first serve those. */
-		if (ctx->nstash) {
+		/* Kept while a job or an agent ran: first serve those. */
+		if (ctx->nstash && !rt_job_busy(ctx)) {
 			r = rt_notify_handle(ctx);
 			if (r < 0)
 				return r;

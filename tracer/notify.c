@@ -24,6 +24,7 @@
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
+#include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -171,8 +172,10 @@ rt_notify_answer(struct rt_pending *pd, int error, bool cont)
 
 
 static void
-judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
+judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 {
+	struct rt_call *c = &cj->c;
+	struct rt_pending *pd = &cj->pd;
 	struct rt_vma_lookup inner, lk;
 	struct rt_span_rec rec;
 	struct rt_vmas vs;
@@ -248,7 +251,7 @@ judge(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
 					c->v.plan.len, c->v.plan.offset,
 					c->v.first.file_id);
 	} else {
-		rt_emulate(ctx, c, pd);
+		rt_emulate(ctx, cj);
 	}
 out:
 	rt_vmas_close(&vs);
@@ -262,60 +265,204 @@ out:
  * (check mode), the stop also shows its real result.
  */
 static void
-stop_answered(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd)
+stop_answered(struct rt_ctx *ctx, struct rt_call_job *cj)
 {
+	struct rt_call *c = &cj->c;
+	struct rt_pending *pd = &cj->pd;
+
+	cj->job.step = RT_CALL_REPORT;
 	if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0)
 		return;
+	pd->what = RT_PEND_NONE;
 	if (rt_notify_respond(ctx, 0, pd->error, pd->cont) == -ENOENT) {
-		pd->what = RT_PEND_NONE;
 		c->outcome = RT_OUT_GONE;
 		return;
 	}
-	pd->what = RT_PEND_NONE;
-	if (rt_inject_begin(ctx, c->tid, &pd->in, false) < 0) {
-		rt_inject_end(ctx, &pd->in, rt_arch_retreg(&pd->in.saved));
+	cj->job.step = RT_CALL_KSTOP;
+	rt_job_catch(&cj->job, c->tid, false);
+}
+
+/* -k: the answered caller is caught (or gone). */
+static void
+stopped_answered(struct rt_call_job *cj)
+{
+	struct rt_call *c = &cj->c;
+	struct rt_pending *pd = &cj->pd;
+	struct rt_inject *in = &cj->job.in;
+
+	cj->job.step = RT_CALL_REPORT;
+	if (cj->job.err) {
+		if (in->stopped)
+			rt_inject_end(in, rt_arch_retreg(&in->saved));
 		return;
 	}
 	pd->what = RT_PEND_RESUME;
-	pd->resume_val = rt_arch_retreg(&pd->in.saved);
+	pd->resume_val = rt_arch_retreg(&in->saved);
 	if (c->outcome == RT_OUT_PASSED)
 		c->result = pd->resume_val;
 	if (rt_stack_capture(c->tid, &pd->stack) == 0)
 		c->stack = &pd->stack;
 }
 
+/* The verdict is in: the line, then the caller goes on. */
+static void
+report(struct rt_ctx *ctx, struct rt_call_job *cj)
+{
+	struct rt_call *c = &cj->c;
+	struct rt_pending *pd = &cj->pd;
+	unsigned int i;
+
+	if ((pd->what == RT_PEND_RESUME || c->by_agent) && ctx->opt.layout &&
+	    c->outcome == RT_OUT_EMULATED) {
+		cj->layout = rt_layout_describe(c->tid, &c->v, ctx->page_size);
+		c->layout = cj->layout;
+	}
+	if (c->timed) {
+		c->ns = rt_notify_now_ns() - cj->t0;
+		c->ph_t = rt_notify_now_ns();
+	}
+	rt_report_call(ctx, c);
+	rt_notify_phase(c, RT_PH_REPORT);
+
+	/* Only now does the caller go on. */
+	if (pd->what == RT_PEND_RESPOND &&
+	    rt_notify_respond(ctx, 0, pd->error, pd->cont) == -ENOENT)
+		ctx->stats.gone++;
+	else if (pd->what == RT_PEND_RESUME && pd->restart &&
+		 rt_inject_restart(&cj->job.in) == -ESRCH)
+		ctx->stats.gone++;
+	else if (pd->what == RT_PEND_RESUME && !pd->restart &&
+		 rt_inject_end(&cj->job.in, pd->resume_val) == -ESRCH)
+		ctx->stats.gone++;
+	rt_notify_phase(c, RT_PH_RESUME);
+	if (c->outcome == RT_OUT_EMULATED) {
+		ctx->bd.calls++;
+		ctx->bd.stops += c->stops;
+		for (i = 0; i < RT_PH__COUNT; i++)
+			ctx->bd.ns[i] += c->ph[i];
+	}
+}
+
+/* Fault injection, deny, or the rule book. */
+static void
+decide(struct rt_ctx *ctx, struct rt_call_job *cj)
+{
+	struct rt_call *c = &cj->c;
+	int err;
+
+	cj->job.step = RT_CALL_ANSWERED;
+	if (rt_fault_match(ctx, c->nth, &err)) {
+		c->outcome = RT_OUT_INJECTED;
+		c->result = -err;
+		rt_notify_answer(&cj->pd, err, false);
+	} else if (ctx->opt.mode == RT_MODE_DENY) {
+		c->outcome = RT_OUT_DENIED;
+		c->result = -ctx->opt.deny_errno;
+		rt_notify_answer(&cj->pd, ctx->opt.deny_errno, false);
+	} else {
+		judge(ctx, cj);
+	}
+}
+
+static void
+call_resume(struct rt_ctx *ctx, struct rt_job *job)
+{
+	struct rt_call_job *cj = (struct rt_call_job *)job;
+
+	switch (job->step) {
+	case RT_CALL_JUDGE:
+		decide(ctx, cj);
+		return;
+	case RT_CALL_ANSWERED:
+		if (cj->pd.what == RT_PEND_RESPOND && ctx->opt.stack_trace &&
+		    ctx->ptrace_ok)
+			stop_answered(ctx, cj);
+		else
+			job->step = RT_CALL_REPORT;
+		return;
+	case RT_CALL_KSTOP:
+		stopped_answered(cj);
+		return;
+	case RT_CALL_REPORT:
+		report(ctx, cj);
+		job->wait = RT_JOB_END;
+		return;
+	default:
+		rt_emulate_resume(ctx, cj);
+		return;
+	}
+}
+
+static void
+call_release(struct rt_job *job)
+{
+	free(((struct rt_call_job *)job)->layout);
+}
+
+static const struct rt_job_kind call_kind = {
+	.name = "remap_file_pages",
+	.resume = call_resume,
+	.release = call_release,
+};
+
+/* Receive the next notification into ctx->req, or take the oldest kept
+ * one.  Returns 1, 0 (nothing to serve), or -errno (fatal). */
+static int
+next_request(struct rt_ctx *ctx)
+{
+	struct seccomp_notif req;
+	int r;
+
+	if (ctx->nstash && !rt_job_busy(ctx)) {
+		/* Kept while a job ran: oldest first. */
+		*ctx->req = ctx->stash[0];
+		memmove(ctx->stash, ctx->stash + 1,
+			--ctx->nstash * sizeof(*ctx->stash));
+		return 1;
+	}
+	memset(&req, 0, sizeof(req));
+	r = rt_notify_recv_fd(ctx->listener, &req);
+	if (r < 0) {
+		/* The caller died before we read it, or a signal hit us. */
+		return r == -ENOENT || r == -EINTR ? 0 : r;
+	}
+	if (rt_agent_notify(ctx, &req))
+		return 0;
+	/* A job is in flight: this one waits its turn (rt_job.h). */
+	if (rt_job_busy(ctx) || ctx->nstash) {
+		if (rt_agent_stash(ctx, &req, ctx->nstash) < 0)
+			rt_notify_respond_id(ctx, req.id, 0, ENOMEM, false);
+		return 0;
+	}
+	*ctx->req = req;
+	return 1;
+}
+
 int
 rt_notify_handle(struct rt_ctx *ctx)
 {
 	struct seccomp_data *d = &ctx->req->data;
-	struct rt_pending pd = { .what = RT_PEND_NONE };
-	_cleanup_free_ char *layout = NULL;
-	struct rt_call c;
+	struct rt_call_job *cj;
+	struct rt_call *c;
 	uint64_t t0;
 	bool timed;
-	int r, err;
+	int r;
 
 	/* Times are printed, summed or broken down; else not taken (a
 	 * clock read is a measurable part of a 20 us call). */
 	timed = !ctx->opt.quiet || ctx->opt.summary || ctx->bd.on;
 	t0 = timed ? rt_notify_now_ns() : 0;
-	if (ctx->nstash) {
-		/* Received while an agent ran: oldest first. */
-		*ctx->req = ctx->stash[0];
-		memmove(ctx->stash, ctx->stash + 1,
-			--ctx->nstash * sizeof(*ctx->stash));
-	} else {
-		memset(ctx->req, 0, sizeof(*ctx->req));
-		r = rt_notify_recv_fd(ctx->listener, ctx->req);
-		if (r < 0) {
-			/* The caller died before we read it, or a signal
-			 * hit us. */
-			return r == -ENOENT || r == -EINTR ? 0 : r;
-		}
-	}
-	if (rt_agent_notify(ctx, ctx->req) || rt_privilege_foreign(ctx))
+	r = next_request(ctx);
+	if (r <= 0)
+		return r;
+	if (rt_privilege_foreign(ctx))
 		return 0;
-	memset(&c, 0, sizeof(c));
+	cj = calloc(1, sizeof(*cj));
+	if (!cj) {
+		rt_notify_respond(ctx, 0, ENOMEM, false);
+		return 0;
+	}
+	c = &cj->c;
 	/*
 	 * Judge nothing against memory an agent is still changing; but a
 	 * call its agent will answer may be judged while earlier ones of its
@@ -324,88 +471,35 @@ rt_notify_handle(struct rt_ctx *ctx)
 	if (d->nr == rt_arch_native.nr_remap_file_pages &&
 	    rt_agent_direct(ctx) &&
 	    !(ctx->retry.active && ctx->retry.tid == (pid_t)ctx->req->pid)) {
-		c.tgid = rt_procs_tgid(&ctx->procs, (pid_t)ctx->req->pid);
-		c.pipelined = c.tgid > 0;
+		c->tgid = rt_procs_tgid(&ctx->procs, (pid_t)ctx->req->pid);
+		c->pipelined = c->tgid > 0;
 	}
 	rt_agent_settle(ctx, (pid_t)ctx->req->pid,
-			c.pipelined ? c.tgid : 0);
-	c.timed = timed;
+			c->pipelined ? c->tgid : 0);
+	c->timed = timed;
 	if (timed) {
-		c.ph_t = rt_notify_now_ns();
-		c.ph[RT_PH_RECEIVE] = c.ph_t - t0;
-		t0 = c.ph_t;
+		c->ph_t = rt_notify_now_ns();
+		c->ph[RT_PH_RECEIVE] = c->ph_t - t0;
+		t0 = c->ph_t;
 	}
-	c.tid = ctx->req->pid;
-	c.args = (struct rt_remap_args){
+	cj->t0 = t0;
+	c->tid = ctx->req->pid;
+	c->args = (struct rt_remap_args){
 		d->args[0], d->args[1], d->args[2], d->args[3], d->args[4]
 	};
-	if (d->nr == rt_arch_native.nr_mmap) {
-		rt_follow_mmap(ctx, c.tid);
-		return 0;
-	}
-	if (d->nr == rt_arch_native.nr_mremap) {
-		rt_follow_mremap(ctx, c.tid);
-		return 0;
-	}
-	if (d->nr == rt_arch_native.nr_ptrace) {
-		rt_follow_traceme(ctx, c.tid);
-		return 0;
-	}
 	if (d->nr != rt_arch_native.nr_remap_file_pages) {
-		if (!rt_privilege_handle(ctx))
-			rt_follow_note(ctx, c.tid, d->nr);
+		free(cj);
+		rt_follow_call(ctx, (pid_t)ctx->req->pid);
 		return 0;
 	}
-	c.nth = ++ctx->stats.calls;
-	if (!c.pipelined)	/* else known already */
-		c.tgid = rt_procs_tgid(&ctx->procs, c.tid);
+	c->nth = ++ctx->stats.calls;
+	if (!c->pipelined)	/* else known already */
+		c->tgid = rt_procs_tgid(&ctx->procs, c->tid);
 	if (timed)
-		clock_gettime(CLOCK_REALTIME, &c.when);
-
-	if (rt_fault_match(ctx, c.nth, &err)) {
-		c.outcome = RT_OUT_INJECTED;
-		c.result = -err;
-		rt_notify_answer(&pd, err, false);
-	} else if (ctx->opt.mode == RT_MODE_DENY) {
-		c.outcome = RT_OUT_DENIED;
-		c.result = -ctx->opt.deny_errno;
-		rt_notify_answer(&pd, ctx->opt.deny_errno, false);
-	} else {
-		judge(ctx, &c, &pd);
-	}
-	if (pd.what == RT_PEND_RESPOND && ctx->opt.stack_trace && ctx->ptrace_ok)
-		stop_answered(ctx, &c, &pd);
-	if ((pd.what == RT_PEND_RESUME || c.by_agent) && ctx->opt.layout &&
-	    c.outcome == RT_OUT_EMULATED) {
-		layout = rt_layout_describe(c.tid, &c.v, ctx->page_size);
-		c.layout = layout;
-	}
-	if (timed) {
-		c.ns = rt_notify_now_ns() - t0;
-		c.ph_t = rt_notify_now_ns();
-	}
-	rt_report_call(ctx, &c);
-	rt_notify_phase(&c, RT_PH_REPORT);
-
-	/* Only now does the caller go on. */
-	if (pd.what == RT_PEND_RESPOND &&
-	    rt_notify_respond(ctx, 0, pd.error, pd.cont) == -ENOENT)
-		ctx->stats.gone++;
-	else if (pd.what == RT_PEND_RESUME && pd.restart &&
-		 rt_inject_restart(ctx, &pd.in) == -ESRCH)
-		ctx->stats.gone++;
-	else if (pd.what == RT_PEND_RESUME && !pd.restart &&
-		 rt_inject_end(ctx, &pd.in, pd.resume_val) == -ESRCH)
-		ctx->stats.gone++;
-	rt_notify_phase(&c, RT_PH_RESUME);
-	rt_inherit_release(ctx);
-	if (c.outcome == RT_OUT_EMULATED) {
-		unsigned int i;
-
-		ctx->bd.calls++;
-		ctx->bd.stops += c.stops;
-		for (i = 0; i < RT_PH__COUNT; i++)
-			ctx->bd.ns[i] += c.ph[i];
-	}
+		clock_gettime(CLOCK_REALTIME, &c->when);
+	cj->job.kind = &call_kind;
+	cj->job.tid = c->tid;
+	cj->job.tgid = c->tgid;
+	rt_job_start(ctx, &cj->job);
 	return 0;
 }

@@ -133,6 +133,8 @@ struct rt_agent {
 	bool have_last;
 	uint64_t scratch;	/* where the last second mapping landed */
 	long last_move;		/* the result of the last move after it */
+	long last_result;	/* the result read last */
+	uint64_t spawned_ns;	/* when it was cloned (CLOCK_MONOTONIC) */
 	uint64_t garbage, garbage_len;	/* one not moved: to unmap */
 	uint64_t slot_key[RT_AGENT_FILES];	/* ident key per slot, 0 */
 	unsigned int next_slot;
@@ -147,9 +149,18 @@ struct rt_agent_spawn {
 	long ret;
 };
 
+/* An agent killed, until its pidfd says it has exited. */
+struct rt_dying {
+	int pidfd;
+	pid_t tgid;
+};
+
 struct rt_agents {
 	struct rt_agent *a;
 	size_t n, cap;
+	struct rt_dying *dying;
+	size_t ndying, cap_dying;
+	bool final;		/* shutting down: agents are waited for */
 	unsigned int spawned, lost;
 	unsigned long requests;
 	unsigned long kill_at;	/* tests: kill after that request (0: no) */
@@ -168,20 +179,21 @@ bool rt_agent_direct(const struct rt_ctx *ctx);
  *	   call maps; our descriptor of it is sent to the agent unless a slot
  *	   holds it already, and args[4] becomes that slot.
  * @answer_id: the caller's notification, answered from the loop when the
- *	   result arrives (rt_agent_direct()); 0: the result comes back in
- *	   *ret.
+ *	   result arrives (rt_agent_direct()); 0: the result is read with
+ *	   rt_agent_result().
  * @answer_err: with @answer_id, the -errno to answer whatever the call
  *	   returns (0: its outcome).
  * @span: with @answer_id, what the call may change (NULL: anything), for
  *	   later calls of the process judged while it may still run.
- * Returns 0 (*ret set unless @answer_id), -EAGAIN when there is no agent,
- * or -ESRCH when the agent is gone (the call may or may not have run; the
- * caller is not answered).
+ * Never waits.  Returns 0 (sent), -EAGAIN when there is no agent,
+ * -EINPROGRESS when it cannot take the request yet (starting, or busy when
+ * it must run alone: the job waits for a change in it, RT_JOB_AGENT, and
+ * asks again), or -ESRCH when the agent is gone (the call may or may not
+ * have run; the caller is not answered).
  */
 int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 		 uint64_t key_id, uint64_t answer_id,
-		 int64_t answer_err, const struct rt_span_job *span,
-		 long *ret);
+		 int64_t answer_err, const struct rt_span_job *span);
 
 /**
  * rt_agent_run_dup() - make @tgid's agent map [@start, @start + @len) from
@@ -193,30 +205,43 @@ int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
  * rt_arch_fresh_advice).  No descriptor is involved: the new piece has
  * the same struct file and VM flags as the mapping at @src, as the
  * kernel's own remap would.  @answer_id, @span and the return as for
- * rt_agent_run() (*ret: the move's result).
+ * rt_agent_run() (the move's result is the call's).
  */
 int rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src,
 		     uint64_t lead, uint64_t len, uint64_t start, bool fresh,
-		     uint64_t answer_id,
-		     const struct rt_span_job *span, long *ret);
+		     uint64_t answer_id, const struct rt_span_job *span);
 
 /*
- * rt_agent_settle() - before a notification of thread @tid is judged: wait
- * until no agent has a request that may still run, so that it is judged
- * against the memory as the agents left it; except the agent of process
- * @keep (0: none), whose requests the caller checks against what its
- * judgement read (rt_agent_conflict()).  Results that arrived are read,
- * and their callers answered, here too.
+ * rt_agent_result() - the result of the request sent last to @tgid's agent
+ * @pid (with @dup, of rt_agent_run_dup()'s move), once every request has
+ * run.  Returns 0 (*ret), -EINPROGRESS (not yet: wait, RT_JOB_AGENT), or
+ * -ESRCH (the agent is gone).
  */
-void rt_agent_settle(struct rt_ctx *ctx, pid_t tid, pid_t keep);
+int rt_agent_result(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool dup,
+		    long *ret);
+
+/* The pid of @tgid's agent, or 0. */
+pid_t rt_agent_pid(struct rt_ctx *ctx, pid_t tgid);
+
+/*
+ * rt_agent_settled() - may a notification of thread @tid be judged now?
+ * Only once no agent has a request that may still run, so that it is
+ * judged against the memory as the agents left it; except the agent of
+ * process @keep (0: none), whose requests the caller checks against what
+ * its judgement read (rt_agent_conflict()).  Results that arrived are
+ * read, and their callers answered, here.  Never waits: false means wait
+ * for a change in the agents (RT_JOB_AGENT) and ask again.
+ */
+bool rt_agent_settled(struct rt_ctx *ctx, pid_t tid, pid_t keep);
 
 /* May a request of @tgid's agent that may still run change what a
  * judgement that read @read saw? */
 bool rt_agent_conflict(struct rt_ctx *ctx, pid_t tgid,
 		       const struct rt_span *read);
 
-/* Wait until every request of @tgid's agent has run. */
-void rt_agent_wait(struct rt_ctx *ctx, pid_t tgid);
+/* Has every request of @tgid's agent run (or has it none, or is it
+ * gone)?  Reads the results there; never waits. */
+bool rt_agent_idle(struct rt_ctx *ctx, pid_t tgid);
 
 /*
  * rt_agent_spawn_step() - give the process of the stopped thread @in an
@@ -233,6 +258,18 @@ int rt_agent_spawn_step(struct rt_ctx *ctx, struct rt_agent_spawn *sp,
 /* Keep @req for the loop, at place @pos of ctx->stash: 0 or -ENOMEM. */
 int rt_agent_stash(struct rt_ctx *ctx, const struct seccomp_notif *req,
 		   size_t pos);
+
+/*
+ * rt_agent_hold() - serve notification @req again (first, from ctx->stash)
+ * once the agents allow it: with @tgid, when its agent has run every
+ * request (rt_agent_idle()) and none of its agents is dying; else when
+ * rt_agent_settled(ctx, @req's thread, @keep).  A job that waits for the agents.  Returns 0 or -ENOMEM.
+ */
+int rt_agent_hold(struct rt_ctx *ctx, const struct seccomp_notif *req,
+		  pid_t tgid, pid_t keep);
+
+/* Has an agent of @tgid (0: any) been killed and not yet exited? */
+bool rt_agent_dying(const struct rt_ctx *ctx, pid_t tgid);
 
 /* Any notification: if it is an agent's first wait, consume it (true). */
 bool rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req);

@@ -63,6 +63,8 @@ struct rt_call_job {
 	struct rt_emu e;
 	char *layout;		/* --layout's picture */
 	uint64_t t0;
+	bool again;		/* judged once more after its agent ran */
+	bool fresh;		/* the first judgement opened maps afresh */
 };
 
 /*

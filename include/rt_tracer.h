@@ -425,6 +425,9 @@ struct rt_emu {
 	bool have_file;		/* get_file() ran already: file_r, key */
 	int file_r;
 	uint64_t src, lead;	/* a second mapping's source and lead */
+	uint64_t key_id;	/* the agent maps this open file (ident.c) */
+	bool answered;		/* the agent's result answers the caller */
+	pid_t agent_pid;	/* the agent that runs it */
 	uint64_t scratch;	/* where the second mapping landed */
 	unsigned int hint;	/* madvise hints cleared so far */
 	long mmap_ret;
@@ -435,11 +438,15 @@ struct rt_emu {
 
 /*
  * The steps of a call's job (rt_job.h).  notify.c judges and reports;
- * emulate.c runs the ptrace way between RT_CALL_PTRACE and RT_CALL_SPAWN.
+ * emulate.c runs the agent's way and the ptrace way, RT_CALL_AGENT to
+ * RT_CALL_SPAWN.
  */
 enum rt_call_step {
 	RT_CALL_JUDGE,		/* fault injection, deny, or judge */
-	RT_CALL_PTRACE,		/* emulate.c: the ptrace way begins */
+	RT_CALL_REJUDGE,	/* judged again once its agent has run */
+	RT_CALL_AGENT,		/* emulate.c: the agent's way (send) */
+	RT_CALL_AGENT_RESULT,	/* the agent's result, to report first */
+	RT_CALL_PTRACE,		/* the ptrace way begins */
 	RT_CALL_FROZEN,		/* the other threads are held: prepare */
 	RT_CALL_CAUGHT,		/* the caller is caught in its stop */
 	RT_CALL_PLAN,		/* the plan's calls run */

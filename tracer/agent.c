@@ -58,6 +58,7 @@
 #include <seccomp.h>
 
 #include "rt_compat.h"
+#include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -105,6 +106,62 @@ find(struct rt_ctx *ctx, pid_t tgid)
 	return NULL;
 }
 
+/*
+ * Kill agent @pidfd of @tgid.  SIGKILL takes effect when it leaves the
+ * kernel: until its pidfd says it has exited (the loop watches it,
+ * rt_agent_event()), it is dying, and nothing that needs it gone
+ * (rt_agent_dying()) goes on.  Without the loop (start-up, shut-down)
+ * it is waited for here, a bounded wait.
+ */
+static void
+bury(struct rt_ctx *ctx, int pidfd, pid_t tgid)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = pidfd };
+	struct rt_dying *d;
+
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	d = ctx->epfd >= 0 && !ctx->agents.final ? rt_grow(ctx->agents.dying, ctx->agents.ndying,
+				     &ctx->agents.cap_dying, sizeof(*d), 4) :
+			     NULL;
+	if (!d || epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
+		if (d)
+			ctx->agents.dying = d;
+		rt_pidfd_kill_wait(pidfd);
+		return;
+	}
+	ctx->agents.dying = d;
+	d[ctx->agents.ndying++] = (struct rt_dying){ .pidfd = pidfd,
+						     .tgid = tgid };
+}
+
+/* @pidfd is readable: if it is a dying agent's, it has exited. */
+static bool
+buried(struct rt_ctx *ctx, int pidfd)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->agents.ndying; i++) {
+		if (ctx->agents.dying[i].pidfd != pidfd)
+			continue;
+		close(pidfd);	/* leaves the epoll set too */
+		ctx->agents.dying[i] =
+			ctx->agents.dying[--ctx->agents.ndying];
+		return true;
+	}
+	return false;
+}
+
+bool
+rt_agent_dying(const struct rt_ctx *ctx, pid_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->agents.ndying; i++)
+		if (!tgid || ctx->agents.dying[i].tgid == tgid)
+			return true;
+	return false;
+}
+
 static void
 forget(struct rt_ctx *ctx, struct rt_agent *ag)
 {
@@ -115,7 +172,7 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 	if (ag->res >= 0)
 		close(ag->res);
 	if (ag->pidfd >= 0)
-		rt_pidfd_kill_wait(ag->pidfd);
+		bury(ctx, ag->pidfd, ag->tgid);
 	*ag = ctx->agents.a[--ctx->agents.n];
 }
 
@@ -159,6 +216,13 @@ lose(struct rt_ctx *ctx, struct rt_agent *ag)
 			requeue(ctx, &job_at(ag, i)->notif, &n);
 	ctx->agents.lost++;
 	forget(ctx, ag);
+}
+
+static int
+lose_r(struct rt_ctx *ctx, struct rt_agent *ag)
+{
+	lose(ctx, ag);
+	return -ESRCH;
 }
 
 bool
@@ -212,60 +276,6 @@ rt_agent_stash(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t pos)
 	s[pos] = *req;
 	ctx->nstash++;
 	return 0;
-}
-
-/*
- * Wait until the agent of @tgid (pid @pid) is seen in its first wait.
- * Other notifications are stashed for the loop, wait statuses served
- * meanwhile.  Returns 0, or -ESRCH: it is gone.
- */
-static int
-wait_first(struct rt_ctx *ctx, pid_t tgid, pid_t pid)
-{
-	struct seccomp_notif req;
-	struct rt_agent *ag;
-	uint64_t t0 = rt_notify_now_ns();
-	int n;
-
-	for (;;) {
-		struct pollfd p[3] = {
-			{ .fd = ctx->listener, .events = POLLIN },
-			{ .fd = -1, .events = POLLIN },
-			{ .fd = ctx->sigfd, .events = POLLIN },
-		};
-
-		ag = find(ctx, tgid);
-		if (!ag || ag->pid != pid)
-			return -ESRCH;	/* dropped while we served a status */
-		if (ag->seen)
-			return 0;
-		p[1].fd = ag->pidfd;
-		n = poll(p, 3, AGENT_TICK_MS);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0 && !patient(pid, t0)) {
-			lose(ctx, ag);
-			return -ESRCH;
-		}
-		if (p[0].revents & POLLIN) {
-			memset(&req, 0, sizeof(req));
-			if (rt_notify_recv_fd(ctx->listener, &req) < 0)
-				continue;	/* ENOENT: its caller died */
-			if (rt_agent_notify(ctx, &req))
-				continue;
-			if (rt_agent_stash(ctx, &req, ctx->nstash) < 0)
-				rt_notify_respond_id(ctx, req.id, 0, 0, false);
-			continue;
-		}
-		if (p[1].revents & POLLIN) {
-			lose(ctx, ag);
-			return -ESRCH;
-		}
-		if (p[2].revents & POLLIN)
-			rt_loop_service(ctx);
-	}
 }
 
 /* Send @req; @fd, when >= 0, goes first on the socket, for req->slot. */
@@ -326,6 +336,7 @@ retire(struct rt_ctx *ctx, struct rt_agent *ag, long r)
 		ag->scratch = r < 0 && r > -4096 ? 0 : (uint64_t)r;
 	if (j->dup_len)
 		ag->last_move = r;
+	ag->last_result = r;
 	/* A second mapping that could not be moved is ours to remove. */
 	if (j->dup_len && (uint64_t)r != j->want && ag->scratch) {
 		ag->garbage = ag->scratch;
@@ -354,6 +365,13 @@ retire(struct rt_ctx *ctx, struct rt_agent *ag, long r)
 	ag->unread--;
 }
 
+/* Started, and its first wait not seen yet? */
+static bool
+starting(const struct rt_agent *ag)
+{
+	return ag->state == RT_AGENT_STARTING && !ag->seen;
+}
+
 /* Requests that may still run? */
 static bool
 busy(const struct rt_agent *ag)
@@ -362,63 +380,33 @@ busy(const struct rt_agent *ag)
 }
 
 /*
- * Read the agent's results that are there; with @all, until every result
- * owed is read (its requests have all run).  A failed call among those the
- * agent answered itself was counted as emulated: count it failed.  Returns
- * 0 (*last: the last result read, if any), or -ESRCH: it is gone.
+ * Read the agent's results that are there (its result pipe is
+ * O_NONBLOCK), answering their callers.  A failed call among those the
+ * agent answered itself was counted as emulated: count it failed.  Never
+ * waits: the loop comes back when more arrive (rt_agent_event()), and
+ * rt_agent_tick() drops an agent that keeps them too long.  Returns 0, or
+ * -ESRCH: it is gone (lost).
  */
 static int
-drain(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool all, long *last)
+drain(struct rt_ctx *ctx, struct rt_agent *ag)
 {
 	long r[RT_AGENT_JOBS];
-	struct rt_agent *ag;
-	unsigned int i, want;
-	uint64_t t0 = 0;
+	unsigned int i;
 	ssize_t n;
-	int np;
 
-	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = -1, .events = POLLIN },
-			{ .fd = ctx->sigfd, .events = POLLIN },
-		};
-
-		ag = find(ctx, tgid);
-		if (!ag || ag->pid != pid)
-			return -ESRCH;
-		if (!ag->unread)
-			break;
-		p[0].fd = ag->res;
-		want = ag->unread;
-		n = read(ag->res, r, want * sizeof(r[0]));	/* O_NONBLOCK */
+	while (ag->unread) {
+		n = read(ag->res, r, ag->unread * sizeof(r[0]));
 		if (n > 0 && n % sizeof(r[0]) == 0) {
 			for (i = 0; i < n / sizeof(r[0]); i++)
 				retire(ctx, ag, r[i]);
-			if (last)
-				*last = r[i - 1];
 			continue;
 		}
-		if (n >= 0 || (errno != EAGAIN && errno != EINTR))
-			goto gone;	/* end of file: it is gone */
-		if (!all)
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return 0;
-		if (!t0)
-			t0 = rt_notify_now_ns();
-		np = poll(p, 2, AGENT_TICK_MS);
-		if (np < 0 && errno != EINTR)
-			goto gone;
-		if (np == 0 && !patient(pid, t0))
-			goto gone;
-		if (p[0].revents & (POLLHUP | POLLERR) &&
-		    !(p[0].revents & POLLIN))
-			goto gone;
-		if (p[1].revents & POLLIN)
-			rt_loop_service(ctx);
+		lose(ctx, ag);	/* end of file: it is gone */
+		return -ESRCH;
 	}
 	return 0;
-gone:
-	lose(ctx, ag);
-	return -ESRCH;
 }
 
 /*
@@ -538,28 +526,26 @@ flush_garbage(struct rt_agent *ag)
 
 /*
  * @tgid's agent, set up, with room for @room requests; with @alone, once
- * every earlier request has run.  *agp is valid until the next wait.
- * Returns 0, -EAGAIN (no agent) or -ESRCH (lost).
+ * every earlier request has run.  Returns 0 (*agp), -EAGAIN (no agent),
+ * -EINPROGRESS (not yet: the caller's job waits for a change in it,
+ * RT_JOB_AGENT) or -ESRCH (lost).
  */
 static int
 ready(struct rt_ctx *ctx, pid_t tgid, bool alone, unsigned int room,
       struct rt_agent **agp)
 {
 	struct rt_agent *ag = find(ctx, tgid);
-	pid_t pid;
-	int r;
 
 	if (!ag)
 		return -EAGAIN;
-	pid = ag->pid;
 	if (ag->state == RT_AGENT_STARTING) {
-		/* Just started: its first wait is a few system calls away. */
-		r = wait_first(ctx, tgid, pid);
-		if (r < 0)
-			return r;
-		ag = find(ctx, tgid);
+		/* Just started: its first wait is a few system calls away,
+		 * and the loop sees it come (rt_agent_notify()). */
+		if (!ag->seen)
+			return patient(ag->pid, ag->spawned_ns) ? -EINPROGRESS :
+								  lose_r(ctx, ag);
 		if (set_up(ctx, ag) < 0)
-			goto lost;
+			return lose_r(ctx, ag);
 	}
 	/*
 	 * A call that waits for its result reads it alone.  Others may be
@@ -567,37 +553,31 @@ ready(struct rt_ctx *ctx, pid_t tgid, bool alone, unsigned int room,
 	 * read nothing they change (rt_agent_conflict()).
 	 */
 	if (alone || ag->unread + room + 1 > RT_AGENT_JOBS) {
-		r = drain(ctx, tgid, pid, true, NULL);
-		if (r < 0)
-			return r;
-		ag = find(ctx, tgid);	/* the table may have moved */
+		if (drain(ctx, ag) < 0)
+			return -ESRCH;
+		if (ag->unread)
+			return -EINPROGRESS;
 	}
 	if (flush_garbage(ag) < 0)
-		goto lost;
+		return lose_r(ctx, ag);
 	*agp = ag;
 	return 0;
-lost:
-	lose(ctx, ag);
-	return -ESRCH;
 }
 
 int
 rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 	     uint64_t key_id, uint64_t answer_id,
-	     int64_t answer_err, const struct rt_span_job *span, long *ret)
+	     int64_t answer_err, const struct rt_span_job *span)
 {
 	struct rt_agent_req req = { .nr = (uint64_t)nr };
 	struct rt_agent *ag;
 	bool send_fd = false;
 	unsigned int slot;
 	int r, keyfd = -1;
-	pid_t pid;
 
 	r = ready(ctx, tgid, !answer_id, 1, &ag);
 	if (r < 0)
 		return r;
-	pid = ag->pid;
-	/* Only now: a drain serves wait statuses, which drop keys. */
 	if (key_id) {
 		keyfd = rt_ident_key_fd(&ctx->ident, key_id);
 		if (keyfd < 0)
@@ -618,9 +598,7 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 	     answer_id ? answer_err : 0, span);
 	if (++ctx->agents.requests == ctx->agents.kill_at)
 		syscall(SYS_pidfd_send_signal, ag->pidfd, SIGKILL, NULL, 0);
-	if (answer_id)
-		return 0;
-	return drain(ctx, tgid, pid, true, ret);
+	return 0;
 lost:
 	lose(ctx, ag);
 	return -ESRCH;
@@ -629,7 +607,7 @@ lost:
 int
 rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 		 uint64_t len, uint64_t start, bool fresh, uint64_t answer_id,
-		 const struct rt_span_job *span, long *ret)
+		 const struct rt_span_job *span)
 {
 	static const int advice[RT_FRESH_ADVICE_N] = RT_FRESH_ADVICE;
 	const struct rt_arch *a = &rt_arch_native;
@@ -661,13 +639,11 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 		.flags = RT_AGENT_F_CHAIN | RT_AGENT_F_ARG0_BASE,
 	};
 	struct rt_agent *ag;
-	pid_t pid;
 	int r;
 
 	r = ready(ctx, tgid, !answer_id, 3 + RT_FRESH_ADVICE_N, &ag);
 	if (r < 0)
 		return r;
-	pid = ag->pid;
 	if (send_req(ag, &dup, -1) < 0)
 		goto lost;
 	push(ag, NULL, 0, 0, span);
@@ -687,14 +663,6 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 			goto lost;
 		push(ag, NULL, 0, 0, span);
 	}
-	if (answer_id)
-		return 0;
-	r = drain(ctx, tgid, pid, true, NULL);
-	if (r < 0)
-		return r;
-	/* The move's result is the call's. */
-	ag = find(ctx, tgid);
-	*ret = ag ? ag->last_move : -ESRCH;
 	return 0;
 lost:
 	lose(ctx, ag);
@@ -722,24 +690,27 @@ called_again(struct rt_ctx *ctx, struct rt_agent *ag, pid_t tid)
 	}
 }
 
-void
-rt_agent_settle(struct rt_ctx *ctx, pid_t tid, pid_t keep)
+bool
+rt_agent_settled(struct rt_ctx *ctx, pid_t tid, pid_t keep)
 {
+	bool settled = true;
 	size_t i = 0;
 
 	while (i < ctx->agents.n) {
 		struct rt_agent *ag = &ctx->agents.a[i];
-		bool all;
 
 		called_again(ctx, ag, tid);
-		/* Wait for what may still run, except @keep's; else read the
-		 * results there when they pile up, to make room. */
-		all = ag->tgid != keep && busy(ag);
-		if ((all || ag->unread >= RT_AGENT_JOBS / 2) &&
-		    drain(ctx, ag->tgid, ag->pid, all, NULL) < 0)
+		/* Read the results there: what may still run must have run,
+		 * except @keep's; and they must not pile up. */
+		if (busy(ag) && drain(ctx, ag) < 0)
 			continue;	/* a loss reorders the table: slot i again */
+		if (ag->tgid != keep && busy(ag))
+			settled = false;
 		i++;
 	}
+	/* A lost agent may still be running what its callers, judged
+	 * again now, asked of it. */
+	return settled && !rt_agent_dying(ctx, 0);
 }
 
 bool
@@ -757,13 +728,82 @@ rt_agent_conflict(struct rt_ctx *ctx, pid_t tgid, const struct rt_span *read)
 	return false;
 }
 
-void
-rt_agent_wait(struct rt_ctx *ctx, pid_t tgid)
+bool
+rt_agent_idle(struct rt_ctx *ctx, pid_t tgid)
 {
 	struct rt_agent *ag = find(ctx, tgid);
 
-	if (ag && busy(ag))
-		drain(ctx, tgid, ag->pid, true, NULL);
+	if (!ag || !busy(ag))
+		return true;
+	return drain(ctx, ag) < 0 || !busy(ag);
+}
+
+int
+rt_agent_result(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool dup,
+		long *ret)
+{
+	struct rt_agent *ag = find(ctx, tgid);
+
+	if (!ag || ag->pid != pid)
+		return -ESRCH;
+	if (drain(ctx, ag) < 0)
+		return -ESRCH;
+	if (ag->unread)
+		return -EINPROGRESS;
+	*ret = dup ? ag->last_move : ag->last_result;
+	return 0;
+}
+
+pid_t
+rt_agent_pid(struct rt_ctx *ctx, pid_t tgid)
+{
+	struct rt_agent *ag = find(ctx, tgid);
+
+	return ag ? ag->pid : 0;
+}
+
+/* A notification held until the agents allow it (rt_agent_hold()). */
+struct hold_job {
+	struct rt_job job;
+	pid_t tid;
+	pid_t keep;
+};
+
+static void
+hold_resume(struct rt_ctx *ctx, struct rt_job *job)
+{
+	struct hold_job *h = (struct hold_job *)job;
+	bool ok = job->tgid ? rt_agent_idle(ctx, job->tgid) &&
+			      !rt_agent_dying(ctx, job->tgid) :
+			      rt_agent_settled(ctx, h->tid, h->keep);
+
+	job->wait = ok ? RT_JOB_END : RT_JOB_AGENT;
+}
+
+static const struct rt_job_kind hold_kind = {
+	.name = "hold",
+	.resume = hold_resume,
+};
+
+int
+rt_agent_hold(struct rt_ctx *ctx, const struct seccomp_notif *req,
+	      pid_t tgid, pid_t keep)
+{
+	struct hold_job *h = calloc(1, sizeof(*h));
+
+	if (!h)
+		return -ENOMEM;
+	if (rt_agent_stash(ctx, req, 0) < 0) {
+		free(h);
+		return -ENOMEM;
+	}
+	h->job.kind = &hold_kind;
+	h->job.tgid = tgid;
+	h->job.wait = RT_JOB_AGENT;
+	h->tid = (pid_t)req->pid;
+	h->keep = keep;
+	rt_job_start(ctx, &h->job);
+	return 0;
 }
 
 void
@@ -774,6 +814,8 @@ rt_agent_event(struct rt_ctx *ctx, int fd)
 	long extra;
 	size_t i;
 
+	if (buried(ctx, fd))
+		return;
 	for (i = 0; i < ctx->agents.n; i++) {
 		if (ctx->agents.a[i].res == fd)
 			break;
@@ -783,7 +825,7 @@ rt_agent_event(struct rt_ctx *ctx, int fd)
 	tgid = ctx->agents.a[i].tgid;
 	pid = ctx->agents.a[i].pid;
 	/* Results owed: read them, answer their callers. */
-	if (drain(ctx, tgid, pid, false, NULL) < 0)
+	if (drain(ctx, &ctx->agents.a[i]) < 0)
 		return;
 	ag = find(ctx, tgid);
 	if (ag && ag->pid == pid && flush_garbage(ag) < 0) {
@@ -905,10 +947,11 @@ spawn_watch(struct rt_ctx *ctx, struct rt_agent_spawn *sp,
 		return spawn_undo(ctx, sp, next);
 	}
 	ag.state = RT_AGENT_STARTING;
+	ag.spawned_ns = rt_notify_now_ns();
 	table = rt_grow(ctx->agents.a, ctx->agents.n, &ctx->agents.cap,
 			sizeof(*table), 4);
 	if (!table) {
-		rt_pidfd_kill_wait(ag.pidfd);
+		bury(ctx, ag.pidfd, ag.tgid);
 		return spawn_undo(ctx, sp, next);
 	}
 	ctx->agents.a = table;
@@ -975,7 +1018,7 @@ rt_agent_timeout(const struct rt_ctx *ctx)
 	size_t i;
 
 	for (i = 0; i < ctx->agents.n; i++)
-		if (busy(&ctx->agents.a[i]))
+		if (busy(&ctx->agents.a[i]) || starting(&ctx->agents.a[i]))
 			return AGENT_TICK_MS;
 	return -1;
 }
@@ -988,7 +1031,9 @@ rt_agent_tick(struct rt_ctx *ctx)
 	while (i < ctx->agents.n) {
 		struct rt_agent *ag = &ctx->agents.a[i];
 
-		if (busy(ag) && !patient(ag->pid, job_at(ag, ag->done)->sent_ns)) {
+		if ((busy(ag) &&
+		     !patient(ag->pid, job_at(ag, ag->done)->sent_ns)) ||
+		    (starting(ag) && !patient(ag->pid, ag->spawned_ns))) {
 			lose(ctx, ag);	/* the table shrinks: slot i again */
 			continue;
 		}
@@ -1008,8 +1053,12 @@ rt_agent_drop(struct rt_ctx *ctx, pid_t tgid)
 void
 rt_agent_fini(struct rt_ctx *ctx)
 {
+	ctx->agents.final = true;	/* no loop any more: wait here */
 	while (ctx->agents.n)
 		forget(ctx, &ctx->agents.a[0]);
+	while (ctx->agents.ndying)
+		rt_pidfd_kill_wait(ctx->agents.dying[--ctx->agents.ndying].pidfd);
+	free(ctx->agents.dying);
 	free(ctx->agents.a);
 	memset(&ctx->agents, 0, sizeof(ctx->agents));
 	free(ctx->stash);

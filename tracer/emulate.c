@@ -700,13 +700,49 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 /*
  * The agent's way (rt_agent.h): the mmap runs in the helper process that
  * shares the caller's memory, from a descriptor in the helper's own table,
- * and the caller, never stopped, is simply answered.  Returns 0 when the
- * call was served so; otherwise the ptrace way follows, with whatever open
- * file was found here kept in @e.
+ * and the caller, never stopped, is simply answered.  Decide whether it
+ * may, and with what: returns 0, or -EAGAIN for the ptrace way, with
+ * whatever open file was found here kept in @e.
  */
 static int
-by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
-	 struct rt_emu *e)
+agent_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
+{
+	const struct rt_plan *p = &c->v.plan;
+
+	if (ctx->opt.stack_trace || c->retried ||
+	    !rt_agent_ready(ctx, c->tgid))
+		return -EAGAIN;
+	if (c->v.action == RT_ACT_MUNMAP)
+		return 0;
+	/* mlock limits are checked against the mapping task's own
+	 * RLIMIT_MEMLOCK: only the caller's is the program's. */
+	if (p->flags & MAP_LOCKED)
+		return -EAGAIN;
+	/* O(1) while nothing is locked; else the VM_LOCKED the plan and its
+	 * log line need, from smaps. */
+	if (flags_unknown(ctx, c) && exact_plan(c) < 0)
+		return -EAGAIN;
+	if (p->flags & MAP_LOCKED)
+		return -EAGAIN;
+	e->have_file = true;
+	if (dup_first(ctx, c) && dup_src(ctx, c, true, &e->src, &e->lead))
+		e->file_r = -EPERM;
+	else
+		e->file_r = get_file(ctx, c, &e->key);
+	if (e->file_r == -EPERM && !e->src &&
+	    !dup_src(ctx, c, true, &e->src, &e->lead))
+		return -EAGAIN;
+	if (e->file_r < 0 && e->file_r != -EPERM)
+		return -EAGAIN;
+	e->key_id = e->file_r < 0 ? 0 : (uint64_t)e->key;
+	rt_notify_phase(c, RT_PH_FILE);
+	return 0;
+}
+
+/* Send the request(s).  Returns 0, -EINPROGRESS (the agent cannot take
+ * them yet), or another -errno for the ptrace way. */
+static int
+agent_send(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 {
 	const struct rt_plan *p = &c->v.plan;
 	uint64_t a[6], answer_id = rt_agent_direct(ctx) ? ctx->req->id : 0;
@@ -716,78 +752,80 @@ by_agent(struct rt_ctx *ctx, struct rt_call *c, struct rt_pending *pd,
 		.ino = c->v.first.ino, .dev_major = c->v.first.dev_major,
 		.dev_minor = c->v.first.dev_minor,
 	};
-	long nr = rt_arch_native.nr_mmap, ret = 0, result;
-	uint64_t key_id = 0, src = 0, lead = 0;
 	int r;
 
-	if (ctx->opt.stack_trace || c->retried ||
-	    !rt_agent_ready(ctx, c->tgid))
-		return -EAGAIN;
-	if (c->v.action == RT_ACT_MUNMAP) {
-		nr = rt_arch_native.nr_munmap;
-	} else {
-		/* mlock limits are checked against the mapping task's own
-		 * RLIMIT_MEMLOCK: only the caller's is the program's. */
-		if (p->flags & MAP_LOCKED)
-			return -EAGAIN;
-		/* O(1) while nothing is locked; else the VM_LOCKED the plan
-		 * and its log line need, from smaps. */
-		if (flags_unknown(ctx, c) && exact_plan(c) < 0)
-			return -EAGAIN;
-		if (p->flags & MAP_LOCKED)
-			return -EAGAIN;
-		e->have_file = true;
-		if (dup_first(ctx, c) && dup_src(ctx, c, true, &src, &lead))
-			e->file_r = -EPERM;
-		else
-			e->file_r = get_file(ctx, c, &e->key);
-		if (e->file_r == -EPERM && !src &&
-		    !dup_src(ctx, c, true, &src, &lead))
-			return -EAGAIN;
-		if (e->file_r < 0 && e->file_r != -EPERM)
-			return -EAGAIN;
-		key_id = e->file_r < 0 ? 0 : (uint64_t)e->key;
-	}
-	rt_notify_phase(c, RT_PH_FILE);
 	plan_args(p, 0, a);	/* the agent puts its slot in */
-	if (src) {
-		e->key = dup_key(c);
-		r = rt_agent_run_dup(ctx, c->tgid, src, lead, p->len, p->addr,
-				     hinted(ctx, c),
-				     answer_id, c->span.any ? &span : NULL,
-				     &ret);
-		c->how = RT_FILE_DUP;
+	e->answered = answer_id != 0;
+	if (e->src) {
+		r = rt_agent_run_dup(ctx, c->tgid, e->src, e->lead, p->len,
+				     p->addr, hinted(ctx, c), answer_id,
+				     c->span.any ? &span : NULL);
 	} else {
-		r = rt_agent_run(ctx, c->tgid, nr, a, key_id, answer_id,
-				 c->v.action == RT_ACT_MUNMAP ?
+		r = rt_agent_run(ctx, c->tgid, c->v.action == RT_ACT_MUNMAP ?
+				 rt_arch_native.nr_munmap :
+				 rt_arch_native.nr_mmap, a, e->key_id,
+				 answer_id, c->v.action == RT_ACT_MUNMAP ?
 				 -(int64_t)c->v.err : 0,
-				 c->span.any ? &span : NULL, &ret);
+				 c->span.any ? &span : NULL);
 	}
+	if (r == 0 && e->src) {
+		e->key = dup_key(c);
+		c->how = RT_FILE_DUP;
+	}
+	if (r == 0)
+		e->agent_pid = rt_agent_pid(ctx, c->tgid);
+	return r;
+}
+
+/*
+ * The agent ran it (@ret: the mmap's or the move's raw result, unless it
+ * answered the caller itself): the verdict.
+ */
+static void
+agent_done(struct rt_ctx *ctx, struct rt_call_job *cj, long ret)
+{
+	struct rt_call *c = &cj->c;
+	struct rt_emu *e = &cj->e;
+	long result;
+
 	rt_notify_phase(c, RT_PH_INJECT);
-	if (r < 0)
-		return r;	/* the ptrace way (again, if it ran) */
 	/*
 	 * Answered by the agent itself: the outcome is the expected one
 	 * (an mmap that fails there is accounted for when its result is
-	 * read, rt_agent_settle()), and the record stale if it failed.
+	 * read, retire() in agent.c), and the record stale if it failed.
 	 */
 	if (c->v.action == RT_ACT_MUNMAP)
 		result = -c->v.err;
-	else if (answer_id)
+	else if (e->answered)
 		result = 0;
 	else
-		result = mmap_result(p, ret);
+		result = mmap_result(&c->v.plan, ret);
 	if (c->v.action == RT_ACT_MMAP)
 		keep_key(ctx, c, e, result);
 	c->by_agent = true;
-	c->mmap_ns = answer_id ? 0 : c->ph[RT_PH_INJECT];
+	c->mmap_ns = e->answered ? 0 : c->ph[RT_PH_INJECT];
 	c->result = result;
 	c->outcome = outcome_of(c, result);
-	if (answer_id)
-		pd->what = RT_PEND_NONE;
+	if (e->answered)
+		cj->pd.what = RT_PEND_NONE;
 	else
-		rt_notify_answer(pd, (int)-result, false);
-	return 0;
+		rt_notify_answer(&cj->pd, (int)-result, false);
+	cj->job.step = RT_CALL_ANSWERED;
+}
+
+/* The agent's way failed (@r): the ptrace way, unless the caller died. */
+static void
+agent_failed(struct rt_ctx *ctx, struct rt_call_job *cj, int r)
+{
+	struct rt_call *c = &cj->c;
+
+	cj->job.step = RT_CALL_PTRACE;
+	if (r == -ESRCH && rt_notify_id_valid(ctx) < 0) {
+		/* The process died while its agent ran the call. */
+		c->outcome = RT_OUT_GONE;
+		c->result = 0;
+		cj->job.step = RT_CALL_REPORT;
+	}
 }
 
 /* The ptrace way failed before the caller was caught: answer @r. */
@@ -900,19 +938,8 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call_job *cj)
 	e->tfd = -1;
 	e->slot = -1;
 	rt_notify_phase(c, RT_PH_LOOKUP);
-	r = by_agent(ctx, c, &cj->pd, e);
-	if (r == 0) {
-		cj->job.step = RT_CALL_ANSWERED;
-		return;
-	}
-	if (r == -ESRCH && rt_notify_id_valid(ctx) < 0) {
-		/* The process died while its agent ran the call. */
-		c->outcome = RT_OUT_GONE;
-		c->result = 0;
-		cj->job.step = RT_CALL_REPORT;
-		return;
-	}
-	cj->job.step = RT_CALL_PTRACE;
+	r = agent_plan(ctx, c, e);
+	cj->job.step = r == 0 ? RT_CALL_AGENT : RT_CALL_PTRACE;
 }
 
 void
@@ -920,12 +947,39 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 {
 	struct rt_call *c = &cj->c;
 	struct rt_job *job = &cj->job;
+	long ret;
 	int r;
 
 	switch (job->step) {
+	case RT_CALL_AGENT:
+		r = agent_send(ctx, c, &cj->e);
+		if (r == -EINPROGRESS) {
+			job->wait = RT_JOB_AGENT;
+		} else if (r < 0) {
+			agent_failed(ctx, cj, r);
+		} else if (cj->e.answered) {
+			agent_done(ctx, cj, 0);
+		} else {
+			job->step = RT_CALL_AGENT_RESULT;
+			job->wait = RT_JOB_AGENT;
+		}
+		return;
+	case RT_CALL_AGENT_RESULT:
+		r = rt_agent_result(ctx, c->tgid, cj->e.agent_pid,
+				    cj->e.src != 0, &ret);
+		if (r == -EINPROGRESS)
+			job->wait = RT_JOB_AGENT;
+		else if (r < 0)
+			agent_failed(ctx, cj, r);
+		else
+			agent_done(ctx, cj, ret);
+		return;
 	case RT_CALL_PTRACE:
 		/* The ptrace way runs in its own order: after the agent's. */
-		rt_agent_wait(ctx, c->tgid);
+		if (!rt_agent_idle(ctx, c->tgid)) {
+			job->wait = RT_JOB_AGENT;
+			return;
+		}
 		/*
 		 * First make sure the thread is ours to stop: one that
 		 * another tracer took over (a debugger attached to it after

@@ -22,6 +22,8 @@
 
 #define ERESTARTSYS	512	/* include/linux/errno.h, not in uapi */
 #define ERESTARTNOINTR	513
+/* How often agents are checked for patience while events keep coming. */
+#define RT_TICK_NS	100000000ULL
 /* How long the program has to end after a terminating signal. */
 #define RT_TERM_GRACE_MS	1000
 
@@ -261,6 +263,7 @@ int
 rt_loop_run(struct rt_ctx *ctx)
 {
 	struct epoll_event ev[8], add = { .events = EPOLLIN };
+	uint64_t tick_at = 0;
 	int r, i, n;
 
 	if (reap_all(ctx))
@@ -294,8 +297,6 @@ rt_loop_run(struct rt_ctx *ctx)
 			continue;
 		if (n < 0)
 			return -errno;
-		if (n == 0)
-			rt_agent_tick(ctx);
 		for (i = 0; i < n; i++) {
 			int fd = ev[i].data.fd;
 
@@ -318,6 +319,15 @@ rt_loop_run(struct rt_ctx *ctx)
 			if (ctx->all_gone)
 				return 0;
 		}
+		/* Agents that keep results too long are dropped, even while
+		 * events keep coming. */
+		if (n == 0 || rt_notify_now_ns() >= tick_at) {
+			rt_agent_tick(ctx);
+			tick_at = rt_notify_now_ns() + RT_TICK_NS;
+		}
+		/* A job waiting for an agent looks again at what changed. */
+		if (rt_job_busy(ctx) && ctx->job->wait == RT_JOB_AGENT)
+			rt_job_run(ctx);
 		rt_inherit_release(ctx);
 	}
 }

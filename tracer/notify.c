@@ -179,13 +179,10 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 	struct rt_vma_lookup inner, lk;
 	struct rt_span_rec rec;
 	struct rt_vmas vs;
-	bool again = false, fresh = false;
 	struct rt_proc *proc;
 	int r;
 
 	for (;;) {
-		/* Looked up on each pass: waiting serves wait statuses,
-		 * which may grow or reorder the table. */
 		proc = rt_procs_proc(&ctx->procs, c->tgid);
 		if (!proc) {
 			c->outcome = RT_OUT_FAILED;
@@ -209,17 +206,20 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 		}
 		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
 		c->span = rec.span;
-		if (again || !c->pipelined ||
-		    !rt_agent_conflict(ctx, c->tgid, &rec.span))
-			break;
+		break;
+	}
+	if (r == 0 && !cj->again && c->pipelined &&
+	    rt_agent_conflict(ctx, c->tgid, &rec.span)) {
 		/* It read what an mmap of its agent may still be changing:
 		 * judge it again once that has run. */
-		fresh = vs.fresh_maps;
+		cj->fresh = vs.fresh_maps;
 		rt_vmas_close(&vs);
-		rt_agent_wait(ctx, c->tgid);
-		again = true;
+		cj->again = true;
+		cj->job.step = RT_CALL_REJUDGE;
+		cj->job.wait = RT_JOB_AGENT;
+		return;
 	}
-	vs.fresh_maps |= fresh;
+	vs.fresh_maps |= cj->fresh;
 	ctx->stats.smaps_reads += vs.smaps_reads;
 	ctx->retry.active = false;
 	/* What was read by pid describes the caller only if its
@@ -373,6 +373,14 @@ call_resume(struct rt_ctx *ctx, struct rt_job *job)
 	case RT_CALL_JUDGE:
 		decide(ctx, cj);
 		return;
+	case RT_CALL_REJUDGE:
+		if (!rt_agent_idle(ctx, cj->c.tgid)) {
+			job->wait = RT_JOB_AGENT;
+			return;
+		}
+		job->step = RT_CALL_ANSWERED;
+		judge(ctx, cj);
+		return;
 	case RT_CALL_ANSWERED:
 		if (cj->pd.what == RT_PEND_RESPOND && ctx->opt.stack_trace &&
 		    ctx->ptrace_ok)
@@ -444,6 +452,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 	struct seccomp_data *d = &ctx->req->data;
 	struct rt_call_job *cj;
 	struct rt_call *c;
+	pid_t keep;
 	uint64_t t0;
 	bool timed;
 	int r;
@@ -474,8 +483,15 @@ rt_notify_handle(struct rt_ctx *ctx)
 		c->tgid = rt_procs_tgid(&ctx->procs, (pid_t)ctx->req->pid);
 		c->pipelined = c->tgid > 0;
 	}
-	rt_agent_settle(ctx, (pid_t)ctx->req->pid,
-			c->pipelined ? c->tgid : 0);
+	/* Judged against memory the agents have finished changing: else
+	 * served again once they have (rt_agent_hold()). */
+	keep = c->pipelined ? c->tgid : 0;
+	if (!rt_agent_settled(ctx, (pid_t)ctx->req->pid, keep)) {
+		free(cj);
+		if (rt_agent_hold(ctx, ctx->req, 0, keep) < 0)
+			rt_notify_respond(ctx, 0, ENOMEM, false);
+		return 0;
+	}
 	c->timed = timed;
 	if (timed) {
 		c->ph_t = rt_notify_now_ns();

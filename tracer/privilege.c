@@ -169,13 +169,20 @@ rt_privilege_handle(struct rt_ctx *ctx)
 	proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
 	if (tgid > 0) {
 		/*
-		 * Killed and waited for: nothing sharing the memory keeps
-		 * the old rights once the call runs.  The open files kept of
-		 * the process were its own under its old rights: from now on
-		 * they only tell identity (rt_proc.keys_revoked).
+		 * Its callers answered first, then its agent killed, and the
+		 * call served again (rt_agent_hold()) only once the agent has
+		 * exited: nothing sharing the memory keeps the old rights once
+		 * the call runs.  The open files kept of the process were its
+		 * own under its old rights: from now on they only tell
+		 * identity (rt_proc.keys_revoked).
 		 */
-		rt_agent_wait(ctx, tgid);	/* its callers answered */
-		rt_agent_drop(ctx, tgid);
+		if (rt_agent_idle(ctx, tgid))
+			rt_agent_drop(ctx, tgid);
+		if (rt_agent_ready(ctx, tgid) || rt_agent_dying(ctx, tgid)) {
+			if (rt_agent_hold(ctx, ctx->req, tgid, 0) < 0)
+				rt_notify_respond(ctx, 0, ENOMEM, false);
+			return true;
+		}
 		/* It may become non-dumpable (PR_SET_DUMPABLE, or a change
 		 * of credentials): its mappings stay readable to us. */
 		if (proc)

@@ -63,8 +63,8 @@ TRACER_SRC := $(sort $(wildcard tracer/*.c))
 TRACER_ASM := $(sort $(wildcard tracer/*.S))
 UNIT_SRC   := $(sort $(wildcard tests/unit/*.c))
 PROG_SRC   := $(sort $(wildcard tests/progs/*.c))
-# rfpbench's second file (the db op) links into it, no program of its own
-BENCH_MOD  := bench/rfpdb.c
+# rfpbench's other files (the db op, shared helpers) link into it
+BENCH_MOD  := bench/rfpdb.c bench/rfputil.c
 BENCH_SRC  := $(filter-out $(BENCH_MOD),$(sort $(wildcard bench/*.c)))
 
 EMU_OBJ    := $(EMU_SRC:%.c=$(B)/%.o)

@@ -83,17 +83,6 @@ struct pstat {
 	char comm[32];
 };
 
-long rfp_page_size;
-
-uint64_t
-rfp_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static int
 cmp_u64(const void *a, const void *b)
 {
@@ -213,24 +202,6 @@ supervisor_pid(const struct opts *o, const char **src)
 	return getppid();
 }
 
-int
-rfp_count_vmas(long *n)
-{
-	char buf[65536];
-	ssize_t r;
-	long lines = 0;
-	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	while ((r = read(fd, buf, sizeof(buf))) > 0)
-		for (ssize_t i = 0; i < r; i++)
-			lines += buf[i] == '\n';
-	close(fd);
-	*n = lines;
-	return r < 0 ? -errno : 0;
-}
-
 /**
  * bare_filter_load() - the cheapest filter a tool can install: allow
  * everything, one ERRNO rule for a call nobody here makes (acct).
@@ -274,30 +245,6 @@ make_filler_vmas(long n)
 	return 0;
 }
 
-/* Page @i of the file holds @i in its first 8 bytes. */
-int
-rfp_make_file(long npages, int *fdp)
-{
-	uint64_t *m;
-	size_t len = (size_t)npages * (size_t)rfp_page_size;
-	int fd = memfd_create("rfpbench", MFD_CLOEXEC);
-
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, (off_t)len) < 0)
-		goto fail;
-	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (m == MAP_FAILED)
-		goto fail;
-	for (long i = 0; i < npages; i++)
-		m[(size_t)i * (size_t)rfp_page_size / sizeof(*m)] = (uint64_t)i;
-	munmap(m, len);
-	*fdp = fd;
-	return 0;
-fail:
-	close(fd);
-	return -errno;
-}
 
 /* Window shows file pages from @pgoff on?  0, or -1. */
 static int

@@ -1,6 +1,5 @@
 /* rt_ident.h - which open file (struct file) backs a tracee's shared
- * mapping (tracer/ident.c), and which process a thread belongs to
- * (tracer/procs.c).
+ * mapping (tracer/ident.c).
  */
 #ifndef RT_IDENT_H
 #define RT_IDENT_H
@@ -9,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "rt_procs.h"
 #include "rt_ranges.h"
 #include "rt_vma.h"
 
@@ -135,92 +135,5 @@ int rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child);
 /* Exec or exit: the address space is gone. */
 void rt_ident_drop(struct rt_ident *id, pid_t tgid);
 void rt_ident_free(struct rt_ident *id);
-
-/* ---- procs.c: thread -> process ---- */
-
-struct rt_task {
-	pid_t tid;
-	pid_t tgid;
-	bool started;	/* its first ptrace-stop has been seen */
-};
-
-/* What the supervisor keeps per traced process. */
-#define RT_PIECES	512
-
-struct rt_proc {
-	pid_t tgid;
-	int maps_fd;		/* /proc/PID/maps for PROCMAP_QUERY, or -1 */
-	/* /proc/PID/smaps opened ahead, while the process was still
-	 * dumpable (privilege.c), or -1 */
-	int smaps_fd;
-	/*
-	 * The process made a call that can give shared mappings VM flags
-	 * that PROCMAP_QUERY does not show (mlock, madvise hints, mseal,
-	 * userfaultfd, pkeys, KSM, MAP_LOCKED...): read smaps instead.
-	 */
-	bool hidden_flags;
-	/*
-	 * Injected calls may be single-stepped (one ptrace stop each instead
-	 * of two) unless SIGTRAP is ignored: the step's forced SIGTRAP would
-	 * reset an ignored SIGTRAP to SIG_DFL (force_sig_info_to_task()).
-	 * -1: unknown (read /proc/PID/status SigIgn), 0: ignored, 1: safe.
-	 */
-	int step_ok;
-	/* Agents started for this address space (agent.c): at most two. */
-	unsigned int agent_tries;
-	/* Said that it calls remap_file_pages in another ABI (once). */
-	bool told_abi;
-	/*
-	 * It changed its credentials or confinement (privilege.c): the open
-	 * files kept of it were its own under its old rights, so they still
-	 * tell identity but are never handed back to it; it is mapped from
-	 * its current descriptors or a second mapping of the VMA instead.
-	 */
-	bool keys_revoked;
-	/* It gave MADV_HUGEPAGE or MADV_NOHUGEPAGE: states no madvise can
-	 * take back, so a second mapping is its last resort (emulate.c). */
-	bool thp_hinted;
-	/*
-	 * Where pieces of shared mappings were last seen, by inode and file
-	 * page: a VMA that may lend a second mapping (vmas.c), checked
-	 * before use, so a stale entry costs one PROCMAP_QUERY.
-	 */
-	struct rt_piece {
-		uint64_t ino, pgoff, addr;
-	} pieces[RT_PIECES];
-};
-
-struct rt_procs {
-	struct rt_task *t;
-	size_t n, cap;
-	struct rt_proc *p;
-	size_t np, cap_p;
-};
-
-int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
-void rt_procs_del(struct rt_procs *p, pid_t tid);
-/* The process of @tid; read from /proc (and remembered) if unknown. */
-pid_t rt_procs_tgid(struct rt_procs *p, pid_t tid);
-/* The value of field @key ("Tgid", "flags") of the /proc file @path (at
- * @dfd), read in @base.  Returns 0 or -errno (-ENOENT: no such field). */
-int rt_procs_field(int dfd, const char *path, const char *key, int base,
-		   unsigned long long *val);
-/* rt_procs_field() of /proc/TID/status: "Tgid", "SigIgn"... */
-int rt_procs_status(pid_t tid, const char *key, int base,
-		    unsigned long long *val);
-/* The state letter of /proc/PID/stat ('R', 'S', 'T'...), or 0: gone. */
-char rt_procs_state(pid_t pid);
-/* Is this the first ptrace-stop of @tid?  (Marks it seen.) */
-bool rt_procs_first_stop(struct rt_procs *p, pid_t tid);
-/* How many traced threads process @tgid has. */
-unsigned int rt_procs_nthreads(const struct rt_procs *p, pid_t tgid);
-void rt_procs_free(struct rt_procs *p);
-/* The state of process @tgid, created on first use; NULL on ENOMEM. */
-struct rt_proc *rt_procs_proc(struct rt_procs *p, pid_t tgid);
-/* Forget process @tgid (exit, or exec: a new address space). */
-void rt_procs_drop_proc(struct rt_procs *p, pid_t tgid);
-/* A fork: the child starts with the parent's hidden_flags, keys_revoked
- * and step_ok. */
-void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);
 
 #endif

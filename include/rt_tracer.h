@@ -25,14 +25,29 @@ int rt_loop_run(struct rt_ctx *ctx);
 void rt_loop_service(struct rt_ctx *ctx);
 
 
-/* ---- notify.c ---- */
+/* ---- seccomp.c ---- */
 
 struct seccomp_notif;
 struct seccomp_notif_resp;
 /* NOTIF_RECV, NOTIF_SEND, NOTIF_ID_VALID on listener @fd: 0 or -errno. */
-int rt_notify_recv_fd(int fd, struct seccomp_notif *req);
-int rt_notify_send_fd(int fd, struct seccomp_notif_resp *resp);
-int rt_notify_valid_fd(int fd, uint64_t id);
+int rt_seccomp_recv(int fd, struct seccomp_notif *req);
+int rt_seccomp_send(int fd, struct seccomp_notif_resp *resp);
+int rt_seccomp_valid_id(int fd, uint64_t id);
+/* Answer the current notification (ctx->req) now: SECCOMP_IOCTL_NOTIF_SEND,
+ * 0 or -errno (-ENOENT: the caller is gone).  With @cont, the kernel runs
+ * the call. */
+int rt_seccomp_answer(struct rt_ctx *ctx, long val, int error, bool cont);
+/* The same for notification @id. */
+int rt_seccomp_answer_id(struct rt_ctx *ctx, uint64_t id, long val, int error,
+			 bool cont);
+/* Is the current notification still pending?  0 or -ENOENT. */
+int rt_seccomp_valid(struct rt_ctx *ctx);
+/* Install our @fd in the caller (SECCOMP_IOCTL_NOTIF_ADDFD): its number. */
+int rt_seccomp_addfd(struct rt_ctx *ctx, int fd);
+/* The same for notification @id; at number @newfd (replacing what is
+ * there, not close-on-exec) when >= 0. */
+int rt_seccomp_addfd_id(struct rt_ctx *ctx, uint64_t id, int fd, int newfd);
+
 
 /* ---- vmas.c ---- */
 
@@ -457,26 +472,13 @@ enum rt_call_step {
 };
 
 
-/* Answer later (after the report) with @error, or let the kernel run it. */
-void rt_notify_answer(struct rt_pending *pd, int error, bool cont);
-/* SECCOMP_IOCTL_NOTIF_SEND for the current notification: 0 or -errno
- * (-ENOENT: the caller is gone). */
-int rt_notify_respond(struct rt_ctx *ctx, long val, int error, bool cont);
-/* The same for notification @id. */
-int rt_notify_respond_id(struct rt_ctx *ctx, uint64_t id, long val, int error,
-			 bool cont);
-/* Is the current notification still pending?  0 or -ENOENT. */
-int rt_notify_id_valid(struct rt_ctx *ctx);
-/* A pidfd for thread @tid (or its process before 6.9), or -errno. */
-int rt_notify_pidfd(pid_t tid);
-/* Install our @fd in the caller (SECCOMP_IOCTL_NOTIF_ADDFD): its number. */
-int rt_notify_addfd(struct rt_ctx *ctx, int fd);
-/* The same for notification @id; at number @newfd (replacing what is
- * there, not close-on-exec) when >= 0. */
-int rt_notify_addfd_id(struct rt_ctx *ctx, uint64_t id, int fd, int newfd);
-uint64_t rt_notify_now_ns(void);
+/* ---- call.c ---- */
+
+/* Decide the answer (given after the report): @error, or with @cont the
+ * kernel runs the call. */
+void rt_call_decide(struct rt_pending *pd, int error, bool cont);
 /* Close phase @p of @c's time breakdown; the next one begins. */
-void rt_notify_phase(struct rt_call *c, enum rt_phase p);
+void rt_call_phase(struct rt_call *c, enum rt_phase p);
 
 /* ---- freeze.c ---- */
 

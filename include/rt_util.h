@@ -7,8 +7,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define _cleanup_(f)	__attribute__((cleanup(f)))
@@ -66,6 +68,16 @@ rt_pidfd_kill_wait(int pidfd)
 	while (poll(&p, 1, 1000) < 0 && errno == EINTR)
 		;
 	close(pidfd);
+}
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t
+rt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 #define _cleanup_close_	_cleanup_(rt_closep)

@@ -92,7 +92,7 @@ patient(pid_t pid, uint64_t t0)
 
 	if (!st || st == 'T' || st == 't' || st == 'Z' || st == 'X')
 		return false;
-	return rt_notify_now_ns() - t0 < RT_AGENT_PATIENCE_MS * 1000000ULL;
+	return rt_now_ns() - t0 < RT_AGENT_PATIENCE_MS * 1000000ULL;
 }
 
 static struct rt_agent *
@@ -187,11 +187,11 @@ job_at(struct rt_agent *ag, unsigned int i)
 static void
 requeue(struct rt_ctx *ctx, const struct seccomp_notif *req, size_t *n)
 {
-	if (rt_notify_valid_fd(ctx->listener, req->id) < 0)
+	if (rt_seccomp_valid_id(ctx->listener, req->id) < 0)
 		return;		/* answered, or its caller gone */
 	if (rt_agent_stash(ctx, req, *n) < 0) {
 		/* Never left waiting: an error the kernel's call can give. */
-		rt_notify_respond_id(ctx, req->id, 0, ENOMEM, false);
+		rt_seccomp_answer_id(ctx, req->id, 0, ENOMEM, false);
 		return;
 	}
 	(*n)++;
@@ -349,7 +349,7 @@ retire(struct rt_ctx *ctx, struct rt_agent *ag, long r)
 			ctx->stats.emulated--;
 			ctx->stats.failed++;
 		}
-		if (rt_notify_respond_id(ctx, j->notif.id, 0, err, false) ==
+		if (rt_seccomp_answer_id(ctx, j->notif.id, 0, err, false) ==
 		    -ENOENT)
 			ctx->stats.gone++;
 		j->caller = 0;
@@ -423,7 +423,7 @@ push(struct rt_agent *ag, const struct seccomp_notif *notif, uint64_t want,
 	if (span)
 		j->span = *span;
 	j->opaque = notif && !span;
-	j->sent_ns = rt_notify_now_ns();
+	j->sent_ns = rt_now_ns();
 	if (notif) {
 		j->caller = (pid_t)notif->pid;
 		j->notif = *notif;
@@ -436,7 +436,7 @@ push(struct rt_agent *ag, const struct seccomp_notif *notif, uint64_t want,
 static int
 give(struct rt_ctx *ctx, struct rt_agent *ag, int fd, int slot)
 {
-	int r = rt_notify_addfd_id(ctx, ag->first_id, fd, slot);
+	int r = rt_seccomp_addfd_id(ctx, ag->first_id, fd, slot);
 
 	close(fd);
 	return r < 0 ? r : 0;
@@ -467,7 +467,7 @@ set_up(struct rt_ctx *ctx, struct rt_agent *ag)
 	r = give(ctx, ag, sv[1], RT_AGENT_SOCK);
 	r = give(ctx, ag, rq[0], RT_AGENT_REQ) ?: r;
 	r = give(ctx, ag, rs[1], RT_AGENT_RES) ?: r;
-	if (r < 0 || rt_notify_respond_id(ctx, ag->first_id, 1, 0, false) < 0)
+	if (r < 0 || rt_seccomp_answer_id(ctx, ag->first_id, 1, 0, false) < 0)
 		return -ESRCH;
 	/* The loop reads results as they come, and learns of its loss by
 	 * hang-up. */
@@ -947,7 +947,7 @@ spawn_watch(struct rt_ctx *ctx, struct rt_agent_spawn *sp,
 		return spawn_undo(ctx, sp, next);
 	}
 	ag.state = RT_AGENT_STARTING;
-	ag.spawned_ns = rt_notify_now_ns();
+	ag.spawned_ns = rt_now_ns();
 	table = rt_grow(ctx->agents.a, ctx->agents.n, &ctx->agents.cap,
 			sizeof(*table), 4);
 	if (!table) {

@@ -96,7 +96,7 @@ install_fd(struct rt_ctx *ctx, struct rt_call *c, int fd,
 	int tfd;
 
 	*raised = false;
-	tfd = rt_notify_addfd(ctx, fd);
+	tfd = rt_seccomp_addfd(ctx, fd);
 	if (tfd != -EMFILE)
 		return tfd;
 	if (prlimit(c->tgid, RLIMIT_NOFILE, NULL, saved) < 0 ||
@@ -107,7 +107,7 @@ install_fd(struct rt_ctx *ctx, struct rt_call *c, int fd,
 	if (prlimit(c->tgid, RLIMIT_NOFILE, &more, NULL) < 0)
 		return -EMFILE;
 	*raised = true;
-	return rt_notify_addfd(ctx, fd);
+	return rt_seccomp_addfd(ctx, fd);
 }
 
 /*
@@ -132,8 +132,8 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 	}
 	/* Without pidfd_open (ENOSYS: a tool that runs us does not know
 	 * it, valgrind 3.19), only the ways that need no pidfd remain. */
-	pidfd = rt_notify_pidfd(c->tid);
-	if ((pidfd < 0 && pidfd != -ENOSYS) || rt_notify_id_valid(ctx) < 0)
+	pidfd = rt_procs_pidfd(c->tid);
+	if ((pidfd < 0 && pidfd != -ENOSYS) || rt_seccomp_valid(ctx) < 0)
 		return -ESRCH;
 	/* The fallbacks must match flags PROCMAP_QUERY does not show
 	 * (VM_MAYEXEC: a noexec mount of the same inode): get them all. */
@@ -364,7 +364,7 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	if (r < 0)
 		return r;
 	e->tfd = own_fd(ctx, c, e->key);
-	rt_notify_phase(c, RT_PH_FILE);
+	rt_call_phase(c, RT_PH_FILE);
 	if (e->tfd >= 0)
 		return 0;
 	e->tfd = install_fd(ctx, c, rt_ident_key_fd(&ctx->ident, e->key),
@@ -735,7 +735,7 @@ agent_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	if (e->file_r < 0 && e->file_r != -EPERM)
 		return -EAGAIN;
 	e->key_id = e->file_r < 0 ? 0 : (uint64_t)e->key;
-	rt_notify_phase(c, RT_PH_FILE);
+	rt_call_phase(c, RT_PH_FILE);
 	return 0;
 }
 
@@ -788,7 +788,7 @@ agent_done(struct rt_ctx *ctx, struct rt_call_job *cj, long ret)
 	struct rt_emu *e = &cj->e;
 	long result;
 
-	rt_notify_phase(c, RT_PH_INJECT);
+	rt_call_phase(c, RT_PH_INJECT);
 	/*
 	 * Answered by the agent itself: the outcome is the expected one
 	 * (an mmap that fails there is accounted for when its result is
@@ -809,7 +809,7 @@ agent_done(struct rt_ctx *ctx, struct rt_call_job *cj, long ret)
 	if (e->answered)
 		cj->pd.what = RT_PEND_NONE;
 	else
-		rt_notify_answer(&cj->pd, (int)-result, false);
+		rt_call_decide(&cj->pd, (int)-result, false);
 	cj->job.step = RT_CALL_ANSWERED;
 }
 
@@ -820,7 +820,7 @@ agent_failed(struct rt_ctx *ctx, struct rt_call_job *cj, int r)
 	struct rt_call *c = &cj->c;
 
 	cj->job.step = RT_CALL_PTRACE;
-	if (r == -ESRCH && rt_notify_id_valid(ctx) < 0) {
+	if (r == -ESRCH && rt_seccomp_valid(ctx) < 0) {
 		/* The process died while its agent ran the call. */
 		c->outcome = RT_OUT_GONE;
 		c->result = 0;
@@ -842,7 +842,7 @@ refuse(struct rt_call_job *cj, int r)
 	c->outcome = r == -ESRCH ? RT_OUT_GONE : RT_OUT_FAILED;
 	c->why = unreachable(r);
 	c->result = r == -EMFILE ? -EMFILE : -EACCES;
-	rt_notify_answer(&cj->pd, (int)-c->result, false);
+	rt_call_decide(&cj->pd, (int)-c->result, false);
 	cj->job.step = RT_CALL_ANSWERED;
 }
 
@@ -861,7 +861,7 @@ plan_done(struct rt_ctx *ctx, struct rt_call_job *cj, int r)
 		rt_inherit_closed(ctx, e->slot);
 	e->slot = -1;
 	rt_freeze_thaw(&job->freeze);
-	rt_notify_phase(c, RT_PH_INJECT);
+	rt_call_phase(c, RT_PH_INJECT);
 	c->mmap_ns = c->ph[RT_PH_INJECT];
 	c->stops = job->in.stops;
 	job->step = RT_CALL_REPORT;
@@ -937,7 +937,7 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call_job *cj)
 	memset(e, 0, sizeof(*e));
 	e->tfd = -1;
 	e->slot = -1;
-	rt_notify_phase(c, RT_PH_LOOKUP);
+	rt_call_phase(c, RT_PH_LOOKUP);
 	r = agent_plan(ctx, c, e);
 	cj->job.step = r == 0 ? RT_CALL_AGENT : RT_CALL_PTRACE;
 }
@@ -991,11 +991,11 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 		if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0) {
 			c->outcome = RT_OUT_PASSED;
 			c->why = "not traced by remaptrace";
-			rt_notify_answer(&cj->pd, 0, true);
+			rt_call_decide(&cj->pd, 0, true);
 			job->step = RT_CALL_ANSWERED;
 			return;
 		}
-		rt_notify_phase(c, RT_PH_STOP);
+		rt_call_phase(c, RT_PH_STOP);
 		job->step = RT_CALL_FROZEN;
 		/* A retry is not left to chance again: the other threads
 		 * wait. */
@@ -1015,13 +1015,13 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 		/* Provisional answer; the stop that follows gets the real
 		 * one.  ENOENT means the wait was aborted: the stop shows
 		 * that too. */
-		rt_notify_respond(ctx, 0, 0, false);
-		rt_notify_phase(c, RT_PH_INSTALL);
+		rt_seccomp_answer(ctx, 0, 0, false);
+		rt_call_phase(c, RT_PH_INSTALL);
 		job->step = RT_CALL_CAUGHT;
 		rt_job_catch(job, c->tid, step_ok(ctx, c));
 		return;
 	case RT_CALL_CAUGHT:
-		rt_notify_phase(c, RT_PH_STOP);
+		rt_call_phase(c, RT_PH_STOP);
 		if (job->err) {
 			plan_done(ctx, cj, job->err);
 			return;

@@ -95,7 +95,7 @@ continue_caught(struct rt_ctx *ctx, struct follow_job *fj)
 	bool interrupted;
 
 	interrupted = ptrace(PTRACE_INTERRUPT, fj->job.tid, NULL, NULL) == 0;
-	if (rt_notify_respond(ctx, 0, 0, true) < 0 || !interrupted) {
+	if (rt_seccomp_answer(ctx, 0, 0, true) < 0 || !interrupted) {
 		if (fj->kfd >= 0)
 			close(fj->kfd);
 		free(fj);
@@ -130,8 +130,8 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	/* Shared anonymous memory has no descriptor to follow. */
 	if (!ctx->ptrace_ok || (d->args[3] & MAP_ANONYMOUS))
 		goto plain;
-	pidfd = rt_notify_pidfd(tid);
-	if (pidfd < 0 || tgid < 0 || rt_notify_id_valid(ctx) < 0)
+	pidfd = rt_procs_pidfd(tid);
+	if (pidfd < 0 || tgid < 0 || rt_seccomp_valid(ctx) < 0)
 		goto plain;
 	kfd = syscall(SYS_pidfd_getfd, pidfd, (int)d->args[4], 0);
 	/* /dev/zero is replaced by a new shmem file: nothing to follow. */
@@ -146,7 +146,7 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	continue_caught(ctx, fj);
 	return;
 plain:
-	rt_notify_respond(ctx, 0, 0, true);
+	rt_seccomp_answer(ctx, 0, 0, true);
 }
 
 /* The mmap ran (@ret): which open file backs the new range. */
@@ -184,7 +184,7 @@ follow_mremap(struct rt_ctx *ctx, pid_t tid)
 
 	if (!ctx->ptrace_ok || rt_procs_tgid(&ctx->procs, tid) < 0 ||
 	    !(fj = new_job(ctx, tid, FOLLOW_MREMAP))) {
-		rt_notify_respond(ctx, 0, 0, true);
+		rt_seccomp_answer(ctx, 0, 0, true);
 		return;
 	}
 	continue_caught(ctx, fj);
@@ -383,7 +383,7 @@ follow_attach(struct rt_ctx *ctx, pid_t tid)
 	struct follow_job *fj;
 
 	if (!ours(ctx, target) || !(fj = new_job(ctx, tid, FOLLOW_ATTACH))) {
-		rt_notify_respond(ctx, 0, 0, true);
+		rt_seccomp_answer(ctx, 0, 0, true);
 		return;
 	}
 	fj->target = target;
@@ -541,10 +541,10 @@ follow_traceme(struct rt_ctx *ctx, pid_t tid)
 		return;
 	}
 	if (ptrace(PTRACE_INTERRUPT, tid, NULL, NULL) < 0) {
-		rt_notify_respond(ctx, 0, 0, true);	/* not ours (any more) */
+		rt_seccomp_answer(ctx, 0, 0, true);	/* not ours (any more) */
 		return;
 	}
-	if (rt_notify_respond(ctx, 0, ERESTARTNOINTR, false) < 0)
+	if (rt_seccomp_answer(ctx, 0, ERESTARTNOINTR, false) < 0)
 		return;
 	fj = new_job(ctx, tid, FOLLOW_TRACEME);
 	if (!fj)
@@ -589,5 +589,5 @@ follow_note(struct rt_ctx *ctx, pid_t tid, long nr)
 		     ctx->req->data.args[2] == 15))
 			proc->thp_hinted = true;
 	}
-	rt_notify_respond(ctx, 0, 0, true);
+	rt_seccomp_answer(ctx, 0, 0, true);
 }

@@ -21,6 +21,7 @@
 
 #include "rt_job.h"
 #include "rt_tracer.h"
+#include "rt_util.h"
 
 #define RECENT_NS	100000000ULL	/* how long a finished window counts */
 
@@ -49,7 +50,7 @@ void
 rt_inherit_closed(struct rt_ctx *ctx, int slot)
 {
 	if (slot >= 0 && slot < RT_INSTALL_RECS)
-		ctx->inherit.rec[slot].t_end = rt_notify_now_ns();
+		ctx->inherit.rec[slot].t_end = rt_now_ns();
 }
 
 bool
@@ -57,7 +58,7 @@ rt_inherit_hold(struct rt_ctx *ctx, pid_t pid)
 {
 	struct rt_inherit *ih = &ctx->inherit;
 	unsigned long long ppid;
-	uint64_t t = rt_notify_now_ns();
+	uint64_t t = rt_now_ns();
 	unsigned int i;
 
 	for (i = 0; i < RT_INSTALL_RECS; i++)

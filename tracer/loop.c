@@ -223,7 +223,7 @@ read_signals(struct rt_ctx *ctx)
 		 * remaptrace itself ends within RT_TERM_GRACE_MS. */
 		if (!ctx->term_sig) {
 			ctx->term_sig = (int)si.ssi_signo;
-			ctx->term_at = rt_notify_now_ns() +
+			ctx->term_at = rt_now_ns() +
 				       RT_TERM_GRACE_MS * 1000000ULL;
 		}
 		if (si.ssi_code <= 0 && !ctx->child_done && ctx->child > 0)
@@ -248,7 +248,7 @@ timeout(const struct rt_ctx *ctx)
 
 	if (!ctx->term_sig)
 		return ms;
-	now = rt_notify_now_ns();
+	now = rt_now_ns();
 	left = ctx->term_at > now ? (ctx->term_at - now) / 1000000 + 1 : 0;
 	return ms < 0 || (uint64_t)ms > left ? (int)left : ms;
 }
@@ -288,7 +288,7 @@ rt_loop_run(struct rt_ctx *ctx)
 		}
 		if (ctx->all_gone)
 			return 0;
-		if (ctx->term_sig && rt_notify_now_ns() >= ctx->term_at)
+		if (ctx->term_sig && rt_now_ns() >= ctx->term_at)
 			return -ECANCELED;
 		/* Agents that owe results are the program's: never waited
 		 * for without a bound (agent.c). */
@@ -321,9 +321,9 @@ rt_loop_run(struct rt_ctx *ctx)
 		}
 		/* Agents that keep results too long are dropped, even while
 		 * events keep coming. */
-		if (n == 0 || rt_notify_now_ns() >= tick_at) {
+		if (n == 0 || rt_now_ns() >= tick_at) {
 			rt_agent_tick(ctx);
-			tick_at = rt_notify_now_ns() + RT_TICK_NS;
+			tick_at = rt_now_ns() + RT_TICK_NS;
 		}
 		/* A job waiting for an agent looks again at what changed. */
 		if (rt_job_busy(ctx) && ctx->job->wait == RT_JOB_AGENT)

@@ -516,8 +516,10 @@ main(int argc, char **argv)
 	r = run(&ctx);
 	if (ctx.bd.on && ctx.log)
 		print_breakdown(&ctx);
-	if (ctx.opt.summary)
+	if (ctx.opt.summary && ctx.log) {
 		rt_summary_print(&ctx);
+		rt_report_flush(&ctx);	/* a failed write is reported */
+	}
 	rt_summary_free(&ctx);
 	cleanup(&ctx);
 	/* A log that could not be written fails a run that otherwise

@@ -28,147 +28,6 @@
 #include "rt_tracer.h"
 #include "rt_util.h"
 
-uint64_t
-rt_notify_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-/* Close phase @p of @c's breakdown at now; the next phase begins. */
-void
-rt_notify_phase(struct rt_call *c, enum rt_phase p)
-{
-	uint64_t t;
-
-	if (!c->timed)
-		return;
-	t = rt_notify_now_ns();
-	c->ph[p] += t - c->ph_t;
-	c->ph_t = t;
-}
-
-/* libseccomp maps ioctl failures to -ECANCELED; errno keeps the cause. */
-static int
-scmp_err(int r)
-{
-	return r == -ECANCELED && errno > 0 ? -errno : r;
-}
-
-/*
- * The three notification calls, through libseccomp.  libseccomp first
- * checks that seccomp(2) works and answers EOPNOTSUPP when it does not,
- * which is also what it says when remaptrace runs under a tool that does
- * not know seccomp(2) (valgrind 3.19) while the listener works: then the
- * ioctl itself.  Each returns 0 or -errno.
- */
-static int
-or_ioctl(int r, int fd, unsigned long req, void *arg)
-{
-	if (r == -EOPNOTSUPP)
-		return ioctl(fd, req, arg) < 0 ? -errno : 0;
-	return r < 0 ? scmp_err(r) : 0;
-}
-
-int
-rt_notify_recv_fd(int fd, struct seccomp_notif *req)
-{
-	return or_ioctl(seccomp_notify_receive(fd, req), fd,
-			SECCOMP_IOCTL_NOTIF_RECV, req);
-}
-
-int
-rt_notify_send_fd(int fd, struct seccomp_notif_resp *resp)
-{
-	return or_ioctl(seccomp_notify_respond(fd, resp), fd,
-			SECCOMP_IOCTL_NOTIF_SEND, resp);
-}
-
-int
-rt_notify_valid_fd(int fd, uint64_t id)
-{
-	return or_ioctl(seccomp_notify_id_valid(fd, id), fd,
-			SECCOMP_IOCTL_NOTIF_ID_VALID, &id) < 0 ? -ENOENT : 0;
-}
-
-int
-rt_notify_id_valid(struct rt_ctx *ctx)
-{
-	return rt_notify_valid_fd(ctx->listener, ctx->req->id);
-}
-
-int
-rt_notify_respond(struct rt_ctx *ctx, long val, int error, bool cont)
-{
-	return rt_notify_respond_id(ctx, ctx->req->id, val, error, cont);
-}
-
-int
-rt_notify_respond_id(struct rt_ctx *ctx, uint64_t id, long val, int error,
-		     bool cont)
-{
-	struct seccomp_notif_resp *resp = ctx->resp;
-
-	memset(resp, 0, sizeof(*resp));
-	resp->id = id;
-	resp->val = val;
-	resp->error = error ? -error : 0;
-	resp->flags = cont ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
-	return rt_notify_send_fd(ctx->listener, resp);
-}
-
-/* A pidfd for the thread (6.9 PIDFD_THREAD), else for its process. */
-int
-rt_notify_pidfd(pid_t tid)
-{
-	unsigned long long tgid;
-	int pidfd;
-
-	pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
-	if (pidfd >= 0)
-		return pidfd;
-	pidfd = syscall(SYS_pidfd_open, tid, 0);
-	if (pidfd >= 0 || errno != EINVAL)
-		return pidfd >= 0 ? pidfd : rt_neg_errno();
-	/* A non-leader thread on a kernel without PIDFD_THREAD. */
-	if (rt_procs_status(tid, "Tgid", 10, &tgid) < 0)
-		return -ESRCH;
-	pidfd = syscall(SYS_pidfd_open, (pid_t)tgid, 0);
-	return pidfd >= 0 ? pidfd : rt_neg_errno();
-}
-
-int
-rt_notify_addfd(struct rt_ctx *ctx, int fd)
-{
-	return rt_notify_addfd_id(ctx, ctx->req->id, fd, -1);
-}
-
-int
-rt_notify_addfd_id(struct rt_ctx *ctx, uint64_t id, int fd, int newfd)
-{
-	struct seccomp_notif_addfd a = {
-		.id = id,
-		.srcfd = fd,
-		.newfd = newfd >= 0 ? (uint32_t)newfd : 0,
-		.flags = newfd >= 0 ? SECCOMP_ADDFD_FLAG_SETFD : 0,
-		.newfd_flags = newfd >= 0 ? 0 : O_CLOEXEC,
-	};
-	int r;
-
-	/* libseccomp 2.5.4 has no ADDFD: the raw ioctl (Linux 5.9). */
-	r = ioctl(ctx->listener, SECCOMP_IOCTL_NOTIF_ADDFD, &a);
-	return r < 0 ? -errno : r;
-}
-
-void
-rt_notify_answer(struct rt_pending *pd, int error, bool cont)
-{
-	pd->what = RT_PEND_RESPOND;
-	pd->error = error;
-	pd->cont = cont;
-}
 
 
 static void
@@ -188,7 +47,7 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 			c->outcome = RT_OUT_FAILED;
 			c->why = "out of memory";
 			c->result = -ENOMEM;
-			rt_notify_answer(pd, ENOMEM, false);
+			rt_call_decide(pd, ENOMEM, false);
 			return;
 		}
 		rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc,
@@ -224,7 +83,7 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 	ctx->retry.active = false;
 	/* What was read by pid describes the caller only if its
 	 * notification is still alive now (no recycled pid). */
-	if (rt_notify_id_valid(ctx) < 0) {
+	if (rt_seccomp_valid(ctx) < 0) {
 		if (vs.fresh_maps)
 			rt_procs_drop_proc(&ctx->procs, c->tgid);
 		c->outcome = RT_OUT_GONE;
@@ -234,16 +93,16 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 		c->outcome = RT_OUT_FAILED;
 		c->why = "cannot read the caller's mappings";
 		c->result = r == -ESRCH ? -EINVAL : r;
-		rt_notify_answer(pd, (int)-c->result, false);
+		rt_call_decide(pd, (int)-c->result, false);
 		goto out;
 	}
 	if (c->v.action == RT_ACT_NONE) {
 		c->outcome = RT_OUT_REJECTED;
 		c->result = -c->v.err;
-		rt_notify_answer(pd, c->v.err, false);
+		rt_call_decide(pd, c->v.err, false);
 	} else if (ctx->opt.mode == RT_MODE_CHECK || !ctx->ptrace_ok) {
 		c->outcome = RT_OUT_PASSED;
-		rt_notify_answer(pd, 0, true);
+		rt_call_decide(pd, 0, true);
 		/* The kernel maps the first VMA's file there; should the call
 		 * fail, the record is stale (wrong offset) and ignored. */
 		if (c->v.first.file_id)
@@ -274,7 +133,7 @@ stop_answered(struct rt_ctx *ctx, struct rt_call_job *cj)
 	if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0)
 		return;
 	pd->what = RT_PEND_NONE;
-	if (rt_notify_respond(ctx, 0, pd->error, pd->cont) == -ENOENT) {
+	if (rt_seccomp_answer(ctx, 0, pd->error, pd->cont) == -ENOENT) {
 		c->outcome = RT_OUT_GONE;
 		return;
 	}
@@ -318,15 +177,15 @@ report(struct rt_ctx *ctx, struct rt_call_job *cj)
 		c->layout = cj->layout;
 	}
 	if (c->timed) {
-		c->ns = rt_notify_now_ns() - cj->t0;
-		c->ph_t = rt_notify_now_ns();
+		c->ns = rt_now_ns() - cj->t0;
+		c->ph_t = rt_now_ns();
 	}
 	rt_report_call(ctx, c);
-	rt_notify_phase(c, RT_PH_REPORT);
+	rt_call_phase(c, RT_PH_REPORT);
 
 	/* Only now does the caller go on. */
 	if (pd->what == RT_PEND_RESPOND &&
-	    rt_notify_respond(ctx, 0, pd->error, pd->cont) == -ENOENT)
+	    rt_seccomp_answer(ctx, 0, pd->error, pd->cont) == -ENOENT)
 		ctx->stats.gone++;
 	else if (pd->what == RT_PEND_RESUME && pd->restart &&
 		 rt_inject_restart(&cj->job.in) == -ESRCH)
@@ -334,7 +193,7 @@ report(struct rt_ctx *ctx, struct rt_call_job *cj)
 	else if (pd->what == RT_PEND_RESUME && !pd->restart &&
 		 rt_inject_end(&cj->job.in, pd->resume_val) == -ESRCH)
 		ctx->stats.gone++;
-	rt_notify_phase(c, RT_PH_RESUME);
+	rt_call_phase(c, RT_PH_RESUME);
 	if (c->outcome == RT_OUT_EMULATED) {
 		ctx->bd.calls++;
 		ctx->bd.stops += c->stops;
@@ -354,11 +213,11 @@ decide(struct rt_ctx *ctx, struct rt_call_job *cj)
 	if (rt_fault_match(ctx, c->nth, &err)) {
 		c->outcome = RT_OUT_INJECTED;
 		c->result = -err;
-		rt_notify_answer(&cj->pd, err, false);
+		rt_call_decide(&cj->pd, err, false);
 	} else if (ctx->opt.mode == RT_MODE_DENY) {
 		c->outcome = RT_OUT_DENIED;
 		c->result = -ctx->opt.deny_errno;
-		rt_notify_answer(&cj->pd, ctx->opt.deny_errno, false);
+		rt_call_decide(&cj->pd, ctx->opt.deny_errno, false);
 	} else {
 		judge(ctx, cj);
 	}
@@ -429,7 +288,7 @@ next_request(struct rt_ctx *ctx)
 		return 1;
 	}
 	memset(&req, 0, sizeof(req));
-	r = rt_notify_recv_fd(ctx->listener, &req);
+	r = rt_seccomp_recv(ctx->listener, &req);
 	if (r < 0) {
 		/* The caller died before we read it, or a signal hit us. */
 		return r == -ENOENT || r == -EINTR ? 0 : r;
@@ -439,7 +298,7 @@ next_request(struct rt_ctx *ctx)
 	/* A job is in flight: this one waits its turn (rt_job.h). */
 	if (rt_job_busy(ctx) || ctx->nstash) {
 		if (rt_agent_stash(ctx, &req, ctx->nstash) < 0)
-			rt_notify_respond_id(ctx, req.id, 0, ENOMEM, false);
+			rt_seccomp_answer_id(ctx, req.id, 0, ENOMEM, false);
 		return 0;
 	}
 	*ctx->req = req;
@@ -460,7 +319,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 	/* Times are printed, summed or broken down; else not taken (a
 	 * clock read is a measurable part of a 20 us call). */
 	timed = !ctx->opt.quiet || ctx->opt.summary || ctx->bd.on;
-	t0 = timed ? rt_notify_now_ns() : 0;
+	t0 = timed ? rt_now_ns() : 0;
 	r = next_request(ctx);
 	if (r <= 0)
 		return r;
@@ -468,7 +327,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 		return 0;
 	cj = calloc(1, sizeof(*cj));
 	if (!cj) {
-		rt_notify_respond(ctx, 0, ENOMEM, false);
+		rt_seccomp_answer(ctx, 0, ENOMEM, false);
 		return 0;
 	}
 	c = &cj->c;
@@ -489,12 +348,12 @@ rt_notify_handle(struct rt_ctx *ctx)
 	if (!rt_agent_settled(ctx, (pid_t)ctx->req->pid, keep)) {
 		free(cj);
 		if (rt_agent_hold(ctx, ctx->req, 0, keep) < 0)
-			rt_notify_respond(ctx, 0, ENOMEM, false);
+			rt_seccomp_answer(ctx, 0, ENOMEM, false);
 		return 0;
 	}
 	c->timed = timed;
 	if (timed) {
-		c->ph_t = rt_notify_now_ns();
+		c->ph_t = rt_now_ns();
 		c->ph[RT_PH_RECEIVE] = c->ph_t - t0;
 		t0 = c->ph_t;
 	}

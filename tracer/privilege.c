@@ -162,7 +162,7 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
 		if (proc)
 			rt_vmas_keep_open(proc);
-		rt_notify_respond(ctx, 0, 0, true);
+		rt_seccomp_answer(ctx, 0, 0, true);
 		return true;
 	}
 	tgid = rt_procs_tgid(&ctx->procs, tid);
@@ -180,7 +180,7 @@ rt_privilege_handle(struct rt_ctx *ctx)
 			rt_agent_drop(ctx, tgid);
 		if (rt_agent_ready(ctx, tgid) || rt_agent_dying(ctx, tgid)) {
 			if (rt_agent_hold(ctx, ctx->req, tgid, 0) < 0)
-				rt_notify_respond(ctx, 0, ENOMEM, false);
+				rt_seccomp_answer(ctx, 0, ENOMEM, false);
 			return true;
 		}
 		/* It may become non-dumpable (PR_SET_DUMPABLE, or a change
@@ -193,7 +193,7 @@ rt_privilege_handle(struct rt_ctx *ctx)
 			rt_report_note(ctx, tid, "changes its credentials or "
 				       "confinement: its agent is gone first");
 	}
-	rt_notify_respond(ctx, 0, 0, true);
+	rt_seccomp_answer(ctx, 0, 0, true);
 	return true;
 }
 
@@ -229,8 +229,8 @@ rt_privilege_foreign(struct rt_ctx *ctx)
 	}
 	free(name);
 	if (ctx->opt.mode == RT_MODE_DENY)
-		rt_notify_respond(ctx, 0, ctx->opt.deny_errno, false);
+		rt_seccomp_answer(ctx, 0, ctx->opt.deny_errno, false);
 	else
-		rt_notify_respond(ctx, 0, 0, true);
+		rt_seccomp_answer(ctx, 0, 0, true);
 	return true;
 }

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-#include "rt_ident.h"
+#include "rt_compat.h"
+#include "rt_procs.h"
 #include "rt_util.h"
 
 static struct rt_task *
@@ -213,4 +215,24 @@ rt_procs_free(struct rt_procs *p)
 	free(p->t);
 	free(p->p);
 	memset(p, 0, sizeof(*p));
+}
+
+/* A pidfd for the thread (6.9 PIDFD_THREAD), else for its process. */
+int
+rt_procs_pidfd(pid_t tid)
+{
+	unsigned long long tgid;
+	int pidfd;
+
+	pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (pidfd >= 0)
+		return pidfd;
+	pidfd = syscall(SYS_pidfd_open, tid, 0);
+	if (pidfd >= 0 || errno != EINVAL)
+		return pidfd >= 0 ? pidfd : rt_neg_errno();
+	/* A non-leader thread on a kernel without PIDFD_THREAD. */
+	if (rt_procs_status(tid, "Tgid", 10, &tgid) < 0)
+		return -ESRCH;
+	pidfd = syscall(SYS_pidfd_open, (pid_t)tgid, 0);
+	return pidfd >= 0 ? pidfd : rt_neg_errno();
 }

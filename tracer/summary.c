@@ -254,7 +254,6 @@ rt_summary_print(struct rt_ctx *ctx)
 		print_json(ctx->log, s, &t);
 	else
 		print_text(ctx->log, s, &t);
-	rt_report_flush(ctx);
 }
 
 void

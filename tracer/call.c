@@ -1,0 +1,26 @@
+/* call.c - the record of one remap_file_pages call being served: its
+ * decided answer and the time its phases take (REMAPTRACE_BREAKDOWN).
+ */
+#include "rt_tracer.h"
+#include "rt_util.h"
+
+/* Close phase @p of @c's breakdown at now; the next phase begins. */
+void
+rt_call_phase(struct rt_call *c, enum rt_phase p)
+{
+	uint64_t t;
+
+	if (!c->timed)
+		return;
+	t = rt_now_ns();
+	c->ph[p] += t - c->ph_t;
+	c->ph_t = t;
+}
+
+void
+rt_call_decide(struct rt_pending *pd, int error, bool cont)
+{
+	pd->what = RT_PEND_RESPOND;
+	pd->error = error;
+	pd->cont = cont;
+}

@@ -75,6 +75,7 @@ BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
 REMAPTRACE := $(B)/remaptrace
 
 .PHONY: all bin progs unit check check-unit check-integration check-asan \
+	check-layers \
 	demo bench conformance install uninstall clean man deb
 all: $(REMAPTRACE) remaptrace progs $(UNIT_BIN)
 
@@ -122,6 +123,10 @@ $(B)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 $(B)/bench/%: bench/%.c $(BENCH_MOD) $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -std=gnu11 -O2 -g $(WARN) -pthread -o $@ $< $(BENCH_MOD) -lpthread $(shell $(PKG_CONFIG) --libs libseccomp)
+
+# Calls go down the layers of tools/layers.txt, never in a cycle.
+check-layers: $(REMAPTRACE)
+	tools/layers.sh tools/layers.txt $(B)
 
 check-unit: $(UNIT_BIN)
 	tests/run-unit.sh $(UNIT_BIN)

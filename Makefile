@@ -112,6 +112,14 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/libemu.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libemu.a
 
+# The job engine's test links the engine itself, with ptrace(2) and the
+# architecture layer faked in the test (no tracee at all).
+JOB_UNIT_SRC := tracer/job.c tracer/inject.c tracer/freeze.c
+$(B)/tests/unit/test_job: tests/unit/test_job.c $(JOB_UNIT_SRC) $(B)/libemu.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
+		$(JOB_UNIT_SRC) $(B)/libemu.a
+
 # Test programs: frame pointers and debug info so stacks unwind by name;
 # never sanitized (they are what the tracee runs, natively and traced).
 PROG_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -fno-inline \

@@ -112,6 +112,12 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/libemu.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libemu.a
 
+# The tracer's pure parts, tested alone like emu/.
+$(B)/tests/unit/test_describe: tests/unit/test_describe.c tracer/describe.c $(B)/libemu.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
+		tracer/describe.c $(B)/libemu.a
+
 # The job engine's test links the engine itself, with ptrace(2) and the
 # architecture layer faked in the test (no tracee at all).
 JOB_UNIT_SRC := tracer/job.c tracer/inject.c tracer/freeze.c

@@ -76,7 +76,7 @@ struct rt_stats {
 	unsigned long denied;
 	unsigned long failed;	/* emulation tried, mmap or supervisor failed */
 	unsigned long gone;	/* the caller vanished mid-call */
-	unsigned long injected;	/* --inject */
+	unsigned long faulted;	/* fault injection (--inject) */
 	unsigned long mmaps_followed;	/* shared file mmaps recorded */
 	unsigned long smaps_reads;	/* /proc/PID/smaps read to judge */
 	unsigned long by_rule[RT_RULE__COUNT];

@@ -346,7 +346,7 @@ enum rt_outcome {
 	RT_OUT_DENIED,		/* --mode=deny */
 	RT_OUT_FAILED,		/* valid, but the mmap failed: its errno */
 	RT_OUT_GONE,		/* the caller vanished */
-	RT_OUT_INJECTED,	/* --inject=ERRNO@N: failed on purpose */
+	RT_OUT_FAULT,	/* --inject=ERRNO@N: failed on purpose */
 	RT_OUT_RESTARTED,	/* disturbed; the thread makes the call again */
 };
 

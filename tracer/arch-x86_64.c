@@ -1,5 +1,5 @@
 /* arch-x86_64.c - x86_64 registers, syscall numbers and the syscall
- * instruction, for injection (spec section 7).
+ * instruction, for syscall injection (inject.c).
  */
 #include <errno.h>
 #include <stddef.h>

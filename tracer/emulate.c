@@ -52,7 +52,8 @@ exact_flags(struct rt_call *c)
 	return 0;
 }
 
-/* Why no way reached the file, for the log (issue 4: say what was missing). */
+/* Why no way reached the file, for the log: what was missing, and why
+ * remaptrace does not take it with its own rights (README, Security). */
 static const char *
 unreachable(int r)
 {

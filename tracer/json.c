@@ -171,7 +171,7 @@ static const char *const outcome_names[] = {
 	[RT_OUT_DENIED] = "denied",
 	[RT_OUT_FAILED] = "failed",
 	[RT_OUT_GONE] = "gone",
-	[RT_OUT_INJECTED] = "injected",
+	[RT_OUT_FAULT] = "injected",
 	[RT_OUT_RESTARTED] = "restarted",
 };
 
@@ -241,7 +241,7 @@ put_reason(FILE *f, const struct rt_call *c, uint64_t page_size)
 		code = "denied";
 		text = "denied by --mode=deny";
 		break;
-	case RT_OUT_INJECTED:
+	case RT_OUT_FAULT:
 		code = "injected";
 		text = "failed on purpose by --inject";
 		break;

@@ -211,7 +211,7 @@ decide(struct rt_ctx *ctx, struct rt_call_job *cj)
 
 	cj->job.step = RT_CALL_ANSWERED;
 	if (rt_fault_match(ctx, c->nth, &err)) {
-		c->outcome = RT_OUT_INJECTED;
+		c->outcome = RT_OUT_FAULT;
 		c->result = -err;
 		rt_call_decide(&cj->pd, err, false);
 	} else if (ctx->opt.mode == RT_MODE_DENY) {

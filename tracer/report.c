@@ -97,7 +97,7 @@ count(struct rt_ctx *ctx, const struct rt_call *c)
 	case RT_OUT_DENIED: ctx->stats.denied++; break;
 	case RT_OUT_FAILED: ctx->stats.failed++; break;
 	case RT_OUT_GONE: ctx->stats.gone++; break;
-	case RT_OUT_INJECTED: ctx->stats.injected++; break;
+	case RT_OUT_FAULT: ctx->stats.faulted++; break;
 	case RT_OUT_RESTARTED: break;
 	}
 }
@@ -112,7 +112,7 @@ call_failed(const struct rt_call *c)
 	case RT_OUT_REJECTED:
 	case RT_OUT_DENIED:
 	case RT_OUT_FAILED:
-	case RT_OUT_INJECTED:
+	case RT_OUT_FAULT:
 		return true;
 	case RT_OUT_PASSED:
 		return c->stack && c->result < 0;
@@ -237,7 +237,7 @@ text_result(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
 	case RT_OUT_RESTARTED:
 		fprintf(f, " = ? <restarted: %s>", c->why ? c->why : "");
 		break;
-	case RT_OUT_INJECTED:
+	case RT_OUT_FAULT:
 		fprintf(f, " = -1 %s (INJECTED)", errname(-c->result));
 		break;
 	}

@@ -99,7 +99,7 @@ outcome_text(const struct row *r)
 	case RT_OUT_DENIED: return "denied by --mode=deny";
 	case RT_OUT_FAILED: return r->why ? r->why : "emulation failed";
 	case RT_OUT_GONE: return "the caller vanished";
-	case RT_OUT_INJECTED: return "failed on purpose by --inject";
+	case RT_OUT_FAULT: return "failed on purpose by --inject";
 	case RT_OUT_RESTARTED: return "restarted: descriptor disturbed";
 	}
 	return "?";
@@ -112,7 +112,7 @@ outcome_id(const struct row *r)
 		[RT_OUT_EMULATED] = "emulated", [RT_OUT_REJECTED] = "rejected",
 		[RT_OUT_PASSED] = "passed", [RT_OUT_DENIED] = "denied",
 		[RT_OUT_FAILED] = "failed", [RT_OUT_GONE] = "gone",
-		[RT_OUT_INJECTED] = "injected",
+		[RT_OUT_FAULT] = "injected",
 		[RT_OUT_RESTARTED] = "restarted",
 	};
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 40-robust.bats - remaptrace under load and under attack (issue 5): many
+# 40-robust.bats - remaptrace under load and under attack: many
 # threads and processes at once, every kind of descendant, signals during
 # emulated calls, job control, signals sent to remaptrace, the program or
 # remaptrace killed in the middle, and nothing left behind afterwards.

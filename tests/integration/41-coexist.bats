@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # 41-coexist.bats - remaptrace next to other users of seccomp and ptrace
-# (issue 5): programs with filters of their own, debuggers and tracers
+# (programs with filters of their own, debuggers and tracers)
 # under remaptrace or around it, and remaptrace inside remaptrace.  Each
 # combination either works (the program prints what it prints natively) or
 # says clearly why it cannot; it never hangs and never maps silently wrong.

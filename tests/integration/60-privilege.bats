@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # 60-privilege.bats - how remaptrace reaches the file behind a mapping, and
-# that it never gives a program more than the kernel would (issue 4).
+# that it never gives a program more than the kernel would.
 #
 # t-priv-map (tests/progs/t-priv-map.c) builds one scenario, makes two
 # calls (area page 0 <- file page 3, then pages 0-1 <- 2-3) and prints,

@@ -1,5 +1,5 @@
 /* t-atk-stale.c - attack: make the mode of a map_files link stale, then ask
- * for a remap of a read-only open file (issue: a root remaptrace once
+ * for a remap of a read-only open file (a root remaptrace once
  * judged VM_SHARED from that mode and mapped the file read-write).
  *
  * Usage: t-atk-stale OWNFILE VICTIM

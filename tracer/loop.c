@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rt_report.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -161,6 +162,7 @@ rt_loop_handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 			return;
 		}
 		fix_restart(pid);
+		rt_report_signal(ctx, pid, sig);
 		ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
 		return;
 	default:

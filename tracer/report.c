@@ -194,6 +194,31 @@ leader(FILE *f, struct rt_ctx *ctx, pid_t pid, const struct timespec *when)
 		(long long)d.tv_sec, d.tv_nsec / 1000);
 }
 
+/*
+ * -vv: where the supervisor's time for the call went, up to the log line
+ * (the phases of enum rt_phase that precede it).
+ */
+static void
+text_phases(FILE *f, const struct rt_call *c)
+{
+	static const struct {
+		enum rt_phase ph;
+		const char *name;
+	} shown[] = {
+		{ RT_PH_RECEIVE, "receive" }, { RT_PH_LOOKUP, "rules" },
+		{ RT_PH_FILE, "file" }, { RT_PH_INSTALL, "answer" },
+		{ RT_PH_STOP, "stop" }, { RT_PH_INJECT, "mmap" },
+	};
+
+	if (!c->timed)
+		return;
+	fputs(" (", f);
+	for (size_t i = 0; i < ARRAY_SIZE(shown); i++)
+		fprintf(f, "%s%s %.1f", i ? ", " : "", shown[i].name,
+			c->ph[shown[i].ph] / 1000.0);
+	fputs(" us)", f);
+}
+
 /* " = RESULT (REASON) <DETAIL>": what the caller got, and why. */
 static void
 text_result(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
@@ -210,6 +235,8 @@ text_result(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
 			else
 				fprintf(f, ", by ptrace (%u stops)", c->stops);
 		}
+		if (ctx->opt.verbose > 1)
+			text_phases(f, c);
 		break;
 	case RT_OUT_REJECTED:
 		fprintf(f, " = -1 %s (%s) <", errname(-c->result),

@@ -3,9 +3,9 @@
  * SIGBUS.
  *
  * Usage: t-eof DIR FILE_PAGES PGOFF [touch]
- *   Creates DIR/f of FILE_PAGES pages, maps 2 of its pages MAP_SHARED
- *   read-write, remaps the first page to PGOFF and prints "remap: 0" or
- *   "remap: -1 ERRNO".  With "touch" it then reads that page (SIGBUS when
+ *   Prints "pid: N", creates DIR/f of FILE_PAGES pages, maps 2 of its
+ *   pages MAP_SHARED read-write, prints "addr: 0x...", remaps the first
+ *   page to PGOFF and prints "remap: 0" or "remap: -1 ERRNO".  With "touch" it then reads that page (SIGBUS when
  *   PGOFF is past the end) and prints "read: ok".  Exit 0; 1 if the set-up
  *   failed; 2 on bad usage.
  */
@@ -31,6 +31,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: t-eof DIR FILE_PAGES PGOFF [touch]\n");
 		return 2;
 	}
+	printf("pid: %d\n", (int)getpid());
 	pages = atol(argv[2]);
 	pgoff = atol(argv[3]);
 	snprintf(path, sizeof(path), "%s/f", argv[1]);
@@ -44,6 +45,7 @@ main(int argc, char **argv)
 		perror("t-eof: mmap");
 		return 1;
 	}
+	printf("addr: %p\n", (void *)p);
 	if (syscall(SYS_remap_file_pages, p, pg, 0, pgoff, 0) == 0)
 		printf("remap: 0\n");
 	else

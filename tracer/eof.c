@@ -66,6 +66,10 @@ rt_eof_describe(FILE *f, const struct rt_remap_args *a, uint64_t size,
 		fprintf(f, "pgoff %" PRIu64 " is past the end of the file "
 			"(%" PRIu64 " page%s): accesses will SIGBUS",
 			a->pgoff, pages, pages == 1 ? "" : "s");
+	else if (a->pgoff + n - 1 == pages)
+		fprintf(f, "file page %" PRIu64 " is past the end of the file "
+			"(%" PRIu64 " page%s): accesses to it will SIGBUS",
+			pages, pages, pages == 1 ? "" : "s");
 	else
 		fprintf(f, "file pages %" PRIu64 "-%" PRIu64 " are past the "
 			"end of the file (%" PRIu64 " page%s): accesses to "

@@ -482,6 +482,10 @@ rt_report_signal(struct rt_ctx *ctx, pid_t pid, int sig)
 	/* ESRCH: gone meanwhile (SIGKILL), nothing to say. */
 	if (ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) < 0)
 		return;
+	/* Our own SIGSTOP that puts a thread back into its group's stop
+	 * after an emulation (inject.c): no signal of the program's. */
+	if (sig == SIGSTOP && si.si_code == SI_TKILL && si.si_pid == ctx->self)
+		return;
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (ctx->opt.stack_trace && stack_wanted(sig)) {
 		st = calloc(1, sizeof(*st));

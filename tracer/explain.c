@@ -434,9 +434,9 @@ print_cannot_tell(const struct rt_verdict *v, uint64_t a_start,
 	printf("why:     the kernel spans mappings of one open file only; "
 	       "/proc shows a mapping's file (device, inode, path), never "
 	       "which open file it is\n");
-	printf("hint:    run the program under remaptrace, which follows its "
-	       "mmaps and so knows the open files: its log gives the "
-	       "kernel's answer\n");
+	printf("hint:    under remaptrace, which follows the program's mmaps "
+	       "and tells its open files apart, the call's log line gives "
+	       "the answer\n");
 	if (a_start)
 		printf("note:    the mappings at %#" PRIx64 " and %#" PRIx64
 		       " continue each other's offsets with the same flags "

@@ -246,3 +246,42 @@ $(id -G nobody)"
 	[[ $stderr =~ \(2\ stops\)\ \(receive\ [0-9.]+,\ rules\ [0-9.]+,\ file\ [0-9.]+,\ answer\ [0-9.]+,\ stop\ [0-9.]+,\ mmap\ [0-9.]+\ us\)\ /\* ]] ||
 		fail "-vv: $stderr"
 }
+
+@test "-ff: with more processes than files kept open, every record lands in its own file" {
+	local d=$BATS_TEST_TMPDIR f n=0
+	mkdir "$d/srv"
+	mkfifo "$d/in" "$d/out"
+	# t-rep-serve makes a call, 40 other processes make theirs (its file
+	# is closed meanwhile, 32 stay open), then it makes another: both of
+	# its records must be in its file, in order
+	run -0 "$REMAPTRACE" --signal=none -ff -o "$d/log" -- sh -c '
+		"$1/t-rep-serve" "$2/srv" <"$2/in" >"$2/out" &
+		exec 8>"$2/in" 9<"$2/out"
+		while read -r n a <&9; do
+			[ "$n" = ready ] && break
+			[ "$n" = shared ] && s=$a
+		done
+		echo "$s 4096 0 1 0" >&8; read -r r <&9; echo "first $r"
+		i=0
+		while [ $i -lt 40 ]; do
+			i=$((i + 1)); mkdir "$2/$i"
+			"$1/t-eof" "$2/$i" 4 2 >/dev/null
+		done
+		echo "$s 4096 0 3 0" >&8; read -r r <&9; echo "second $r"
+		echo "serve $!"
+		exec 8>&-; wait' _ "$PROGS" "$d"
+	assert_line "first result: 0"
+	assert_line "second result: 0"
+	local serve
+	serve=$(sed -n 's/^serve //p' <<<"$output")
+	run -0 grep -oE 'remap_file_pages\(0x[0-9a-f]+, 4096, 0, [0-9]+, 0\) = 0' "$d/log.$serve"
+	assert_equal "$(sed -E 's/0x[0-9a-f]+/A/' <<<"$output")" "remap_file_pages(A, 4096, 0, 1, 0) = 0
+remap_file_pages(A, 4096, 0, 3, 0) = 0"
+	for f in "$d"/log.*; do
+		[ "$f" = "$d/log.$serve" ] && continue
+		run -0 grep -c '^remap_file_pages(0x[0-9a-f]*, 4096, 0, 2, 0) = 0 <emulated ' "$f"
+		assert_output 1
+		n=$((n + 1))
+	done
+	assert_equal "$n" 40
+}

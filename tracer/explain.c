@@ -1,12 +1,14 @@
 /* explain.c - `remaptrace explain`: judge one remap_file_pages call
  * against a live process's current mappings, as a dry run.  The process
  * is only read through /proc/PID/smaps (parsed by emu/maps.c, judged by
- * emu/validate.c): never stopped, never traced.
+ * emu/validate.c) and, as root, a BPF iterator (vmfile.c): never
+ * stopped, never traced.
  *
  * Exit status: 0 when the call would succeed, 1 when it would fail, 2
  * when it cannot tell from outside (the range spans mappings of one file,
- * and /proc does not say whether they map one open file), 125 on a usage
- * error or when the process's mappings cannot be read.
+ * and /proc does not say whether they map one open file; root reads that
+ * with the iterator), 125 on a usage error or when the process's
+ * mappings cannot be read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@
 #include "rt_names.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
+#include "rt_vmfile.h"
 
 #define EXIT_WOULD_FAIL	1
 #define EXIT_CANNOT_TELL	2
@@ -196,10 +199,13 @@ parse(int argc, char **argv, pid_t *pid, struct rt_remap_args *a)
 	return -1;
 }
 
-/* A snapshot of a process's VMAs from /proc/PID/smaps, in address order. */
+/* A snapshot of a process's VMAs from /proc/PID/smaps, in address order.
+ * files_known: each file VMA's file_id is its open file (vmfile.c), not
+ * a guess from its path. */
 struct snapshot {
 	struct rt_vma *v;
 	size_t n;
+	bool files_known;
 };
 
 static int
@@ -299,6 +305,34 @@ name_files(struct snapshot *s)
 	}
 }
 
+/*
+ * Root (CAP_BPF and CAP_PERFMON) can read each mapping's open file with a
+ * BPF iterator: then file_id is the kernel's vm_file and the verdict is
+ * exact.  A mapping that changed between the two reads stays unknown.
+ */
+static bool
+known_files(pid_t pid, struct snapshot *s)
+{
+	_cleanup_free_ struct rt_vmfile *f = NULL;
+	size_t nf = 0, j = 0;
+
+	if (rt_vmfile_read(pid, &f, &nf) < 0)
+		return false;
+	for (size_t i = 0; i < s->n; i++) {
+		struct rt_vma *v = &s->v[i];
+
+		/* both in address order */
+		while (j < nf && f[j].start < v->start)
+			j++;
+		if (j < nf && f[j].start == v->start && f[j].end == v->end &&
+		    (f[j].file != 0) == (v->ino != 0))
+			v->file_id = f[j].file;
+		else if (v->ino)
+			return false;
+	}
+	return true;
+}
+
 static int
 load(pid_t pid, struct snapshot *s)
 {
@@ -322,8 +356,13 @@ load(pid_t pid, struct snapshot *s)
 			break;
 		max *= 4;
 	}
-	if (r == 0)
+	if (r == 0 && known_files(pid, s)) {
+		s->files_known = true;
+	} else if (r == 0) {
+		for (size_t i = 0; i < s->n; i++)
+			s->v[i].file_id = 0;
 		name_files(s);
+	}
 	return r;
 }
 
@@ -350,15 +389,16 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 }
 
 static void
-print_valid(const struct rt_verdict *v)
+print_valid(const struct rt_verdict *v, bool files_known)
 {
 	printf("verdict: = 0 (%s)\n", rt_rule_text(v->rule));
 	printf("mmap:    ");
 	rt_describe_mmap(stdout, v);
 	printf("\n");
 	if (v->plan.nvmas > 1)
-		printf("note:    the range covers %u mappings; they become "
-		       "one\n", v->plan.nvmas);
+		printf("note:    the range covers %u mappings%s; they become "
+		       "one\n", v->plan.nvmas, files_known && v->first.ino ?
+		       " of one open file (read with a BPF iterator)" : "");
 	if (v->first.flags & RT_VM_SEALED)
 		printf("note:    the mapping is sealed (mseal): the mmap "
 		       "itself would fail with EPERM\n");
@@ -405,7 +445,7 @@ cannot_tell(const struct snapshot *s, const struct rt_verdict *v,
 	uint64_t end = v->plan.addr + v->plan.len;
 
 	*a_start = *b_start = 0;
-	if (v->err || v->plan.nvmas < 2 || !v->first.ino)
+	if (v->err || v->plan.nvmas < 2 || !v->first.ino || s->files_known)
 		return false;
 	for (size_t i = 0; i + 1 < s->n; i++) {
 		const struct rt_vma *x = &s->v[i], *y = &s->v[i + 1];
@@ -515,6 +555,7 @@ rt_explain_main(int argc, char **argv)
 	if (r == 0)
 		unsure = cannot_tell(&snap, &v, &x, &y);
 	free(snap.v);
+	snap.v = NULL;
 	if (r < 0) {
 		fprintf(stderr, "remaptrace: explain: cannot read the mappings "
 			"of process %d: %s\n", pid, unreadable(r));
@@ -528,7 +569,7 @@ rt_explain_main(int argc, char **argv)
 	else if (unsure)
 		print_cannot_tell(&v, x, y);
 	else
-		print_valid(&v);
+		print_valid(&v, snap.files_known);
 	print_eof(pid, &a, &v, page_size);
 	printf("offset:  ");
 	rt_describe_pgoff(stdout, a.pgoff, page_size);

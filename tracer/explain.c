@@ -47,9 +47,9 @@ static const char explain_usage[] =
 "  -h, --help      show this help and exit\n"
 "\n"
 "Exit status: 0 if the call would succeed, 1 if it would fail, 2 if it\n"
-"cannot tell from outside the process (the range spans mappings of one\n"
-"file, which may be two open files of it), 125 on a usage error or if\n"
-"the process cannot be read.\n";
+"cannot tell (the range spans mappings of one file, which may be two\n"
+"open files of it: only root, with a BPF iterator, can read which), 125\n"
+"on a usage error or if the process cannot be read.\n";
 
 /* Decimal, or hex after 0x; the whole string, no sign, no overflow. */
 static int
@@ -430,10 +430,10 @@ print_invalid(const struct rt_remap_args *a, const struct rt_verdict *v,
 /*
  * The kernel spans mappings only of one open file (vma->vm_file); /proc
  * shows device, inode and path, and one file opened twice looks the same
- * through both.  No interface shows a mapping's open file from outside
- * the process, root's included (kcmp compares descriptors, and a mapping
- * need not have one), so a valid verdict over mappings of one path is a
- * guess, and explain says so.  Returns whether it cannot tell; the
+ * through both.  Short of the BPF iterator (root, vmfile.c), nothing
+ * shows a mapping's open file from outside the process (kcmp compares
+ * descriptors, and a mapping need not have one), so without it a valid
+ * verdict over mappings of one path is a guess, and explain says so.  Returns whether it cannot tell; the
  * mappings at *@a_start and *@b_start are the first pair that continue
  * each other's offsets yet were not merged (0 if none): the kernel merges
  * such neighbours when they map one open file.

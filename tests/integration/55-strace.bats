@@ -48,23 +48,29 @@ teardown() {
 [pid $pid] +++ killed by SIGBUS +++"
 }
 
-@test "signals: the siginfo text is strace's own, for a fault and for kill(2)" {
+@test "signals: the siginfo text is strace's own: a fault, kill(2), a child's exit and death" {
 	command -v strace >/dev/null || skip "strace is not installed"
-	local d=$BATS_TEST_TMPDIR prog
-	for prog in "$PROGS/t-eof $d 4 12288 touch" "$PROGS/t-exit signal 10"; do
-		# shellcheck disable=SC2086
-		strace -qq -e trace=none -o "$d/strace.log" $prog >/dev/null 2>&1 || true
-		# shellcheck disable=SC2086
-		"$REMAPTRACE" -o "$d/rt.log" -- $prog >/dev/null 2>&1 || true
-		# addresses and pids differ from run to run, nothing else
-		local want got
-		want=$(grep -e '^--- SIG' "$d/strace.log" |
-			sed -E 's/0x[0-9a-f]+/ADDR/g; s/si_pid=[0-9]+/si_pid=P/')
-		got=$(grep -e '--- SIG' "$d/rt.log" |
-			sed -E 's/^\[pid [0-9]+\] //; s/0x[0-9a-f]+/ADDR/g; s/si_pid=[0-9]+/si_pid=P/')
+	local d=$BATS_TEST_TMPDIR prog want got
+	for prog in "$PROGS/t-eof $d 4 12288 touch" "$PROGS/t-exit signal 10" \
+		    "sh -c '$PROGS/t-exit code 3; exit 0'" \
+		    "sh -c '$PROGS/t-exit signal 15; exit 0'"; do
+		eval "strace -f -qq -e trace=none -o '$d/strace.log' $prog" \
+			>/dev/null 2>&1 || true
+		eval "'$REMAPTRACE' -o '$d/rt.log' -- $prog" >/dev/null 2>&1 || true
+		# pids, addresses and CPU ticks differ from run to run;
+		# strace -f starts its lines with the pid, remaptrace with
+		# [pid N]
+		want=$(grep -E -e '--- SIG' "$d/strace.log" | norm_signal)
+		got=$(grep -E -e '--- SIG' "$d/rt.log" | norm_signal)
 		[ -n "$want" ] || fail "strace logged no signal for $prog"
 		assert_equal "$got" "$want"
 	done
+}
+
+# norm_signal: signal lines without what differs from run to run.
+norm_signal() {
+	sed -E 's/^(\[pid +[0-9]+\] |[0-9]+ +)//; s/0x[0-9a-f]+/ADDR/g;
+		s/si_pid=[0-9]+/si_pid=P/; s/si_(u|s)time=[0-9]+/si_\1time=T/g'
 }
 
 @test "signals: -k shows the faulting thread's stack after a SIGBUS" {

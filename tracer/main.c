@@ -334,11 +334,12 @@ setup(struct rt_ctx *ctx, const struct cli *cl)
 
 	ctx->page_size = sysconf(_SC_PAGESIZE);
 	ctx->self = getpid();
-	raise_nofile(ctx);
-	/* Before signals are blocked: a log command inherits our mask. */
+	/* Before signals are blocked and the descriptor limit raised: a
+	 * log command inherits both. */
 	r = rt_sinks_open(ctx, &cl->sink);
 	if (r < 0)
 		return r;
+	raise_nofile(ctx);
 	r = seccomp_notify_alloc(&ctx->req, &ctx->resp);
 	if (r == -ENOSYS || (r < 0 && errno == ENOSYS)) {
 		/*

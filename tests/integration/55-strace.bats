@@ -291,3 +291,25 @@ remap_file_pages(A, 4096, 0, 3, 0) = 0"
 	done
 	assert_equal "$n" 40
 }
+
+# --- no_new_privs ---
+
+@test "setuid: a set-user-ID program gains nothing under remaptrace, run by a non-root remaptrace or by a process that dropped root" {
+	need_root
+	command -v setpriv >/dev/null || skip "setpriv is not installed (util-linux)"
+	local nobody as
+	nobody=$(id -u nobody) || skip "no user nobody"
+	as=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+	shared_dir=$(mktemp -d /tmp/rt-suid.XXXXXX)
+	chmod 755 "$shared_dir"
+	cp /usr/bin/id "$shared_dir/id"
+	chmod 4755 "$shared_dir/id"
+	# natively the set-user-ID bit makes nobody's id run as root
+	run -0 "${as[@]}" "$shared_dir/id" -u
+	[ "$output" = 0 ] || skip "the set-user-ID bit has no effect in $shared_dir (nosuid?)"
+	# no_new_privs, set for the filter, holds for the whole traced tree
+	run -0 --separate-stderr "${as[@]}" "$REMAPTRACE" -- "$shared_dir/id" -u
+	assert_output "$nobody"
+	run -0 --separate-stderr "$REMAPTRACE" -- "${as[@]}" "$shared_dir/id" -u
+	assert_output "$nobody"
+}

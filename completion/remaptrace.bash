@@ -24,8 +24,9 @@ EUCLEAN ENOTNAM ENAVAIL EISNAM EREMOTEIO EDQUOT ENOMEDIUM EMEDIUMTYPE
 ECANCELED ENOKEY EKEYEXPIRED EKEYREVOKED EKEYREJECTED EOWNERDEAD
 ENOTRECOVERABLE ERFKILL EHWPOISON'
 
-_remaptrace_options='-o --output= -q --quiet -v --verbose -k --stack-trace
---json -c --summary --layout --mode= --inject= -e --kill-on-exit --no-pin
+_remaptrace_options='-o --output= -f -ff --follow-forks --output-separately
+-q --quiet -v --verbose -k --stack-trace --json -u --user= --signal=
+-c --summary --layout --mode= --inject= -e --kill-on-exit --no-pin
 --no-agent -Z --failed-only -z --successful-only -T --syscall-times -t -r
 --relative-timestamps -h --help -V --version'
 
@@ -63,7 +64,8 @@ _remaptrace()
 			_command_offset $((i + 1))
 			return
 			;;
-		-o | --output | --mode | --inject | -e | -[!-]*o)
+		-o | --output | --mode | --inject | -e | -u | --user | \
+			--signal | -[!-]*[ou])
 			((i++))	# their argument is the next word
 			;;
 		-*) ;;
@@ -79,6 +81,14 @@ _remaptrace()
 	case $prev in
 	-o | --output)
 		_filedir
+		return
+		;;
+	-u | --user)
+		COMPREPLY=($(compgen -u -- "$cur"))
+		return
+		;;
+	--signal)
+		COMPREPLY=($(compgen -W 'all none' -- "$cur"))
 		return
 		;;
 	--mode)

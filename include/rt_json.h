@@ -5,6 +5,7 @@
 #ifndef RT_JSON_H
 #define RT_JSON_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -26,7 +27,13 @@ void rt_json_hex(FILE *f, uint64_t v);
 void rt_json_time(FILE *f, const struct timespec *when);
 
 /* One "call" object and its newline. */
-void rt_json_call(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c);
+void rt_json_call(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c,
+		  const char *past_eof);
+
+/* One "signal" object and its newline: @si delivered to @pid at @when,
+ * with the stack @st (-k) or NULL. */
+void rt_json_signal(FILE *f, pid_t pid, const siginfo_t *si,
+		    const struct timespec *when, const struct rt_stack *st);
 
 /* One "exit" object and its newline: @pid ended with wait @status. */
 void rt_json_exit(FILE *f, pid_t pid, int status);

@@ -4,6 +4,8 @@
 #ifndef RT_LAUNCH_H
 #define RT_LAUNCH_H
 
+#include <sys/types.h>
+
 #include "rt_ctx.h"
 
 /**
@@ -17,14 +19,25 @@
  */
 int rt_filter_install(int *listener, bool *killable, bool follow_mmap);
 
+/* -u USER: whom the program runs as. */
+struct rt_launch_user {
+	uid_t uid;
+	gid_t gid;
+	char name[64];		/* for initgroups(3) */
+};
+
 /**
  * rt_launch() - fork, filter, seize and exec ctx->opt.argv.
+ * @user: NULL, or the user the program runs as (-u): the child takes its
+ *	supplementary groups (initgroups), gid and uid, real, effective and
+ *	saved, before the filter is installed; remaptrace keeps its own.
  * Sets ctx->child, ctx->listener, ctx->ptrace_ok, ctx->killable_recv.
  * @exec_err: out: the errno of the child's failed execve, 0 when it ran.
  * Returns 0 (the child runs, or exec failed: see @exec_err), or -errno
  * when remaptrace itself could not set up.
  */
-int rt_launch(struct rt_ctx *ctx, int *exec_err);
+int rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
+	      int *exec_err);
 
 /*
  * rt_launch_keeper() - for --kill-on-exit: a process that keeps the

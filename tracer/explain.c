@@ -1,10 +1,14 @@
 /* explain.c - `remaptrace explain`: judge one remap_file_pages call
  * against a live process's current mappings, as a dry run.  The process
  * is only read through /proc/PID/smaps (parsed by emu/maps.c, judged by
- * emu/validate.c): never stopped, never traced.
+ * emu/validate.c) and, as root, a BPF iterator (vmfile.c): never
+ * stopped, never traced.
  *
- * Exit status: 0 when the call would succeed, 1 when it would fail, 125
- * on a usage error or when the process's mappings cannot be read.
+ * Exit status: 0 when the call would succeed, 1 when it would fail, 2
+ * when it cannot tell from outside (the range spans mappings of one file,
+ * and /proc does not say whether they map one open file; root reads that
+ * with the iterator), 125 on a usage error or when the process's
+ * mappings cannot be read.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,13 +22,19 @@
 #include <unistd.h>
 
 #include "rt_describe.h"
+#include "rt_eof.h"
 #include "rt_maps.h"
 #include "rt_names.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
+#include "rt_vmfile.h"
 
 #define EXIT_WOULD_FAIL	1
+#define EXIT_CANNOT_TELL	2
 #define EXIT_USAGE	125
+
+/* include/linux/sched.h: a kernel thread has no user address space. */
+#define PF_KTHREAD	0x00200000
 
 static const char explain_usage[] =
 "Usage: remaptrace explain -p PID START SIZE PROT PGOFF [FLAGS]\n"
@@ -36,8 +46,10 @@ static const char explain_usage[] =
 "  -p, --pid=PID   the process whose mappings to use\n"
 "  -h, --help      show this help and exit\n"
 "\n"
-"Exit status: 0 if the call would succeed, 1 if it would fail,\n"
-"125 on a usage error or if the process cannot be read.\n";
+"Exit status: 0 if the call would succeed, 1 if it would fail, 2 if it\n"
+"cannot tell (the range spans mappings of one file, which may be two\n"
+"open files of it: only root, with a BPF iterator, can read which), 125\n"
+"on a usage error or if the process cannot be read.\n";
 
 /* Decimal, or hex after 0x; the whole string, no sign, no overflow. */
 static int
@@ -187,10 +199,13 @@ parse(int argc, char **argv, pid_t *pid, struct rt_remap_args *a)
 	return -1;
 }
 
-/* A snapshot of a process's VMAs from /proc/PID/smaps, in address order. */
+/* A snapshot of a process's VMAs from /proc/PID/smaps, in address order.
+ * files_known: each file VMA's file_id is its open file (vmfile.c), not
+ * a guess from its path. */
 struct snapshot {
 	struct rt_vma *v;
 	size_t n;
+	bool files_known;
 };
 
 static int
@@ -225,6 +240,99 @@ read_text(pid_t pid, char **text, size_t *len)
 	}
 }
 
+/*
+ * Why a live process has no mappings: a kernel thread (no user address
+ * space at all), or a zombie (its mm released).  Read from
+ * /proc/PID/stat: the state (field 3) and the flags (field 9).
+ */
+static int
+why_empty(pid_t pid)
+{
+	char path[64], buf[1024], state;
+	unsigned long flags;
+	const char *p;
+	ssize_t n;
+	_cleanup_close_ int fd = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -ESRCH;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	/* the name in parentheses may hold spaces and ')' */
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p + 1, " %c %*d %*d %*d %*d %*d %lu", &state,
+			 &flags) != 2)
+		return -ESRCH;
+	if (flags & PF_KTHREAD)
+		return -EMEDIUMTYPE;	/* said as a kernel thread */
+	if (state == 'Z' || state == 'X')
+		return -ECHILD;		/* said as a zombie */
+	return -ESRCH;
+}
+
+/*
+ * One open file has one path (its f_path): mappings of one inode under
+ * two names are two open files, which the kernel never spans.  file_id
+ * tells those apart; mappings of one name keep one id, and whether they
+ * are one open file stays open (see cannot_tell()).
+ */
+static void
+name_files(struct snapshot *s)
+{
+	uint64_t next = 1;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct rt_vma *v = &s->v[i];
+
+		if (!v->ino)
+			continue;
+		for (size_t j = 0; j < i; j++) {
+			const struct rt_vma *w = &s->v[j];
+
+			if (w->ino == v->ino && w->dev_major == v->dev_major &&
+			    w->dev_minor == v->dev_minor &&
+			    !strcmp(w->name, v->name)) {
+				v->file_id = w->file_id;
+				break;
+			}
+		}
+		if (!v->file_id)
+			v->file_id = next++;
+	}
+}
+
+/*
+ * Root (CAP_BPF and CAP_PERFMON) can read each mapping's open file with a
+ * BPF iterator: then file_id is the kernel's vm_file and the verdict is
+ * exact.  A mapping that changed between the two reads stays unknown.
+ */
+static bool
+known_files(pid_t pid, struct snapshot *s)
+{
+	_cleanup_free_ struct rt_vmfile *f = NULL;
+	size_t nf = 0, j = 0;
+
+	if (rt_vmfile_read(pid, &f, &nf) < 0)
+		return false;
+	for (size_t i = 0; i < s->n; i++) {
+		struct rt_vma *v = &s->v[i];
+
+		/* both in address order */
+		while (j < nf && f[j].start < v->start)
+			j++;
+		if (j < nf && f[j].start == v->start && f[j].end == v->end &&
+		    (f[j].file != 0) == (v->ino != 0))
+			v->file_id = f[j].file;
+		else if (v->ino)
+			return false;
+	}
+	return true;
+}
+
 static int
 load(pid_t pid, struct snapshot *s)
 {
@@ -237,7 +345,7 @@ load(pid_t pid, struct snapshot *s)
 		return r;
 	/* An empty smaps: a zombie, or a kernel thread. */
 	if (len == 0)
-		return -ESRCH;
+		return why_empty(pid);
 	for (;;) {
 		free(s->v);
 		s->v = calloc(max, sizeof(*s->v));
@@ -245,9 +353,17 @@ load(pid_t pid, struct snapshot *s)
 			return -ENOMEM;
 		r = rt_smaps_parse(text, len, s->v, max, &s->n);
 		if (r != -E2BIG)
-			return r;
+			break;
 		max *= 4;
 	}
+	if (r == 0 && known_files(pid, s)) {
+		s->files_known = true;
+	} else if (r == 0) {
+		for (size_t i = 0; i < s->n; i++)
+			s->v[i].file_id = 0;
+		name_files(s);
+	}
+	return r;
 }
 
 /* find_vma(): the first VMA whose end lies above @addr. */
@@ -273,15 +389,16 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 }
 
 static void
-print_valid(const struct rt_verdict *v)
+print_valid(const struct rt_verdict *v, bool files_known)
 {
 	printf("verdict: = 0 (%s)\n", rt_rule_text(v->rule));
 	printf("mmap:    ");
 	rt_describe_mmap(stdout, v);
 	printf("\n");
 	if (v->plan.nvmas > 1)
-		printf("note:    the range covers %u mappings; they become "
-		       "one\n", v->plan.nvmas);
+		printf("note:    the range covers %u mappings%s; they become "
+		       "one\n", v->plan.nvmas, files_known && v->first.ino ?
+		       " of one open file (read with a BPF iterator)" : "");
 	if (v->first.flags & RT_VM_SEALED)
 		printf("note:    the mapping is sealed (mseal): the mmap "
 		       "itself would fail with EPERM\n");
@@ -310,12 +427,111 @@ print_invalid(const struct rt_remap_args *a, const struct rt_verdict *v,
 		       v->plan.addr + v->plan.len);
 }
 
+/*
+ * The kernel spans mappings only of one open file (vma->vm_file); /proc
+ * shows device, inode and path, and one file opened twice looks the same
+ * through both.  Short of the BPF iterator (root, vmfile.c), nothing
+ * shows a mapping's open file from outside the process (kcmp compares
+ * descriptors, and a mapping need not have one), so without it a valid
+ * verdict over mappings of one path is a guess, and explain says so.  Returns whether it cannot tell; the
+ * mappings at *@a_start and *@b_start are the first pair that continue
+ * each other's offsets yet were not merged (0 if none): the kernel merges
+ * such neighbours when they map one open file.
+ */
+static bool
+cannot_tell(const struct snapshot *s, const struct rt_verdict *v,
+	    uint64_t *a_start, uint64_t *b_start)
+{
+	uint64_t end = v->plan.addr + v->plan.len;
+
+	*a_start = *b_start = 0;
+	if (v->err || v->plan.nvmas < 2 || !v->first.ino || s->files_known)
+		return false;
+	for (size_t i = 0; i + 1 < s->n; i++) {
+		const struct rt_vma *x = &s->v[i], *y = &s->v[i + 1];
+
+		if (x->end <= v->first.start || y->start >= end)
+			continue;
+		if (x->offset + (x->end - x->start) == y->offset &&
+		    x->flags == y->flags) {
+			*a_start = x->start;
+			*b_start = y->start;
+			break;
+		}
+	}
+	return true;
+}
+
+static void
+print_cannot_tell(const struct rt_verdict *v, uint64_t a_start,
+		  uint64_t b_start)
+{
+	printf("verdict: cannot tell: = 0 if its %u mappings of ",
+	       v->plan.nvmas);
+	rt_describe_str(stdout, rt_describe_name(&v->first));
+	printf(" are one open file, = -1 EINVAL (%s) if the file was opened "
+	       "more than once\n", rt_rule_id(RT_RULE_SPAN_FILE));
+	printf("why:     the kernel spans mappings of one open file only; "
+	       "/proc shows a mapping's file (device, inode, path), never "
+	       "which open file it is\n");
+	printf("hint:    under remaptrace, which follows the program's mmaps "
+	       "and tells its open files apart, the call's log line gives "
+	       "the answer\n");
+	if (a_start)
+		printf("note:    the mappings at %#" PRIx64 " and %#" PRIx64
+		       " continue each other's offsets with the same flags "
+		       "yet were not merged, as one open file's would be: "
+		       "most likely two open files, and EINVAL\n",
+		       a_start, b_start);
+	printf("mmap:    ");
+	rt_describe_mmap(stdout, v);
+	printf("\n");
+}
+
+/* "warning: pgoff 12288 is past the end of the file (4 pages): ..." */
+static void
+print_eof(pid_t pid, const struct rt_remap_args *a,
+	  const struct rt_verdict *v, uint64_t page_size)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	uint64_t size;
+	bool said;
+	FILE *f;
+
+	if (v->err || !v->first.end ||
+	    rt_eof_size(pid, &v->first, -1, &size) < 0)
+		return;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return;
+	said = rt_eof_describe(f, a, size, page_size);
+	if (fclose(f) == 0 && said)
+		printf("warning: %s\n", text);
+}
+
+static const char *
+unreadable(int err)
+{
+	switch (err) {
+	case -EMEDIUMTYPE:
+		return "it is a kernel thread, with no user address space "
+		       "(no program runs in it)";
+	case -ECHILD:
+		return "it has exited (a zombie not yet waited for): its "
+		       "mappings are gone";
+	default:
+		return strerror(-err);
+	}
+}
+
 /**
  * rt_explain_main() - `remaptrace explain -p PID START SIZE PROT PGOFF
  * [FLAGS]`.  @argv[0] is "explain".  Prints the call, the verdict with
  * the rule and the values that broke it, the VMA at start, and for a
  * valid call the mmap that emulating it would make.
- * Return: the exit status (0 would succeed, 1 would fail, 125 error).
+ * Return: the exit status (0 would succeed, 1 would fail, 2 cannot tell,
+ * 125 error).
  */
 int
 rt_explain_main(int argc, char **argv)
@@ -325,6 +541,8 @@ rt_explain_main(int argc, char **argv)
 	struct rt_vma_lookup lk = { .find = find, .ctx = &snap };
 	struct rt_remap_args a;
 	struct rt_verdict v;
+	uint64_t x = 0, y = 0;
+	bool unsure = false;
 	pid_t pid = 0;
 	int r;
 
@@ -334,10 +552,13 @@ rt_explain_main(int argc, char **argv)
 	r = load(pid, &snap);
 	if (r == 0)
 		r = rt_remap_validate(&a, page_size, &lk, &v);
+	if (r == 0)
+		unsure = cannot_tell(&snap, &v, &x, &y);
 	free(snap.v);
+	snap.v = NULL;
 	if (r < 0) {
 		fprintf(stderr, "remaptrace: explain: cannot read the mappings "
-			"of process %d: %s\n", pid, strerror(-r));
+			"of process %d: %s\n", pid, unreadable(r));
 		return EXIT_USAGE;
 	}
 	printf("call:    ");
@@ -345,8 +566,11 @@ rt_explain_main(int argc, char **argv)
 	printf(" in pid %d\n", pid);
 	if (v.err)
 		print_invalid(&a, &v, page_size);
+	else if (unsure)
+		print_cannot_tell(&v, x, y);
 	else
-		print_valid(&v);
+		print_valid(&v, snap.files_known);
+	print_eof(pid, &a, &v, page_size);
 	printf("offset:  ");
 	rt_describe_pgoff(stdout, a.pgoff, page_size);
 	printf("\nvma:     ");
@@ -357,5 +581,7 @@ rt_explain_main(int argc, char **argv)
 	else
 		printf("not looked up (the kernel checks this rule first)");
 	printf("\n");
-	return v.err ? EXIT_WOULD_FAIL : 0;
+	if (v.err)
+		return EXIT_WOULD_FAIL;
+	return unsure ? EXIT_CANNOT_TELL : 0;
 }

@@ -13,6 +13,7 @@
 #include "rt_json.h"
 #include "rt_maps.h"
 #include "rt_names.h"
+#include "rt_report.h"
 
 /*
  * Length of the valid UTF-8 sequence at @p (1 to 4), or 0: no overlong
@@ -337,9 +338,11 @@ put_stack(FILE *f, const struct rt_stack *st)
  * @f: where to write (report.c's buffer for the record).
  * @ctx: options (-k adds "stack", --layout "layout") and the page size.
  * @c: the call.
+ * @past_eof: words on pages past the end of the file, or NULL.
  */
 void
-rt_json_call(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
+rt_json_call(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c,
+	     const char *past_eof)
 {
 	fputs("{\"type\":\"call\",", f);
 	rt_json_time(f, &c->when);
@@ -362,6 +365,11 @@ rt_json_call(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
 		fputs("null", f);
 	put_emulation(f, c);
 	fprintf(f, ",\"latency_us\":%.1f", c->ns / 1000.0);
+	fputs(",\"past_eof\":", f);
+	if (past_eof)
+		rt_json_str(f, past_eof);
+	else
+		fputs("null", f);
 	if (ctx->opt.stack_trace)
 		put_stack(f, c->stack);
 	if (ctx->opt.layout && c->outcome == RT_OUT_EMULATED) {
@@ -401,4 +409,46 @@ rt_json_exit(FILE *f, pid_t pid, int status)
 		fprintf(f, "\"exit_code\":%d,\"signal\":null,"
 			"\"core_dumped\":false}\n", WEXITSTATUS(status));
 	}
+}
+
+static void
+write_siginfo(FILE *f, const void *arg)
+{
+	rt_siginfo_text(f, arg);
+}
+
+/**
+ * rt_json_signal() - a signal delivered to @pid as a JSON object:
+ * "signal", "code" (null when it has no name), "addr" for the fault
+ * signals, "siginfo" (strace's text) and, when @st is given (-k),
+ * "stack".
+ */
+void
+rt_json_signal(FILE *f, pid_t pid, const siginfo_t *si,
+	       const struct timespec *when, const struct rt_stack *st)
+{
+	const char *sig = rt_names_signal(si->si_signo);
+	const char *code = rt_siginfo_code(si);
+
+	fputs("{\"type\":\"signal\",", f);
+	rt_json_time(f, when);
+	fprintf(f, ",\"pid\":%d,\"signal\":", pid);
+	if (sig)
+		rt_json_str(f, sig);
+	else
+		fprintf(f, "\"signal %d\"", si->si_signo);
+	fputs(",\"code\":", f);
+	if (code)
+		rt_json_str(f, code);
+	else
+		fputs("null", f);
+	if (rt_siginfo_is_fault(si->si_signo) && si->si_code > 0) {
+		fputs(",\"addr\":", f);
+		rt_json_hex(f, (uintptr_t)si->si_addr);
+	}
+	fputs(",\"siginfo\":", f);
+	str_of(f, write_siginfo, si);
+	if (st)
+		put_stack(f, st);
+	fputs("}\n", f);
 }

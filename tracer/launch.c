@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -27,7 +28,8 @@
 #include "rt_tracer.h"
 #include "rt_util.h"
 
-enum stage { ST_READY = 1, ST_FILTER_FAILED, ST_EXEC_FAILED };
+enum stage { ST_READY = 1, ST_FILTER_FAILED, ST_EXEC_FAILED,
+	     ST_USER_FAILED };
 
 struct msg {
 	int stage;
@@ -171,13 +173,40 @@ child_run(int sock, bool follow_mmap, bool may_reexec, char **argv)
 	_exit(m.err == ENOENT ? 127 : 126);
 }
 
-static void __attribute__((noreturn))
-child(struct rt_ctx *ctx, int sock)
+/*
+ * -u: become @u before the filter goes in.  After it, setgroups and
+ * setuid would be calls our own filter sends to the supervisor, which is
+ * still waiting for the listener.  Groups first, then the gid, then the
+ * uid, which drops the right to change the others.  No setuid program can
+ * regain anything: no_new_privs follows with the filter.
+ */
+static int
+become(const struct rt_launch_user *u)
 {
+	if (initgroups(u->name, u->gid) < 0)
+		return -errno;
+	if (setresgid(u->gid, u->gid, u->gid) < 0)
+		return -errno;
+	if (setresuid(u->uid, u->uid, u->uid) < 0)
+		return -errno;
+	return 0;
+}
+
+static void __attribute__((noreturn))
+child(struct rt_ctx *ctx, const struct rt_launch_user *user, int sock)
+{
+	struct msg m = { .stage = ST_USER_FAILED };
+	int r;
+
 	sigprocmask(SIG_SETMASK, &ctx->saved_mask, NULL);
 	/* The program sees the descriptor limit it would see natively. */
 	if (ctx->nofile_known)
 		setrlimit(RLIMIT_NOFILE, &ctx->nofile);
+	if (user && (r = become(user)) < 0) {
+		m.err = -r;
+		send_msg(sock, &m, -1);
+		_exit(125);
+	}
 	child_run(sock, ctx->opt.mode != RT_MODE_DENY, true, ctx->opt.argv);
 }
 
@@ -218,7 +247,8 @@ seize(struct rt_ctx *ctx)
 }
 
 int
-rt_launch(struct rt_ctx *ctx, int *exec_err)
+rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
+	  int *exec_err)
 {
 	_cleanup_close_ int parent_sock = -1, child_sock = -1;
 	int sv[2], fd, r;
@@ -236,7 +266,7 @@ rt_launch(struct rt_ctx *ctx, int *exec_err)
 		return rt_neg_errno();
 	if (ctx->child == 0) {
 		close(parent_sock);
-		child(ctx, child_sock);
+		child(ctx, user, child_sock);
 	}
 	close(take_fd(child_sock));
 
@@ -246,6 +276,12 @@ rt_launch(struct rt_ctx *ctx, int *exec_err)
 			close(fd);
 		waitpid(ctx->child, NULL, 0);
 		ctx->child = -1;
+		if (n == sizeof(m) && m.stage == ST_USER_FAILED) {
+			fprintf(stderr, "remaptrace: -u %s: cannot take the "
+				"user's credentials: %s\n", user->name,
+				strerror(m.err));
+			return -ECANCELED;
+		}
 		return n == sizeof(m) && m.err ? -m.err : -EPROTO;
 	}
 	if (fd < 0 && !m.nested)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "rt_job.h"
+#include "rt_report.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -160,6 +161,7 @@ handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 			return;
 		}
 		fix_restart(pid);
+		rt_report_signal(ctx, pid, sig);
 		ptrace(PTRACE_CONT, pid, NULL, (void *)(long)sig);
 		return;
 	default:

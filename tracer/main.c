@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <sched.h>
 #include <poll.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "rt_compat.h"
 #include "rt_launch.h"
 #include "rt_names.h"
+#include "rt_report.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -40,11 +42,22 @@ static const char usage[] =
 "as the kernel checks it, and valid calls are emulated with mmap(2).\n"
 "The second form judges one call against a running process's mappings.\n"
 "\n"
-"  -o, --output=FILE   write the log to FILE instead of standard error\n"
-"  -q, --quiet         no per-call lines\n"
-"  -v, --verbose       more detail (repeatable)\n"
-"  -k, --stack-trace   print the caller's stack after each call\n"
-"      --json          log JSON Lines (one object per call) instead of text\n""  -Z, --failed-only   log only the calls that returned -1\n"
+"  -o, --output=FILE   write the log to FILE instead of standard error;\n"
+"                      '|COMMAND' or '!COMMAND': pipe it to sh -c COMMAND\n"
+"  -f, --follow-forks  accepted: every thread and child is always followed\n"
+"  -ff, --output-separately  with -o FILE, each process's log in FILE.PID\n"
+"  -q, --quiet         no per-call lines, no signal lines but faults'\n"
+"  -v, --verbose       how each call was emulated; every process's exit\n"
+"                      -vv: also each call's time by phase, and changes\n"
+"                      of credentials\n"
+"  -k, --stack-trace   print the caller's stack after each call, and the\n"
+"                      faulting thread's after SIGSEGV, SIGBUS, SIGILL, SIGFPE\n"
+"      --json          log JSON Lines (one object per call, signal, exit)\n"
+"                      instead of text; like the text log, to standard\n"
+"                      error unless -o is given\n"
+"  -u, --user=USER     run PROGRAM as USER (uid, gid, groups); root only\n"
+"  -e signal=SET, --signal=SET  all (default) or none: the signal lines\n"
+"  -Z, --failed-only   log only the calls that returned -1\n"
 "  -z, --successful-only  log only the calls that did not return -1\n"
 "  -t                  start each line with the time of day; -tt with\n"
 "                      microseconds; -ttt in seconds since the epoch\n"
@@ -80,7 +93,7 @@ static const char usage[] =
 
 enum {
 	OPT_MODE = 256, OPT_KILL_ON_EXIT, OPT_JSON, OPT_LAYOUT, OPT_INJECT,
-	OPT_NO_PIN, OPT_NO_AGENT,
+	OPT_NO_PIN, OPT_NO_AGENT, OPT_SEPARATELY, OPT_SIGNAL,
 };
 
 static int
@@ -103,12 +116,43 @@ parse_mode(struct rt_opts *o, const char *arg)
 	return 0;
 }
 
-/* --inject=... or -e inject=...: a rule more, or a message. */
+/* What the command line says beyond struct rt_opts: the log's sinks
+ * (sinks.c) and -u (launch.c). */
+struct cli {
+	struct rt_sink_opts sink;
+	int follow;			/* -f: always on; -ff: FILE.PID */
+	const char *user;		/* -u USER */
+};
+
+/* -e signal=SET, --signal=SET: strace's all (the default) or none. */
 static int
-inject_opt(struct rt_opts *o, int c, const char *arg)
+signal_opt(struct cli *cl, const char *set)
 {
-	int r = c == 'e' ? rt_fault_parse_strace(o, arg) :
-			   rt_fault_parse_inject(o, arg);
+	if (!strcmp(set, "all")) {
+		cl->sink.no_signals = false;
+	} else if (!strcmp(set, "none") || !strcmp(set, "!all")) {
+		cl->sink.no_signals = true;
+	} else {
+		fprintf(stderr, "remaptrace: invalid signal set '%s' (all or "
+			"none)\n", set);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --inject=... or -e inject=... (or -e signal=...): a rule more, or a
+ * message. */
+static int
+inject_opt(struct rt_opts *o, struct cli *cl, int c, const char *arg)
+{
+	int r;
+
+	if (c == 'e' && !strncmp(arg, "signal=", 7))
+		return signal_opt(cl, arg + 7);
+	if (c == 'e' && !strncmp(arg, "signals=", 8))
+		return signal_opt(cl, arg + 8);
+	r = c == 'e' ? rt_fault_parse_strace(o, arg) :
+		       rt_fault_parse_inject(o, arg);
 
 	if (r == -E2BIG)
 		fprintf(stderr, "remaptrace: more than %d --inject rules\n",
@@ -116,7 +160,8 @@ inject_opt(struct rt_opts *o, int c, const char *arg)
 	else if (r < 0 && c == 'e')
 		fprintf(stderr, "remaptrace: invalid -e '%s' (only "
 			"inject=remap_file_pages:error=ERRNO[:when=WHEN] is "
-			"known; WHEN is N, N+ or N+S, from 1)\n", arg);
+			"known, and signal=all or signal=none; WHEN is N, N+ "
+			"or N+S, from 1)\n", arg);
 	else if (r < 0)
 		fprintf(stderr, "remaptrace: invalid --inject '%s' (ERRNO@N, "
 			"ERRNO@N+ or ERRNO@N+S, N and S from 1)\n", arg);
@@ -140,7 +185,7 @@ no_attach(void)
 
 /* Returns -1 to continue, or an exit status. */
 static int
-parse_args(struct rt_opts *o, int argc, char **argv)
+parse_args(struct rt_opts *o, struct cli *cl, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
@@ -159,6 +204,10 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		{ "successful-only", no_argument, NULL, 'z' },
 		{ "syscall-times", no_argument, NULL, 'T' },
 		{ "relative-timestamps", no_argument, NULL, 'r' },
+		{ "follow-forks", no_argument, NULL, 'f' },
+		{ "output-separately", no_argument, NULL, OPT_SEPARATELY },
+		{ "user", required_argument, NULL, 'u' },
+		{ "signal", required_argument, NULL, OPT_SIGNAL },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -166,9 +215,16 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 	int c;
 
 	opterr = 0;	/* our own messages, prefixed "remaptrace: " */
-	while ((c = getopt_long(argc, argv, "+:o:e:p:qvkctrTzZhV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:e:p:u:fqvkctrTzZhV", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'o': o->outfile = optarg; break;
+		case 'o': o->outfile = cl->sink.spec = optarg; break;
+		case 'f': cl->follow++; break;
+		case OPT_SEPARATELY: cl->follow = 2; break;
+		case 'u': cl->user = optarg; break;
+		case OPT_SIGNAL:
+			if (signal_opt(cl, optarg) < 0)
+				return EXIT_RT_FAILURE;
+			break;
 		case 'q': o->quiet++; break;
 		case 'v': o->verbose++; break;
 		case 'k': o->stack_trace = true; break;
@@ -196,7 +252,7 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		case OPT_NO_AGENT: o->no_agent = true; break;
 		case OPT_INJECT:
 		case 'e':
-			if (inject_opt(o, c, optarg) < 0)
+			if (inject_opt(o, cl, c, optarg) < 0)
 				return EXIT_RT_FAILURE;
 			break;
 		case OPT_MODE:
@@ -238,6 +294,7 @@ parse_args(struct rt_opts *o, int argc, char **argv)
 		return EXIT_RT_FAILURE;
 	}
 	o->argv = argv + optind;
+	cl->sink.per_process = cl->follow >= 2;
 	return -1;
 bad:
 	fputs("Try 'remaptrace --help' for more information.\n", stderr);
@@ -270,24 +327,19 @@ raise_nofile(struct rt_ctx *ctx)
 }
 
 static int
-setup(struct rt_ctx *ctx)
+setup(struct rt_ctx *ctx, const struct cli *cl)
 {
 	sigset_t mask, pipe_mask;
-	int r, fd;
+	int r;
 
 	ctx->page_size = sysconf(_SC_PAGESIZE);
 	ctx->self = getpid();
-	ctx->log = stderr;
+	/* Before signals are blocked and the descriptor limit raised: a
+	 * log command inherits both. */
+	r = rt_sinks_open(ctx, &cl->sink);
+	if (r < 0)
+		return r;
 	raise_nofile(ctx);
-	if (ctx->opt.outfile) {
-		fd = open(ctx->opt.outfile,
-			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (fd < 0 || !(ctx->log = fdopen(fd, "w"))) {
-			fprintf(stderr, "remaptrace: cannot open '%s': %s\n",
-				ctx->opt.outfile, strerror(errno));
-			return -errno;
-		}
-	}
 	r = seccomp_notify_alloc(&ctx->req, &ctx->resp);
 	if (r == -ENOSYS || (r < 0 && errno == ENOSYS)) {
 		/*
@@ -347,14 +399,7 @@ cleanup(struct rt_ctx *ctx)
 		close(ctx->sigfd);
 	if (ctx->epfd >= 0)
 		close(ctx->epfd);
-	/* The last of a -o FILE's data leaves here (NFS reports a failed
-	 * write only on close). */
-	if (ctx->log && ctx->log != stderr && fclose(ctx->log) == EOF &&
-	    !ctx->log_err) {
-		ctx->log_err = errno;
-		fprintf(stderr, "remaptrace: writing the log: %s\n",
-			strerror(errno));
-	}
+	rt_sinks_close(ctx);
 	free(ctx->req);
 	free(ctx->resp);
 	rt_ident_free(&ctx->ident);
@@ -396,6 +441,43 @@ print_breakdown(struct rt_ctx *ctx)
 	rt_report_flush(ctx);
 }
 
+/*
+ * -u USER: the program runs with USER's uid, gid and groups while
+ * remaptrace stays root, as strace -u.  Only root may give its child
+ * another user's credentials; say so rather than fail in the child.
+ */
+static int
+find_user(const char *name, struct rt_launch_user *u)
+{
+	struct passwd *pw;
+	char *end;
+	unsigned long id;
+
+	errno = 0;
+	pw = getpwnam(name);
+	if (!pw && name[0] >= '0' && name[0] <= '9') {
+		/* a number with no such name: the uid itself */
+		id = strtoul(name, &end, 10);
+		if (!*end && id < (uid_t)-1)
+			pw = getpwuid((uid_t)id);
+	}
+	if (!pw) {
+		fprintf(stderr, "remaptrace: -u: unknown user '%s'%s%s\n",
+			name, errno ? ": " : "", errno ? strerror(errno) : "");
+		return -ENOENT;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "remaptrace: -u %s: only root can run the "
+			"program as another user (remaptrace runs as uid "
+			"%u)\n", name, (unsigned int)geteuid());
+		return -EPERM;
+	}
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	snprintf(u->name, sizeof(u->name), "%s", pw->pw_name);
+	return 0;
+}
+
 static int
 exit_status(int status)
 {
@@ -433,14 +515,17 @@ pin_supervisor(struct rt_ctx *ctx)
 }
 
 static int
-run(struct rt_ctx *ctx)
+run(struct rt_ctx *ctx, const struct cli *cl)
 {
+	struct rt_launch_user user;
 	int r, exec_err = 0;
 
-	r = setup(ctx);
+	r = setup(ctx, cl);
 	if (r < 0)
 		return EXIT_RT_FAILURE;
-	r = rt_launch(ctx, &exec_err);
+	if (cl->user && find_user(cl->user, &user) < 0)
+		return EXIT_RT_FAILURE;
+	r = rt_launch(ctx, cl->user ? &user : NULL, &exec_err);
 	/*
 	 * Nothing of the program's may reach into the supervisor: a program
 	 * of the same user could otherwise ptrace it or take its listener
@@ -453,10 +538,13 @@ run(struct rt_ctx *ctx)
 	if (!getenv("REMAPTRACE_DEBUGGABLE"))
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (r < 0) {
-		fprintf(stderr, "remaptrace: cannot start '%s' under the "
-			"filter: %s%s\n", ctx->opt.argv[0], strerror(-r),
-			r == -EINVAL || r == -ENOSYS ? " (seccomp user "
-			"notification needs Linux 5.0 or later)" : "");
+		/* -ECANCELED: launch.c said why (-u) */
+		if (r != -ECANCELED)
+			fprintf(stderr, "remaptrace: cannot start '%s' under the "
+				"filter: %s%s\n", ctx->opt.argv[0],
+				strerror(-r), r == -EINVAL || r == -ENOSYS ?
+				" (seccomp user notification needs Linux "
+				"5.0 or later)" : "");
 		if (ctx->child > 0) {
 			kill(ctx->child, SIGKILL);
 			waitpid(ctx->child, NULL, __WALL);
@@ -496,6 +584,7 @@ main(int argc, char **argv)
 {
 	struct rt_ctx ctx = { .listener = -1, .sigfd = -1, .child = -1,
 			      .keeper = -1, .cpu = -1, .epfd = -1 };
+	struct cli cl = { .user = NULL };
 	int r, i;
 
 	for (i = 0; i < RT_INSTALL_RECS; i++)
@@ -504,7 +593,7 @@ main(int argc, char **argv)
 		return rt_explain_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], RT_LAUNCH_HELPER))
 		return rt_launch_helper_main(argc, argv);
-	r = parse_args(&ctx.opt, argc, argv);
+	r = parse_args(&ctx.opt, &cl, argc, argv);
 	if (r >= 0)
 		return r;
 	ctx.bd.on = getenv("REMAPTRACE_BREAKDOWN") &&
@@ -513,7 +602,7 @@ main(int argc, char **argv)
 	if (getenv("REMAPTRACE_TEST_KILL_AGENT"))
 		ctx.agents.kill_at = strtoul(getenv("REMAPTRACE_TEST_KILL_AGENT"),
 					     NULL, 10);
-	r = run(&ctx);
+	r = run(&ctx, &cl);
 	if (ctx.bd.on && ctx.log)
 		print_breakdown(&ctx);
 	if (ctx.opt.summary && ctx.log) {

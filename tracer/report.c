@@ -10,14 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "rt_describe.h"
+#include "rt_eof.h"
 #include "rt_json.h"
 #include "rt_names.h"
+#include "rt_report.h"
 #include "rt_tracer.h"
+#include "rt_util.h"
 
 static const char *
 errname(long err)
@@ -61,14 +65,22 @@ rt_report_flush(struct rt_ctx *ctx)
 /*
  * Each record (a call line with its --layout and -k lines, or a JSON
  * line) leaves in one write(2), so that the log and output of the program
- * sharing a terminal or file never interleave within a record.
+ * sharing a terminal or file never interleave within a record.  @pid's
+ * records go to its own file under -ff (sinks.c).
  */
 static void
-emit(struct rt_ctx *ctx, const char *buf, size_t len)
+emit(struct rt_ctx *ctx, pid_t pid, const char *buf, size_t len)
 {
+	int fd;
+
 	rt_report_flush(ctx);
+	fd = rt_sinks_fd(ctx, pid);
+	if (fd < 0) {
+		log_failed(ctx, -fd);
+		return;
+	}
 	while (len) {
-		ssize_t n = write(fileno(ctx->log), buf, len);
+		ssize_t n = write(fd, buf, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -149,7 +161,9 @@ leader(FILE *f, struct rt_ctx *ctx, pid_t pid, const struct timespec *when)
 	char hms[16];
 	struct tm tm;
 
-	fprintf(f, "[pid %d] ", pid);
+	/* -ff: the file's name says whose record it is, as in strace. */
+	if (!rt_sinks_per_process())
+		fprintf(f, "[pid %d] ", pid);
 	if (o->timestamps == 3) {
 		fprintf(f, "%lld.%06ld ", (long long)when->tv_sec,
 			when->tv_nsec / 1000);
@@ -180,6 +194,31 @@ leader(FILE *f, struct rt_ctx *ctx, pid_t pid, const struct timespec *when)
 		(long long)d.tv_sec, d.tv_nsec / 1000);
 }
 
+/*
+ * -vv: where the supervisor's time for the call went, up to the log line
+ * (the phases of enum rt_phase that precede it).
+ */
+static void
+text_phases(FILE *f, const struct rt_call *c)
+{
+	static const struct {
+		enum rt_phase ph;
+		const char *name;
+	} shown[] = {
+		{ RT_PH_RECEIVE, "receive" }, { RT_PH_LOOKUP, "rules" },
+		{ RT_PH_FILE, "file" }, { RT_PH_INSTALL, "answer" },
+		{ RT_PH_STOP, "stop" }, { RT_PH_INJECT, "mmap" },
+	};
+
+	if (!c->timed)
+		return;
+	fputs(" (", f);
+	for (size_t i = 0; i < ARRAY_SIZE(shown); i++)
+		fprintf(f, "%s%s %.1f", i ? ", " : "", shown[i].name,
+			c->ph[shown[i].ph] / 1000.0);
+	fputs(" us)", f);
+}
+
 /* " = RESULT (REASON) <DETAIL>": what the caller got, and why. */
 static void
 text_result(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
@@ -196,6 +235,8 @@ text_result(FILE *f, const struct rt_ctx *ctx, const struct rt_call *c)
 			else
 				fprintf(f, ", by ptrace (%u stops)", c->stops);
 		}
+		if (ctx->opt.verbose > 1)
+			text_phases(f, c);
 		break;
 	case RT_OUT_REJECTED:
 		fprintf(f, " = -1 %s (%s) <", errname(-c->result),
@@ -265,8 +306,43 @@ text_stack(FILE *f, const struct rt_stack *st)
 	}
 }
 
+/*
+ * A valid call whose pages lie past the end of the file: the kernel says
+ * 0 and the first access dies of SIGBUS.  Returns malloc'd words, or
+ * NULL when all is well or the size is unknown.
+ */
+static char *
+past_eof(const struct rt_ctx *ctx, const struct rt_call *c)
+{
+	char *text = NULL;
+	size_t len = 0;
+	uint64_t size;
+	bool said;
+	FILE *f;
+	int fd;
+
+	if ((c->outcome != RT_OUT_EMULATED && c->outcome != RT_OUT_PASSED) ||
+	    !c->v.first.end)
+		return NULL;
+	fd = c->v.first.file_id ?
+	     rt_ident_key_fd(&ctx->ident, c->v.first.file_id) : -1;
+	if (rt_eof_size(c->tgid ? c->tgid : c->tid, &c->v.first, fd,
+			&size) < 0)
+		return NULL;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	said = rt_eof_describe(f, &c->args, size, ctx->page_size);
+	if (fclose(f) != 0 || !said) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 static void
-text_call(FILE *f, struct rt_ctx *ctx, const struct rt_call *c)
+text_call(FILE *f, struct rt_ctx *ctx, const struct rt_call *c,
+	  const char *eof)
 {
 	leader(f, ctx, c->tid, &c->when);
 	rt_describe_call(f, &c->args);
@@ -277,6 +353,8 @@ text_call(FILE *f, struct rt_ctx *ctx, const struct rt_call *c)
 		fputs("; vma ", f);
 		rt_describe_vma(f, &c->v.first);
 	}
+	if (eof)
+		fprintf(f, "; %s", eof);
 	fputs(" */", f);
 	/* -T: strace's "<seconds>" at the end of the line; here the
 	 * supervisor's time, from receiving the call to logging it. */
@@ -297,6 +375,7 @@ text_call(FILE *f, struct rt_ctx *ctx, const struct rt_call *c)
 void
 rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 {
+	_cleanup_free_ char *eof = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f;
@@ -305,15 +384,16 @@ rt_report_call(struct rt_ctx *ctx, const struct rt_call *c)
 	rt_summary_add(ctx, c);
 	if (ctx->opt.quiet || !wanted(ctx, c))
 		return;
+	eof = past_eof(ctx, c);
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return;
 	if (ctx->opt.json)
-		rt_json_call(f, ctx, c);
+		rt_json_call(f, ctx, c, eof);
 	else
-		text_call(f, ctx, c);
+		text_call(f, ctx, c, eof);
 	if (fclose(f) == 0)
-		emit(ctx, buf, len);
+		emit(ctx, c->tid, buf, len);
 	free(buf);
 }
 
@@ -334,7 +414,7 @@ rt_report_note(struct rt_ctx *ctx, pid_t pid, const char *what)
 	leader(f, ctx, pid, &now);
 	fprintf(f, "%s\n", what);
 	if (fclose(f) == 0 && len)
-		emit(ctx, buf, len);
+		emit(ctx, pid, buf, len);
 	free(buf);
 }
 
@@ -371,6 +451,61 @@ rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status)
 		fprintf(f, "+++ exited with %d +++\n", WEXITSTATUS(status));
 	}
 	if (fclose(f) == 0 && len)
-		emit(ctx, buf, len);
+		emit(ctx, pid, buf, len);
+	free(buf);
+}
+
+/* The signals whose stack -k shows: the program's own faults. */
+static bool
+stack_wanted(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL ||
+	       sig == SIGFPE;
+}
+
+/**
+ * rt_report_signal() - see rt_report.h.  Under -q only the fault
+ * signals are logged: they explain a death that -q still reports.
+ */
+void
+rt_report_signal(struct rt_ctx *ctx, pid_t pid, int sig)
+{
+	_cleanup_free_ struct rt_stack *st = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	struct timespec now;
+	siginfo_t si;
+	FILE *f;
+
+	if (!rt_sinks_signals() || (ctx->opt.quiet && !stack_wanted(sig)))
+		return;
+	/* ESRCH: gone meanwhile (SIGKILL), nothing to say. */
+	if (ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) < 0)
+		return;
+	/* Our own SIGSTOP that puts a thread back into its group's stop
+	 * after an emulation (inject.c): no signal of the program's. */
+	if (sig == SIGSTOP && si.si_code == SI_TKILL && si.si_pid == ctx->self)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (ctx->opt.stack_trace && stack_wanted(sig)) {
+		st = calloc(1, sizeof(*st));
+		if (st && rt_stack_capture(pid, st) < 0)
+			st->n = 0;
+	}
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return;
+	if (ctx->opt.json) {
+		rt_json_signal(f, pid, &si, &now, st);
+	} else {
+		leader(f, ctx, pid, &now);
+		fprintf(f, "--- %s ", rt_names_signal(si.si_signo) ?: "SIG?");
+		rt_siginfo_text(f, &si);
+		fputs(" ---\n", f);
+		if (st)
+			text_stack(f, st);
+	}
+	if (fclose(f) == 0 && len)
+		emit(ctx, pid, buf, len);
 	free(buf);
 }

@@ -172,6 +172,17 @@ completions_of() {
 	assert_output "ENOMEM@"
 }
 
+@test "completion: -u offers user names, --signal= all and none" {
+	need_completion
+	run -0 completions_of "remaptrace -u roo"
+	assert_output "root"
+	run -0 completions_of "remaptrace --signal="
+	assert_output "$(printf '%s\n' all none)"
+	# -u's argument is not the program: the word after it is
+	run -0 completions_of "remaptrace -u root truncat"
+	assert_output "truncate"
+}
+
 @test "completion: the options are the long options of --help" {
 	need_completion
 	local want got

@@ -12,6 +12,12 @@
  *     twofiles  2 pages of A then 2 pages of B, both shared, adjacent
  *     prot      2 pages of A read-write then 2 read-only, adjacent
  *     hole      2 pages of A, a hole of one page, 2 more pages of A
+ *     twoopens  2 pages of A, then pages 2-3 of A through a second open
+ *               of A, adjacent (one file, two open files: EINVAL)
+ *     oneopen   2 pages of A, then pages 5-6 of A through the same open
+ *               file, adjacent (valid)
+ *     hardlink  2 pages of A, then pages 5-6 of A through DIR/L, a hard
+ *               link to A (one inode, two paths, two open files)
  *   and prints "NAME ADDRESS" for each, then "ready".  Then it reads
  *   lines "START SIZE PROT PGOFF FLAGS" (numbers, 0x hex accepted), makes
  *   remap_file_pages with them and prints "result: 0" or
@@ -32,7 +38,7 @@
 static long pg;
 static char *res;		/* reserved area */
 static unsigned int used;	/* pages of it handed out */
-static char path_a[4096], path_b[4096];
+static char path_a[4096], path_b[4096], path_l[4096];
 
 static void __attribute__((noreturn))
 die(const char *what)
@@ -77,7 +83,7 @@ make_file(const char *path, char tag)
 static void
 setup(const char *dir)
 {
-	int a, b, ro;
+	int a, b, ro, a2, l;
 	char *p;
 
 	snprintf(path_a, sizeof(path_a), "%s/A", dir);
@@ -87,6 +93,16 @@ setup(const char *dir)
 	ro = open(path_a, O_RDONLY | O_CLOEXEC);
 	if (ro < 0)
 		die("open O_RDONLY");
+	a2 = open(path_a, O_RDWR | O_CLOEXEC);
+	if (a2 < 0)
+		die("open again");
+	snprintf(path_l, sizeof(path_l), "%s/L", dir);
+	unlink(path_l);
+	if (link(path_a, path_l) < 0)
+		die("link");
+	l = open(path_l, O_RDWR | O_CLOEXEC);
+	if (l < 0)
+		die("open the link");
 	/* Unmapped pages between the mappings keep the kernel from
 	 * merging neighbours. */
 	res = mmap(NULL, AREA_PAGES * pg, PROT_NONE,
@@ -111,6 +127,15 @@ setup(const char *dir)
 	p = place(1, 2, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
 	place(1, 2, PROT_READ | PROT_WRITE, MAP_SHARED, a, 3);
 	printf("hole %p\n", (void *)p);
+	p = place(1, 2, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
+	place(0, 2, PROT_READ | PROT_WRITE, MAP_SHARED, a2, 2);
+	printf("twoopens %p\n", (void *)p);
+	p = place(1, 2, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
+	place(0, 2, PROT_READ | PROT_WRITE, MAP_SHARED, a, 5);
+	printf("oneopen %p\n", (void *)p);
+	p = place(1, 2, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
+	place(0, 2, PROT_READ | PROT_WRITE, MAP_SHARED, l, 5);
+	printf("hardlink %p\n", (void *)p);
 	printf("ready\n");
 	fflush(stdout);
 }
@@ -167,5 +192,6 @@ main(int argc, char **argv)
 	}
 	unlink(path_a);
 	unlink(path_b);
+	unlink(path_l);
 	return 0;
 }

@@ -222,6 +222,9 @@ enum rt_fileobj_how {
 int rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
 		   enum rt_fileobj_how *how, int *tfd);
 const char *rt_fileobj_how_name(enum rt_fileobj_how how);
+/* Has @tid a descriptor of @vma's inode open for reading and writing,
+ * the only kind rt_fileobj_get() takes?  (true when it cannot tell) */
+bool rt_fileobj_candidate(pid_t tid, const struct rt_vma *vma);
 
 /* How many seccomp filters @tid runs under (/proc/TID/status), or -1. */
 int rt_fileobj_filters(pid_t tid);
@@ -435,6 +438,7 @@ struct rt_emu {
 	int tfd;		/* the descriptor the mmap uses, or -1 */
 	bool installed;		/* tfd is ours to close afterwards */
 	bool open_later;	/* the tracee must open the file itself */
+	bool probe_lock;	/* VM_LOCKED is asked in the tracee first */
 	bool raised;		/* RLIMIT_NOFILE raised: put saved back */
 	struct rlimit saved;
 	bool have_file;		/* get_file() ran already: file_r, key */

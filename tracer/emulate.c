@@ -136,8 +136,13 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 	pidfd = rt_procs_pidfd(c->tid);
 	if ((pidfd < 0 && pidfd != -ENOSYS) || rt_seccomp_valid(ctx) < 0)
 		return -ESRCH;
-	/* The fallbacks must match flags PROCMAP_QUERY does not show
-	 * (VM_MAYEXEC: a noexec mount of the same inode): get them all. */
+	/* A descriptor must match flags PROCMAP_QUERY does not show
+	 * (VM_MAYEXEC: a noexec mount of the same inode): get them all, but
+	 * only when the program has one that may do (smaps walks every VMA,
+	 * and shared memory has none). */
+	if (!c->v.first.flags_exact &&
+	    !rt_fileobj_candidate(c->tid, &c->v.first))
+		return -EPERM;
 	r = exact_flags(c);
 	if (r < 0)
 		return r;
@@ -305,31 +310,16 @@ dup_first(struct rt_ctx *ctx, const struct rt_call *c)
 }
 
 /*
- * No second mapping will do after all: read the first VMA's flags in full
- * (smaps) and give the plan the MAP_LOCKED the rule book would have
- * (emu/validate.c: never on hugetlb or VM_SPECIAL VMAs).
+ * Is the first VMA's VM_LOCKED unknown, with something locked in the
+ * process?  Of the flags a fresh mmap does not give itself, the plan
+ * needs only VM_LOCKED (MAP_LOCKED; mlockall's MCL_FUTURE applies to our
+ * mmap as to the kernel's); the thread itself then asks the kernel
+ * (PLAN_PROBED), never smaps, which walks every VMA.
  */
-static int
-exact_plan(struct rt_call *c)
+static bool
+lock_unknown(struct rt_ctx *ctx, struct rt_call *c)
 {
-	uint64_t f;
-	int r;
-
-	/*
-	 * Of the flags a fresh mmap does not give itself, the plan needs
-	 * only VM_LOCKED (MAP_LOCKED; mlockall's MCL_FUTURE applies to our
-	 * mmap as to the kernel's).  Nothing locked in the process: nothing
-	 * to read (VmLck, O(1), instead of smaps, which walks every VMA).
-	 */
-	if (!something_locked(c))
-		return 0;
-	r = exact_flags(c);
-	f = c->v.first.flags;
-	if (r < 0)
-		return r;
-	if ((f & RT_VM_LOCKED) && !(f & (RT_VM_HUGETLB | RT_VM_SPECIAL)))
-		c->v.plan.flags |= MAP_LOCKED;
-	return 0;
+	return flags_unknown(ctx, c) && something_locked(c);
 }
 
 /*
@@ -343,11 +333,9 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	uint64_t src, lead;
 	int r;
 
+	e->probe_lock = lock_unknown(ctx, c);
 	if (!e->have_file && flags_unknown(ctx, c)) {
-		r = exact_plan(c);
-		if (r < 0)
-			return r;
-		/* Nothing locked: a second mapping carries every flag. */
+		/* A second mapping of the first VMA carries every flag. */
 		if (dup_first(ctx, c) && dup_src(ctx, c, true, &src, &lead)) {
 			e->open_later = true;
 			e->key = dup_key(c);
@@ -487,6 +475,7 @@ hinted(struct rt_ctx *ctx, const struct rt_call *c)
 /* The steps of plan_step(): what the last injected call was. */
 enum {
 	PLAN_START,
+	PLAN_PROBED,		/* madvise(MADV_DONTNEED) asked for VM_LOCKED */
 	PLAN_UNMAPPED,		/* munmap of a huge-page range: the call fails */
 	PLAN_OPEN,		/* the tracee opens the file (fileobj.c) */
 	PLAN_MAPPED,		/* the planned mmap */
@@ -560,6 +549,26 @@ dup_step(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e, long ret,
 		keep_key(ctx, c, e, e->result);
 		return RT_SYS_DONE;
 	}
+}
+
+/*
+ * Did the probe say VM_LOCKED (@ret: its result)?  EINVAL also comes from
+ * VM_PFNMAP, which device files map: those are read from smaps, and as
+ * the rule book does, never get MAP_LOCKED when VM_SPECIAL.
+ */
+static bool
+probed_locked(struct rt_call *c, long ret)
+{
+	const struct rt_vma *v = &c->v.first;
+
+	if (ret != -EINVAL)
+		return false;
+	/* Shared anonymous memory shows as "/dev/zero (deleted)". */
+	if (strncmp(v->name, "/dev/", 5) || !strncmp(v->name, "/dev/shm/", 9) ||
+	    !strncmp(v->name, "/dev/zero", 9))
+		return true;
+	return exact_flags(c) == 0 && (v->flags & RT_VM_LOCKED) &&
+	       !(v->flags & (RT_VM_HUGETLB | RT_VM_SPECIAL));
 }
 
 /* The tracee opened the file itself (fileobj.c): map from it. */
@@ -650,6 +659,25 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 			e->pstep = DUP_MADE;
 			return sys(next, rt_arch_native.nr_mremap, dup);
 		}
+		if (e->probe_lock) {
+			/*
+			 * MADV_DONTNEED refuses a VM_LOCKED VMA with EINVAL
+			 * (madvise_dontneed_free_valid_vma()) and elsewhere
+			 * only drops the page table entries of a page the mmap
+			 * replaces next: the data of a shared mapping stays.
+			 */
+			uint64_t probe[6] = { p->addr, ctx->page_size,
+					      MADV_DONTNEED,
+					      rt_arch_native.mremap_mark };
+
+			e->pstep = PLAN_PROBED;
+			return sys(next, rt_arch_native.nr_madvise, probe);
+		}
+		/* fall through */
+	case PLAN_PROBED:
+		if (e->pstep == PLAN_PROBED && probed_locked(c, ret))
+			c->v.plan.flags |= MAP_LOCKED;
+		plan_args(p, e->tfd, a);
 		if (!e->open_later)
 			goto map;
 		rt_fileobj_open_begin(&e->open, c->tid,
@@ -720,10 +748,8 @@ agent_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	if (p->flags & MAP_LOCKED)
 		return -EAGAIN;
 	/* O(1) while nothing is locked; else the VM_LOCKED the plan and its
-	 * log line need, from smaps. */
-	if (flags_unknown(ctx, c) && exact_plan(c) < 0)
-		return -EAGAIN;
-	if (p->flags & MAP_LOCKED)
+	 * log line need is asked in the thread itself (the ptrace way). */
+	if (lock_unknown(ctx, c))
 		return -EAGAIN;
 	e->have_file = true;
 	if (dup_first(ctx, c) && dup_src(ctx, c, true, &e->src, &e->lead))

@@ -142,6 +142,36 @@ from_tracee_fd(pid_t tid, int pidfd, const struct rt_vma *vma, int *out,
 	return r;
 }
 
+bool
+rt_fileobj_candidate(pid_t tid, const struct rt_vma *vma)
+{
+	char path[64];
+	_cleanup_close_ int dfd = -1;
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", tid);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return true;	/* cannot tell: let rt_fileobj_get() look */
+	d = fdopendir(dup(dfd));
+	if (!d)
+		return true;
+	while (!found && (de = readdir(d))) {
+		struct stat st;
+		int flags;
+
+		found = de->d_name[0] != '.' &&
+			fstatat(dfd, de->d_name, &st, 0) == 0 &&
+			same_inode(&st, vma) &&
+			fdinfo_flags(dfd, de->d_name, &flags) == 0 &&
+			(flags & O_ACCMODE) == O_RDWR;
+	}
+	closedir(d);
+	return found;
+}
+
 int
 rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
 	       enum rt_fileobj_how *how, int *tfd)

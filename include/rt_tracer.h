@@ -372,6 +372,7 @@ struct rt_call {
 	uint64_t ph[RT_PH__COUNT];	/* time per phase (rt_phase) */
 	uint64_t ph_t;		/* when the current phase began */
 	unsigned int stops;	/* ptrace stops for this call */
+	unsigned int smaps_reads;	/* whole smaps files read for it */
 	bool retried;		/* a retry after a disturbed attempt */
 	bool by_agent;		/* the mmap ran in the agent (agent.c) */
 	bool timed;		/* ns, ph[] and when are taken */

@@ -42,6 +42,7 @@ exact_flags(struct rt_call *c)
 		rt_vmas_lookup(&vs, &lk);
 		r = lk.find(lk.ctx, c->v.first.start, true, &v);
 	}
+	c->smaps_reads += vs.smaps_reads;
 	rt_vmas_close(&vs);
 	if (r < 0)
 		return r == -ENOENT ? -ESRCH : r;

@@ -438,6 +438,9 @@ print_breakdown(struct rt_ctx *ctx)
 	fprintf(ctx->log, "  %-26s %8.2f us\n  %-26s %8.2f\n", "total",
 		total / 1000.0 / bd->calls, "ptrace stops per call",
 		(double)bd->stops / bd->calls);
+	/* smaps walks every VMA: the rare cases that still need it show. */
+	fprintf(ctx->log, "  %-26s %8lu of %lu calls\n", "smaps read",
+		ctx->stats.smaps_reads, ctx->stats.calls);
 	rt_report_flush(ctx);
 }
 

@@ -79,7 +79,7 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 		return;
 	}
 	vs.fresh_maps |= cj->fresh;
-	ctx->stats.smaps_reads += vs.smaps_reads;
+	c->smaps_reads += vs.smaps_reads;
 	ctx->retry.active = false;
 	/* What was read by pid describes the caller only if its
 	 * notification is still alive now (no recycled pid). */
@@ -182,6 +182,7 @@ report(struct rt_ctx *ctx, struct rt_call_job *cj)
 	}
 	rt_report_call(ctx, c);
 	rt_call_phase(c, RT_PH_REPORT);
+	ctx->stats.smaps_reads += c->smaps_reads;
 
 	/* Only now does the caller go on. */
 	if (pd->what == RT_PEND_RESPOND &&

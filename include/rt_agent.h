@@ -153,6 +153,7 @@ struct rt_agent_spawn {
 struct rt_dying {
 	int pidfd;
 	pid_t tgid;
+	pid_t hold;		/* resumed when it has exited, or 0 */
 };
 
 struct rt_agents {
@@ -278,8 +279,15 @@ bool rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req);
  * results arrived; if the agent is gone, see to the others. */
 void rt_agent_event(struct rt_ctx *ctx, int fd);
 
-/* @tgid exec'd or exited: its agent (if any) is killed and waited for. */
-void rt_agent_drop(struct rt_ctx *ctx, pid_t tgid);
+/*
+ * rt_agent_drop() - kill @tgid's agent (it exec'd or exited, or changes
+ * its rights).  With @hold, a thread of @tgid in a ptrace-stop: when this
+ * returns true, it is resumed (PTRACE_CONT) only once the agent has
+ * exited, so that the agent's end cannot reach the new program: a child
+ * whose parent exec'd since it was cloned reports its exit with SIGCHLD,
+ * whatever its exit signal (do_notify_parent()).
+ */
+bool rt_agent_drop(struct rt_ctx *ctx, pid_t tgid, pid_t hold);
 
 /*
  * rt_agent_timeout() - how long the loop may wait, in milliseconds, before

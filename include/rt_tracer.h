@@ -440,6 +440,7 @@ struct rt_emu {
 	bool installed;		/* tfd is ours to close afterwards */
 	bool open_later;	/* the tracee must open the file itself */
 	bool probe_lock;	/* VM_LOCKED is asked in the tracee first */
+	bool probed;		/* and was */
 	bool raised;		/* RLIMIT_NOFILE raised: put saved back */
 	struct rlimit saved;
 	bool have_file;		/* get_file() ran already: file_r, key */
@@ -465,6 +466,7 @@ enum rt_call_step {
 	RT_CALL_JUDGE,		/* fault injection, deny, or judge */
 	RT_CALL_REJUDGE,	/* judged again once its agent has run */
 	RT_CALL_AGENT,		/* emulate.c: the agent's way (send) */
+	RT_CALL_AGENT_PROBE,	/* the agent asked for VM_LOCKED */
 	RT_CALL_AGENT_RESULT,	/* the agent's result, to report first */
 	RT_CALL_PTRACE,		/* the ptrace way begins */
 	RT_CALL_FROZEN,		/* the other threads are held: prepare */

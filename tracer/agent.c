@@ -48,6 +48,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -113,8 +114,8 @@ find(struct rt_ctx *ctx, pid_t tgid)
  * (rt_agent_dying()) goes on.  Without the loop (start-up, shut-down)
  * it is waited for here, a bounded wait.
  */
-static void
-bury(struct rt_ctx *ctx, int pidfd, pid_t tgid)
+static bool
+bury(struct rt_ctx *ctx, int pidfd, pid_t tgid, pid_t hold)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = pidfd };
 	struct rt_dying *d;
@@ -127,11 +128,13 @@ bury(struct rt_ctx *ctx, int pidfd, pid_t tgid)
 		if (d)
 			ctx->agents.dying = d;
 		rt_pidfd_kill_wait(pidfd);
-		return;
+		return false;
 	}
 	ctx->agents.dying = d;
 	d[ctx->agents.ndying++] = (struct rt_dying){ .pidfd = pidfd,
-						     .tgid = tgid };
+						     .tgid = tgid,
+						     .hold = hold };
+	return hold > 0;
 }
 
 /* @pidfd is readable: if it is a dying agent's, it has exited. */
@@ -144,6 +147,9 @@ buried(struct rt_ctx *ctx, int pidfd)
 		if (ctx->agents.dying[i].pidfd != pidfd)
 			continue;
 		close(pidfd);	/* leaves the epoll set too */
+		if (ctx->agents.dying[i].hold > 0)
+			ptrace(PTRACE_CONT, ctx->agents.dying[i].hold, NULL,
+			       NULL);
 		ctx->agents.dying[i] =
 			ctx->agents.dying[--ctx->agents.ndying];
 		return true;
@@ -162,9 +168,11 @@ rt_agent_dying(const struct rt_ctx *ctx, pid_t tgid)
 	return false;
 }
 
-static void
-forget(struct rt_ctx *ctx, struct rt_agent *ag)
+static bool
+forget_hold(struct rt_ctx *ctx, struct rt_agent *ag, pid_t hold)
 {
+	bool held = false;
+
 	if (ag->sock >= 0)
 		close(ag->sock);
 	if (ag->req >= 0)
@@ -172,8 +180,15 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 	if (ag->res >= 0)
 		close(ag->res);
 	if (ag->pidfd >= 0)
-		bury(ctx, ag->pidfd, ag->tgid);
+		held = bury(ctx, ag->pidfd, ag->tgid, hold);
 	*ag = ctx->agents.a[--ctx->agents.n];
+	return held;
+}
+
+static void
+forget(struct rt_ctx *ctx, struct rt_agent *ag)
+{
+	forget_hold(ctx, ag, 0);
 }
 
 
@@ -951,7 +966,7 @@ spawn_watch(struct rt_ctx *ctx, struct rt_agent_spawn *sp,
 	table = rt_grow(ctx->agents.a, ctx->agents.n, &ctx->agents.cap,
 			sizeof(*table), 4);
 	if (!table) {
-		bury(ctx, ag.pidfd, ag.tgid);
+		bury(ctx, ag.pidfd, ag.tgid, 0);
 		return spawn_undo(ctx, sp, next);
 	}
 	ctx->agents.a = table;
@@ -1041,13 +1056,12 @@ rt_agent_tick(struct rt_ctx *ctx)
 	}
 }
 
-void
-rt_agent_drop(struct rt_ctx *ctx, pid_t tgid)
+bool
+rt_agent_drop(struct rt_ctx *ctx, pid_t tgid, pid_t hold)
 {
 	struct rt_agent *ag = find(ctx, tgid);
 
-	if (ag)
-		forget(ctx, ag);
+	return ag ? forget_hold(ctx, ag, hold) : false;
 }
 
 void

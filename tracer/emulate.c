@@ -737,21 +737,21 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 static int
 agent_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 {
-	const struct rt_plan *p = &c->v.plan;
-
 	if (ctx->opt.stack_trace || c->retried ||
 	    !rt_agent_ready(ctx, c->tgid))
 		return -EAGAIN;
 	if (c->v.action == RT_ACT_MUNMAP)
 		return 0;
-	/* mlock limits are checked against the mapping task's own
-	 * RLIMIT_MEMLOCK: only the caller's is the program's. */
-	if (p->flags & MAP_LOCKED)
-		return -EAGAIN;
-	/* O(1) while nothing is locked; else the VM_LOCKED the plan and its
-	 * log line need is asked in the thread itself (the ptrace way). */
-	if (lock_unknown(ctx, c))
-		return -EAGAIN;
+	/*
+	 * MAP_LOCKED is judged against the mapping task's RLIMIT_MEMLOCK
+	 * and CAP_IPC_LOCK (mlock_future_ok()): the agent's are copies of
+	 * the program's (clone() copies the limits), and it is dropped
+	 * before the program changes either (privilege.c).  O(1) while
+	 * nothing is locked; else the VM_LOCKED the plan needs is asked of
+	 * the kernel first (RT_CALL_AGENT_PROBE), unless a second mapping of
+	 * the first VMA carries it anyway.
+	 */
+	e->probe_lock = lock_unknown(ctx, c);
 	e->have_file = true;
 	if (dup_first(ctx, c) && dup_src(ctx, c, true, &e->src, &e->lead))
 		e->file_r = -EPERM;
@@ -765,6 +765,22 @@ agent_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	e->key_id = e->file_r < 0 ? 0 : (uint64_t)e->key;
 	rt_call_phase(c, RT_PH_FILE);
 	return 0;
+}
+
+/* The agent asks the kernel for the first VMA's VM_LOCKED (PLAN_PROBED
+ * tells how).  Returns as agent_send(). */
+static int
+agent_probe(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
+{
+	uint64_t probe[6] = { c->v.plan.addr, ctx->page_size, MADV_DONTNEED,
+			      rt_arch_native.mremap_mark };
+	int r;
+
+	r = rt_agent_run(ctx, c->tgid, rt_arch_native.nr_madvise, probe, 0, 0,
+			 0, NULL);
+	if (r == 0)
+		e->agent_pid = rt_agent_pid(ctx, c->tgid);
+	return r;
 }
 
 /* Send the request(s).  Returns 0, -EINPROGRESS (the agent cannot take
@@ -980,6 +996,18 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 
 	switch (job->step) {
 	case RT_CALL_AGENT:
+		if (cj->e.probe_lock && !cj->e.src && !cj->e.probed) {
+			r = agent_probe(ctx, c, &cj->e);
+			if (r == -EINPROGRESS) {
+				job->wait = RT_JOB_AGENT;
+			} else if (r < 0) {
+				agent_failed(ctx, cj, r);
+			} else {
+				job->step = RT_CALL_AGENT_PROBE;
+				job->wait = RT_JOB_AGENT;
+			}
+			return;
+		}
 		r = agent_send(ctx, c, &cj->e);
 		if (r == -EINPROGRESS) {
 			job->wait = RT_JOB_AGENT;
@@ -990,6 +1018,19 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 		} else {
 			job->step = RT_CALL_AGENT_RESULT;
 			job->wait = RT_JOB_AGENT;
+		}
+		return;
+	case RT_CALL_AGENT_PROBE:
+		r = rt_agent_result(ctx, c->tgid, cj->e.agent_pid, false, &ret);
+		if (r == -EINPROGRESS) {
+			job->wait = RT_JOB_AGENT;
+		} else if (r < 0) {
+			agent_failed(ctx, cj, r);
+		} else {
+			cj->e.probed = true;
+			if (probed_locked(c, ret))
+				c->v.plan.flags |= MAP_LOCKED;
+			job->step = RT_CALL_AGENT;
 		}
 		return;
 	case RT_CALL_AGENT_RESULT:

@@ -80,8 +80,10 @@ new_task(struct rt_ctx *ctx, pid_t parent, int event)
 }
 
 /* After execve the process has a fresh address space, and the thread
- * that called it now carries the process id (the former id in msg). */
-static void
+ * that called it now carries the process id (the former id in msg).
+ * Returns true when the thread stays stopped until its old agent is gone
+ * (rt_agent_drop()). */
+static bool
 exec_done(struct rt_ctx *ctx, pid_t pid)
 {
 	unsigned long former = 0;
@@ -93,7 +95,7 @@ exec_done(struct rt_ctx *ctx, pid_t pid)
 	rt_procs_drop_proc(&ctx->procs, pid);
 	rt_ident_drop(&ctx->ident, pid);
 	/* Its agent shares the old address space, not the new one. */
-	rt_agent_drop(ctx, pid);
+	return rt_agent_drop(ctx, pid, pid);
 }
 
 static void
@@ -105,7 +107,7 @@ task_gone(struct rt_ctx *ctx, pid_t pid)
 	if (tgid == pid || tgid < 0) {
 		rt_procs_drop_proc(&ctx->procs, pid);
 		rt_ident_drop(&ctx->ident, pid);
-		rt_agent_drop(ctx, pid);
+		rt_agent_drop(ctx, pid, 0);
 	}
 }
 
@@ -139,8 +141,8 @@ handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 		ptrace(PTRACE_CONT, pid, NULL, NULL);
 		return;
 	case PTRACE_EVENT_EXEC:
-		exec_done(ctx, pid);
-		ptrace(PTRACE_CONT, pid, NULL, NULL);
+		if (!exec_done(ctx, pid))
+			ptrace(PTRACE_CONT, pid, NULL, NULL);
 		return;
 	case PTRACE_EVENT_STOP:
 		/* Job control: stay stopped, but let us see SIGCONT. */

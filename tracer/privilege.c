@@ -177,7 +177,7 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		 * identity (rt_proc.keys_revoked).
 		 */
 		if (rt_agent_idle(ctx, tgid))
-			rt_agent_drop(ctx, tgid);
+			rt_agent_drop(ctx, tgid, 0);
 		if (rt_agent_ready(ctx, tgid) || rt_agent_dying(ctx, tgid)) {
 			if (rt_agent_hold(ctx, ctx->req, tgid, 0) < 0)
 				rt_seccomp_answer(ctx, 0, ENOMEM, false);

@@ -174,6 +174,15 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/libemu.a
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(B)/libemu.a \
 		$(UNIT_LDFLAGS) $(LDFLAGS)
 
+# The ABI table's test links the arch files of the target (no system call
+# of theirs runs) and checks their numbers against libseccomp's.
+ARCH_OBJ := $(patsubst %.c,$(B)/%.o,tracer/arch.c $(ARCH_SRC_$(ARCH)))
+$(B)/tests/unit/test_arch: tests/unit/test_arch.c $(ARCH_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(PKG_CFLAGS) $(ALL_CFLAGS) -Itests/unit -o $@ $< \
+		$(ARCH_OBJ) $(UNIT_LDFLAGS) $(LDFLAGS) \
+		$(shell $(PKG_CONFIG) --libs libseccomp)
+
 # Test programs: frame pointers and debug info so stacks unwind by name;
 # never sanitized (they are what the tracee runs, natively and traced).
 PROG_CFLAGS := -std=gnu11 -O1 -g -fno-omit-frame-pointer -fno-inline \

@@ -15,7 +15,8 @@
 #                         only, like build
 #   tools/deps.sh arm64-unit
 #                         make check-unit-arm64: the arm64 cross compiler
-#                         with its static C library, and qemu-user-static
+#                         with its static C library and libseccomp, and
+#                         qemu-user-static
 #
 # The test mode also brings, as optional tools, what the architecture
 # tests use: gcc -m32 (libc6-dev-i386, lib32gcc-N-dev, linux-libc-dev:i386;
@@ -75,6 +76,8 @@ if [ "$mode" = arm64-unit ]; then
 	# only emu/ and its tests: no libraries but the static C library
 	[ -f "/usr/${cross%-}/lib/libc.a" ] ||
 		build="$build libc6-dev-$march-cross"
+	[ -f "/usr/lib/${cross%-}/libseccomp.a" ] ||
+		build="$build libseccomp-dev:$march"
 	command -v "${QEMU_ARM64:-qemu-aarch64-static}" >/dev/null 2>&1 ||
 		build="$build qemu-user-static"
 elif command -v pkg-config >/dev/null 2>&1; then

@@ -97,7 +97,7 @@ ARCH_SRC_aarch64 := tracer/arch-aarch64.c
 ARCH_ASM_aarch64 :=
 ifeq ($(ARCH_SRC_$(ARCH)),)
 ifneq ($(filter-out $(NODEP_GOALS),$(GOALS)),)
-$(error remaptrace has no architecture file for '$(TARGET)' (from $(CC) -dumpmachine): x86_64 and aarch64 only)
+$(error remaptrace has no architecture file for '$(or $(TARGET),?)' (what $(CC) -dumpmachine says): x86_64 and aarch64 only)
 endif
 endif
 

@@ -118,7 +118,7 @@ PROG_BIN   := $(PROG_SRC:%.c=$(B)/%)
 BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
 REMAPTRACE := $(B)/remaptrace
 
-.PHONY: all bin progs unit check check-unit check-unit-arm64 \
+.PHONY: all bin progs unit check check-unit check-unit-arm64 arch-progs \
 	check-integration check-asan \
 	demo bench conformance install uninstall clean man deb
 # The link at the top of the tree is the plain native build's only.
@@ -194,6 +194,19 @@ $(B)/tests/progs/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 $(B)/bench/%: bench/%.c $(BENCH_MOD) $(wildcard bench/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -std=gnu11 -O2 -g $(WARN) -pthread -o $@ $< $(BENCH_MOD) -lpthread $(shell $(PKG_CONFIG) --libs libseccomp)
+
+# The arch layer against the kernel (tests/integration/15-arch.bats): a
+# tracer made of the arch files alone injects mmap2 into a 32-bit program.
+# Not part of all: gcc -m32 is a test dependency (tools/deps.sh test).
+ARCH_PROGS := $(B)/tests/arch/t-inject-i386 $(B)/tests/arch/child32
+arch-progs: $(ARCH_PROGS)
+$(B)/tests/arch/t-inject-i386: tests/arch/t-inject-i386.c $(ARCH_OBJ) \
+		$(B)/libemu.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(ARCH_OBJ) $(B)/libemu.a
+$(B)/tests/arch/child32: tests/arch/child32.c
+	@mkdir -p $(@D)
+	$(CC) -m32 $(ALL_CPPFLAGS) $(PROG_CFLAGS) -o $@ $<
 
 check-unit: $(UNIT_BIN)
 	tests/run-unit.sh $(UNIT_BIN)

@@ -5,8 +5,6 @@
 #include <errno.h>
 #include <stddef.h>
 #include <sys/ptrace.h>
-#include <sys/uio.h>
-#include <elf.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 
@@ -179,12 +177,17 @@ rt_arch_abi_regs(const struct rt_regs *regs)
 	return &rt_arch_native;
 }
 
+/*
+ * PTRACE_GETREGS, not GETREGSET: NT_PRSTATUS takes the layout of the
+ * thread's mode (task_user_regset_view(tracee): 17 32-bit registers for a
+ * thread in 32-bit mode), while PTRACE_GETREGS and SETREGS take the
+ * tracer's, x86_64's user_regs_struct, for a thread in either mode
+ * (arch/x86/kernel/ptrace.c).  One layout for every ABI of the machine.
+ */
 int
 rt_arch_getregs(pid_t tid, struct rt_regs *regs)
 {
-	struct iovec iov = { .iov_base = &regs->r, .iov_len = sizeof(regs->r) };
-
-	if (ptrace(PTRACE_GETREGSET, tid, NT_PRSTATUS, &iov) < 0)
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs->r) < 0)
 		return -errno;
 	regs->insn = 0;
 	return 0;
@@ -193,11 +196,7 @@ rt_arch_getregs(pid_t tid, struct rt_regs *regs)
 int
 rt_arch_setregs(pid_t tid, const struct rt_regs *regs)
 {
-	struct iovec iov = {
-		.iov_base = (void *)&regs->r, .iov_len = sizeof(regs->r)
-	};
-
-	if (ptrace(PTRACE_SETREGSET, tid, NT_PRSTATUS, &iov) < 0)
+	if (ptrace(PTRACE_SETREGS, tid, NULL, &regs->r) < 0)
 		return -errno;
 	return 0;
 }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bats
-# 15-arch.bats - the other architecture: `make CROSS_COMPILE=aarch64-linux-gnu-`
-# builds remaptrace for arm64 in a tree of its own, so the arm64 files
-# cannot rot unseen.  Only built here, and started under qemu-user for
-# --version: the tracer itself cannot run there (qemu-user has no ptrace
-# nor seccomp user notification).
+# 15-arch.bats - the arch layer beyond x86_64's native ABI.
+# arm64: `make CROSS_COMPILE=aarch64-linux-gnu-` builds remaptrace for arm64
+# in a tree of its own, so the arm64 files cannot rot unseen.  Only built
+# here, and started under qemu-user for --version: the tracer itself cannot
+# run there (qemu-user has no ptrace nor seccomp user notification).
+# i386: the compat entry drives a real 32-bit program (tests/arch/).
 
 load helpers
 
@@ -73,4 +74,32 @@ cross_make() {
 	run -0 cross_make B="$b" "$b/remaptrace"
 	run -0 qemu-aarch64-static "$b/remaptrace" --version
 	assert_output --partial "remaptrace"
+}
+
+# gcc -m32, or a skip naming the packages (a failure in CI, which installs
+# them).
+need_m32() {
+	printf 'int main(void) { return 0; }\n' >"$BATS_TEST_TMPDIR/m32.c"
+	gcc -m32 -o "$BATS_TEST_TMPDIR/m32" "$BATS_TEST_TMPDIR/m32.c" \
+		2>/dev/null && return 0
+	local why="gcc -m32 cannot link (dpkg --add-architecture i386; apt-get install libc6-dev-i386 lib32gcc-12-dev linux-libc-dev:i386)"
+	[ -z "${CI:-}" ] || fail "CI installs gcc -m32: $why"
+	skip "$why"
+}
+
+@test "arch: i386: mmap2 injected by int 0x80 maps page 2 of the file, and the stopped call returns what the tracer says" {
+	[ "$(uname -m)" = x86_64 ] || skip "the i386 ABI is x86_64's"
+	need_m32
+	local b=$BATS_TEST_TMPDIR/x86
+
+	run -0 env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS -u RT_DEPS_CHECKED \
+		make -C "$_repo" --no-print-directory -j2 B="$b" arch-progs
+	run -0 "$b/tests/arch/t-inject-i386" "$b/tests/arch/child32"
+	assert_output "sizeof(long) 4
+abi i386 (AUDIT_ARCH_I386 gives i386)
+int 0x80 before the pc: yes
+taken for a native stop: no
+mmap2 offset argument 2: mapped
+the page holds \"222\"
+getpid 4242"
 }

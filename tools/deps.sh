@@ -157,7 +157,7 @@ else
 fi
 if [ "$mode" = build ] || [ "$mode" = deb ]; then
 	[ -n "$extra" ] && echo "remaptrace: without$extra what needs" \
-		"them is skipped (${sudo:+$sudo }apt-get install$extra)" >&2
+		"them is skipped ($hint${sudo:+$sudo }apt-get install$extra)" >&2
 	[ -z "$missing" ] && exit 0
 	what=build
 	[ "$mode" = deb ] && what="package build"
@@ -192,7 +192,7 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 fi
 if [ -n "$extra" ]; then
 	echo "remaptrace: without$extra what needs them is skipped" \
-	     "(${sudo:+$sudo }apt-get install$extra)" >&2
+	     "($hint${sudo:+$sudo }apt-get install$extra)" >&2
 fi
 [ -z "$missing" ] && exit 0
 echo "remaptrace: missing dependencies:$missing" >&2

@@ -331,9 +331,34 @@ check_args(const struct rt_remap_args *a, uint64_t page_size, int shift,
 	return 0;
 }
 
+/* The low @bits of @v (bits 0 or 64: all of it). */
+static uint64_t
+cut(uint64_t v, unsigned int bits)
+{
+	return bits && bits < 64 ? v & ((1ULL << bits) - 1) : v;
+}
+
+int
+rt_remap_args_from_raw(const uint64_t raw[6], unsigned int word_bits,
+		       struct rt_remap_args *a)
+{
+	if (word_bits != 0 && word_bits != 32 && word_bits != 64)
+		return -EINVAL;
+	*a = (struct rt_remap_args){
+		.start = cut(raw[0], word_bits),
+		.size = cut(raw[1], word_bits),
+		.prot = cut(raw[2], word_bits),
+		.pgoff = cut(raw[3], word_bits),
+		.flags = cut(raw[4], word_bits),
+	};
+	return 0;
+}
+
 /**
  * rt_remap_validate() - judge one call the way mm/mmap.c does (6.12+).
- * @a: the raw arguments.
+ * @a: the arguments; a compat call's cut to 32 bits first
+ *	(rt_remap_args_from_raw()), after which its rules are the native
+ *	ones, in 64-bit arithmetic as in the kernel (rt_remap.h).
  * @page_size: the base page size, a power of two (4096 on x86_64).
  * @lk: VMA lookup; find() is called non-exact for the first VMA, then
  *	exact for every VMA of a range that spans several (first included)

@@ -8,6 +8,20 @@
 
 #include "rt_vma.h"
 
+/*
+ * The arguments as sys_remap_file_pages receives them.  A compat call
+ * (i386 on x86_64, AArch32 on arm64) reaches the same function as a
+ * native one: the kernel's stub cuts each register to its low 32 bits and
+ * zero-extends it (__SC_COMPAT_CAST in arch/x86/include/asm/
+ * syscall_wrapper.h), and the rules then compute in 64-bit unsigned long.
+ * So a compat call's arguments are cut (rt_remap_args_from_raw()), and
+ * after that the rules are the native ones: nothing wraps at 2^32.
+ * start + size and pgoff + pages cannot overflow, and pgoff 0xffffffff
+ * with two pages is valid (offset 0xffffffff000), where a 32-bit kernel
+ * would say EINVAL.  Probed on x86_64 6.18: a gcc -m32 program, and
+ * int 0x80 from a 64-bit one with the high register halves set (ignored,
+ * prot 1 << 32 included, though seccomp_data.args shows them).
+ */
 struct rt_remap_args {
 	uint64_t start;
 	uint64_t size;
@@ -15,6 +29,15 @@ struct rt_remap_args {
 	uint64_t pgoff;
 	uint64_t flags;
 };
+
+/**
+ * rt_remap_args_from_raw() - the arguments as the kernel's stub passes
+ * them on: @raw (seccomp_data.args, or the argument registers) cut to
+ * @word_bits, the width of the caller ABI's registers (0 or 64: taken
+ * whole; 32: the low halves).  Returns 0, or -EINVAL for another width.
+ */
+int rt_remap_args_from_raw(const uint64_t raw[6], unsigned int word_bits,
+			   struct rt_remap_args *a);
 
 /* Which rule decided, in the kernel's order (mm/mmap.c). */
 enum rt_rule {
@@ -65,7 +88,7 @@ struct rt_verdict {
 
 /**
  * rt_remap_validate() - judge one call the way mm/mmap.c does.
- * @a: the raw arguments.
+ * @a: the arguments (a compat call's cut by rt_remap_args_from_raw()).
  * @page_size: the base page size (4096 on x86_64).
  * @lk: VMA lookup.
  * @v: out: the verdict.
@@ -75,6 +98,28 @@ struct rt_verdict {
  */
 int rt_remap_validate(const struct rt_remap_args *a, uint64_t page_size,
 		      const struct rt_vma_lookup *lk, struct rt_verdict *v);
+
+/**
+ * rt_remap_mmap_args() - the six arguments of the mmap that carries out
+ * @p, in the terms of one ABI's mmap (the caller's: the emulation runs in
+ * its thread).
+ * @p: the plan (RT_ACT_MMAP).
+ * @fd: the descriptor of the file in the tracee.
+ * @mark: flag bits to add (the ABI's mmap_mark, which do_mmap() ignores).
+ * @offset_shift: the ABI's mmap takes the offset >> this: 0 for a byte
+ *	offset (x86_64, aarch64 mmap), 12 for mmap2's 4096-byte units
+ *	(i386, arm), whatever the page size.
+ * @word_bits: the width of the ABI's registers (0 or 64, or 32).
+ * @args: out: addr, len, prot, flags | mark, fd, offset >> offset_shift.
+ *
+ * Return: 0; -EINVAL for an offset that is no multiple of the unit or a
+ * bad width or shift; -EOVERFLOW when an argument does not fit the
+ * registers (mmap2 reaches 2^44 bytes: a compat call on a 64 KiB-page
+ * arm64 kernel can name a pgoff beyond it).
+ */
+int rt_remap_mmap_args(const struct rt_plan *p, int fd, uint64_t mark,
+		       unsigned int offset_shift, unsigned int word_bits,
+		       uint64_t args[6]);
 
 /* Short stable identifier of a rule ("prot", "not-shared", ...). */
 const char *rt_rule_id(enum rt_rule rule);

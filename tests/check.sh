@@ -38,6 +38,17 @@ step() {
 }
 
 step unit 1 make --no-print-directory check-unit
+# emu/'s unit tests again, cross-built for arm64 and run under qemu-user:
+# wherever the cross compiler is, and always in CI (.ci/run installs it),
+# where its absence is a failure, not a skip.
+if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || [ -n "${CI:-}" ]; then
+	step unit-arm64 1 make --no-print-directory check-unit-arm64
+else
+	echo "=== check: unit-arm64: skipped: no aarch64-linux-gnu-gcc" \
+	     "(apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross" \
+	     "qemu-user-static)"
+	skipped=$((skipped + 1))
+fi
 step integration 1 make --no-print-directory check-integration
 step asan 2 make --no-print-directory check-asan
 

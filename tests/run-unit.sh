@@ -3,6 +3,8 @@
 #
 # Usage: tests/run-unit.sh build/tests/unit/*
 # (the compiler's *.d and *.o files among the arguments are ignored)
+# UNIT_RUNNER, when set, is the command that runs each program (for
+# example qemu-aarch64-static, for programs built for arm64).
 #
 # Per program: PASS (exit 0, a plan, every test ok), FAIL (a "not ok" or a
 # non-zero exit), SKIP (exit 77, never a pass), ERROR (exit 99, "Bail
@@ -14,6 +16,7 @@
 set -u
 
 TIMEOUT=${UNIT_TIMEOUT:-120}
+RUNNER=${UNIT_RUNNER:-}
 passed=0
 failed=0
 skipped=0
@@ -22,6 +25,11 @@ if [ $# -eq 0 ]; then
 	echo "run-unit.sh: no test programs given" >&2
 	echo "unit: 0 passed, 0 failed, 0 skipped"
 	exit 99
+fi
+if [ -n "$RUNNER" ] && ! command -v "${RUNNER%% *}" >/dev/null 2>&1; then
+	echo "run-unit.sh: no $RUNNER to run the programs with" >&2
+	echo "unit: 0 passed, $# failed, 0 skipped"
+	exit 1
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/run-unit.XXXXXX") || exit 99
@@ -32,9 +40,10 @@ trap 'exit 143' TERM
 # run PROG: run it with a time limit; stdout and stderr into $tmp.
 run() {
 	if command -v timeout >/dev/null 2>&1; then
-		timeout "$TIMEOUT" "$1" >"$tmp/out" 2>"$tmp/err" </dev/null
+		timeout "$TIMEOUT" $RUNNER "$1" >"$tmp/out" 2>"$tmp/err" \
+			</dev/null
 	else
-		"$1" >"$tmp/out" 2>"$tmp/err" </dev/null
+		$RUNNER "$1" >"$tmp/out" 2>"$tmp/err" </dev/null
 	fi
 }
 

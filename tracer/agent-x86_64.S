@@ -23,6 +23,9 @@
  */
 #include "rt_agent.h"
 
+	/* The data page follows the code page: agent.c maps them at
+	 * base and base + page size, and x86_64's base page is always
+	 * 4 KiB (the architecture has no other). */
 	.set	DATA, 4096
 	.set	D_TOKEN, DATA + RT_AGENT_D_TOKEN
 	.set	D_MASK, DATA + RT_AGENT_D_MASK

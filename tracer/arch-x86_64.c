@@ -1,71 +1,22 @@
-/* arch-x86_64.c - x86_64 registers, syscall numbers and the syscall
- * instruction, for syscall injection (inject.c).
+/* arch-x86_64.c - the x86_64 ABI (registers, syscall numbers, the syscall
+ * instruction, for syscall injection: inject.c), and the x32 marker; the
+ * i386 compat ABI of the same machine is in arch-i386.c.
  */
 #include <errno.h>
 #include <stddef.h>
 #include <sys/ptrace.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <elf.h>
 #include <linux/audit.h>
 #include <seccomp.h>
 
 #include "rt_arch.h"
+#include "arch-x86.h"
 
-#define X86_64_USER_CS	0x33	/* __USER_CS: 64-bit code segment */
-
-const struct rt_arch rt_arch_native = {
-	.name = "x86_64",
-	.nr_remap_file_pages = 216,
-	.nr_mmap = 9,
-	.nr_munmap = 11,
-	.nr_mremap = 25,
-	.nr_mseal = 462,
-	.nr_rt_sigaction = 13,
-	.nr_ptrace = 101,
-	.nr_close = 3,
-	.nr_openat = 257,
-	.nr_getpid = 39,
-	.nr_mprotect = 10,
-	.nr_madvise = 28,
-	.nr_clone = 56,
-	.nr_process_vm_readv = 310,
-	.syscall_len = 2,
-	.mmap_mark = 1ULL << 40,
-	.mremap_mark = 0x8000000000000000ULL,	/* never a user address */
-	.audit_arch = AUDIT_ARCH_X86_64,
-	.foreign_nr_bits = 0x40000000,		/* __X32_SYSCALL_BIT */
-	.compat_scmp = { SCMP_ARCH_X86, SCMP_ARCH_X32 },
-};
-
-int
-rt_arch_getregs(pid_t tid, struct rt_regs *regs)
-{
-	struct iovec iov = { .iov_base = &regs->r, .iov_len = sizeof(regs->r) };
-
-	if (ptrace(PTRACE_GETREGSET, tid, NT_PRSTATUS, &iov) < 0)
-		return -errno;
-	return 0;
-}
-
-int
-rt_arch_setregs(pid_t tid, const struct rt_regs *regs)
-{
-	struct iovec iov = {
-		.iov_base = (void *)&regs->r, .iov_len = sizeof(regs->r)
-	};
-
-	if (ptrace(PTRACE_SETREGSET, tid, NT_PRSTATUS, &iov) < 0)
-		return -errno;
-	return 0;
-}
-
-int
-rt_arch_check_syscall_insn(pid_t tid, const struct rt_regs *saved)
+static int
+check_insn(pid_t tid, const struct rt_regs *saved)
 {
 	long word;
 
-	if (saved->r.cs != X86_64_USER_CS)
+	if (saved->r.cs != RT_X86_USER64_CS)
 		return -ENOEXEC;
 	errno = 0;
 	word = ptrace(PTRACE_PEEKTEXT, tid, saved->r.rip - 2, NULL);
@@ -77,9 +28,9 @@ rt_arch_check_syscall_insn(pid_t tid, const struct rt_regs *saved)
 	return 0;
 }
 
-void
-rt_arch_setup_call(struct rt_regs *regs, const struct rt_regs *saved,
-		   long nr, const uint64_t args[6])
+static void
+setup_call(struct rt_regs *regs, const struct rt_regs *saved, long nr,
+	   const uint64_t args[6])
 {
 	*regs = *saved;
 	regs->r.rip = saved->r.rip - 2;
@@ -98,22 +49,22 @@ rt_arch_setup_call(struct rt_regs *regs, const struct rt_regs *saved,
 	regs->r.r9 = args[5];
 }
 
-long
-rt_arch_retval(const struct rt_regs *regs)
+static long
+retval(const struct rt_regs *regs)
 {
 	return (long)regs->r.rax;
 }
 
-void
-rt_arch_finish(struct rt_regs *regs, const struct rt_regs *saved, long retval)
+static void
+finish(struct rt_regs *regs, const struct rt_regs *saved, long ret)
 {
 	*regs = *saved;
-	regs->r.rax = retval;
+	regs->r.rax = ret;
 	regs->r.orig_rax = -1;
 }
 
-void
-rt_arch_restart(struct rt_regs *regs, const struct rt_regs *saved, long nr)
+static void
+restart(struct rt_regs *regs, const struct rt_regs *saved, long nr)
 {
 	*regs = *saved;
 	regs->r.rip = saved->r.rip - 2;		/* the syscall instruction */
@@ -121,14 +72,170 @@ rt_arch_restart(struct rt_regs *regs, const struct rt_regs *saved, long nr)
 	regs->r.orig_rax = -1;
 }
 
+static void
+args(const struct rt_regs *regs, uint64_t a[6])
+{
+	a[0] = regs->r.rdi;
+	a[1] = regs->r.rsi;
+	a[2] = regs->r.rdx;
+	a[3] = regs->r.r10;
+	a[4] = regs->r.r8;
+	a[5] = regs->r.r9;
+}
+
+static const struct rt_arch_ops x86_64_ops = {
+	.check_insn = check_insn,
+	.setup_call = setup_call,
+	.retval = retval,
+	.finish = finish,
+	.restart = restart,
+	.args = args,
+};
+
+const struct rt_arch rt_arch_native = {
+	.name = "x86_64",
+	.nr_remap_file_pages = 216,
+	.nr_mmap = 9,
+	.nr_old_mmap = -1,
+	.nr_munmap = 11,
+	.nr_mremap = 25,
+	.nr_mseal = 462,
+	.nr_rt_sigaction = 13,
+	.nr_ptrace = 101,
+	.nr_close = 3,
+	.nr_openat = 257,
+	.nr_getpid = 39,
+	.nr_mprotect = 10,
+	.nr_madvise = 28,
+	.nr_clone = 56,
+	.nr_process_vm_readv = 310,
+	.syscall_len = 2,
+	.syscall_insn = { 0x0f, 0x05 },
+	.mmap_offset_shift = 0,
+	.word_bits = 64,
+	.mmap_mark = 1ULL << 40,
+	.mremap_mark = 0x8000000000000000ULL,	/* never a user address */
+	.audit_arch = AUDIT_ARCH_X86_64,
+	.scmp_arch = SCMP_ARCH_X86_64,
+	.foreign_nr_bits = RT_X32_SYSCALL_BIT,
+	.compat_scmp = { SCMP_ARCH_X86, SCMP_ARCH_X32 },
+	.red_zone = 128,
+	.native = true,
+	.can_inject = true,
+	.has_agent = true,
+	.ops = &x86_64_ops,
+};
+
+/*
+ * x32: x86_64's registers and instruction, its own numbers (the common
+ * ones with __X32_SYSCALL_BIT, the rest from 512), 32-bit pointers.  Its
+ * remap_file_pages is the common x86_64 entry (full 64-bit registers),
+ * but nothing else of it is described here: remaptrace refuses to
+ * emulate in it (can_inject false) rather than mis-decode a call.
+ * Debian's kernels leave x32 off unless booted with syscall.x32=y.
+ */
+const struct rt_arch rt_arch_x32 = {
+	.name = "x32",
+	.nr_remap_file_pages = RT_X32_SYSCALL_BIT | 216,
+	.nr_mmap = -1,
+	.nr_old_mmap = -1,
+	.nr_munmap = -1,
+	.nr_mremap = -1,
+	.nr_mseal = -1,
+	.nr_rt_sigaction = -1,
+	.nr_ptrace = -1,
+	.nr_close = -1,
+	.nr_openat = -1,
+	.nr_getpid = -1,
+	.nr_mprotect = -1,
+	.nr_madvise = -1,
+	.nr_clone = -1,
+	.nr_process_vm_readv = -1,
+	.syscall_len = 2,
+	.syscall_insn = { 0x0f, 0x05 },
+	.word_bits = 64,
+	.audit_arch = AUDIT_ARCH_X86_64,
+	.scmp_arch = SCMP_ARCH_X32,
+	.foreign_nr_bits = RT_X32_SYSCALL_BIT,
+	.red_zone = 128,
+};
+
+const struct rt_arch *const rt_arch_abis[] = {
+	&rt_arch_native, &rt_arch_i386, &rt_arch_x32, NULL
+};
+
+const struct rt_arch *
+rt_arch_abi_regs(const struct rt_regs *regs)
+{
+	if (regs->r.cs == RT_X86_USER32_CS)
+		return &rt_arch_i386;
+	if (regs->r.cs != RT_X86_USER64_CS)
+		return NULL;
+	if ((long)regs->r.orig_rax >= 0 &&
+	    (regs->r.orig_rax & RT_X32_SYSCALL_BIT))
+		return &rt_arch_x32;
+	return &rt_arch_native;
+}
+
+/*
+ * PTRACE_GETREGS, not GETREGSET: NT_PRSTATUS takes the layout of the
+ * thread's mode (task_user_regset_view(tracee): 17 32-bit registers for a
+ * thread in 32-bit mode), while PTRACE_GETREGS and SETREGS take the
+ * tracer's, x86_64's user_regs_struct, for a thread in either mode
+ * (arch/x86/kernel/ptrace.c).  One layout for every ABI of the machine.
+ */
+int
+rt_arch_getregs(pid_t tid, struct rt_regs *regs)
+{
+	if (ptrace(PTRACE_GETREGS, tid, NULL, &regs->r) < 0)
+		return -errno;
+	regs->insn = 0;
+	return 0;
+}
+
+int
+rt_arch_setregs(pid_t tid, const struct rt_regs *regs)
+{
+	if (ptrace(PTRACE_SETREGS, tid, NULL, &regs->r) < 0)
+		return -errno;
+	return 0;
+}
+
+int
+rt_arch_check_syscall_insn(pid_t tid, const struct rt_regs *saved)
+{
+	return check_insn(tid, saved);
+}
+
+void
+rt_arch_setup_call(struct rt_regs *regs, const struct rt_regs *saved,
+		   long nr, const uint64_t a[6])
+{
+	setup_call(regs, saved, nr, a);
+}
+
+long
+rt_arch_retval(const struct rt_regs *regs)
+{
+	return retval(regs);
+}
+
+void
+rt_arch_finish(struct rt_regs *regs, const struct rt_regs *saved, long ret)
+{
+	finish(regs, saved, ret);
+}
+
+void
+rt_arch_restart(struct rt_regs *regs, const struct rt_regs *saved, long nr)
+{
+	restart(regs, saved, nr);
+}
+
 bool
 rt_arch_is_native(const struct rt_regs *regs)
 {
-	long nr = (long)regs->r.orig_rax;
-
-	if (regs->r.cs != X86_64_USER_CS)
-		return false;
-	return nr < 0 || !(nr & 0x40000000);	/* __X32_SYSCALL_BIT */
+	return rt_arch_abi_regs(regs) == &rt_arch_native;
 }
 
 long

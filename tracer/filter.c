@@ -119,20 +119,21 @@ add_hidden_flag_rules(scmp_filter_ctx ctx)
 }
 
 /*
- * The other ABIs of the machine (i386 and x32 on x86_64): a 64-bit program
- * may call through int 0x80 too.  Their remap_file_pages is sent to the
- * supervisor, which says so and lets the kernel run it (privilege.c), and
- * so are their calls that change credentials or confinement: an agent
- * must not outlive those whichever way they are made.  A filter of their
- * own, merged in: libseccomp would otherwise translate every native rule
- * (mmap's flags are no argument of i386's old mmap).
+ * The other ABIs of the machine (rt_arch_abis: i386 and x32 on x86_64,
+ * AArch32 on arm64): a 64-bit x86 program may call through int 0x80 too.
+ * Their remap_file_pages is sent to the supervisor, which says so and
+ * lets the kernel run it (privilege.c), and so are their calls that
+ * change credentials or confinement: an agent must not outlive those
+ * whichever way they are made.  A filter of their own, merged in:
+ * libseccomp would otherwise translate every native rule (mmap's flags
+ * are no argument of i386's old mmap), and resolves SCMP_SYS() to each
+ * ABI's own number (i386 257, x32 0x40000000 + 216, arm 253).
  */
 static int
 add_compat(scmp_filter_ctx ctx, bool privilege)
 {
 	_cleanup_(ctx_release) scmp_filter_ctx compat = NULL;
-	const uint32_t *arches = rt_arch_native.compat_scmp;
-	size_t i;
+	const struct rt_arch *const *abi;
 	int r, n = 0;
 
 	compat = seccomp_init(SCMP_ACT_ALLOW);
@@ -141,10 +142,10 @@ add_compat(scmp_filter_ctx ctx, bool privilege)
 	r = seccomp_attr_set(compat, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 	if (r < 0)
 		return r;
-	for (i = 0; i < ARRAY_SIZE(rt_arch_native.compat_scmp); i++) {
-		if (!arches[i])
+	for (abi = rt_arch_abis; *abi; abi++) {
+		if ((*abi)->native)
 			continue;
-		r = seccomp_arch_add(compat, arches[i]);
+		r = seccomp_arch_add(compat, (*abi)->scmp_arch);
 		if (r < 0 && r != -EEXIST)
 			return r;
 		n++;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 #include <seccomp.h>
 
+#include "rt_arch.h"
 #include "rt_compat.h"
 #include "rt_launch.h"
 #include "rt_names.h"
@@ -340,6 +341,16 @@ setup(struct rt_ctx *ctx, const struct cli *cl)
 	if (r < 0)
 		return r;
 	raise_nofile(ctx);
+	/* No agent code for this architecture (rt_arch.h): the ptrace way,
+	 * said once, as --no-agent would have it. */
+	if (!rt_arch_native.has_agent && !ctx->opt.no_agent) {
+		ctx->opt.no_agent = true;
+		if (ctx->opt.verbose)
+			fprintf(ctx->log, "remaptrace: no agent on %s: every "
+				"emulated mmap runs in the calling thread, by "
+				"ptrace (as --no-agent)\n",
+				rt_arch_native.name);
+	}
 	r = seccomp_notify_alloc(&ctx->req, &ctx->resp);
 	if (r == -ENOSYS || (r < 0 && errno == ENOSYS)) {
 		/*

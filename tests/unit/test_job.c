@@ -89,15 +89,37 @@ syscall(long nr, ...)
 const struct rt_arch rt_arch_native = { .name = "fake", .syscall_len = 2 };
 const unsigned int rt_arch_red_zone = 128;
 
-/* The fake registers: the pc, the syscall number, the return value. */
+/*
+ * The fake registers, whatever the machine's are: the pc, the syscall
+ * number, the first argument and the return value, kept in the first
+ * bytes of struct rt_regs.
+ */
+struct fake_regs {
+	uint64_t pc, nr, arg0, ret, sp;
+};
+_Static_assert(sizeof(struct fake_regs) <= sizeof(struct rt_regs),
+	       "struct rt_regs holds the fake registers");
+
+static struct fake_regs *
+F(struct rt_regs *regs)
+{
+	return (struct fake_regs *)(void *)regs;
+}
+
+static const struct fake_regs *
+CF(const struct rt_regs *regs)
+{
+	return (const struct fake_regs *)(const void *)regs;
+}
+
 int
 rt_arch_getregs(pid_t tid, struct rt_regs *regs)
 {
 	if (tid == gone_pid)
 		return -ESRCH;
 	memset(regs, 0, sizeof(*regs));
-	regs->r.rip = stop_pc;
-	regs->r.rax = (uint64_t)kernel_ret;
+	F(regs)->pc = stop_pc;
+	F(regs)->ret = (uint64_t)kernel_ret;
 	return 0;
 }
 
@@ -121,33 +143,33 @@ rt_arch_setup_call(struct rt_regs *regs, const struct rt_regs *saved,
 		   long nr, const uint64_t args[6])
 {
 	*regs = *saved;
-	regs->r.orig_rax = (uint64_t)nr;
-	regs->r.rdi = args[0];
-	regs->r.rip = saved->r.rip - 2;
+	F(regs)->nr = (uint64_t)nr;
+	F(regs)->arg0 = args[0];
+	F(regs)->pc = CF(saved)->pc - 2;
 }
 
-long rt_arch_retval(const struct rt_regs *regs) { return (long)regs->r.rax; }
+long rt_arch_retval(const struct rt_regs *regs) { return (long)CF(regs)->ret; }
 
 void
 rt_arch_finish(struct rt_regs *regs, const struct rt_regs *saved, long v)
 {
 	*regs = *saved;
-	regs->r.rax = (uint64_t)v;
+	F(regs)->ret = (uint64_t)v;
 }
 
 void
 rt_arch_restart(struct rt_regs *regs, const struct rt_regs *saved, long nr)
 {
 	*regs = *saved;
-	regs->r.rax = (uint64_t)nr;
+	F(regs)->ret = (uint64_t)nr;
 }
 
 bool rt_arch_is_native(const struct rt_regs *regs) { (void)regs; return true; }
-long rt_arch_syscall_nr(const struct rt_regs *r) { return (long)r->r.orig_rax; }
-long rt_arch_retreg(const struct rt_regs *regs) { return (long)regs->r.rax; }
-uint64_t rt_arch_pc(const struct rt_regs *regs) { return regs->r.rip; }
-void rt_arch_set_pc(struct rt_regs *regs, uint64_t pc) { regs->r.rip = pc; }
-uint64_t rt_arch_sp(const struct rt_regs *regs) { return regs->r.rsp; }
+long rt_arch_syscall_nr(const struct rt_regs *r) { return (long)CF(r)->nr; }
+long rt_arch_retreg(const struct rt_regs *regs) { return (long)CF(regs)->ret; }
+uint64_t rt_arch_pc(const struct rt_regs *regs) { return CF(regs)->pc; }
+void rt_arch_set_pc(struct rt_regs *regs, uint64_t pc) { F(regs)->pc = pc; }
+uint64_t rt_arch_sp(const struct rt_regs *regs) { return CF(regs)->sp; }
 
 /* ---- wait statuses, as waitpid(2) gives them ---- */
 

@@ -473,6 +473,175 @@ test_page_size_64k(void)
 	is_int(EOVERFLOW, v.err, "64k: past the last pgoff");
 }
 
+/*
+ * Compat (i386) calls on a 64-bit kernel: the arguments are cut to 32 bits
+ * and the rules compute in 64 bits (rt_remap.h).  The kernel was the
+ * oracle: a gcc -m32 program and int 0x80 from a 64-bit one, on x86_64
+ * 6.18, gave the outcomes marked "probed".  A 32-bit kernel would wrap
+ * at 2^32 where these rows say it does not.
+ */
+static const struct rt_vma compat_layout[] = {
+	VMA(0x08000000, 0x08004000, 0, 8, 1, 500, RWS, "/c"),
+	/* the top of a compat task's space: TASK_SIZE is 0xffffe000 */
+	VMA(0xffff0000, 0xffffe000, 0, 8, 1, 501, RWS, "/top"),
+};
+#define C0	0x08000000ULL
+#define CT	0xffff0000ULL
+#define HI	(1ULL << 32)
+
+struct ccase {
+	const char *name;
+	unsigned int bits;	/* word_bits of the caller's ABI */
+	uint64_t raw[6];
+	/* want */
+	int err;
+	enum rt_rule rule;
+	uint64_t addr, len, pgoff, offset;	/* when valid */
+};
+
+static const struct ccase compat_cases[] = {
+	{ "compat: pgoff 0xffffffff, two pages: no wrap, valid (probed)",
+	  32, { C0, 2 * P, 0, 0xffffffff, 0 }, 0, RT_RULE_OK,
+	  C0, 2 * P, 0xffffffff, 0xffffffff000ULL },
+	{ "compat: pgoff 0xfffffffe, two pages (probed)",
+	  32, { C0, 2 * P, 0, 0xfffffffe, 0 }, 0, RT_RULE_OK,
+	  C0, 2 * P, 0xfffffffe, 0xfffffffe000ULL },
+	{ "compat: high register halves are ignored, prot 2^32 too (probed)",
+	  32, { C0 | HI, 2 * P | HI, HI, 3 | HI, HI }, 0, RT_RULE_OK,
+	  C0, 2 * P, 3, 3 * P },
+	{ "native: the same high halves are arguments",
+	  64, { C0 | HI, 2 * P | HI, HI, 3 | HI, HI }, EINVAL, RT_RULE_PROT,
+	  0, 0, 0, 0 },
+	{ "compat: prot 0xffffffff is still prot (probed)",
+	  32, { C0, P, 0xffffffff, 0, 0 }, EINVAL, RT_RULE_PROT,
+	  0, 0, 0, 0 },
+	{ "compat: start + size past 2^32 does not wrap: a hole (probed EINVAL)",
+	  32, { C0, 0xfffff000, 0, 0, 0 }, EINVAL, RT_RULE_SPAN_HOLE,
+	  0, 0, 0, 0 },
+	{ "compat: start + size == 2^32 does not wrap: runs out",
+	  32, { CT, 0x10000, 0, 0, 0 }, EINVAL, RT_RULE_SPAN_END,
+	  0, 0, 0, 0 },
+	{ "compat: size 0xffffffff rounds down, no wrap",
+	  32, { CT, 0xffffffff, 0, 0, 0 }, EINVAL, RT_RULE_SPAN_END,
+	  0, 0, 0, 0 },
+	{ "compat: pgoff 0xffffffff + 2^20 - 1 pages does not wrap",
+	  32, { C0, 0xfffff000, 0, 0xffffffff, 0 }, EINVAL, RT_RULE_SPAN_HOLE,
+	  0, 0, 0, 0 },
+	{ "compat: start 0xfffff000, above the last VMA (probed EINVAL)",
+	  32, { 0xfffff000, 2 * P, 0, 0, 0 }, EINVAL, RT_RULE_NO_VMA,
+	  0, 0, 0, 0 },
+	{ "compat: size under a page is still the range rule",
+	  32, { C0, 0xfff | HI, 0, 0, 0 }, EINVAL, RT_RULE_RANGE, 0, 0, 0, 0 },
+	{ "compat: the last page below TASK_SIZE, the largest pgoff",
+	  32, { 0xffffd000, P, 0, 0xffffffff, 0 }, 0, RT_RULE_OK,
+	  0xffffd000, P, 0xffffffff, 0xffffffff000ULL },
+};
+
+static void
+test_compat(void)
+{
+	struct fake_mm mm = { .vmas = compat_layout,
+			      .n = ARRAY_SIZE(compat_layout) };
+	struct rt_vma_lookup lk = { .find = fake_find, .ctx = &mm };
+	const uint64_t raw[6] = { HI | 1, HI | 2, HI | 3, HI | 4, HI | 5, 6 };
+	struct rt_remap_args a;
+	struct rt_verdict v;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(compat_cases); i++) {
+		const struct ccase *c = &compat_cases[i];
+
+		if (!is_int(0, rt_remap_args_from_raw(c->raw, c->bits, &a),
+			    "%s: arguments", c->name) ||
+		    !is_int(0, rt_remap_validate(&a, P, &lk, &v),
+			    "%s: verdict", c->name))
+			continue;
+		is_int(c->err, v.err, "%s: errno", c->name);
+		is_str(rt_rule_id(c->rule), rt_rule_id(v.rule), "%s: rule",
+		       c->name);
+		if (c->err)
+			continue;
+		is_u64(c->addr, v.plan.addr, "%s: plan addr", c->name);
+		is_u64(c->len, v.plan.len, "%s: plan len", c->name);
+		is_u64(c->pgoff, v.plan.pgoff, "%s: plan pgoff", c->name);
+		is_u64(c->offset, v.plan.offset, "%s: plan offset", c->name);
+	}
+	is_int(0, rt_remap_args_from_raw(raw, 0, &a), "raw: width 0");
+	is_u64(HI | 4, a.pgoff, "raw: width 0 takes the whole register");
+	is_int(0, rt_remap_args_from_raw(raw, 32, &a), "raw: width 32");
+	is_u64(1, a.start, "raw: width 32 cuts start");
+	is_u64(5, a.flags, "raw: width 32 cuts flags");
+	is_int(-EINVAL, rt_remap_args_from_raw(raw, 16, &a), "raw: width 16");
+}
+
+/* The mmap that carries out a plan, in one ABI's terms. */
+struct mcase {
+	const char *name;
+	struct rt_plan plan;
+	uint64_t mark;
+	unsigned int shift, bits;
+	/* want */
+	int ret;
+	uint64_t args[6];
+};
+
+#define PLAN(a, l, off) \
+	{ .addr = (a), .len = (l), .prot = RW, .flags = BASE, \
+	  .offset = (off) }
+
+static const struct mcase mmap_cases[] = {
+	{ "x86_64: byte offset, mark bit 40", PLAN(A0, 2 * P, 0x5000),
+	  1ULL << 40, 0, 64, 0,
+	  { A0, 2 * P, RW, BASE | (1ULL << 40), 7, 0x5000 } },
+	{ "i386 mmap2: offset in 4096-byte units", PLAN(C0, 2 * P, 0x5000),
+	  0x800000, 12, 32, 0, { C0, 2 * P, RW, BASE | 0x800000, 7, 5 } },
+	{ "i386 mmap2: the largest offset, 0xffffffff units",
+	  PLAN(0xffffd000, P, 0xffffffff000ULL), 0x800000, 12, 32, 0,
+	  { 0xffffd000, P, RW, BASE | 0x800000, 7, 0xffffffff } },
+	{ "i386 mmap2: 2^44 bytes do not fit",
+	  PLAN(C0, P, 1ULL << 44), 0, 12, 32, -EOVERFLOW, { 0 } },
+	{ "i386: an address above 4 GiB does not fit",
+	  PLAN(HI, P, 0), 0, 12, 32, -EOVERFLOW, { 0 } },
+	{ "i386: a 64-bit mark does not fit",
+	  PLAN(C0, P, 0), 1ULL << 40, 12, 32, -EOVERFLOW, { 0 } },
+	{ "arm mmap2 on 64 KiB pages: pgoff 0xfffffff fits",
+	  PLAN(C0, 0x10000, 0xfffffffULL << 16), 0, 12, 32, 0,
+	  { C0, 0x10000, RW, BASE, 7, 0xfffffff0 } },
+	{ "arm mmap2 on 64 KiB pages: pgoff 2^28 does not",
+	  PLAN(C0, 0x10000, 1ULL << 44), 0, 12, 32, -EOVERFLOW, { 0 } },
+	{ "mmap2: an offset inside a unit is refused",
+	  PLAN(C0, P, 0x800), 0, 12, 32, -EINVAL, { 0 } },
+	{ "a 16-bit ABI does not exist", PLAN(C0, P, 0), 0, 0, 16, -EINVAL,
+	  { 0 } },
+};
+
+static void
+test_mmap_args(void)
+{
+	size_t i;
+	int j;
+
+	for (i = 0; i < ARRAY_SIZE(mmap_cases); i++) {
+		const struct mcase *c = &mmap_cases[i];
+		uint64_t got[6] = { 0 };
+
+		if (!is_int(c->ret, rt_remap_mmap_args(&c->plan, 7, c->mark,
+						       c->shift, c->bits, got),
+			    "%s: result", c->name) || c->ret)
+			continue;
+		for (j = 0; j < 6; j++)
+			is_u64(c->args[j], got[j], "%s: argument %d", c->name,
+			       j + 1);
+	}
+	{
+		const struct rt_plan p = PLAN(A0, P, 0);
+		uint64_t got[6];
+
+		is_int(-EINVAL, rt_remap_mmap_args(&p, -1, 0, 0, 64, got),
+		       "no descriptor");
+	}
+}
+
 static void
 test_rule_names(void)
 {
@@ -514,6 +683,8 @@ main(void)
 	test_lookup_errors();
 	test_bad_input();
 	test_page_size_64k();
+	test_compat();
+	test_mmap_args();
 	test_rule_names();
 	return tap_done();
 }

@@ -135,6 +135,10 @@ struct rt_sys {
 struct rt_inject {
 	pid_t tid;
 	pid_t tgid;
+	/* The ABI of the call the thread is in, NULL: the native one.  Kept
+	 * by rt_inject_take(); injected calls use its numbers and its
+	 * syscall instruction (int 0x80 for an i386 call). */
+	const struct rt_arch *abi;
 	struct rt_regs saved;		/* registers at the first stop */
 	struct rt_regs regs;		/* of the call in flight */
 	uint64_t after;			/* its pc once run (single-step) */

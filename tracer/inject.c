@@ -24,6 +24,23 @@
 #include "rt_arch.h"
 #include "rt_tracer.h"
 
+/*
+ * The call's ABI, when it is not the native one (an i386 call): its
+ * numbers, syscall instruction and return register (rt_arch.h).
+ */
+static bool
+foreign(const struct rt_inject *in)
+{
+	return in->abi && !in->abi->native;
+}
+
+static long
+retval(const struct rt_inject *in)
+{
+	return foreign(in) ? rt_arch_abi_retval(in->abi, &in->regs) :
+			     rt_arch_retval(&in->regs);
+}
+
 static bool
 is_syscall_stop(int status)
 {
@@ -66,6 +83,8 @@ take(struct rt_inject *in)
 	 * bytes before the pc costs a PEEKTEXT per call for nothing, so it
 	 * is done only when the registers say another ABI.
 	 */
+	if (foreign(in))
+		return rt_arch_abi_check_insn(in->abi, in->tid, &in->saved);
 	if (!rt_arch_is_native(&in->saved))
 		return rt_arch_check_syscall_insn(in->tid, &in->saved);
 	return 0;
@@ -83,9 +102,11 @@ int
 rt_inject_take(struct rt_inject *in, pid_t tid, pid_t tgid, int status,
 	       bool step)
 {
+	const struct rt_arch *abi = in->abi;
 	int sig, event;
 
 	memset(in, 0, sizeof(*in));
+	in->abi = abi;
 	in->tid = tid;
 	in->tgid = tgid;
 	in->step = step;
@@ -122,10 +143,18 @@ rt_inject_arm(struct rt_inject *in, const struct rt_sys *s)
 {
 	int r;
 
-	rt_arch_setup_call(&in->regs, &in->saved, s->nr, s->args);
+	if (foreign(in)) {
+		r = rt_arch_abi_setup_call(in->abi, &in->regs, &in->saved,
+					   s->nr, s->args);
+		if (r < 0)
+			return r;
+	} else {
+		rt_arch_setup_call(&in->regs, &in->saved, s->nr, s->args);
+	}
 	if (s->pc)
 		rt_arch_set_pc(&in->regs, s->pc);
-	in->after = rt_arch_pc(&in->regs) + rt_arch_native.syscall_len;
+	in->after = rt_arch_pc(&in->regs) +
+		    (foreign(in) ? in->abi : &rt_arch_native)->syscall_len;
 	in->entered = false;
 	r = rt_arch_setregs(in->tid, &in->regs);
 	return r < 0 ? r : resume(in);
@@ -158,7 +187,7 @@ rt_inject_on_stop(struct rt_inject *in, int status, long *ret)
 			r = rt_arch_getregs(in->tid, &in->regs);
 			if (r < 0)
 				return r;
-			*ret = rt_arch_retval(&in->regs);
+			*ret = retval(in);
 			return RT_INJECT_DONE;
 		}
 		r = resume(in);
@@ -172,7 +201,7 @@ rt_inject_on_stop(struct rt_inject *in, int status, long *ret)
 			return r;
 		sig = WSTOPSIG(status);
 		if (sig == SIGTRAP && rt_arch_pc(&in->regs) == in->after) {
-			*ret = rt_arch_retval(&in->regs);
+			*ret = retval(in);
 			return RT_INJECT_DONE;
 		}
 		if (!in->deliver)
@@ -200,7 +229,7 @@ rt_inject_detach(struct rt_inject *in)
 }
 
 static int
-finish(struct rt_inject *in, long retval, bool restart)
+finish(struct rt_inject *in, long ret, bool restart)
 {
 	struct rt_regs regs;
 	int r;
@@ -208,11 +237,16 @@ finish(struct rt_inject *in, long retval, bool restart)
 	if (!in->stopped)
 		return -ESRCH;
 	if (in->have_regs) {
-		if (restart)
+		if (foreign(in) && restart)
+			rt_arch_abi_restart(in->abi, &regs, &in->saved,
+					    rt_arch_syscall_nr(&in->saved));
+		else if (foreign(in))
+			rt_arch_abi_finish(in->abi, &regs, &in->saved, ret);
+		else if (restart)
 			rt_arch_restart(&regs, &in->saved,
 					rt_arch_syscall_nr(&in->saved));
 		else
-			rt_arch_finish(&regs, &in->saved, retval);
+			rt_arch_finish(&regs, &in->saved, ret);
 		r = rt_arch_setregs(in->tid, &regs);
 		if (r < 0)
 			return r;
@@ -242,9 +276,9 @@ finish(struct rt_inject *in, long retval, bool restart)
 }
 
 int
-rt_inject_end(struct rt_inject *in, long retval)
+rt_inject_end(struct rt_inject *in, long ret)
 {
-	return finish(in, retval, false);
+	return finish(in, ret, false);
 }
 
 int

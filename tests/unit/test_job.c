@@ -171,6 +171,47 @@ uint64_t rt_arch_pc(const struct rt_regs *regs) { return CF(regs)->pc; }
 void rt_arch_set_pc(struct rt_regs *regs, uint64_t pc) { F(regs)->pc = pc; }
 uint64_t rt_arch_sp(const struct rt_regs *regs) { return CF(regs)->sp; }
 
+/* The per-ABI register work: only for a foreign ABI, never here. */
+int
+rt_arch_abi_check_insn(const struct rt_arch *abi, pid_t tid,
+		       const struct rt_regs *saved)
+{
+	(void)abi, (void)tid, (void)saved;
+	tap_bail("a native call reached the per-ABI code");
+}
+
+int
+rt_arch_abi_setup_call(const struct rt_arch *abi, struct rt_regs *regs,
+		       const struct rt_regs *saved, long nr,
+		       const uint64_t args[6])
+{
+	(void)abi, (void)regs, (void)saved, (void)nr, (void)args;
+	tap_bail("a native call reached the per-ABI code");
+}
+
+long
+rt_arch_abi_retval(const struct rt_arch *abi, const struct rt_regs *regs)
+{
+	(void)abi, (void)regs;
+	tap_bail("a native call reached the per-ABI code");
+}
+
+int
+rt_arch_abi_finish(const struct rt_arch *abi, struct rt_regs *regs,
+		   const struct rt_regs *saved, long retval)
+{
+	(void)abi, (void)regs, (void)saved, (void)retval;
+	tap_bail("a native call reached the per-ABI code");
+}
+
+int
+rt_arch_abi_restart(const struct rt_arch *abi, struct rt_regs *regs,
+		    const struct rt_regs *saved, long nr)
+{
+	(void)abi, (void)regs, (void)saved, (void)nr;
+	tap_bail("a native call reached the per-ABI code");
+}
+
 /* ---- wait statuses, as waitpid(2) gives them ---- */
 
 #define STOPPED(sig, event)	(((event) << 16) | ((sig) << 8) | 0x7f)

@@ -24,6 +24,7 @@
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -164,7 +165,8 @@ own_fd(struct rt_ctx *ctx, const struct rt_call *c, int64_t key)
 {
 	int hint = rt_ident_fd_hint(&ctx->ident, c->tgid, key);
 
-	if (hint < 0 || rt_procs_nthreads(&ctx->procs, c->tgid) != 1)
+	if (hint < 0 || rt_procs_nthreads(&ctx->procs, c->tgid) != 1 ||
+	    !rt_features_has(RT_FEAT_KCMP))
 		return -1;
 	if (syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, hint,
 		    rt_ident_key_fd(&ctx->ident, key)) != 0)
@@ -405,7 +407,7 @@ still_ours(struct rt_ctx *ctx, const struct rt_call *c, const struct emu *e)
 	/* No copy to compare with (no pidfd_getfd): checked by path only. */
 	long r;
 
-	if (kfd < 0 && e->key <= 0)
+	if ((kfd < 0 && e->key <= 0) || !rt_features_has(RT_FEAT_KCMP))
 		return true;
 	r = syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, e->tfd, kfd);
 	/*

@@ -24,6 +24,7 @@
 #include <seccomp.h>
 
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_launch.h"
 #include "rt_names.h"
 #include "rt_tracer.h"
@@ -333,7 +334,8 @@ cleanup(struct rt_ctx *ctx)
 	if (ctx->keeper > 0) {
 		/* Not our child (no zombie of ours), but it must be gone
 		 * before we are. */
-		int pfd = syscall(SYS_pidfd_open, ctx->keeper, 0);
+		int pfd = rt_features_has(RT_FEAT_PIDFD_OPEN) ?
+			  syscall(SYS_pidfd_open, ctx->keeper, 0) : -1;
 
 		if (pfd >= 0)
 			rt_pidfd_kill_wait(pfd);
@@ -440,6 +442,8 @@ run(struct rt_ctx *ctx)
 	r = setup(ctx);
 	if (r < 0)
 		return EXIT_RT_FAILURE;
+	if (rt_features_refuse(stderr))
+		return EXIT_RT_FAILURE;
 	r = rt_launch(ctx, &exec_err);
 	/*
 	 * Nothing of the program's may reach into the supervisor: a program
@@ -453,10 +457,13 @@ run(struct rt_ctx *ctx)
 	if (!getenv("REMAPTRACE_DEBUGGABLE"))
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (r < 0) {
-		fprintf(stderr, "remaptrace: cannot start '%s' under the "
-			"filter: %s%s\n", ctx->opt.argv[0], strerror(-r),
-			r == -EINVAL || r == -ENOSYS ? " (seccomp user "
-			"notification needs Linux 5.0 or later)" : "");
+		/* -ENOSYS: the listener lacks a required feature (said). */
+		if (r != -ENOSYS || !rt_features_refuse(stderr))
+			fprintf(stderr, "remaptrace: cannot start '%s' under the "
+				"filter: %s%s\n", ctx->opt.argv[0],
+				strerror(-r), r == -EINVAL || r == -ENOSYS ?
+				" (seccomp user notification needs Linux 5.0 "
+				"or later)" : "");
 		if (ctx->child > 0) {
 			kill(ctx->child, SIGKILL);
 			waitpid(ctx->child, NULL, __WALL);
@@ -491,6 +498,19 @@ run(struct rt_ctx *ctx)
 				 EXIT_RT_FAILURE;
 }
 
+/*
+ * The kernel features to use: REMAPTRACE_DISABLE first (a name it does not
+ * know is an error), then a probe of each.  Returns 0 or an exit status.
+ */
+static int
+features_start(void)
+{
+	if (rt_features_init(getenv("REMAPTRACE_DISABLE")) < 0)
+		return EXIT_RT_FAILURE;
+	rt_features_detect();
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -501,11 +521,14 @@ main(int argc, char **argv)
 	for (i = 0; i < RT_INSTALL_RECS; i++)
 		ctx.inherit.rec[i].keyfd = -1;
 	if (argc > 1 && !strcmp(argv[1], "explain"))
-		return rt_explain_main(argc - 1, argv + 1);
+		return features_start() ?: rt_explain_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], RT_LAUNCH_HELPER))
-		return rt_launch_helper_main(argc, argv);
+		return features_start() ?: rt_launch_helper_main(argc, argv);
 	r = parse_args(&ctx.opt, argc, argv);
 	if (r >= 0)
+		return r;
+	r = features_start();
+	if (r)
 		return r;
 	ctx.bd.on = getenv("REMAPTRACE_BREAKDOWN") &&
 		    strcmp(getenv("REMAPTRACE_BREAKDOWN"), "0");

@@ -358,7 +358,10 @@ rt_features_log(FILE *log)
 			how = "unused without ";
 			needs = feats[f->needs].name;
 		} else {
-			how = state[i] == ST_ABSENT ? "missing" : "not probed";
+			/* ST_UNKNOWN: a tool hid the call from the probe, or
+			 * an outer listener serves the tree (none of ours). */
+			how = state[i] == ST_ABSENT ? "missing" :
+			      "not known (not probed)";
 		}
 		fprintf(log, "remaptrace: feature %s (%s, Linux %s): %s%s; "
 			"%s: %s\n", f->name, f->what, f->since, how, needs,

@@ -445,6 +445,7 @@ struct rt_emu {
 	bool open_later;	/* the tracee must open the file itself */
 	bool probe_lock;	/* VM_LOCKED is asked in the tracee first */
 	bool probed;		/* and was */
+	bool prepared;		/* prepare() ran before the interrupt */
 	bool raised;		/* RLIMIT_NOFILE raised: put saved back */
 	struct rlimit saved;
 	bool have_file;		/* get_file() ran already: file_r, key */

@@ -59,6 +59,7 @@
 #include <seccomp.h>
 
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
@@ -864,7 +865,8 @@ may_spawn(struct rt_ctx *ctx, pid_t tid, pid_t tgid)
 	struct stat ours, theirs;
 	int filters;
 
-	if (ctx->opt.no_agent || !proc || find(ctx, tgid) ||
+	if (ctx->opt.no_agent || !rt_features_has(RT_FEAT_PIDFD_OPEN) ||
+	    !proc || find(ctx, tgid) ||
 	    proc->agent_tries >= AGENT_MAX_TRIES)
 		return NULL;
 	/* Filters of its own would judge the agent's calls too. */

@@ -24,6 +24,7 @@
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
@@ -50,6 +51,11 @@ exact_flags(struct rt_call *c)
 		return -ESTALE;		/* changed under us */
 	c->v.first.flags = v.flags;
 	c->v.first.flags_exact = true;
+	/* The plan's MAP_LOCKED as the rule book gives it from exact flags
+	 * (emu/validate.c: never on hugetlb or VM_SPECIAL VMAs). */
+	if (c->v.action == RT_ACT_MMAP && (v.flags & RT_VM_LOCKED) &&
+	    !(v.flags & (RT_VM_HUGETLB | RT_VM_SPECIAL)))
+		c->v.plan.flags |= MAP_LOCKED;
 	return 0;
 }
 
@@ -172,7 +178,8 @@ own_fd(struct rt_ctx *ctx, const struct rt_call *c, int64_t key)
 {
 	int hint = rt_ident_fd_hint(&ctx->ident, c->tgid, key);
 
-	if (hint < 0 || rt_procs_nthreads(&ctx->procs, c->tgid) != 1)
+	if (hint < 0 || rt_procs_nthreads(&ctx->procs, c->tgid) != 1 ||
+	    !rt_features_has(RT_FEAT_KCMP))
 		return -1;
 	if (syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, hint,
 		    rt_ident_key_fd(&ctx->ident, key)) != 0)
@@ -377,7 +384,7 @@ still_ours(struct rt_ctx *ctx, const struct rt_call *c, const struct rt_emu *e)
 	/* No copy to compare with (no pidfd_getfd): checked by path only. */
 	long r;
 
-	if (kfd < 0 && e->key <= 0)
+	if ((kfd < 0 && e->key <= 0) || !rt_features_has(RT_FEAT_KCMP))
 		return true;
 	r = syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, e->tfd, kfd);
 	/*
@@ -763,6 +770,8 @@ agent_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	if (e->file_r < 0 && e->file_r != -EPERM)
 		return -EAGAIN;
 	e->key_id = e->file_r < 0 ? 0 : (uint64_t)e->key;
+	/* get_file() may have read the exact flags meanwhile. */
+	e->probe_lock = lock_unknown(ctx, c);
 	rt_call_phase(c, RT_PH_FILE);
 	return 0;
 }
@@ -1056,7 +1065,20 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 		 * An interrupt left pending by a failure below only makes the
 		 * thread stop once more on its way out, which the loop
 		 * resumes.
+		 *
+		 * Without WAIT_KILLABLE_RECV (before 5.19) the interrupt
+		 * aborts the notification the thread waits in, and ADDFD then
+		 * finds no caller: the file is installed first there.
 		 */
+		if (!ctx->killable_recv && !c->retried &&
+		    c->v.action == RT_ACT_MMAP) {
+			r = prepare(ctx, c, &cj->e);
+			if (r < 0) {
+				refuse(cj, r);
+				return;
+			}
+			cj->e.prepared = true;
+		}
 		if (ptrace(PTRACE_INTERRUPT, c->tid, NULL, NULL) < 0) {
 			c->outcome = RT_OUT_PASSED;
 			c->why = "not traced by remaptrace";
@@ -1076,7 +1098,8 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 		}
 		/* fall through */
 	case RT_CALL_FROZEN:
-		r = c->v.action == RT_ACT_MMAP ? prepare(ctx, c, &cj->e) : 0;
+		r = c->v.action == RT_ACT_MMAP && !cj->e.prepared ?
+		    prepare(ctx, c, &cj->e) : 0;
 		if (r < 0) {
 			refuse(cj, r);
 			return;

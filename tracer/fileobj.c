@@ -24,6 +24,7 @@
 
 #include "rt_arch.h"
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -105,6 +106,8 @@ from_tracee_fd(pid_t tid, int pidfd, const struct rt_vma *vma, int *out,
 	struct dirent *de;
 	int r = -ENOENT;
 
+	if (!rt_features_has(RT_FEAT_PIDFD_GETFD))
+		return -ENOSYS;
 	snprintf(path, sizeof(path), "/proc/%d/fd", tid);
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -299,7 +302,9 @@ take_checked(pid_t tid, long tfd, const struct rt_vma *vma, bool rw, int *fd)
 	int r;
 
 	*fd = -1;
-	pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (!rt_features_has(RT_FEAT_PIDFD_GETFD))
+		return check_by_path(tid, tfd, vma, rw);
+	pidfd = rt_procs_pidfd(tid);
 	if (pidfd >= 0)
 		*fd = syscall(SYS_pidfd_getfd, pidfd, (int)tfd, 0);
 	if (*fd < 0 && errno == ENOSYS)

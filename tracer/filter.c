@@ -19,6 +19,7 @@
 
 #include "rt_arch.h"
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_launch.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
@@ -250,7 +251,10 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 	if (r < 0)
 		return r;
 
-	r = load_killable(ctx, listener);
+	/* Not probed (a tool hides seccomp(2)) is tried as missing: the
+	 * launch helper, a fresh process, probes again (launch.c). */
+	r = rt_features_has(RT_FEAT_WAIT_KILLABLE_RECV) ?
+	    load_killable(ctx, listener) : -EINVAL;
 	if (r == 0) {
 		*killable = true;
 		return 0;

@@ -23,6 +23,7 @@
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
@@ -129,6 +130,8 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 		mark_hidden_flags(ctx, tgid);
 	/* Shared anonymous memory has no descriptor to follow. */
 	if (!ctx->ptrace_ok || (d->args[3] & MAP_ANONYMOUS))
+		goto plain;
+	if (!rt_features_has(RT_FEAT_PIDFD_GETFD))
 		goto plain;
 	pidfd = rt_procs_pidfd(tid);
 	if (pidfd < 0 || tgid < 0 || rt_seccomp_valid(ctx) < 0)
@@ -322,7 +325,8 @@ attach_may_probe(struct rt_ctx *ctx, const struct seccomp_data *d,
 	}
 	/* mm_access() skips the check for the caller's own memory (a
 	 * CLONE_VM child, vfork): the probe would say yes for nothing. */
-	if (syscall(SYS_kcmp, in->tid, target, KCMP_VM, 0, 0) <= 0) {
+	if (!rt_features_has(RT_FEAT_KCMP) ||
+	    syscall(SYS_kcmp, in->tid, target, KCMP_VM, 0, 0) <= 0) {
 		*why = "the caller shares the target's memory";
 		return false;
 	}

@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <linux/kcmp.h>
 
+#include "rt_features.h"
 #include "rt_ident.h"
 #include "rt_maps.h"
 #include "rt_util.h"
@@ -173,14 +174,12 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 	struct rt_ident_key *k;
 	struct stat st;
 	size_t pos;
-	pid_t me = getpid();
 	int r;
 
 	if (fstat(fd, &st) < 0)
 		return rt_neg_errno();
 	if (!id->kcmp_state)
-		id->kcmp_state = syscall(SYS_kcmp, me, me, KCMP_FILE, fd,
-					 fd) == 0 ? 1 : -1;
+		id->kcmp_state = rt_features_has(RT_FEAT_KCMP) ? 1 : -1;
 	r = find_file(id, fd, &st, &pos);
 	if (r == 0 && id->budget && id->norder >= id->budget) {
 		evict(id);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <linux/kcmp.h>
 
+#include "rt_features.h"
 #include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
@@ -61,6 +62,8 @@ rt_inherit_hold(struct rt_ctx *ctx, pid_t pid)
 	uint64_t t = rt_now_ns();
 	unsigned int i;
 
+	if (!rt_features_has(RT_FEAT_KCMP))
+		return false;	/* nothing could tell its copy is ours */
 	for (i = 0; i < RT_INSTALL_RECS; i++)
 		if (recent(&ih->rec[i], t))
 			break;

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_launch.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
@@ -297,14 +298,15 @@ rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
 	ctx->killable_recv = m.killable;
 	/* Filters above this count are the program's own (fileobj.c). */
 	ctx->base_filters = rt_fileobj_filters(ctx->child);
-	/*
-	 * 6.6: wake the answered thread on the answering CPU, the way a
-	 * synchronous call would run; saves a cross-CPU wake-up per call.
-	 * Older kernels refuse the flag: nothing else changes.
-	 */
-	if (fd >= 0)
-		ioctl(fd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
-		      SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP);
+	/* The listener's features (SYNC_WAKE_UP set on it if there), and
+	 * -v says them all before the program's first line. */
+	rt_features_listener(fd, m.killable);
+	if (ctx->opt.verbose && !ctx->opt.quiet && ctx->log) {
+		rt_features_log(ctx->log);
+		fflush(ctx->log);
+	}
+	if (fd >= 0 && !rt_features_has(RT_FEAT_NOTIF_CONTINUE))
+		return -ENOSYS;	/* the caller says why, kills the child */
 
 	/* Nested: without a listener there is nothing to inject for, and
 	 * the outer supervisor, which serves the calls, must keep it. */
@@ -346,6 +348,8 @@ rt_launch_keeper(struct rt_ctx *ctx)
 	int pfd[2], me, fd;
 	pid_t mid, keeper = -1;
 
+	if (!rt_features_has(RT_FEAT_PIDFD_OPEN))
+		return -ENOSYS;
 	me = syscall(SYS_pidfd_open, getpid(), 0);
 	if (me < 0)
 		return rt_neg_errno();

@@ -26,6 +26,7 @@
 
 #include "rt_arch.h"
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_launch.h"
 #include "rt_names.h"
 #include "rt_report.h"
@@ -396,7 +397,8 @@ cleanup(struct rt_ctx *ctx)
 	if (ctx->keeper > 0) {
 		/* Not our child (no zombie of ours), but it must be gone
 		 * before we are. */
-		int pfd = syscall(SYS_pidfd_open, ctx->keeper, 0);
+		int pfd = rt_features_has(RT_FEAT_PIDFD_OPEN) ?
+			  syscall(SYS_pidfd_open, ctx->keeper, 0) : -1;
 
 		if (pfd >= 0)
 			rt_pidfd_kill_wait(pfd);
@@ -537,6 +539,8 @@ run(struct rt_ctx *ctx, const struct cli *cl)
 	r = setup(ctx, cl);
 	if (r < 0)
 		return EXIT_RT_FAILURE;
+	if (rt_features_refuse(stderr))
+		return EXIT_RT_FAILURE;
 	if (cl->user && find_user(cl->user, &user) < 0)
 		return EXIT_RT_FAILURE;
 	r = rt_launch(ctx, cl->user ? &user : NULL, &exec_err);
@@ -552,13 +556,15 @@ run(struct rt_ctx *ctx, const struct cli *cl)
 	if (!getenv("REMAPTRACE_DEBUGGABLE"))
 		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (r < 0) {
-		/* -ECANCELED: launch.c said why (-u) */
-		if (r != -ECANCELED)
+		/* -ECANCELED: launch.c said why (-u); -ENOSYS: the listener
+		 * lacks a required feature (said). */
+		if (r != -ECANCELED &&
+		    (r != -ENOSYS || !rt_features_refuse(stderr)))
 			fprintf(stderr, "remaptrace: cannot start '%s' under the "
 				"filter: %s%s\n", ctx->opt.argv[0],
 				strerror(-r), r == -EINVAL || r == -ENOSYS ?
-				" (seccomp user notification needs Linux "
-				"5.0 or later)" : "");
+				" (seccomp user notification needs Linux 5.0 "
+				"or later)" : "");
 		if (ctx->child > 0) {
 			kill(ctx->child, SIGKILL);
 			waitpid(ctx->child, NULL, __WALL);
@@ -593,6 +599,19 @@ run(struct rt_ctx *ctx, const struct cli *cl)
 				 EXIT_RT_FAILURE;
 }
 
+/*
+ * The kernel features to use: REMAPTRACE_DISABLE first (a name it does not
+ * know is an error), then a probe of each.  Returns 0 or an exit status.
+ */
+static int
+features_start(void)
+{
+	if (rt_features_init(getenv("REMAPTRACE_DISABLE")) < 0)
+		return EXIT_RT_FAILURE;
+	rt_features_detect();
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -604,11 +623,14 @@ main(int argc, char **argv)
 	for (i = 0; i < RT_INSTALL_RECS; i++)
 		ctx.inherit.rec[i].keyfd = -1;
 	if (argc > 1 && !strcmp(argv[1], "explain"))
-		return rt_explain_main(argc - 1, argv + 1);
+		return features_start() ?: rt_explain_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], RT_LAUNCH_HELPER))
-		return rt_launch_helper_main(argc, argv);
+		return features_start() ?: rt_launch_helper_main(argc, argv);
 	r = parse_args(&ctx.opt, &cl, argc, argv);
 	if (r >= 0)
+		return r;
+	r = features_start();
+	if (r)
 		return r;
 	ctx.bd.on = getenv("REMAPTRACE_BREAKDOWN") &&
 		    strcmp(getenv("REMAPTRACE_BREAKDOWN"), "0");

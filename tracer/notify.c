@@ -24,6 +24,7 @@
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_job.h"
 #include "rt_tracer.h"
 #include "rt_util.h"

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "rt_compat.h"
+#include "rt_features.h"
 #include "rt_procs.h"
 #include "rt_util.h"
 
@@ -224,13 +225,17 @@ rt_procs_pidfd(pid_t tid)
 	unsigned long long tgid;
 	int pidfd;
 
-	pidfd = syscall(SYS_pidfd_open, tid, PIDFD_THREAD);
+	if (!rt_features_has(RT_FEAT_PIDFD_OPEN))
+		return -ENOSYS;
+	pidfd = rt_features_has(RT_FEAT_PIDFD_THREAD) ?
+		syscall(SYS_pidfd_open, tid, PIDFD_THREAD) : -1;
 	if (pidfd >= 0)
 		return pidfd;
 	pidfd = syscall(SYS_pidfd_open, tid, 0);
-	if (pidfd >= 0 || errno != EINVAL)
+	if (pidfd >= 0 || (errno != EINVAL && errno != ENOENT))
 		return pidfd >= 0 ? pidfd : rt_neg_errno();
-	/* A non-leader thread on a kernel without PIDFD_THREAD. */
+	/* A non-leader thread without PIDFD_THREAD: EINVAL before 6.9,
+	 * ENOENT on later kernels (when disabled). */
 	if (rt_procs_status(tid, "Tgid", 10, &tgid) < 0)
 		return -ESRCH;
 	pidfd = syscall(SYS_pidfd_open, (pid_t)tgid, 0);

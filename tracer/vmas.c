@@ -13,6 +13,7 @@
 
 #include "rt_compat.h"
 #include "rt_maps.h"
+#include "rt_features.h"
 #include "rt_tracer.h"
 #include "rt_util.h"
 
@@ -228,8 +229,11 @@ find_query(struct rt_vmas *vs, uint64_t addr, struct rt_vma *out)
 		.vma_name_addr = (uintptr_t)name,
 		.vma_name_size = sizeof(name),
 	};
-	int fd = maps_fd(vs);
+	int fd;
 
+	if (!rt_features_has(RT_FEAT_PROCMAP_QUERY))
+		return -ENOTTY;		/* as before 6.11: smaps instead */
+	fd = maps_fd(vs);
 	if (fd < 0)
 		return fd;
 	vs->queries++;

@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# 35-features.bats - older kernels.  Each kernel feature remaptrace uses is
+# probed once at start-up (tracer/features.c), and REMAPTRACE_DISABLE=NAME
+# makes it take, on this kernel, the fallback an older kernel gets.  With
+# each fallback the conformance suite's quick run must still match the
+# kernel byte for byte (tests/conformance.sh, as 30-conformance.bats runs
+# it), strace must show that the disabled feature is never called, and a
+# required feature, disabled, must stop remaptrace before the program runs.
+
+load helpers
+
+setup() {
+	[ -x "$REMAPTRACE" ] ||
+		fail "remaptrace is not built at $REMAPTRACE (run make)"
+	[ -x "$PROGS/conformance" ] && [ -x "$PROGS/t-exit" ] ||
+		fail "the test programs are not built in $PROGS (run make)"
+	script=$BATS_TEST_DIRNAME/../conformance.sh
+	export REMAPTRACE PROGS
+}
+
+# feature_line NAME [DISABLE]: the line remaptrace -v prints for feature
+# NAME, with REMAPTRACE_DISABLE=DISABLE.
+feature_line() {
+	env REMAPTRACE_DISABLE="${2-}" "$REMAPTRACE" -v -- \
+		"$PROGS/t-exit" code 0 2>&1 >/dev/null |
+		grep "^remaptrace: feature $1 "
+}
+
+# quick_without NAME [ARGS...]: the quick differential run (5 seeds, two
+# threads, a forked child) with feature NAME disabled; no divergence.
+quick_without() {
+	local name=$1 line
+	shift
+	# the run below must really be without it
+	line=$(feature_line "$name" "$name") ||
+		fail "remaptrace -v names no feature $name"
+	[[ $line == *": disabled by REMAPTRACE_DISABLE; fallback: "* ]] ||
+		fail "not disabled: $line"
+	run env REMAPTRACE_DISABLE="$name" "$script" quick --anon-merge "$@"
+	assert_success
+	assert_line --regexp \
+		'^conformance: quick: 7 runs, .*, 0 divergences, 0 broken'
+	assert_line --regexp '^  remap ok +[1-9]'
+	assert_line --regexp '^  write verified +[1-9]'
+}
+
+@test "features: without PROCMAP_QUERY (before 6.11) the quick conformance run matches the kernel" {
+	quick_without procmap_query
+}
+
+@test "features: without WAIT_KILLABLE_RECV (before 6.0) the quick conformance run matches the kernel" {
+	quick_without wait_killable_recv
+}
+
+@test "features: without SYNC_WAKE_UP (before 6.6) the quick conformance run matches the kernel" {
+	quick_without sync_wake_up
+}
+
+@test "features: without PIDFD_THREAD (before 6.9) the quick conformance run matches the kernel" {
+	# the threads run remaps from threads that lead no process
+	quick_without pidfd_thread
+}
+
+# Without these three the supervisor holds no copy of the program's open
+# files (pidfd_getfd) or cannot compare copies (kcmp): open files are told
+# apart by device and inode only, so two open files of one inode are one
+# to it (README, Kernels).  --no-identity leaves out exactly what depends
+# on the open file behind a VMA, which /proc does not show.
+@test "features: without kcmp (CONFIG_KCMP off) the quick conformance run matches the kernel but for open-file identity" {
+	quick_without kcmp --no-identity
+}
+
+@test "features: without pidfd_getfd the quick conformance run matches the kernel but for open-file identity" {
+	quick_without pidfd_getfd --no-identity
+}
+
+@test "features: without pidfd_open the quick conformance run matches the kernel but for open-file identity" {
+	quick_without pidfd_open --no-identity
+}
+
+# calls_made DISABLE STRACE-OPTIONS...: strace's raw record of the calls of
+# remaptrace running the conformance program, with REMAPTRACE_DISABLE set.
+calls_made() {
+	local disable=$1 out=$BATS_TEST_TMPDIR/strace.$1
+	shift
+	mkdir -p "$BATS_TEST_TMPDIR/d"
+	env REMAPTRACE_DISABLE="$disable" strace -o "$out" -X raw "$@" \
+		"$REMAPTRACE" -q -- "$PROGS/conformance" --seed 1 --ops 40 \
+		--threads 2 --dir "$BATS_TEST_TMPDIR/d" >/dev/null ||
+		fail "remaptrace under strace failed (REMAPTRACE_DISABLE=$disable)"
+	[ -s "$out" ] || fail "strace wrote nothing"
+	cat "$out"
+}
+
+# never_called NAME REGEXP STRACE-OPTIONS...: with NAME disabled no call
+# matches REGEXP; with nothing disabled some does, when the kernel has
+# NAME (so that the pattern is known to catch the call).
+never_called() {
+	local name=$1 re=$2 line
+	shift 2
+	line=$(feature_line "$name") || fail "-v names no feature $name"
+	if [[ $line == *": in use" ]]; then
+		run -0 calls_made "" "$@"
+		assert_line --regexp "$re"
+	fi
+	run -0 calls_made "$name" "$@"
+	refute_line --regexp "$re"
+}
+
+@test "features: a disabled feature is never called (strace)" {
+	command -v strace >/dev/null || skip "strace is not installed"
+	# the supervisor only (no -f): its tracees stay its own
+	local sup=(-e trace=ioctl,kcmp,pidfd_open,pidfd_getfd)
+	# _IOWR('f', 17, struct procmap_query)
+	never_called procmap_query '^ioctl\([0-9]+, 0xc0686611,' "${sup[@]}"
+	# SECCOMP_IOCTL_NOTIF_SET_FLAGS
+	never_called sync_wake_up '^ioctl\([0-9]+, 0x40082104,' "${sup[@]}"
+	never_called kcmp '^kcmp\(' "${sup[@]}"
+	never_called pidfd_getfd '^pidfd_getfd\(' "${sup[@]}"
+	never_called pidfd_open '^pidfd_open\(' "${sup[@]}"
+	# PIDFD_THREAD is O_EXCL
+	never_called pidfd_thread '^pidfd_open\(.*, 0x80\)' "${sup[@]}"
+	# The filter is loaded in the child before exec (-f; the program then
+	# runs unseized, as strace holds it): NEW_LISTENER|WAIT_KILLABLE_RECV
+	never_called wait_killable_recv '^[0-9]+ +seccomp\(0x1, 0x28,' \
+		-f -e trace=seccomp
+}
+
+@test "features: -v says, one line each, which features are in use and the fallback of a disabled one" {
+	run -0 --separate-stderr env REMAPTRACE_DISABLE=procmap_query,pidfd_open \
+		"$REMAPTRACE" -v -o "$BATS_TEST_TMPDIR/log" -- \
+		"$PROGS/t-exit" code 0
+	assert_equal "$stderr" ""
+	run -0 cat "$BATS_TEST_TMPDIR/log"
+	# every feature, before the program's first line
+	run -0 grep -c '^remaptrace: feature ' "$BATS_TEST_TMPDIR/log"
+	assert_output 11
+	run -0 cat "$BATS_TEST_TMPDIR/log"
+	assert_line --index 0 --regexp '^remaptrace: feature user_notif '
+	assert_line 'remaptrace: feature procmap_query (PROCMAP_QUERY, Linux 6.11): disabled by REMAPTRACE_DISABLE; fallback: /proc/PID/smaps is read whole at each call (cost grows with the VMAs); no other VMA lends a second mapping'
+	assert_line --regexp '^remaptrace: feature pidfd_open \(pidfd_open, Linux 5\.3\): disabled by REMAPTRACE_DISABLE; fallback: no agent'
+	# what is used through pidfd_open goes with it
+	assert_line --regexp '^remaptrace: feature pidfd_getfd \(pidfd_getfd, Linux 5\.6\): unused without pidfd_open; fallback: shared mmaps are not followed'
+	assert_line --regexp '^remaptrace: feature addfd \(SECCOMP_IOCTL_NOTIF_ADDFD, Linux 5\.9\): in use$'
+	# and nothing of it without -v, in a log that has the call's line
+	run -0 env REMAPTRACE_DISABLE=procmap_query "$REMAPTRACE" \
+		-o "$BATS_TEST_TMPDIR/plain" -- "$PROGS/t-exit" code 0
+	run -0 grep -c '^\[pid [0-9]*\] remap_file_pages(' \
+		"$BATS_TEST_TMPDIR/plain"
+	run -1 grep 'remaptrace: feature' "$BATS_TEST_TMPDIR/plain"
+}
+
+@test "features: an unknown name in REMAPTRACE_DISABLE is refused before the program runs" {
+	local ran=$BATS_TEST_TMPDIR/ran
+	run -125 --separate-stderr env REMAPTRACE_DISABLE=procmap_query,procmap \
+		"$REMAPTRACE" -- touch "$ran"
+	assert_equal "$stderr" "remaptrace: REMAPTRACE_DISABLE: unknown feature 'procmap' (known: user_notif notif_continue process_vm addfd pidfd_open pidfd_getfd wait_killable_recv sync_wake_up pidfd_thread procmap_query kcmp)"
+	[ ! -e "$ran" ] || fail "the program ran"
+	# the same name alone is accepted (the refusal is the name's)
+	run -0 env REMAPTRACE_DISABLE=procmap_query "$REMAPTRACE" -- touch "$ran"
+	[ -e "$ran" ] || fail "the program did not run"
+}
+
+@test "features: without a required feature remaptrace refuses to start and names the kernel it needs" {
+	local ran=$BATS_TEST_TMPDIR/ran f
+	# ADDFD is what makes 5.9 the oldest kernel supported
+	run -125 --separate-stderr env REMAPTRACE_DISABLE=addfd \
+		"$REMAPTRACE" -- touch "$ran"
+	assert_equal "$stderr" "remaptrace: SECCOMP_IOCTL_NOTIF_ADDFD (Linux 5.9) is disabled by REMAPTRACE_DISABLE, and remaptrace cannot run without it: the emulated mmap maps the caller's very open file from a descriptor installed with it; the oldest kernel remaptrace supports is Linux 5.9"
+	[ ! -e "$ran" ] || fail "the program ran without addfd"
+	for f in user_notif notif_continue process_vm; do
+		run -125 --separate-stderr env REMAPTRACE_DISABLE=$f \
+			"$REMAPTRACE" -- touch "$ran"
+		[[ $stderr == *"is disabled by REMAPTRACE_DISABLE, and remaptrace cannot run without it"* ]] ||
+			fail "$f: $stderr"
+		[ ! -e "$ran" ] || fail "the program ran without $f"
+	done
+}

@@ -72,7 +72,7 @@ endif
 endif
 
 # Asked once, and only by a recipe that needs them (make clean never does).
-PKGS       := libseccomp libunwind-ptrace libunwind-generic
+PKGS       := libseccomp libunwind-ptrace libunwind-generic libbpf
 PKG_CFLAGS = $(eval PKG_CFLAGS := $$(shell $(PKG_CONFIG) --cflags $(PKGS)))$(PKG_CFLAGS)
 PKG_LIBS   = $(eval PKG_LIBS := $$(shell $(PKG_CONFIG) --libs $(PKGS)))$(PKG_LIBS)
 

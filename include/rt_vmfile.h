@@ -8,8 +8,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-/* One VMA: its range and its struct file's address (0: no file), which
- * tells open files apart within one read and means nothing else. */
+/* One VMA: its range and a number for its open file (its struct file),
+ * from 1; 0: no file.  Equal numbers within one read are one open file;
+ * the number means nothing else (it is not the kernel's address). */
 struct rt_vmfile {
 	uint64_t start;
 	uint64_t end;
@@ -19,9 +20,11 @@ struct rt_vmfile {
 /**
  * rt_vmfile_read() - every VMA of process @pid with its open file.
  * @out: out: a malloc'd array (the caller frees it); @n: out: its length.
- * Returns 0, or -errno: -EPERM without CAP_BPF and CAP_PERFMON, -ENOENT
- * or -EOPNOTSUPP on a kernel without BTF or the task_vma iterator (Linux
- * 6.1 for one process's), -ESRCH when the process is gone.
+ * The VMAs come in address order.  Returns 0, or -errno: -EPERM without
+ * CAP_BPF and CAP_PERFMON, -EOPNOTSUPP (or what the kernel said) on a
+ * kernel without BTF or the task_vma iterator (Linux 6.1 for one
+ * task's), -ESRCH when the process is gone, -E2BIG for a million VMAs
+ * or more, -EPROTO when the iterator's output does not make sense.
  */
 int rt_vmfile_read(pid_t pid, struct rt_vmfile **out, size_t *n);
 

@@ -85,6 +85,8 @@ elif command -v pkg-config >/dev/null 2>&1; then
 		build="$build libseccomp-dev$sfx"
 	$pkg_config --exists libunwind-ptrace libunwind-generic 2>/dev/null ||
 		build="$build libunwind-dev$sfx"
+	$pkg_config --exists libbpf 2>/dev/null ||
+		build="$build libbpf-dev$sfx"
 else
 	# without pkg-config, look for the headers (Debian's paths)
 	build="$build pkg-config"
@@ -96,6 +98,7 @@ else
 	}
 	header seccomp.h || build="$build libseccomp-dev"
 	header libunwind-ptrace.h || build="$build libunwind-dev"
+	header bpf/libbpf.h || build="$build libbpf-dev"
 fi
 
 # what the target needs on top, required ones first, then optional tools

@@ -1,328 +1,306 @@
 /* vmfile.c - which open file each mapping of a process maps, read from
- * outside it by a BPF task_vma iterator (root only).
+ * outside it by a BPF task_vma iterator (root only), through libbpf.
  *
  * The kernel spans mappings of one open file only (vma->vm_file), and
  * nothing in /proc says which open file a mapping maps: kcmp(2) compares
  * descriptors, and a mapping need not have one.  A task_vma iterator
- * (Linux 5.12; the per-process filter 6.1) visits the process's VMAs
- * under its mmap lock and can read vm_file.  The program below writes
- * (vm_start, vm_end, vm_file) per VMA; the pointer is used only to tell
- * open files apart, within this one read.  Loading it needs CAP_BPF and
- * CAP_PERFMON (to read a kernel pointer) and a kernel with BTF
- * (/sys/kernel/btf/vmlinux) for the offsets in struct vm_area_struct.
- * The process is neither stopped nor traced.
+ * (Linux 5.12; the per-task filter 6.1) visits the process's VMAs under
+ * its mmap lock and can read vm_file.  The program below writes
+ * (vm_start, vm_end, vm_file) per VMA.  Loading it needs CAP_BPF and
+ * CAP_PERFMON (to read a kernel pointer) and a kernel with BTF, for the
+ * offsets in struct vm_area_struct and for the iterator itself.  The
+ * process is neither stopped nor traced, and the kernel addresses never
+ * leave this file: they become small numbers as soon as they are read.
  */
 #include <errno.h>
-#include <fcntl.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include <linux/bpf.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "rt_util.h"
 #include "rt_vmfile.h"
 
-/* include/uapi/linux/btf.h, the parts read here */
-struct btf_header {
-	uint16_t magic;
-	uint8_t version;
-	uint8_t flags;
-	uint32_t hdr_len;
-	uint32_t type_off;
-	uint32_t type_len;
-	uint32_t str_off;
-	uint32_t str_len;
+/* At most this many VMAs, 16 times the kernel's default vm.max_map_count
+ * (65530): the bound on what a read may allocate, even from a process
+ * that keeps mapping ahead of the iterator. */
+#define MAX_VMAS	(1u << 20)
+
+/*
+ * The program's instructions, by the names of the kernel's
+ * tools/include/linux/filter.h.  Neither libbpf nor the uapi headers
+ * install them (linux/filter.h has classic BPF's only), and a BPF
+ * compiler (clang) in the build for 17 instructions would cost more than
+ * these six lines.  The verifier checks each load against BTF anyway.
+ */
+#define INSN(c, d, s, o, i) \
+	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
+			    .off = (o), .imm = (i) })
+#define BPF_MOV64_REG(d, s)	INSN(BPF_ALU64 | BPF_MOV | BPF_X, d, s, 0, 0)
+#define BPF_ALU64_IMM(op, d, i)	INSN(BPF_ALU64 | (op) | BPF_K, d, 0, 0, i)
+#define BPF_LDX_MEM(sz, d, s, o) INSN(BPF_LDX | BPF_MEM | (sz), d, s, o, 0)
+#define BPF_STX_MEM(sz, d, s, o) INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
+#define BPF_JMP_IMM(op, d, i, o) INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i)
+#define BPF_EMIT_CALL(f)	INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+#define BPF_EXIT_INSN()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
+
+/* An iterator program's context is its target's arguments, 8 bytes
+ * each: bpf_iter_task_vma(meta, task, vma). */
+enum { CTX_META = 0, CTX_VMA = 16 };
+
+/* Offsets read from the kernel's BTF. */
+struct offsets {
+	int seq;		/* struct bpf_iter_meta: seq */
+	int start, end, file;	/* struct vm_area_struct */
 };
-
-struct btf_type {
-	uint32_t name_off;
-	uint32_t info;		/* vlen 0-15, kind 24-28, kind_flag 31 */
-	uint32_t size_type;
-};
-
-struct btf_member {
-	uint32_t name_off;
-	uint32_t type;
-	uint32_t offset;	/* bits; with kind_flag, 24 low bits */
-};
-
-enum {
-	KIND_INT = 1, KIND_PTR, KIND_ARRAY, KIND_STRUCT, KIND_UNION,
-	KIND_ENUM, KIND_FWD, KIND_TYPEDEF, KIND_VOLATILE, KIND_CONST,
-	KIND_RESTRICT, KIND_FUNC, KIND_FUNC_PROTO, KIND_VAR, KIND_DATASEC,
-	KIND_FLOAT, KIND_DECL_TAG, KIND_TYPE_TAG, KIND_ENUM64,
-};
-
-#define BTF_MAGIC	0xeb9f
-#define KIND(t)		(((t)->info >> 24) & 0x1f)
-#define VLEN(t)		((t)->info & 0xffff)
-#define KFLAG(t)	((t)->info >> 31)
-
-struct btf {
-	char *raw;
-	size_t len;
-	const char *strs;
-	uint32_t str_len;
-	const struct btf_type **types;	/* by id, from 1 */
-	uint32_t n;
-};
-
-/* Bytes after struct btf_type for each kind. */
-static size_t
-extra(const struct btf_type *t)
-{
-	switch (KIND(t)) {
-	case KIND_INT: case KIND_VAR: case KIND_DECL_TAG: return 4;
-	case KIND_ARRAY: return 12;
-	case KIND_STRUCT: case KIND_UNION: case KIND_DATASEC:
-		return VLEN(t) * 12;
-	case KIND_ENUM: case KIND_FUNC_PROTO: return VLEN(t) * 8;
-	case KIND_ENUM64: return VLEN(t) * 12;
-	default: return 0;
-	}
-}
-
-static int
-btf_load(struct btf *b)
-{
-	_cleanup_close_ int fd = open("/sys/kernel/btf/vmlinux",
-				      O_RDONLY | O_CLOEXEC);
-	const struct btf_header *h;
-	size_t cap = 1 << 23, off, end;
-	ssize_t n;
-
-	if (fd < 0)
-		return rt_neg_errno();
-	b->raw = malloc(cap);
-	if (!b->raw)
-		return -ENOMEM;
-	while ((n = read(fd, b->raw + b->len, cap - b->len)) > 0) {
-		b->len += n;
-		if (b->len == cap) {
-			char *nr = realloc(b->raw, cap *= 2);
-
-			if (!nr)
-				return -ENOMEM;
-			b->raw = nr;
-		}
-	}
-	h = (const struct btf_header *)b->raw;
-	if (n < 0 || b->len < sizeof(*h) || h->magic != BTF_MAGIC ||
-	    (size_t)h->hdr_len + h->str_off + h->str_len > b->len ||
-	    (size_t)h->hdr_len + h->type_off + h->type_len > b->len)
-		return -EPROTO;
-	b->strs = b->raw + h->hdr_len + h->str_off;
-	b->str_len = h->str_len;
-	off = h->hdr_len + h->type_off;
-	end = off + h->type_len;
-	/* one pass to count, one to index */
-	for (int pass = 0; pass < 2; pass++) {
-		size_t o = off;
-		uint32_t id = 0;
-
-		while (o + sizeof(struct btf_type) <= end) {
-			const struct btf_type *t = (const void *)(b->raw + o);
-
-			if (pass)
-				b->types[++id] = t;
-			else
-				id++;
-			o += sizeof(*t) + extra(t);
-		}
-		if (!pass) {
-			b->n = id;
-			b->types = calloc(id + 1, sizeof(*b->types));
-			if (!b->types)
-				return -ENOMEM;
-		}
-	}
-	return 0;
-}
 
 static void
-btf_free(struct btf *b)
+btf_freep(struct btf **btf)
 {
-	free(b->raw);
-	free(b->types);
+	btf__free(*btf);
 }
 
-static const char *
-name(const struct btf *b, uint32_t off)
-{
-	return off < b->str_len ? b->strs + off : "";
-}
-
+/*
+ * The byte offset of member @want in struct or union @id, looking into
+ * anonymous members (vm_start sits in an anonymous union in 6.x).
+ * Returns it, -ENOENT when there is none, -EPROTO for a bit field.
+ */
 static int
-find_type(const struct btf *b, unsigned int kind, const char *want)
+member_off(const struct btf *btf, int id, const char *want, int depth)
 {
-	for (uint32_t id = 1; id <= b->n; id++)
-		if (KIND(b->types[id]) == kind &&
-		    !strcmp(name(b, b->types[id]->name_off), want))
-			return (int)id;
-	return -ENOENT;
-}
+	const struct btf_type *t = id > 0 ? btf__type_by_id(btf, id) : NULL;
+	const struct btf_member *m;
 
-/* The byte offset of member @want in struct or union @id, looking into
- * anonymous members (vm_start sits in an anonymous union of 6.x). */
-static int
-member_off(const struct btf *b, uint32_t id, const char *want, int depth)
-{
-	const struct btf_type *t = b->types[id];
-	const struct btf_member *m = (const void *)(t + 1);
-
-	if (depth > 4 || (KIND(t) != KIND_STRUCT && KIND(t) != KIND_UNION))
+	if (!t || !btf_is_composite(t) || depth > 4)
 		return -ENOENT;
-	for (uint32_t i = 0; i < VLEN(t); i++) {
-		uint32_t bits = KFLAG(t) ? m[i].offset & 0xffffff :
-					   m[i].offset;
+	m = btf_members(t);
+	for (int i = 0; i < btf_vlen(t); i++, m++) {
+		const char *name = btf__name_by_offset(btf, m->name_off);
+		uint32_t bits = btf_member_bit_offset(t, i);
 		int r;
 
-		if (!strcmp(name(b, m[i].name_off), want))
+		if (name && !strcmp(name, want))
 			return bits % 8 ? -EPROTO : (int)(bits / 8);
-		if (m[i].name_off || !m[i].type || m[i].type > b->n)
+		if (m->name_off)
 			continue;
-		r = member_off(b, m[i].type, want, depth + 1);
+		r = member_off(btf, btf__resolve_type(btf, m->type), want,
+			       depth + 1);
 		if (r >= 0)
 			return (int)(bits / 8) + r;
 	}
 	return -ENOENT;
 }
 
-static long
-sys_bpf(int cmd, union bpf_attr *attr)
+/* The offset of @member of struct @type, if an instruction can hold it. */
+static int
+struct_off(const struct btf *btf, const char *type, const char *member)
 {
-	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+	int id = btf__find_by_name_kind(btf, type, BTF_KIND_STRUCT);
+	int off = id < 0 ? id : member_off(btf, id, member, 0);
+
+	return off > INT16_MAX ? -ERANGE : off;
 }
 
-#define INSN(c, d, s, o, i) \
-	((struct bpf_insn){ .code = (c), .dst_reg = (d), .src_reg = (s), \
-			    .off = (o), .imm = (i) })
+/* The iterator's attach BTF id and the offsets, from the kernel's BTF. */
+static int
+read_btf(uint32_t *func, struct offsets *o)
+{
+	_cleanup_(btf_freep) struct btf *btf = btf__load_vmlinux_btf();
+	int id;
+
+	/* no BTF: libbpf says ESRCH, which would read as "process gone" */
+	if (!btf)
+		return errno == ENOMEM ? -ENOMEM : -EOPNOTSUPP;
+	id = btf__find_by_name_kind(btf, "bpf_iter_task_vma", BTF_KIND_FUNC);
+	o->seq = struct_off(btf, "bpf_iter_meta", "seq");
+	o->start = struct_off(btf, "vm_area_struct", "vm_start");
+	o->end = struct_off(btf, "vm_area_struct", "vm_end");
+	o->file = struct_off(btf, "vm_area_struct", "vm_file");
+	if (id < 0 || o->seq < 0 || o->start < 0 || o->end < 0 || o->file < 0)
+		return -EOPNOTSUPP;
+	*func = (uint32_t)id;
+	return 0;
+}
 
 /* For each VMA: (vm_start, vm_end, vm_file) through bpf_seq_write. */
 static int
-load_prog(int func_id, int off_start, int off_end, int off_file)
+load_prog(uint32_t func, const struct offsets *o)
 {
 	const struct bpf_insn insns[] = {
-		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 6, 1, 0, 0),
-		/* ctx->vma (struct bpf_iter__task_vma: meta, task, vma) */
-		INSN(BPF_LDX | BPF_MEM | BPF_DW, 7, 6, 16, 0),
-		INSN(BPF_JMP | BPF_JEQ | BPF_K, 7, 0, 12, 0),
-		INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 7, off_start, 0),
-		INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 1, -24, 0),
-		INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 7, off_end, 0),
-		INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 1, -16, 0),
-		INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 7, off_file, 0),
-		INSN(BPF_STX | BPF_MEM | BPF_DW, 10, 1, -8, 0),
-		/* ctx->meta->seq */
-		INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 6, 0, 0),
-		INSN(BPF_LDX | BPF_MEM | BPF_DW, 1, 1, 0, 0),
-		INSN(BPF_ALU64 | BPF_MOV | BPF_X, 2, 10, 0, 0),
-		INSN(BPF_ALU64 | BPF_ADD | BPF_K, 2, 0, 0, -24),
-		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 3, 0, 0, 24),
-		INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_seq_write),
-		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
-		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_7, BPF_REG_6, CTX_VMA),
+		/* NULL once the VMAs are done */
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 12),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->start),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -24),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->end),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->file),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
+		/* bpf_seq_write(ctx->meta->seq, fp - 24, 24) */
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_6, CTX_META),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_1, o->seq),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -24),
+		BPF_ALU64_IMM(BPF_MOV, BPF_REG_3, 24),
+		BPF_EMIT_CALL(BPF_FUNC_seq_write),
+		BPF_ALU64_IMM(BPF_MOV, BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
 	};
-	union bpf_attr attr;
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_ITER,
+		    .attach_btf_id = func);
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_TRACING;
-	attr.expected_attach_type = BPF_TRACE_ITER;
-	attr.insns = (uintptr_t)insns;
-	attr.insn_cnt = ARRAY_SIZE(insns);
-	attr.license = (uintptr_t)"GPL";	/* bpf_seq_write is GPL-only */
-	attr.attach_btf_id = (uint32_t)func_id;
-	memcpy(attr.prog_name, "rt_vmfile", 10);
-	return (int)sys_bpf(BPF_PROG_LOAD, &attr);
+	/* GPL: bpf_seq_write is GPL-only */
+	return bpf_prog_load(BPF_PROG_TYPE_TRACING, "rt_vmfile", "GPL",
+			     insns, ARRAY_SIZE(insns), &opts);
 }
 
+/*
+ * An iterator over the VMAs of thread @tid only (its process's: the
+ * threads share them).  By pid the kernel would visit every thread that
+ * has its own descriptor table, and their VMAs once per thread.
+ */
 static int
-iter_open(int prog, pid_t pid)
+iter_open(int prog, pid_t tid)
 {
-	union bpf_iter_link_info info;
-	union bpf_attr attr;
+	union bpf_iter_link_info info = { .task.tid = (uint32_t)tid };
+	LIBBPF_OPTS(bpf_link_create_opts, opts, .iter_info = &info,
+		    .iter_info_len = sizeof(info));
 	_cleanup_close_ int link = -1;
-	int fd;
 
-	memset(&info, 0, sizeof(info));
-	info.task.pid = (uint32_t)pid;
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = (uint32_t)prog;
-	attr.link_create.attach_type = BPF_TRACE_ITER;
-	attr.link_create.iter_info = (uintptr_t)&info;
-	attr.link_create.iter_info_len = sizeof(info);
-	link = (int)sys_bpf(BPF_LINK_CREATE, &attr);
+	link = bpf_link_create(prog, 0, BPF_TRACE_ITER, &opts);
 	if (link < 0)
-		return rt_neg_errno();
-	memset(&attr, 0, sizeof(attr));
-	attr.iter_create.link_fd = (uint32_t)link;
+		return link;
 	/* the iterator holds the link: ours may close */
-	fd = (int)sys_bpf(BPF_ITER_CREATE, &attr);
-	return fd < 0 ? rt_neg_errno() : fd;
+	return bpf_iter_create(link);
 }
 
+/* All of @fd, in records: -E2BIG past MAX_VMAS, -EPROTO for a torn one. */
 static int
 read_all(int fd, struct rt_vmfile **out, size_t *n)
 {
+	const size_t max = MAX_VMAS * sizeof(**out);
+	_cleanup_free_ char *buf = NULL;
 	size_t cap = 0, len = 0;
-	char *buf = NULL, *nb;
 	ssize_t r;
 
 	for (;;) {
-		if (cap - len < 4096) {
-			cap = cap ? cap * 2 : 65536;
+		if (len == cap) {
+			char *nb;
+
+			if (cap == max)
+				return -E2BIG;
+			cap = cap ? cap * 2 : 4096 * sizeof(**out);
+			cap = cap < max ? cap : max;
 			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
+			if (!nb)
 				return -ENOMEM;
-			}
 			buf = nb;
 		}
 		r = read(fd, buf + len, cap - len);
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0) {
-			r = -errno;
-			free(buf);
-			return (int)r;
-		}
+		if (r < 0)
+			return rt_neg_errno();
 		if (r == 0)
 			break;
-		len += r;
+		len += (size_t)r;
 	}
-	*out = (struct rt_vmfile *)buf;
+	if (len % sizeof(**out))
+		return -EPROTO;
 	*n = len / sizeof(**out);
+	*out = (struct rt_vmfile *)steal_ptr(buf);
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Check the order (the iterator goes up the address space) and replace
+ * each struct file address by its rank among the distinct ones, from 1:
+ * equal numbers, one open file; 0, none.
+ */
+static int
+number_files(struct rt_vmfile *v, size_t n)
+{
+	_cleanup_free_ uint64_t *keys = NULL;
+	size_t nk = 0, m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (v[i].start >= v[i].end || (i && v[i].start < v[i - 1].end))
+			return -EPROTO;
+	keys = malloc((n ? n : 1) * sizeof(*keys));
+	if (!keys)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (v[i].file)
+			keys[nk++] = v[i].file;
+	qsort(keys, nk, sizeof(*keys), cmp_u64);
+	for (size_t i = 0; i < nk; i++)
+		if (!m || keys[i] != keys[m - 1])
+			keys[m++] = keys[i];
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t *k;
+
+		if (!v[i].file)
+			continue;
+		k = bsearch(&v[i].file, keys, m, sizeof(*keys), cmp_u64);
+		v[i].file = (uint64_t)(k - keys) + 1;
+	}
+	return 0;
+}
+
+static int
+read_vmfiles(pid_t pid, struct rt_vmfile **out, size_t *n)
+{
+	_cleanup_free_ struct rt_vmfile *v = NULL;
+	_cleanup_close_ int prog = -1, it = -1;
+	struct offsets o;
+	uint32_t func;
+	size_t nv = 0;
+	int r;
+
+	r = read_btf(&func, &o);
+	if (r < 0)
+		return r;
+	prog = load_prog(func, &o);
+	if (prog < 0)
+		return prog;
+	it = iter_open(prog, pid);
+	if (it < 0)
+		return it;
+	r = read_all(it, &v, &nv);
+	if (r < 0)
+		return r;
+	r = number_files(v, nv);
+	if (r < 0)
+		return r;
+	*out = steal_ptr(v);
+	*n = nv;
 	return 0;
 }
 
 int
 rt_vmfile_read(pid_t pid, struct rt_vmfile **out, size_t *n)
 {
-	_cleanup_(btf_free) struct btf b = { 0 };
-	_cleanup_close_ int prog = -1, it = -1;
-	int func, vma, s, e, f, r;
+	/* libbpf would print to stderr; a failure here is "cannot tell" */
+	libbpf_print_fn_t was = libbpf_set_print(NULL);
+	int r;
 
 	*out = NULL;
 	*n = 0;
-	r = btf_load(&b);
-	if (r < 0)
-		return r;
-	func = find_type(&b, KIND_FUNC, "bpf_iter_task_vma");
-	vma = find_type(&b, KIND_STRUCT, "vm_area_struct");
-	if (func < 0 || vma < 0)
-		return -EOPNOTSUPP;
-	s = member_off(&b, vma, "vm_start", 0);
-	e = member_off(&b, vma, "vm_end", 0);
-	f = member_off(&b, vma, "vm_file", 0);
-	if (s < 0 || e < 0 || f < 0 || s > 32767 || e > 32767 || f > 32767)
-		return -EOPNOTSUPP;
-	prog = load_prog(func, s, e, f);
-	if (prog < 0)
-		return rt_neg_errno();
-	it = iter_open(prog, pid);
-	if (it < 0)
-		return it;
-	return read_all(it, out, n);
+	r = read_vmfiles(pid, out, n);
+	libbpf_set_print(was);
+	return r;
 }

@@ -100,13 +100,15 @@ need_jq() {
 # serve_start [DIR]: run t-rep-serve in the background on two fifos (its
 # files and the fifos in DIR, by default $BATS_TEST_TMPDIR/srv); fd 8
 # writes its commands, fd 9 reads its answers; ${addr[NAME]} holds the
-# address of each of its mappings.  Every step blocks on a fifo: no sleep.
+# address of each of its mappings (and ${addr[thread]} its thread's id).  Every step blocks on a fifo: no sleep.
 serve_start() {
 	local d=${1:-$BATS_TEST_TMPDIR/srv} name a
 	mkdir -p "$d"
 	[ -p "$d/in" ] || mkfifo "$d/in" "$d/out"
-	# serve_as: a command that runs it as another user (setpriv ...)
-	${serve_as[@]+"${serve_as[@]}"} "$PROGS/t-rep-serve" "$d" <"$d/in" >"$d/out" 3>&- &
+	# serve_as: a command that runs it as another user (setpriv ...);
+	# serve_args: its arguments after DIR (thread)
+	${serve_as[@]+"${serve_as[@]}"} "$PROGS/t-rep-serve" "$d" \
+		${serve_args[@]+"${serve_args[@]}"} <"$d/in" >"$d/out" 3>&- &
 	serve_pid=$!
 	exec 8>"$d/in" 9<"$d/out"
 	declare -gA addr=()
@@ -757,6 +759,25 @@ log_of() {
 	assert_line "rule:    span-file"
 	run -0 "$REMAPTRACE" explain -p "$serve_pid" "${addr[oneopen]}" 16384 0 0
 	assert_line "note:    the range covers 2 mappings of one open file (read with a BPF iterator); they become one"
+	explain_vs_kernel "${addr[twoopens]}" 16384 0 0
+	explain_vs_kernel "${addr[oneopen]}" 16384 0 0
+	serve_stop
+}
+
+@test "explain: as root, the BPF iterator reads a process with a thread of its own descriptor table, and through that thread's id" {
+	need_bpf_iter || skip "needs root and a kernel with BTF (/sys/kernel/btf/vmlinux) for the task_vma iterator"
+	# a thread that unshared its descriptor table: the kernel's per-process
+	# iterator would visit the VMAs once more through it
+	serve_args=(thread)
+	serve_start
+	[ -n "${addr[thread]}" ] || fail "t-rep-serve printed no thread id"
+	local pid
+	for pid in "$serve_pid" "${addr[thread]}"; do
+		run -0 "$REMAPTRACE" explain -p "$pid" "${addr[oneopen]}" 16384 0 0
+		assert_line "note:    the range covers 2 mappings of one open file (read with a BPF iterator); they become one"
+		run -1 "$REMAPTRACE" explain -p "$pid" "${addr[twoopens]}" 16384 0 0
+		assert_line "rule:    span-file"
+	done
 	explain_vs_kernel "${addr[twoopens]}" 16384 0 0
 	explain_vs_kernel "${addr[oneopen]}" 16384 0 0
 	serve_stop

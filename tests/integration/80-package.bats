@@ -93,8 +93,8 @@ fake_tree() {
 	fake_tree
 	run -2 env -u RT_DEPS_CHECKED PATH="$BATS_TEST_TMPDIR/bin:$PATH" \
 		make -C "$BATS_TEST_TMPDIR/tree"
-	assert_line "remaptrace: missing build dependencies: libseccomp-dev libunwind-dev"
-	assert_line --regexp "^remaptrace: install them with: (sudo )?apt-get install libseccomp-dev libunwind-dev$"
+	assert_line "remaptrace: missing build dependencies: libseccomp-dev libunwind-dev libbpf-dev"
+	assert_line --regexp "^remaptrace: install them with: (sudo )?apt-get install libseccomp-dev libunwind-dev libbpf-dev$"
 	[ ! -e "$BATS_TEST_TMPDIR/apt-get.ran" ] ||
 		fail "make ran apt-get $(cat "$BATS_TEST_TMPDIR/apt-get.ran")"
 }
@@ -249,11 +249,12 @@ completions_of() {
 		fail "no /usr/share/doc/remaptrace/copyright"
 }
 
-@test "package: it depends on libseccomp2 and libunwind8, at the Makefile's version" {
+@test "package: it depends on libseccomp2, libunwind8 and libbpf1, at the Makefile's version" {
 	need_package
 	run -0 dpkg-deb -f "$deb" Depends
 	assert_output --regexp '(^|, )libseccomp2( \(>= [^)]*\))?(,|$)'
 	assert_output --regexp '(^|, )libunwind8( \(>= [^)]*\))?(,|$)'
+	assert_output --regexp '(^|, )libbpf1( \(>= [^)]*\))?(,|$)'
 	run -0 dpkg-deb -f "$deb" Version
 	assert_output "$(sed -n 's/^VERSION *:= *//p' "$_repo/Makefile")"
 }

@@ -2,7 +2,7 @@
  * `remaptrace explain`: the test explains a call against it, then has it
  * make that very call natively, and compares the kernel's answer.
  *
- * Usage: t-rep-serve DIR
+ * Usage: t-rep-serve DIR [thread]
  *   Creates DIR/A and DIR/B (8 pages each) and maps, one after another
  *   in a reserved area:
  *     shared    4 pages of A, MAP_SHARED, read-write
@@ -18,7 +18,9 @@
  *               file, adjacent (valid)
  *     hardlink  2 pages of A, then pages 5-6 of A through DIR/L, a hard
  *               link to A (one inode, two paths, two open files)
- *   and prints "NAME ADDRESS" for each, then "ready".  Then it reads
+ *   and prints "NAME ADDRESS" for each.  With "thread", it then starts a
+ *   thread that unshares its descriptor table (unshare(CLONE_FILES)) and
+ *   blocks, and prints "thread TID".  Then "ready".  Then it reads
  *   lines "START SIZE PROT PGOFF FLAGS" (numbers, 0x hex accepted), makes
  *   remap_file_pages with them and prints "result: 0" or
  *   "result: -1 ENAME", until end of input.  Exit 0; 1 if setup failed;
@@ -26,6 +28,9 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,8 +141,39 @@ setup(const char *dir)
 	p = place(1, 2, PROT_READ | PROT_WRITE, MAP_SHARED, a, 0);
 	place(0, 2, PROT_READ | PROT_WRITE, MAP_SHARED, l, 5);
 	printf("hardlink %p\n", (void *)p);
-	printf("ready\n");
-	fflush(stdout);
+}
+
+static sem_t started;
+static pid_t thread_tid;
+
+static void *
+thread_main(void *arg)
+{
+	(void)arg;
+	if (unshare(CLONE_FILES) < 0)
+		die("unshare(CLONE_FILES)");
+	thread_tid = (pid_t)syscall(SYS_gettid);
+	sem_post(&started);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* A thread with its own descriptor table, blocked until the exit. */
+static void
+start_thread(void)
+{
+	pthread_t t;
+
+	if (sem_init(&started, 0, 0) < 0)
+		die("sem_init");
+	errno = pthread_create(&t, NULL, thread_main, NULL);
+	if (errno)
+		die("pthread_create");
+	while (sem_wait(&started) < 0)
+		if (errno != EINTR)
+			die("sem_wait");
+	printf("thread %d\n", (int)thread_tid);
 }
 
 static const char *
@@ -174,12 +210,16 @@ main(int argc, char **argv)
 	unsigned long long v[5];
 	char line[512];
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: t-rep-serve DIR\n");
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "thread"))) {
+		fprintf(stderr, "usage: t-rep-serve DIR [thread]\n");
 		return 2;
 	}
 	pg = sysconf(_SC_PAGESIZE);
 	setup(argv[1]);
+	if (argc == 3)
+		start_thread();
+	printf("ready\n");
+	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {
 		if (parse_line(line, v) < 0)
 			printf("bad line\n");

@@ -33,6 +33,7 @@ struct rt_arch {
 	long nr_madvise;
 	long nr_clone;
 	long nr_process_vm_readv;
+	long nr_shmctl;
 	/* Bytes of the system call instruction. */
 	unsigned int syscall_len;
 	/*

@@ -30,6 +30,7 @@ const struct rt_arch rt_arch_native = {
 	.nr_madvise = 28,
 	.nr_clone = 56,
 	.nr_process_vm_readv = 310,
+	.nr_shmctl = 31,
 	.syscall_len = 2,
 	.mmap_mark = 1ULL << 40,
 	.mremap_mark = 0x8000000000000000ULL,	/* never a user address */

@@ -13,6 +13,9 @@
  *   fork      removed, the attach inherited by a child that holds it:
  *             remap all of it in the parent: 0
  *   kept      not removed; remap all of its only attach: 0
+ *   outside   print "shmid: N", wait for a line on stdin (someone else
+ *             removes the segment meanwhile), then remap all of its
+ *             only attach
  *
  * Output: "result: 0" or "result: -1 EINVAL"; "store: ok" or "store:
  * SEGV" for a store through page 0; "page N: <tag>" or
@@ -88,9 +91,10 @@ main(int argc, char **argv)
 
 	pg = (size_t)sysconf(_SC_PAGESIZE);
 	if (strcmp(s, "partial") && strcmp(s, "whole") && strcmp(s, "pieces") &&
-	    strcmp(s, "two") && strcmp(s, "fork") && strcmp(s, "kept")) {
+	    strcmp(s, "two") && strcmp(s, "fork") && strcmp(s, "kept") &&
+	    strcmp(s, "outside")) {
 		fprintf(stderr, "usage: t-sysv partial|whole|pieces|two|fork|"
-			"kept\n");
+			"kept|outside\n");
 		return 2;
 	}
 	catch_faults();
@@ -119,8 +123,18 @@ main(int argc, char **argv)
 		}
 		close(hold[0]);
 	}
-	if (strcmp(s, "kept") && shmctl(id, IPC_RMID, NULL))
+	if (!strcmp(s, "outside")) {
+		char line[16];
+
+		printf("shmid: %d\n", id);
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin)) {
+			shmctl(id, IPC_RMID, NULL);
+			die("no go-ahead on stdin");
+		}
+	} else if (strcmp(s, "kept") && shmctl(id, IPC_RMID, NULL)) {
 		die("IPC_RMID");
+	}
 	if (!strcmp(s, "pieces") && remap(m, 1, 2))
 		die("first remap");
 	if (!strcmp(s, "partial"))
@@ -133,7 +147,7 @@ main(int argc, char **argv)
 		if (waitpid(child, NULL, 0) != child)
 			die("waitpid");
 	}
-	if (!strcmp(s, "kept"))
-		shmctl(id, IPC_RMID, NULL);
+	if (!strcmp(s, "kept") || !strcmp(s, "outside"))
+		shmctl(id, IPC_RMID, NULL);	/* leave nothing behind */
 	return 0;
 }

@@ -2,11 +2,13 @@
  * read only for remaps that may destroy a removed one (rt_sysvshm.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <seccomp.h>
 
 #include "rt_ctx.h"
@@ -21,13 +23,21 @@ fclosep(FILE **f)
 		fclose(*f);
 }
 
-/* Is @pid in our IPC namespace?  1 yes, 0 no, or -errno. */
+/*
+ * Is @pid in our IPC namespace?  1 yes, 0 no, or -errno.  The answer
+ * for the last process found in it is kept: the stat costs more than
+ * reading /proc/sysvipc/shm.  What a process's VMAs map was attached in
+ * the namespace it had then; one that moves (unshare(CLONE_NEWIPC),
+ * setns()) keeps them, so its namespace now is only a sign of theirs.
+ */
 static int
 same_ipc_ns(struct rt_sysvshm *s, pid_t pid)
 {
 	char path[64];
 	struct stat st;
 
+	if (pid == s->ns_pid)
+		return 1;
 	if (!s->ns_known) {
 		if (stat("/proc/self/ns/ipc", &st) < 0)
 			return rt_neg_errno();
@@ -38,8 +48,14 @@ same_ipc_ns(struct rt_sysvshm *s, pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/ns/ipc", (int)pid);
 	if (stat(path, &st) < 0)
 		return rt_neg_errno();
-	return st.st_dev == s->ns_dev && st.st_ino == s->ns_ino;
+	if (st.st_dev != s->ns_dev || st.st_ino != s->ns_ino)
+		return 0;
+	s->ns_pid = pid;
+	return 1;
 }
+
+/* A line is about 160 bytes (ipc/shm.c sysvipc_shm_proc_show()). */
+#define LINE_MAX_LEN	512
 
 /* Hand each segment of our IPC namespace to @fn until it returns
  * non-zero; returns that, 0 at the end, or -errno. */
@@ -47,21 +63,38 @@ static int
 each_segment(struct rt_sysvshm *s,
 	     int (*fn)(const struct rt_shm_seg *seg, void *arg), void *arg)
 {
-	_cleanup_(fclosep) FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
+	char buf[4 * LINE_MAX_LEN], *line, *nl;
 	struct rt_shm_seg seg;
-	size_t cap = 0;
+	size_t have = 0;
+	ssize_t n;
 	int r = 0;
 
-	f = fopen("/proc/sysvipc/shm", "re");
-	if (!f)
+	if (!s->have_fd) {
+		s->fd = open("/proc/sysvipc/shm", O_RDONLY | O_CLOEXEC);
+		if (s->fd < 0)
+			return rt_neg_errno();
+		s->have_fd = true;
+	}
+	if (lseek(s->fd, 0, SEEK_SET) < 0)
 		return rt_neg_errno();
 	s->reads++;
-	while (!r && getline(&line, &cap, f) > 0)
-		if (rt_shm_parse_line(line, &seg) == 0)	/* not the header */
-			r = fn(&seg, arg);
-	if (!r && ferror(f))
-		return -EIO;
+	while (!r && (n = read(s->fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+		have += (size_t)n;
+		buf[have] = '\0';
+		line = buf;
+		while (!r && (nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			if (rt_shm_parse_line(line, &seg) == 0)	/* not the header */
+				r = fn(&seg, arg);
+			line = nl + 1;
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			return -EIO;	/* a line longer than any the kernel writes */
+	}
+	if (!r && n < 0)
+		return rt_neg_errno();
 	return r;
 }
 

@@ -87,6 +87,31 @@ result: -1 EINVAL"
 	assert_output 1
 }
 
+# reads SCENARIO: how many times remaptrace read /proc/sysvipc/shm for
+# t-sysv SCENARIO (REMAPTRACE_BREAKDOWN=1), in $output.
+reads() {
+	run -0 --separate-stderr env REMAPTRACE_BREAKDOWN=1 "$REMAPTRACE" -q \
+		-- "$PROGS/t-sysv" "$1"
+	assert_line "result: 0"
+	output=$(sed -En 's|^  /proc/sysvipc/shm read +([0-9]+) of 1 calls$|\1|p' \
+		<<<"$stderr")
+	[ -n "$output" ] || fail "no breakdown line: $stderr"
+}
+
+@test "sysv: /proc/sysvipc/shm is read only after an IPC_RMID, for a range that closes whole VMAs" {
+	# not removed: the filter heard no IPC_RMID
+	run -0 cat /proc/sys/kernel/shm_rmid_forced
+	[ "$output" = 0 ] || skip "kernel.shm_rmid_forced is set"
+	reads kept
+	assert_output 0
+	# removed, but the range splits the VMA: nattch cannot drop
+	reads partial
+	assert_output 0
+	# removed, and the range is a whole attach: the one read it needs
+	reads two
+	assert_output 1
+}
+
 # outside [REMAPTRACE...]: run `t-sysv outside` (natively, or under the
 # command given), remove its segment with ipcrm(1) while it waits, then
 # let it remap; $output holds what it printed after its shmid.

@@ -45,6 +45,9 @@ static const struct {
 		"(the old range is unmapped)", EINVAL },
 	[RT_RULE_OFFSET] = { "offset",
 		"pgoff lies beyond the largest file offset", EOVERFLOW },
+	[RT_RULE_SHM_GONE] = { "shm-removed",
+		"the range covers every attach left of a removed SysV "
+		"segment (the old range is unmapped)", EINVAL },
 };
 
 /**
@@ -413,5 +416,58 @@ rt_remap_validate(const struct rt_remap_args *a, uint64_t page_size,
 		return 0;
 	decide(v, RT_RULE_OK, 0);
 	v->action = RT_ACT_MMAP;
+	return 0;
+}
+
+/*
+ * What do_mmap(MAP_FIXED) does to the VMAs it replaces (mm/vma.c):
+ * vms_gather_munmap_vmas() splits the ones the range covers in part, and
+ * __split_vma() calls vm_ops->open on the new piece; then, before the
+ * file's ->mmap runs, __mmap_setup() (__mmap_prepare() in 6.12-6.15) calls
+ * vms_clean_up_area(), which calls vm_ops->close on every VMA inside the
+ * range.  For SysV shm those are shm_open() and shm_close() (ipc/shm.c),
+ * which count shm_nattch: a partly covered VMA leaves it as it was, each
+ * whole one takes one off.
+ */
+int
+rt_remap_whole_vmas(const struct rt_vma_lookup *lk,
+		    const struct rt_verdict *v, unsigned int *n)
+{
+	uint64_t start = v->plan.addr, end = v->plan.addr + v->plan.len;
+	struct rt_vma vma = v->first;
+	int ret;
+
+	*n = 0;
+	if (v->action != RT_ACT_MMAP || !lk || !lk->find ||
+	    vma.start > start || vma.end <= start)
+		return -EINVAL;
+	for (;;) {
+		if (vma.start >= start && vma.end <= end &&
+		    same_file(&v->first, &vma))
+			(*n)++;
+		if (vma.end >= end)
+			return 0;
+		ret = lookup(lk, vma.end, false, &vma);
+		if (ret == -ENOENT || (ret == 0 && vma.start >= end))
+			return 0;	/* not a span check_span() let pass */
+		if (ret)
+			return ret;
+	}
+}
+
+/*
+ * ipc/shm.c: shm_close() of the last attach of a segment marked SHM_DEST
+ * by IPC_RMID (do_shm_rmid()) calls shm_destroy(), which removes the id;
+ * the mmap's shm_mmap() then fails in __shm_open() (shm_lock() finds no
+ * id: EINVAL).  The VMAs are closed already, so vms_abort_munmap_vmas()
+ * cannot put them back and leaves the range unmapped.
+ */
+int
+rt_remap_shm_gone(struct rt_verdict *v, int shmid)
+{
+	if (v->action != RT_ACT_MMAP || v->err || shmid < 0)
+		return -EINVAL;
+	decide(v, RT_RULE_SHM_GONE, (uint64_t)shmid);
+	v->action = RT_ACT_MUNMAP;
 	return 0;
 }

@@ -83,6 +83,7 @@ struct rt_arch {
 	long nr_madvise;
 	long nr_clone;
 	long nr_process_vm_readv;
+	long nr_shmctl;
 	/* Bytes of the system call instruction, and its encoding (in memory
 	 * order): 0f 05 syscall, cd 80 int 0x80, 01 00 00 d4 svc #0. */
 	unsigned int syscall_len;

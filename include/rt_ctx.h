@@ -17,6 +17,7 @@
 #include "rt_agent.h"
 #include "rt_ident.h"
 #include "rt_remap.h"
+#include "rt_sysvshm.h"
 
 struct rt_summary;
 struct rt_job;
@@ -185,6 +186,7 @@ struct rt_ctx {
 	struct rt_ident ident;	/* open files behind shared mappings */
 	struct rt_procs procs;	/* thread -> process */
 	struct rt_agents agents;	/* agent.c */
+	struct rt_sysvshm shm;	/* removed SysV segments (sysvshm.c) */
 	/* Notifications received while an agent ran, for the loop. */
 	struct seccomp_notif *stash;
 	size_t nstash, cap_stash;

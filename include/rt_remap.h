@@ -54,6 +54,8 @@ enum rt_rule {
 	RT_RULE_HUGE_ALIGN,	/* hugetlb: start or size not huge-page aligned */
 	RT_RULE_HUGE_PGOFF,	/* hugetlb: pgoff misaligned; old range unmapped */
 	RT_RULE_OFFSET,		/* pgoff beyond the file size limit: EOVERFLOW */
+	RT_RULE_SHM_GONE,	/* SysV: the mmap's unmap destroys the removed
+				 * segment; old range unmapped */
 	RT_RULE__COUNT
 };
 
@@ -120,6 +122,32 @@ int rt_remap_validate(const struct rt_remap_args *a, uint64_t page_size,
 int rt_remap_mmap_args(const struct rt_plan *p, int fd, uint64_t mark,
 		       unsigned int offset_shift, unsigned int word_bits,
 		       uint64_t args[6]);
+
+/**
+ * rt_remap_whole_vmas() - how many VMAs of the first VMA's file lie
+ * entirely inside a valid call's range.
+ * @lk: the lookup the verdict was reached with (non-exact lookups only,
+ *	none when the range ends inside the first VMA).
+ * @v: a verdict with action RT_ACT_MMAP.
+ * @n: out: the count.
+ *
+ * The mmap that emulates the call closes these VMAs (vm_ops->close); the
+ * ones the range covers in part are split first, and a split opens the
+ * piece it keeps (vm_ops->open), so only whole ones count.
+ *
+ * Return: 0; -EINVAL for another verdict; a failed lookup's -errno.
+ */
+int rt_remap_whole_vmas(const struct rt_vma_lookup *lk,
+			const struct rt_verdict *v, unsigned int *n);
+
+/**
+ * rt_remap_shm_gone() - turn the valid verdict @v into the kernel's answer
+ * when its mmap would destroy the SysV segment it maps: the old range
+ * unmapped, then EINVAL (rule RT_RULE_SHM_GONE, bad = @shmid).
+ *
+ * Return: 0; -EINVAL when @v is not a valid call's verdict.
+ */
+int rt_remap_shm_gone(struct rt_verdict *v, int shmid);
 
 /* Short stable identifier of a rule ("prot", "not-shared", ...). */
 const char *rt_rule_id(enum rt_rule rule);

@@ -126,6 +126,7 @@ const struct rt_arch rt_arch_i386 = {
 	.nr_madvise = 219,
 	.nr_clone = 120,
 	.nr_process_vm_readv = 347,
+	.nr_shmctl = -1,
 	.syscall_len = 2,
 	.syscall_insn = { 0xcd, 0x80 },
 	.mmap_offset_shift = 12,	/* mmap2: units of 4096 bytes */

@@ -298,6 +298,12 @@ rt_describe_why(FILE *f, const struct rt_remap_args *a,
 	case RT_RULE_OFFSET:
 		why_mmap(f, v, page_size);
 		break;
+	case RT_RULE_SHM_GONE:
+		fprintf(f, "SysV shmid %" PRIu64 " was removed (IPC_RMID) and "
+			"%#" PRIx64 "-%#" PRIx64 " covers every mapping still "
+			"attached to it: the mmap's unmap destroys it first",
+			v->bad, v->plan.addr, v->plan.addr + v->plan.len);
+		break;
 	case RT_RULE__COUNT:
 		break;
 	}

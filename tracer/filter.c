@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
@@ -117,6 +118,21 @@ add_hidden_flag_rules(scmp_filter_ctx ctx)
 	/* prctl(PR_SET_MEMORY_MERGE) sets VM_MERGEABLE on every VMA */
 	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
 				SCMP_A0(SCMP_CMP_EQ, 67, 0));
+}
+
+/*
+ * shmctl(shmid, IPC_RMID, ...): the supervisor notes the shmid (a remap
+ * that closes every attach of a removed segment fails, sysvshm.c).  The
+ * native ABI only: i386 reaches shmctl through the ipc(2) multiplexer,
+ * whose remaps the kernel runs itself (add_compat()).  cmd is an int:
+ * the upper half of its register is not compared.
+ */
+static int
+add_shm_rmid_rule(scmp_filter_ctx ctx)
+{
+	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(shmctl), 1,
+				SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
+					IPC_RMID));
 }
 
 /*
@@ -238,6 +254,9 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 				     SCMP_A1(SCMP_CMP_EQ, 0, 0),
 				     SCMP_A4(SCMP_CMP_NE,
 					     rt_arch_native.mremap_mark, 0));
+		if (r < 0)
+			return r;
+		r = add_shm_rmid_rule(ctx);
 		if (r < 0)
 			return r;
 	}

@@ -572,6 +572,8 @@ rt_follow_call(struct rt_ctx *ctx, pid_t tid)
 		follow_mremap(ctx, tid);
 	else if (nr == rt_arch_native.nr_ptrace)
 		follow_traceme(ctx, tid);
+	else if (nr == rt_arch_native.nr_shmctl)
+		rt_sysvshm_rmid(ctx);
 	else if (!rt_privilege_handle(ctx))
 		follow_note(ctx, tid, nr);
 }

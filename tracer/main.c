@@ -454,6 +454,9 @@ print_breakdown(struct rt_ctx *ctx)
 	/* smaps walks every VMA: the rare cases that still need it show. */
 	fprintf(ctx->log, "  %-26s %8lu of %lu calls\n", "smaps read",
 		ctx->stats.smaps_reads, ctx->stats.calls);
+	/* Only after an IPC_RMID, for ranges that close whole VMAs. */
+	fprintf(ctx->log, "  %-26s %8lu of %lu calls\n",
+		"/proc/sysvipc/shm read", ctx->shm.reads, ctx->stats.calls);
 	rt_report_flush(ctx);
 }
 

@@ -65,6 +65,8 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 			break;
 		}
 		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
+		if (r == 0)
+			r = rt_sysvshm_judge(&ctx->shm, c->tgid, &lk, &c->v);
 		c->span = rec.span;
 		break;
 	}

@@ -36,7 +36,8 @@
 enum {
 	V_A, V_B, V_C, V_D, V_E, V_F, V_X, V_G, V_H,
 	V_S1, V_S2, V_S3, V_S4, V_S5, V_S6, V_P1, V_P2,
-	V_Q1, V_Q2, V_Q3, V_R1, V_R2, V_Z1, V_Z2, V_T,
+	V_Q1, V_Q2, V_Q3, V_R1, V_R2, V_Z1, V_Z2,
+	V_M1, V_N1, V_N2, V_N3, V_K1, V_K2, V_T,
 	V_NONE = -1,
 };
 
@@ -80,6 +81,22 @@ static const struct rt_vma layout[] = {
 		     "/dev/zero (deleted)"),
 	[V_Z2] = VMA(0x1401000, 0x1402000, 0, 0, 1, 4001, RWS,
 		     "/dev/zero (deleted)"),
+	/* SysV segments (the inode is the shmid): one attach, whole... */
+	[V_M1] = VMA(0x1500000, 0x1504000, 0, 0, 1, 7, RWS,
+		     "/SYSV00000000 (deleted)"),
+	/* ...one attach in three pieces after remaps (pgoff 2 at +0,
+	 * pgoff 3 at +3p)... */
+	[V_N1] = VMA(0x1600000, 0x1601000, 0x2000, 0, 1, 8, RWS,
+		     "/SYSV0000abcd (deleted)"),
+	[V_N2] = VMA(0x1601000, 0x1603000, 0x1000, 0, 1, 8, RWS,
+		     "/SYSV0000abcd (deleted)"),
+	[V_N3] = VMA(0x1603000, 0x1604000, 0x3000, 0, 1, 8, RWS,
+		     "/SYSV0000abcd (deleted)"),
+	/* ...and one segment attached twice side by side (two files). */
+	[V_K1] = VMAX(0x1700000, 0x1704000, 0, 0, 1, 9, RWS,
+		      "/SYSV00000000 (deleted)", P, 1),
+	[V_K2] = VMAX(0x1704000, 0x1708000, 0, 0, 1, 9, RWS,
+		      "/SYSV00000000 (deleted)", P, 2),
 	[V_T] = VMA(0x7000000, 0x7002000, 0, 8, 1, 400, RWS, "/data/last"),
 };
 
@@ -343,6 +360,99 @@ check_case(const struct vcase *c)
 	if (c->nvmas > 1)
 		ok(mm.exact_calls >= c->nvmas, "%s: %u exact lookups for %u VMAs",
 		   c->name, mm.exact_calls, c->nvmas);
+}
+
+/*
+ * rt_remap_whole_vmas(): the VMAs a valid call's mmap closes whole (each
+ * a shm_close(), one attach less), against those it only splits.
+ */
+struct wcase {
+	const char *name;
+	/* want */
+	unsigned int whole;
+	/* given */
+	uint64_t start, size;
+};
+
+static const struct wcase whole_cases[] = {
+	{ "one attach: first page only", 0, 0x1500000, P },
+	{ "one attach: middle pages", 0, 0x1501000, 2 * P },
+	{ "one attach: last page only", 0, 0x1503000, P },
+	{ "one attach: whole", 1, 0x1500000, 4 * P },
+	{ "three pieces: the first piece", 1, 0x1600000, P },
+	{ "three pieces: first whole, second in part", 1, 0x1600000, 2 * P },
+	{ "three pieces: one page inside the middle", 0,
+	  0x1602000, P },
+	{ "three pieces: middle and last", 2, 0x1601000, 3 * P },
+	{ "three pieces: all", 3, 0x1600000, 4 * P },
+	{ "three pieces: all but the last page", 2, 0x1600000, 3 * P },
+	{ "two attaches: the first whole", 1, 0x1700000, 4 * P },
+	{ "two attaches: the second whole", 1, 0x1704000, 4 * P },
+	{ "two attaches: one page of the first", 0, 0x1703000, P },
+	{ "a file in three VMAs: the middle one", 1, 0x1002000, P },
+};
+
+static void
+check_whole(const struct wcase *c)
+{
+	struct fake_mm mm = { .vmas = layout, .n = ARRAY_SIZE(layout) };
+	struct rt_vma_lookup lk = { .find = fake_find, .ctx = &mm };
+	struct rt_remap_args a = { .start = c->start, .size = c->size };
+	struct rt_verdict v;
+	unsigned int n = 99;
+
+	if (!is_int(0, rt_remap_validate(&a, P, &lk, &v),
+		    "whole: %s: verdict", c->name) ||
+	    !is_int(RT_ACT_MMAP, v.action, "whole: %s: valid", c->name))
+		return;
+	mm.exact_calls = 0;
+	is_int(0, rt_remap_whole_vmas(&lk, &v, &n), "whole: %s: returns 0",
+	       c->name);
+	is_int(c->whole, n, "whole: %s: count", c->name);
+	is_int(0, mm.exact_calls, "whole: %s: no exact lookup", c->name);
+}
+
+/* The refusal a destroyed segment gets, and what it leaves alone. */
+static void
+test_shm_gone(void)
+{
+	struct fake_mm mm = { .vmas = layout, .n = ARRAY_SIZE(layout) };
+	struct rt_vma_lookup lk = { .find = fake_find, .ctx = &mm };
+	struct rt_remap_args a = { .start = 0x1600000, .size = 4 * P,
+				   .pgoff = 1 };
+	struct rt_verdict v, before;
+	unsigned int n;
+
+	rt_remap_validate(&a, P, &lk, &v);
+	is_int(0, rt_remap_shm_gone(&v, 8), "gone: valid verdict refused");
+	is_int(EINVAL, v.err, "gone: EINVAL");
+	is_str("shm-removed", rt_rule_id(v.rule), "gone: rule");
+	is_int(RT_ACT_MUNMAP, v.action, "gone: the range is unmapped");
+	is_u64(8, v.bad, "gone: bad is the shmid");
+	is_u64(0x1600000, v.plan.addr, "gone: munmap start");
+	is_u64(4 * P, v.plan.len, "gone: munmap length");
+	is_u64(layout[V_N1].start, v.first.start, "gone: first kept");
+	/* Only a valid call can be refused so. */
+	before = v;
+	is_int(-EINVAL, rt_remap_shm_gone(&v, 8), "gone: not twice");
+	ok(!memcmp(&before, &v, sizeof(v)), "gone: refused verdict kept");
+	is_int(-EINVAL, rt_remap_whole_vmas(&lk, &v, &n),
+	       "whole: a refused verdict has none");
+	a.prot = 1;
+	rt_remap_validate(&a, P, &lk, &v);
+	before = v;
+	is_int(-EINVAL, rt_remap_shm_gone(&v, 8), "gone: not a prot error");
+	ok(!memcmp(&before, &v, sizeof(v)), "gone: prot verdict kept");
+	a.prot = 0;
+	rt_remap_validate(&a, P, &lk, &v);
+	is_int(-EINVAL, rt_remap_shm_gone(&v, -1), "gone: negative shmid");
+	is_int(RT_ACT_MMAP, v.action, "gone: still valid");
+	/* A lookup that fails mid-count is the result. */
+	mm.calls = 0;
+	mm.fail_call = 1;
+	mm.fail_err = -ESRCH;
+	is_int(-ESRCH, rt_remap_whole_vmas(&lk, &v, &n),
+	       "whole: lookup error is the result");
 }
 
 /*
@@ -648,7 +758,7 @@ test_rule_names(void)
 	static const char *const ids[RT_RULE__COUNT] = {
 		"ok", "prot", "range", "pgoff-wrap", "no-vma", "not-shared",
 		"span-hole", "span-file", "span-flags", "span-end",
-		"huge-align", "huge-pgoff", "offset",
+		"huge-align", "huge-pgoff", "offset", "shm-removed",
 	};
 	int r;
 
@@ -686,5 +796,8 @@ main(void)
 	test_compat();
 	test_mmap_args();
 	test_rule_names();
+	for (i = 0; i < ARRAY_SIZE(whole_cases); i++)
+		check_whole(&whole_cases[i]);
+	test_shm_gone();
 	return tap_done();
 }

@@ -233,6 +233,9 @@ find_query(struct rt_vmas *vs, uint64_t addr, struct rt_vma *out)
 
 	if (!rt_features_has(RT_FEAT_PROCMAP_QUERY))
 		return -ENOTTY;		/* as before 6.11: smaps instead */
+	/* What the kernel writes there is not seen by tools that do not
+	 * know PROCMAP_QUERY (valgrind): the part we copy starts defined. */
+	memset(name, 0, sizeof(((struct rt_vma *)0)->name));
 	fd = maps_fd(vs);
 	if (fd < 0)
 		return fd;
@@ -258,9 +261,10 @@ find_query(struct rt_vmas *vs, uint64_t addr, struct rt_vma *out)
 	if (q.vma_page_size > vs->page_size)
 		out->flags |= RT_VM_HUGETLB;
 	if (q.vma_name_size) {
-		/* Shown only: identity goes by device, inode and key. */
+		/* Shown, and told apart (SysV shm, devices): identity goes by
+		 * device, inode and key. */
 		name[sizeof(out->name) - 1] = '\0';
-		memcpy(out->name, name, sizeof(out->name));
+		memcpy(out->name, name, strlen(name) + 1);
 	}
 	return 0;
 }

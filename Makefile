@@ -119,7 +119,7 @@ BENCH_BIN  := $(BENCH_SRC:%.c=$(B)/%)
 REMAPTRACE := $(B)/remaptrace
 
 .PHONY: all bin progs unit check check-unit check-unit-arm64 arch-progs \
-	check-integration check-asan check-layers \
+	check-integration check-asan check-layers progs32 \
 	demo bench conformance install uninstall clean man deb
 # The link at the top of the tree is the plain native build's only.
 ifeq ($(B)$(CROSS_COMPILE),build)
@@ -225,6 +225,15 @@ $(B)/tests/arch/t-inject-i386: tests/arch/t-inject-i386.c $(ARCH_OBJ) \
 $(B)/tests/arch/child32: tests/arch/child32.c
 	@mkdir -p $(@D)
 	$(CC) -m32 $(ALL_CPPFLAGS) $(PROG_CFLAGS) -o $@ $<
+
+# The test programs built for i386 (gcc -m32), for the differential
+# checks of tests/integration/16-i386.bats; like arch-progs, not part of
+# all: gcc -m32 is a test dependency (tools/deps.sh test).
+PROG32_BIN := $(patsubst %,$(B)/tests/progs32/%,rfp conformance t-exec)
+progs32: $(PROG32_BIN)
+$(B)/tests/progs32/%: tests/progs/%.c $(wildcard tests/progs/*.h)
+	@mkdir -p $(@D)
+	$(CC) -m32 $(ALL_CPPFLAGS) $(PROG_CFLAGS) -o $@ $< -lpthread
 
 check-unit: $(UNIT_BIN)
 	tests/run-unit.sh $(UNIT_BIN)

@@ -237,7 +237,9 @@ int rt_fileobj_filters(pid_t tid);
 struct rt_open_seq {
 	int step;
 	pid_t tid;
+	const struct rt_arch *abi;	/* the call's: numbers to inject */
 	uint64_t sp;		/* the stopped thread's stack pointer */
+	unsigned int red_zone;	/* below it, left to the thread's code */
 	struct rt_vma vma;
 	int base_filters;
 	long pfd;		/* the tracee's O_PATH descriptor */
@@ -263,7 +265,9 @@ struct rt_open_seq {
  * shared memory), -ENOTSUP when the program has seccomp filters of its own,
  * the openat's -errno, or -ESRCH.
  */
-void rt_fileobj_open_begin(struct rt_open_seq *s, pid_t tid, uint64_t sp,
+void rt_fileobj_open_begin(struct rt_open_seq *s, pid_t tid,
+			   const struct rt_arch *abi,
+			   const struct rt_regs *saved,
 			   const struct rt_vma *vma, int base_filters);
 int rt_fileobj_open_step(struct rt_open_seq *s, long ret, struct rt_sys *next);
 
@@ -360,6 +364,8 @@ enum rt_outcome {
 struct rt_call {
 	pid_t tid;
 	pid_t tgid;		/* its process */
+	/* The ABI it was made in: the native one, or i386's int 0x80. */
+	const struct rt_arch *abi;
 	/* VmLck of its process, read once per call (emulate.c): 0 not read
 	 * yet, 1 nothing locked, 2 something locked or unknown. */
 	unsigned char locked;

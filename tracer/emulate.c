@@ -418,16 +418,26 @@ mapped_right(struct rt_ctx *ctx, const struct rt_call *c)
 	return ok;
 }
 
-/* mmap(2)'s arguments for the plan, mapping descriptor @fd. */
-static void
-plan_args(const struct rt_plan *p, int fd, uint64_t a[6])
+/*
+ * mmap(2)'s arguments for the plan, mapping descriptor @fd, in ABI @A's
+ * terms (i386: mmap2, its offset in 4096-byte units, 32-bit registers).
+ * Returns 0, or -EOVERFLOW when they do not fit that ABI's registers.
+ */
+static int
+plan_args(const struct rt_plan *p, const struct rt_arch *A, int fd,
+	  uint64_t a[6])
 {
+	if (!A->native)
+		return rt_remap_mmap_args(p, fd, A->mmap_mark,
+					  A->mmap_offset_shift, A->word_bits,
+					  a);
 	a[0] = p->addr;
 	a[1] = p->len;
 	a[2] = (uint64_t)p->prot;
-	a[3] = (uint64_t)p->flags | rt_arch_native.mmap_mark;
+	a[3] = (uint64_t)p->flags | A->mmap_mark;
 	a[4] = (uint64_t)fd;
 	a[5] = p->offset;
+	return 0;
 }
 
 /* What the call returns when the planned mmap returned @ret. */
@@ -514,7 +524,7 @@ dup_step(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e, long ret,
 	 struct rt_sys *next)
 {
 	static const int advice[RT_FRESH_ADVICE_N] = RT_FRESH_ADVICE;
-	const struct rt_arch *a = &rt_arch_native;
+	const struct rt_arch *a = c->abi;
 	const struct rt_plan *p = &c->v.plan;
 	uint64_t args[6] = { 0 };
 
@@ -647,25 +657,33 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 	struct rt_call *c = &cj->c;
 	struct rt_emu *e = &cj->e;
 	const struct rt_plan *p = &c->v.plan;
+	const struct rt_arch *A = c->abi;
 	uint64_t a[6];
 	int r;
 
-	plan_args(p, e->tfd, a);
+	/* (a descriptor still to be found is checked as 0: it fits) */
+	r = plan_args(p, A, e->tfd < 0 ? 0 : e->tfd, a);
+	if (r < 0 && e->pstep == PLAN_START) {
+		/* mmap2 cannot name the offset (a compat call past 2^44). */
+		c->why = "the offset does not fit the caller's mmap2";
+		e->result = r;
+		return RT_SYS_DONE;
+	}
 	switch (e->pstep) {
 	case PLAN_START:
 		if (c->v.action == RT_ACT_MUNMAP) {
 			e->result = -c->v.err;
 			e->pstep = PLAN_UNMAPPED;
-			return sys(next, rt_arch_native.nr_munmap, a);
+			return sys(next, A->nr_munmap, a);
 		}
 		if (e->open_later &&
 		    dup_src(ctx, c, true, &e->src, &e->lead)) {
 			uint64_t dup[6] = { e->src, 0, e->lead + p->len,
 					    MREMAP_MAYMOVE,
-					    rt_arch_native.mremap_mark };
+					    A->mremap_mark };
 
 			e->pstep = DUP_MADE;
-			return sys(next, rt_arch_native.nr_mremap, dup);
+			return sys(next, A->nr_mremap, dup);
 		}
 		if (e->probe_lock) {
 			/*
@@ -676,21 +694,21 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 			 */
 			uint64_t probe[6] = { p->addr, ctx->page_size,
 					      MADV_DONTNEED,
-					      rt_arch_native.mremap_mark };
+					      A->mremap_mark };
 
 			e->pstep = PLAN_PROBED;
-			return sys(next, rt_arch_native.nr_madvise, probe);
+			return sys(next, A->nr_madvise, probe);
 		}
 		/* fall through */
 	case PLAN_PROBED:
 		if (e->pstep == PLAN_PROBED && probed_locked(c, ret))
 			c->v.plan.flags |= MAP_LOCKED;
-		plan_args(p, e->tfd, a);
+		plan_args(p, A, e->tfd, a);
 		if (!e->open_later)
 			goto map;
-		rt_fileobj_open_begin(&e->open, c->tid,
-				      rt_arch_sp(&cj->job.in.saved),
-				      &c->v.first, ctx->base_filters);
+		rt_fileobj_open_begin(&e->open, c->tid, A,
+				      &cj->job.in.saved, &c->v.first,
+				      ctx->base_filters);
 		e->pstep = PLAN_OPEN;
 		/* fall through */
 	case PLAN_OPEN:
@@ -699,10 +717,10 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 		r = opened(ctx, c, e);
 		if (r <= 0)
 			return r;
-		plan_args(p, e->tfd, a);
+		plan_args(p, A, e->tfd, a);
 	map:
 		e->pstep = PLAN_MAPPED;
-		return sys(next, rt_arch_native.nr_mmap, a);
+		return sys(next, A->nr_mmap, a);
 	case PLAN_MAPPED:
 		e->mmap_ret = ret;
 		e->pstep = PLAN_CLOSED;
@@ -717,7 +735,7 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 			if (!e->disturbed) {
 				uint64_t ca[6] = { (uint64_t)e->tfd };
 
-				return sys(next, rt_arch_native.nr_close, ca);
+				return sys(next, A->nr_close, ca);
 			}
 		}
 		/* fall through */
@@ -744,7 +762,9 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 static int
 agent_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 {
-	if (ctx->opt.stack_trace || c->retried ||
+	/* The agent's code is the native ABI's: another ABI's calls go
+	 * the ptrace way (its numbers, its syscall instruction). */
+	if (ctx->opt.stack_trace || c->retried || !c->abi->native ||
 	    !rt_agent_ready(ctx, c->tgid))
 		return -EAGAIN;
 	if (c->v.action == RT_ACT_MUNMAP)
@@ -807,7 +827,7 @@ agent_send(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	};
 	int r;
 
-	plan_args(p, 0, a);	/* the agent puts its slot in */
+	plan_args(p, &rt_arch_native, 0, a);	/* the agent puts its slot in */
 	e->answered = answer_id != 0;
 	if (e->src) {
 		r = rt_agent_run_dup(ctx, c->tgid, e->src, e->lead, p->len,
@@ -942,7 +962,7 @@ plan_done(struct rt_ctx *ctx, struct rt_call_job *cj, int r)
 	c->result = e->result;
 	c->outcome = outcome_of(c, e->result);
 	/* Stopped anyway: next time, the agent's way. */
-	if (r == 0 && c->outcome == RT_OUT_EMULATED) {
+	if (r == 0 && c->outcome == RT_OUT_EMULATED && c->abi->native) {
 		memset(&e->spawn, 0, sizeof(e->spawn));
 		job->step = RT_CALL_SPAWN;
 	}
@@ -1118,7 +1138,7 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 			plan_done(ctx, cj, job->err);
 			return;
 		}
-		if (ctx->opt.stack_trace &&
+		if (ctx->opt.stack_trace && c->abi->native &&
 		    rt_stack_capture(c->tid, &cj->pd.stack) == 0)
 			c->stack = &cj->pd.stack;
 		job->step = RT_CALL_PLAN;

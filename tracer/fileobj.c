@@ -228,7 +228,7 @@ poke_string(const struct rt_open_seq *s, const char *str, uint64_t *addr)
 	size_t len = strlen(str) + 1;
 	struct iovec local, remote;
 
-	*addr = (s->sp - rt_arch_red_zone - len) & ~15ULL;
+	*addr = (s->sp - s->red_zone - len) & ~15ULL;
 	local = (struct iovec){ .iov_base = (void *)str, .iov_len = len };
 	remote = (struct iovec){ .iov_base = (void *)*addr, .iov_len = len };
 	if (process_vm_writev(s->tid, &local, 1, &remote, 1, 0) !=
@@ -244,7 +244,7 @@ tracee_openat(struct rt_open_seq *s, const char *path, int flags, int then,
 {
 	int r;
 
-	*next = (struct rt_sys){ .nr = rt_arch_native.nr_openat,
+	*next = (struct rt_sys){ .nr = s->abi->nr_openat,
 				 .args = { (uint64_t)AT_FDCWD, 0,
 					   (uint64_t)flags } };
 	r = poke_string(s, path, &next->args[1]);
@@ -258,7 +258,7 @@ tracee_openat(struct rt_open_seq *s, const char *path, int flags, int then,
 static int
 tracee_close(struct rt_open_seq *s, long tfd, int then, struct rt_sys *next)
 {
-	*next = (struct rt_sys){ .nr = rt_arch_native.nr_close,
+	*next = (struct rt_sys){ .nr = s->abi->nr_close,
 				 .args = { (uint64_t)tfd } };
 	s->step = then;
 	return RT_SYS_CALL;
@@ -340,12 +340,19 @@ enum {
 };
 
 void
-rt_fileobj_open_begin(struct rt_open_seq *s, pid_t tid, uint64_t sp,
+rt_fileobj_open_begin(struct rt_open_seq *s, pid_t tid,
+		      const struct rt_arch *abi, const struct rt_regs *saved,
 		      const struct rt_vma *vma, int base_filters)
 {
+	const struct rt_arch *mode = rt_arch_abi_regs(saved);
+
 	memset(s, 0, sizeof(*s));
 	s->tid = tid;
-	s->sp = sp;
+	s->abi = abi;
+	s->sp = rt_arch_sp(saved);
+	/* The red zone is the thread's mode's (a 64-bit thread that made an
+	 * i386 call keeps its 128 bytes), not the call's. */
+	s->red_zone = mode ? mode->red_zone : rt_arch_red_zone;
 	s->vma = *vma;
 	s->base_filters = base_filters;
 	s->tfd = s->fd = -1;

@@ -78,7 +78,7 @@ load_killable(scmp_filter_ctx ctx, int *listener)
  * the round trip costs little.
  */
 static int
-add_hidden_flag_rules(scmp_filter_ctx ctx)
+add_hidden_flag_rules(scmp_filter_ctx ctx, const struct rt_arch *abi)
 {
 	static const int calls[] = {
 		SCMP_SYS(mlock), SCMP_SYS(mlock2), SCMP_SYS(mlockall),
@@ -106,15 +106,21 @@ add_hidden_flag_rules(scmp_filter_ctx ctx)
 		/* Not ours (emulate.c), marked in an argument it ignores. */
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 2,
 				     SCMP_A2(SCMP_CMP_EQ, advice[i], 0),
-				     SCMP_A3(SCMP_CMP_NE,
-					     rt_arch_native.mremap_mark, 0));
+				     SCMP_A3(SCMP_CMP_NE, abi->mremap_mark, 0));
 		if (r < 0)
 			return r;
 	}
-	/* mseal (6.10) is newer than libseccomp 2.5.4's tables */
-	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, rt_arch_native.nr_mseal, 0);
-	if (r < 0)
-		return r;
+	/*
+	 * mseal (6.10) is newer than libseccomp 2.5.4's tables: the native
+	 * number goes in as it is, but libseccomp refuses to place a number
+	 * it cannot translate in another ABI's filter (EFAULT), so an i386
+	 * program's mseal is not heard of (README, Differences).
+	 */
+	if (abi->native) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, abi->nr_mseal, 0);
+		if (r < 0)
+			return r;
+	}
 	/* prctl(PR_SET_MEMORY_MERGE) sets VM_MERGEABLE on every VMA */
 	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
 				SCMP_A0(SCMP_CMP_EQ, 67, 0));
@@ -146,45 +152,87 @@ add_shm_rmid_rule(scmp_filter_ctx ctx)
  * are no argument of i386's old mmap), and resolves SCMP_SYS() to each
  * ABI's own number (i386 257, x32 0x40000000 + 216, arm 253).
  */
+/*
+ * What an ABI whose calls are emulated (i386's int 0x80) must tell the
+ * supervisor besides its remap_file_pages, as the native rules do: the
+ * calls that can hide VM flags, and changes to SIGTRAP's disposition
+ * (signal, sigaction and rt_sigaction).  Its own marks exempt the calls
+ * injected in it (emulate.c).
+ */
 static int
-add_compat(scmp_filter_ctx ctx, bool privilege)
+add_compat_emulated(scmp_filter_ctx ctx, const struct rt_arch *abi)
+{
+	static const int sigtrap_calls[] = {
+		SCMP_SYS(signal), SCMP_SYS(sigaction), SCMP_SYS(rt_sigaction),
+	};
+	size_t i;
+	int r;
+
+	/* Its shared mmaps (mmap2: glibc's mmap()) and duplicating mremaps:
+	 * which open file backs which range (follow.c).  The old
+	 * mmap(struct *) takes its flags in memory: not followed. */
+	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap2), 1,
+			     SCMP_A3(SCMP_CMP_MASKED_EQ,
+				     MAP_SHARED | abi->mmap_mark, MAP_SHARED));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mremap), 2,
+				     SCMP_A1(SCMP_CMP_EQ, 0, 0),
+				     SCMP_A4(SCMP_CMP_NE, abi->mremap_mark, 0));
+	if (r == 0)
+		r = add_hidden_flag_rules(ctx, abi);
+	for (i = 0; r == 0 && i < ARRAY_SIZE(sigtrap_calls); i++) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, sigtrap_calls[i], 1,
+				     SCMP_A0(SCMP_CMP_EQ, SIGTRAP, 0));
+		if (r == -EDOM)		/* not in this ABI */
+			r = 0;
+	}
+	return r;
+}
+
+/* One other ABI's filter, merged into @ctx. */
+static int
+add_one_compat(scmp_filter_ctx ctx, const struct rt_arch *abi, bool privilege)
 {
 	_cleanup_(ctx_release) scmp_filter_ctx compat = NULL;
-	const struct rt_arch *const *abi;
-	int r, n = 0;
+	int r;
 
 	compat = seccomp_init(SCMP_ACT_ALLOW);
 	if (!compat)
 		return -ENOMEM;
 	r = seccomp_attr_set(compat, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
-	if (r < 0)
+	if (r == 0)
+		r = seccomp_arch_add(compat, abi->scmp_arch);
+	if (r < 0 && r != -EEXIST)
 		return r;
-	for (abi = rt_arch_abis; *abi; abi++) {
-		if ((*abi)->native)
-			continue;
-		r = seccomp_arch_add(compat, (*abi)->scmp_arch);
-		if (r < 0 && r != -EEXIST)
-			return r;
-		n++;
-	}
-	if (!n)
-		return 0;
 	r = seccomp_arch_remove(compat, SCMP_ARCH_NATIVE);
-	if (r < 0)
-		return r;
-	r = seccomp_rule_add(compat, SCMP_ACT_NOTIFY,
-			     SCMP_SYS(remap_file_pages), 0);
-	if (r < 0)
-		return r;
-	if (privilege) {
+	if (r == 0)
+		r = seccomp_rule_add(compat, SCMP_ACT_NOTIFY,
+				     SCMP_SYS(remap_file_pages), 0);
+	if (r == 0 && privilege)
 		r = rt_privilege_rules(compat);
-		if (r < 0)
-			return r;
-	}
-	r = seccomp_merge(ctx, compat);
+	if (r == 0 && abi->can_inject && !abi->foreign_nr_bits)
+		r = add_compat_emulated(compat, abi);
+	if (r == 0)
+		r = seccomp_merge(ctx, compat);
 	if (r == 0)
 		compat = NULL;	/* merged: released with ctx */
 	return r;
+}
+
+static int
+add_compat(scmp_filter_ctx ctx, bool privilege)
+{
+	const struct rt_arch *const *abi;
+	int r;
+
+	for (abi = rt_arch_abis; *abi; abi++) {
+		if ((*abi)->native)
+			continue;
+		r = add_one_compat(ctx, *abi, privilege);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 int
@@ -222,7 +270,7 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 					     MAP_SHARED));
 		if (r < 0)
 			return r;
-		r = add_hidden_flag_rules(ctx);
+		r = add_hidden_flag_rules(ctx, &rt_arch_native);
 		if (r < 0)
 			return r;
 		/* A traced process that wants its parent to trace it (gdb,

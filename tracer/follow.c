@@ -57,6 +57,9 @@ struct follow_job {
 	struct rt_job job;
 	enum follow_what what;
 	struct seccomp_data d;	/* the call */
+	/* its arguments as the kernel takes them (cut to the ABI's width),
+	 * an mmap2's offset in bytes */
+	uint64_t args[6];
 	int kfd;		/* mmap: our copy of its open file, or -1 */
 	pid_t target;		/* attach: whom */
 	struct rt_inject caller;	/* attach: the caller, while the target
@@ -66,10 +69,28 @@ struct follow_job {
 
 static const struct rt_job_kind follow_kind;
 
+/*
+ * The arguments of call @d as the kernel takes them: cut to its ABI's
+ * register width (an i386 call's, though seccomp_data shows whole
+ * registers), an mmap2's page offset made bytes.
+ */
+static void
+call_args(const struct seccomp_data *d, uint64_t args[6])
+{
+	const struct rt_arch *abi = rt_arch_abi_call(d->arch, (int)d->nr);
+
+	if (!abi)
+		abi = &rt_arch_native;
+	rt_arch_abi_cut_args(abi, (const uint64_t *)d->args, args);
+	if (d->nr == abi->nr_mmap)
+		args[5] <<= abi->mmap_offset_shift;
+}
+
 static struct follow_job *
 new_job(struct rt_ctx *ctx, pid_t tid, enum follow_what what)
 {
 	struct follow_job *fj = calloc(1, sizeof(*fj));
+	const struct rt_arch *abi;
 
 	if (!fj)
 		return NULL;
@@ -78,6 +99,10 @@ new_job(struct rt_ctx *ctx, pid_t tid, enum follow_what what)
 	fj->job.tgid = rt_procs_tgid(&ctx->procs, tid);
 	fj->what = what;
 	fj->d = ctx->req->data;
+	call_args(&fj->d, fj->args);
+	abi = rt_arch_abi_call(fj->d.arch, (int)fj->d.nr);
+	/* Its thread is caught in that ABI's call (inject.c). */
+	fj->job.in.abi = abi && !abi->native ? abi : NULL;
 	fj->kfd = -1;
 	return fj;
 }
@@ -119,24 +144,25 @@ continue_caught(struct rt_ctx *ctx, struct follow_job *fj)
 static void
 follow_mmap(struct rt_ctx *ctx, pid_t tid)
 {
-	const struct seccomp_data *d = &ctx->req->data;
 	_cleanup_close_ int pidfd = -1, kfd = -1;
 	struct follow_job *fj;
+	uint64_t args[6];
 	struct stat st;
 	pid_t tgid;
 
+	call_args(&ctx->req->data, args);
 	tgid = rt_procs_tgid(&ctx->procs, tid);
-	if ((d->args[3] & ~RT_PLAIN_MAP_FLAGS) && tgid > 0)
+	if ((args[3] & ~RT_PLAIN_MAP_FLAGS) && tgid > 0)
 		mark_hidden_flags(ctx, tgid);
 	/* Shared anonymous memory has no descriptor to follow. */
-	if (!ctx->ptrace_ok || (d->args[3] & MAP_ANONYMOUS))
+	if (!ctx->ptrace_ok || (args[3] & MAP_ANONYMOUS))
 		goto plain;
 	if (!rt_features_has(RT_FEAT_PIDFD_GETFD))
 		goto plain;
 	pidfd = rt_procs_pidfd(tid);
 	if (pidfd < 0 || tgid < 0 || rt_seccomp_valid(ctx) < 0)
 		goto plain;
-	kfd = syscall(SYS_pidfd_getfd, pidfd, (int)d->args[4], 0);
+	kfd = syscall(SYS_pidfd_getfd, pidfd, (int)args[4], 0);
 	/* /dev/zero is replaced by a new shmem file: nothing to follow. */
 	if (kfd < 0 || fstat(kfd, &st) < 0 ||
 	    (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5)))
@@ -156,7 +182,7 @@ plain:
 static void
 mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 {
-	const struct seccomp_data *d = &fj->d;
+	const uint64_t *a = fj->args;
 	int64_t key;
 
 	if (ret < 0 && ret >= -4095)
@@ -165,11 +191,11 @@ mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 	if (key <= 0)
 		return;
 	fj->kfd = -1;	/* owned by ident now */
-	rt_ident_set_fd_hint(&ctx->ident, fj->job.tgid, key, (int)d->args[4]);
+	rt_ident_set_fd_hint(&ctx->ident, fj->job.tgid, key, (int)a[4]);
 	if (rt_ident_record(&ctx->ident, fj->job.tgid, (uint64_t)ret,
-			    (d->args[1] + ctx->page_size - 1) &
+			    (a[1] + ctx->page_size - 1) &
 			    ~(uint64_t)(ctx->page_size - 1),
-			    d->args[5], key) == 0)
+			    a[5], key) == 0)
 		ctx->stats.mmaps_followed++;
 	else
 		rt_ident_put_unused(&ctx->ident, key);
@@ -488,7 +514,8 @@ follow_resume(struct rt_ctx *ctx, struct rt_job *job)
 			rt_inject_end(in, rt_arch_retreg(&in->saved));
 		return;
 	}
-	ret = rt_arch_retreg(&in->saved);
+	ret = in->abi ? rt_arch_abi_retval(in->abi, &in->saved) :
+			rt_arch_retreg(&in->saved);
 	switch (fj->what) {
 	case FOLLOW_MMAP:
 		mmap_done(ctx, fj, ret);
@@ -496,8 +523,8 @@ follow_resume(struct rt_ctx *ctx, struct rt_job *job)
 	case FOLLOW_MREMAP:
 		if (ret >= 0 || ret < -4095)
 			rt_ident_dup_range(&ctx->ident, job->tgid,
-					   fj->d.args[0], (uint64_t)ret,
-					   fj->d.args[2]);
+					   fj->args[0], (uint64_t)ret,
+					   fj->args[2]);
 		break;
 	case FOLLOW_ATTACH:
 		attach_caught(ctx, fj, ret);
@@ -564,8 +591,21 @@ follow_note(struct rt_ctx *ctx, pid_t tid, long nr);
 void
 rt_follow_call(struct rt_ctx *ctx, pid_t tid)
 {
-	long nr = ctx->req->data.nr;
+	const struct seccomp_data *d = &ctx->req->data;
+	const struct rt_arch *abi = rt_arch_abi_call(d->arch, (int)d->nr);
+	long nr = d->nr;
 
+	/* Another ABI's (i386's) shared mmaps and duplicates are followed as
+	 * the native ones; privilege.c sends nothing else of it here. */
+	if (abi && !abi->native) {
+		if (nr == abi->nr_mmap)
+			follow_mmap(ctx, tid);
+		else if (nr == abi->nr_mremap)
+			follow_mremap(ctx, tid);
+		else
+			rt_seccomp_answer(ctx, 0, 0, true);
+		return;
+	}
 	if (nr == rt_arch_native.nr_mmap)
 		follow_mmap(ctx, tid);
 	else if (nr == rt_arch_native.nr_mremap)

@@ -39,11 +39,16 @@
 static void
 fix_restart(pid_t pid)
 {
+	const struct rt_arch *abi;
 	struct rt_regs regs;
 
-	if (rt_arch_getregs(pid, &regs) < 0 || !rt_arch_is_native(&regs))
+	if (rt_arch_getregs(pid, &regs) < 0)
 		return;
-	if (rt_arch_syscall_nr(&regs) != rt_arch_native.nr_remap_file_pages ||
+	/* A 32-bit thread's i386 call too (the same x86 signal code); a
+	 * 64-bit thread's int 0x80 cannot be told from its registers. */
+	abi = rt_arch_abi_regs(&regs);
+	if (!abi || !abi->can_inject ||
+	    rt_arch_syscall_nr(&regs) != abi->nr_remap_file_pages ||
 	    rt_arch_retreg(&regs) != -ERESTARTSYS)
 		return;
 	rt_arch_set_retreg(&regs, -ERESTARTNOINTR);

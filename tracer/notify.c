@@ -162,7 +162,8 @@ stopped_answered(struct rt_call_job *cj)
 	pd->resume_val = rt_arch_retreg(&in->saved);
 	if (c->outcome == RT_OUT_PASSED)
 		c->result = pd->resume_val;
-	if (rt_stack_capture(c->tid, &pd->stack) == 0)
+	/* libunwind-ptrace unwinds the native ABI's stacks only. */
+	if (c->abi->native && rt_stack_capture(c->tid, &pd->stack) == 0)
 		c->stack = &pd->stack;
 }
 
@@ -313,8 +314,10 @@ int
 rt_notify_handle(struct rt_ctx *ctx)
 {
 	struct seccomp_data *d = &ctx->req->data;
+	const struct rt_arch *abi;
 	struct rt_call_job *cj;
 	struct rt_call *c;
+	bool remap;
 	pid_t keep;
 	uint64_t t0;
 	bool timed;
@@ -329,19 +332,25 @@ rt_notify_handle(struct rt_ctx *ctx)
 		return r;
 	if (rt_privilege_foreign(ctx))
 		return 0;
+	/* The native ABI, or one rt_privilege_foreign() let through (an
+	 * i386 remap_file_pages): its own numbers and register width. */
+	abi = rt_arch_abi_call(d->arch, (int)d->nr);
+	if (!abi)
+		abi = &rt_arch_native;
+	remap = d->nr == abi->nr_remap_file_pages;
 	cj = calloc(1, sizeof(*cj));
 	if (!cj) {
 		rt_seccomp_answer(ctx, 0, ENOMEM, false);
 		return 0;
 	}
 	c = &cj->c;
+	c->abi = abi;
 	/*
 	 * Judge nothing against memory an agent is still changing; but a
 	 * call its agent will answer may be judged while earlier ones of its
 	 * process still run, if it reads nothing they change (judge()).
 	 */
-	if (d->nr == rt_arch_native.nr_remap_file_pages &&
-	    rt_agent_direct(ctx) &&
+	if (remap && abi->native && rt_agent_direct(ctx) &&
 	    !(ctx->retry.active && ctx->retry.tid == (pid_t)ctx->req->pid)) {
 		c->tgid = rt_procs_tgid(&ctx->procs, (pid_t)ctx->req->pid);
 		c->pipelined = c->tgid > 0;
@@ -363,10 +372,11 @@ rt_notify_handle(struct rt_ctx *ctx)
 	}
 	cj->t0 = t0;
 	c->tid = ctx->req->pid;
-	c->args = (struct rt_remap_args){
-		d->args[0], d->args[1], d->args[2], d->args[3], d->args[4]
-	};
-	if (d->nr != rt_arch_native.nr_remap_file_pages) {
+	/* As the kernel's entry code passes them on: a compat call's are
+	 * cut to 32 bits, though seccomp_data shows whole registers. */
+	rt_remap_args_from_raw((const uint64_t *)d->args, abi->word_bits,
+			       &c->args);
+	if (!remap) {
 		free(cj);
 		rt_follow_call(ctx, (pid_t)ctx->req->pid);
 		return 0;
@@ -378,6 +388,8 @@ rt_notify_handle(struct rt_ctx *ctx)
 		clock_gettime(CLOCK_REALTIME, &c->when);
 	cj->job.kind = &call_kind;
 	cj->job.tid = c->tid;
+	/* Calls injected in its thread are of its ABI (inject.c). */
+	cj->job.in.abi = abi->native ? NULL : abi;
 	cj->job.tgid = c->tgid;
 	rt_job_start(ctx, &cj->job);
 	return 0;

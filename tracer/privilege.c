@@ -197,6 +197,25 @@ rt_privilege_handle(struct rt_ctx *ctx)
 	return true;
 }
 
+/* What follow.c notes of the native ABI's calls, for another ABI's. */
+static void
+note_compat(struct rt_proc *proc, const struct rt_arch *abi, const char *name,
+	    const struct seccomp_data *d)
+{
+	if (!proc)
+		return;
+	if (!strcmp(name, "signal") || !strcmp(name, "sigaction") ||
+	    !strcmp(name, "rt_sigaction")) {
+		proc->step_ok = -1;	/* read SigIgn again when needed */
+		return;
+	}
+	proc->hidden_flags = true;
+	/* MADV_HUGEPAGE, MADV_NOHUGEPAGE: states no madvise takes back */
+	if (abi && d->nr == abi->nr_madvise &&
+	    ((uint32_t)d->args[2] == 14 || (uint32_t)d->args[2] == 15))
+		proc->thp_hinted = true;
+}
+
 bool
 rt_privilege_foreign(struct rt_ctx *ctx)
 {
@@ -205,27 +224,56 @@ rt_privilege_foreign(struct rt_ctx *ctx)
 	pid_t tid = (pid_t)ctx->req->pid;
 	struct rt_proc *proc;
 	bool x32 = d->arch == a->audit_arch && (d->nr & a->foreign_nr_bits);
+	const struct rt_arch *abi;
 	char *name, what[160];
+	bool emulated;
 	pid_t tgid;
 
 	if (d->arch == a->audit_arch && !x32)
 		return false;
 	if (rt_privilege_handle(ctx))
 		return true;
-	/* Otherwise remap_file_pages: the only other call sent here. */
+	abi = rt_arch_abi_call(d->arch, (int)d->nr);
 	name = seccomp_syscall_resolve_num_arch(d->arch, d->nr);
 	tgid = rt_procs_tgid(&ctx->procs, tid);
 	proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
+	/* An emulated ABI's shared mmaps and duplicates: followed as the
+	 * native ones are (follow.c, through notify.c). */
+	if (abi && abi->can_inject && !x32 &&
+	    ((long)d->nr == abi->nr_mmap || (long)d->nr == abi->nr_mremap)) {
+		free(name);
+		return false;
+	}
+	/* Its calls that hide VM flags or change SIGTRAP's disposition
+	 * (filter.c): noted as the native ones are. */
+	if (name && strcmp(name, "remap_file_pages")) {
+		note_compat(proc, abi, name, d);
+		free(name);
+		rt_seccomp_answer(ctx, 0, 0, true);
+		return true;
+	}
+	emulated = abi && abi->can_inject && !x32;
 	if (name && !strcmp(name, "remap_file_pages") && proc &&
 	    !proc->told_abi) {
 		/* strace's words, and what follows from them. */
 		proc->told_abi = true;
-		snprintf(what, sizeof(what), "[ Process PID=%d runs in %s "
-			 "mode. ] remaptrace does not emulate remap_file_pages "
-			 "in this ABI: %s", (int)tgid, x32 ? "x32" : "32 bit",
-			 ctx->opt.mode == RT_MODE_DENY ?
-			 "denied as asked" : "the kernel runs it");
+		if (emulated)
+			snprintf(what, sizeof(what), "[ Process PID=%d runs "
+				 "in 32 bit mode. ]", (int)tgid);
+		else
+			snprintf(what, sizeof(what), "[ Process PID=%d runs "
+				 "in %s mode. ] remaptrace does not emulate "
+				 "remap_file_pages in this ABI: %s", (int)tgid,
+				 x32 ? "x32" : "32 bit",
+				 ctx->opt.mode == RT_MODE_DENY ?
+				 "denied as asked" : "the kernel runs it");
 		rt_report_note(ctx, tid, what);
+	}
+	/* An ABI whose calls can be injected (i386's int 0x80): judged and
+	 * emulated as native calls are (notify.c). */
+	if (emulated && name && !strcmp(name, "remap_file_pages")) {
+		free(name);
+		return false;
 	}
 	free(name);
 	if (ctx->opt.mode == RT_MODE_DENY)

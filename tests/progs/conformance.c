@@ -80,10 +80,16 @@
 #define REGION_HINT	0x100000000000UL	/* far below mmap_base */
 #define REGION_STRIDE	0x40000000UL
 #define MAX_CTX		9
-#define TAG_MAGIC	0x52544346UL	/* "RTCF" at byte 0 of every page */
-#define MARK_MAGIC	0x4d4bUL	/* writes put a marker at MARK_OFF */
+#define TAG_MAGIC	0x52544346ULL	/* "RTCF" at byte 0 of every page */
+#define MARK_MAGIC	0x4d4bULL	/* writes put a marker at MARK_OFF */
 #define MARK_OFF	64
-#define KERNEL_ADDR	0xffff888000000000UL
+/* 1 << n as an unsigned long, 0 where it does not fit (a 32-bit build,
+ * where a pgoff is 32 bits wide). */
+#define BIG(n)	((unsigned long)((1ULL << (n)) & ULONG_MAX))
+/* An address no user mapping reaches: the kernel's half, or for a 32-bit
+ * build (gcc -m32) the top page, above the i386 TASK_SIZE. */
+#define KERNEL_ADDR	(sizeof(long) == 8 ? (unsigned long)0xffff888000000000ULL \
+					   : 0xfffff000UL)
 
 enum store { ST_DISK, ST_TMPFS, ST_MEMFD, ST_ANON, ST_HUGE };
 
@@ -1786,8 +1792,8 @@ prologue_args(struct ctx *c, int i)
 	run(c, op_remap(i, 4, 100, 4));
 	run(c, op_remap(i, 4, pg, OBJ_PAGES + 2));	/* past EOF: SIGBUS */
 	run(c, op_remap(i, 5, 2 * pg, ULONG_MAX));	/* pgoff wraps */
-	run(c, op_remap(i, 5, pg, 1UL << 51));		/* EOVERFLOW */
-	run(c, op_remap(i, 5, pg, (1UL << 51) - 2));	/* the last that fits */
+	run(c, op_remap(i, 5, pg, BIG(51)));		/* EOVERFLOW */
+	run(c, op_remap(i, 5, pg, BIG(51) - 2));	/* the last that fits */
 	o = op_remap(i, 6, pg, 6);
 	o.prot = PROT_READ;
 	run(c, o);
@@ -1938,8 +1944,8 @@ static void
 gen_remap(struct ctx *c, struct op *op)
 {
 	static const unsigned long big[] = {
-		1UL << 51, (1UL << 51) - 1, (1UL << 51) - 2, (1UL << 51) - 3,
-		1UL << 52, 1UL << 60, ULONG_MAX >> 12,
+		BIG(51), BIG(51) - 1, BIG(51) - 2, BIG(51) - 3,
+		BIG(52), BIG(60), ULONG_MAX >> 12,
 	};
 	static const unsigned long prots[] = { PROT_READ, PROT_EXEC, 0x80,
 					       ~0UL };
@@ -1968,7 +1974,7 @@ gen_remap(struct ctx *c, struct op *op)
 		op->wrap = true;
 		op->size = (1 + rnd(c, 3)) * pg;
 	} else if (r < 13) {
-		op->size = 1UL << 40;
+		op->size = BIG(40) ? BIG(40) : ULONG_MAX & ~(pg - 1);
 	} else if (r < 15) {
 		op->size = (1 + rnd(c, 4)) * pg;
 	} else {

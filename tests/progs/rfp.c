@@ -481,8 +481,11 @@ main(int argc, char **argv)
 	atexit(cleanup);
 	catch_faults();
 	setup(k->name);
-	ret = syscall(SYS_remap_file_pages, (uintptr_t)area + start, size,
-		      prot, pgoff, flags);
+	/* syscall(2) takes longs: a 32-bit build passes each in one. */
+	ret = syscall(SYS_remap_file_pages, (unsigned long)((uintptr_t)area +
+							   start),
+		      (unsigned long)size, (unsigned long)prot,
+		      (unsigned long)pgoff, (unsigned long)flags);
 	err = errno;
 
 	printf("kind: %s (%s)\n", k->name, k->what);

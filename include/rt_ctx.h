@@ -68,20 +68,6 @@ struct rt_opts {
 	char **argv;		/* PROGRAM ARGS... */
 };
 
-/* Outcome counters, for the exit summary and tests. */
-struct rt_stats {
-	unsigned long calls;
-	unsigned long emulated;
-	unsigned long rejected;
-	unsigned long passed;	/* given to the kernel (check mode) */
-	unsigned long denied;
-	unsigned long failed;	/* emulation tried, mmap or supervisor failed */
-	unsigned long gone;	/* the caller vanished mid-call */
-	unsigned long faulted;	/* fault injection (--inject) */
-	unsigned long mmaps_followed;	/* shared file mmaps recorded */
-	unsigned long smaps_reads;	/* /proc/PID/smaps read to judge */
-	unsigned long by_rule[RT_RULE__COUNT];
-};
 
 /*
  * Where the supervisor's time goes in an emulated call
@@ -143,35 +129,21 @@ struct rt_inherit {
 	unsigned int nheld;
 };
 
-struct rt_ctx {
-	struct rt_opts opt;
-	FILE *log;		/* stderr or -o FILE */
-	int log_err;		/* errno of the first failed log write, or 0 */
-	struct timespec log_prev;	/* -r: the time of the last line, or 0 */
-	int listener;		/* seccomp user-notification fd */
-	int sigfd;		/* signalfd: SIGCHLD and forwarded signals */
-	int epfd;		/* the loop's epoll set, or -1 */
-	sigset_t saved_mask;	/* the mask to give back to the child */
-	/* RLIMIT_NOFILE as we found it, for the child (ours is raised) */
-	struct rlimit nofile;
-	bool nofile_known;
-	pid_t self;		/* getpid(), once */
+/*
+ * The tracee tables: what the supervisor knows of the traced tree, kept
+ * across calls (per-call state lives in its job, rt_job.h).
+ */
+struct rt_tracees {
 	pid_t child;		/* the first program */
 	pid_t keeper;		/* --kill-on-exit's listener keeper, or -1 */
 	int child_status;	/* its wait status, when child_done */
 	bool child_done;
-	bool ptrace_ok;		/* every tracee is seized by us */
-	bool killable_recv;	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
-	int base_filters;	/* seccomp filters the program starts with */
-	unsigned long page_size;
-	int cpu;		/* the CPU the supervisor is pinned to, or -1 */
 	unsigned int ntracees;	/* threads we are tracing */
-	struct seccomp_notif *req;
-	struct seccomp_notif_resp *resp;
-	struct rt_stats stats;
-	struct rt_breakdown bd;
-	struct rt_inherit inherit;
-	struct rt_job *job;	/* the one job in flight, or NULL (job.c) */
+	struct rt_procs procs;	/* thread -> process */
+	struct rt_ident ident;	/* open files behind shared mappings */
+	struct rt_agents agents;	/* agent.c */
+	struct rt_inherit inherit;	/* descriptors installed lately */
+	struct rt_sysvshm shm;	/* removed SysV segments (sysvshm.c) */
 	/*
 	 * A call restarted because another thread disturbed the descriptor
 	 * installed for it (emulate.c): its verdict stands for the restarted
@@ -183,11 +155,65 @@ struct rt_ctx {
 		struct rt_remap_args args;
 		struct rt_verdict v;
 	} retry;
-	struct rt_ident ident;	/* open files behind shared mappings */
-	struct rt_procs procs;	/* thread -> process */
-	struct rt_agents agents;	/* agent.c */
-	struct rt_sysvshm shm;	/* removed SysV segments (sysvshm.c) */
-	/* Notifications received while an agent ran, for the loop. */
+};
+
+/* The output sinks: the log (text or JSON, sinks.c) and the -c table. */
+struct rt_pidfile;
+
+struct rt_sinks {
+	FILE *log;		/* stderr or -o FILE */
+	int log_err;		/* errno of the first failed log write, or 0 */
+	struct timespec log_prev;	/* -r: the time of the last line, or 0 */
+	struct rt_summary *summary;	/* -c: rows by outcome (summary.c) */
+	bool per_process;	/* -ff -o FILE: FILE.PID per process */
+	bool no_signals;	/* -e signal=none */
+	const char *base;	/* -ff: FILE of FILE.PID */
+	struct rt_pidfile *f;	/* -ff: the files, least recently used
+				 * closed first */
+	size_t nf, cap_f;
+	unsigned int nopen;
+	unsigned long tick;
+	int cmd_pidfd;		/* -o '|cmd': the command, or -1 */
+};
+
+/* The statistics, counted in one place: when a call is reported
+ * (report.c), and the time breakdown when it completes (notify.c). */
+struct rt_stats {
+	unsigned long calls;
+	unsigned long emulated;
+	unsigned long rejected;
+	unsigned long passed;	/* given to the kernel (check mode) */
+	unsigned long denied;
+	unsigned long failed;	/* emulation tried, mmap or supervisor failed */
+	unsigned long gone;	/* the caller vanished mid-call */
+	unsigned long faulted;	/* fault injection (--inject) */
+	unsigned long mmaps_followed;	/* shared file mmaps recorded */
+	unsigned long smaps_reads;	/* /proc/PID/smaps read to judge */
+	unsigned long by_rule[RT_RULE__COUNT];
+	struct rt_breakdown bd;	/* REMAPTRACE_BREAKDOWN=1 */
+	/* -c: latencies of every call (summary.c) */
+	uint64_t *lat;
+	size_t nlat, cap_lat;
+};
+
+/*
+ * The supervisor's context: the options (fixed once parsed), the tracee
+ * tables, the output sinks and the statistics, then what the loop and the
+ * kernel adapters hold for the run.
+ */
+struct rt_ctx {
+	const struct rt_opts opt;
+	struct rt_tracees tr;
+	struct rt_sinks out;
+	struct rt_stats stats;
+	/* the loop's (loop.c, notify.c) */
+	int listener;		/* seccomp user-notification fd */
+	int sigfd;		/* signalfd: SIGCHLD and forwarded signals */
+	int epfd;		/* the loop's epoll set, or -1 */
+	struct seccomp_notif *req;	/* the notification being served */
+	struct seccomp_notif_resp *resp;
+	struct rt_job *job;	/* the one job in flight, or NULL (job.c) */
+	/* Notifications received while a job ran, for the loop. */
 	struct seccomp_notif *stash;
 	size_t nstash, cap_stash;
 	bool all_gone;		/* no tracee left (seen outside the loop) */
@@ -198,10 +224,17 @@ struct rt_ctx {
 	 */
 	int term_sig;
 	uint64_t term_at;
-	/* -c: latencies of every call (summary.c) */
-	uint64_t *lat;
-	size_t nlat, cap_lat;
-	struct rt_summary *summary;	/* -c: rows by outcome (summary.c) */
+	/* what the run found out at start-up */
+	sigset_t saved_mask;	/* the mask to give back to the child */
+	/* RLIMIT_NOFILE as we found it, for the child (ours is raised) */
+	struct rlimit nofile;
+	bool nofile_known;
+	pid_t self;		/* getpid(), once */
+	bool ptrace_ok;		/* every tracee is seized by us */
+	bool killable_recv;	/* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
+	int base_filters;	/* seccomp filters the program starts with */
+	unsigned long page_size;
+	int cpu;		/* the CPU the supervisor is pinned to, or -1 */
 };
 
 #endif

@@ -31,7 +31,7 @@ struct rt_launch_user {
  * @user: NULL, or the user the program runs as (-u): the child takes its
  *	supplementary groups (initgroups), gid and uid, real, effective and
  *	saved, before the filter is installed; remaptrace keeps its own.
- * Sets ctx->child, ctx->listener, ctx->ptrace_ok, ctx->killable_recv.
+ * Sets ctx->tr.child, ctx->listener, ctx->ptrace_ok, ctx->killable_recv.
  * @exec_err: out: the errno of the child's failed execve, 0 when it ran.
  * Returns 0 (the child runs, or exec failed: see @exec_err), or -errno
  * when remaptrace itself could not set up.
@@ -42,7 +42,7 @@ int rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
 /*
  * rt_launch_keeper() - for --kill-on-exit: a process that keeps the
  * listener open until the supervisor has died (see launch.c).  Sets
- * ctx->keeper.  Returns 0 or -errno.
+ * ctx->tr.keeper.  Returns 0 or -errno.
  */
 int rt_launch_keeper(struct rt_ctx *ctx);
 

@@ -20,9 +20,9 @@ struct rt_sink_opts {
 };
 
 /**
- * rt_sinks_open() - open the log as @o says and set ctx->log (stderr,
+ * rt_sinks_open() - open the log as @o says and set ctx->out.log (stderr,
  * FILE, or the write end of a pipe to `sh -c COMMAND`).  With
- * @o->per_process, ctx->log stays stderr (the -c table and remaptrace's
+ * @o->per_process, ctx->out.log stays stderr (the -c table and remaptrace's
  * own messages) and each process's records go to FILE.PID.
  * Prints its own message on failure.
  * Returns 0, -EINVAL (a bad combination), or the -errno of open, pipe
@@ -32,22 +32,22 @@ int rt_sinks_open(struct rt_ctx *ctx, const struct rt_sink_opts *o);
 
 /**
  * rt_sinks_fd() - the descriptor that @pid's records are written to:
- * ctx->log's, or under -ff the file FILE.PID (created at its first
+ * ctx->out.log's, or under -ff the file FILE.PID (created at its first
  * record, truncated then, appended to if it had to be closed meanwhile).
  * Returns the descriptor or -errno of its open.
  */
 int rt_sinks_fd(struct rt_ctx *ctx, pid_t pid);
 
 /* Whether records go to one file per process (no "[pid N] " then). */
-bool rt_sinks_per_process(void);
+bool rt_sinks_per_process(const struct rt_ctx *ctx);
 
 /* Whether signal lines are wanted (not -e signal=none). */
-bool rt_sinks_signals(void);
+bool rt_sinks_signals(const struct rt_ctx *ctx);
 
 /**
  * rt_sinks_close() - close every log file and the pipe, and wait for the
  * pipe's command to end (no stray process).  A failed close is a failed
- * log write (ctx->log_err, said on stderr).
+ * log write (ctx->out.log_err, said on stderr).
  */
 void rt_sinks_close(struct rt_ctx *ctx);
 

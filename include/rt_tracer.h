@@ -394,7 +394,7 @@ struct rt_call {
 
 void rt_report_call(struct rt_ctx *ctx, const struct rt_call *c);
 /*
- * Flush the log and note a failed write (ctx->log_err), said at once on
+ * Flush the log and note a failed write (ctx->out.log_err), said at once on
  * stderr.  Returns 0 or the -errno of the failure.
  */
 int rt_report_flush(struct rt_ctx *ctx);

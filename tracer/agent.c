@@ -102,9 +102,9 @@ find(struct rt_ctx *ctx, pid_t tgid)
 {
 	size_t i;
 
-	for (i = 0; i < ctx->agents.n; i++)
-		if (ctx->agents.a[i].tgid == tgid)
-			return &ctx->agents.a[i];
+	for (i = 0; i < ctx->tr.agents.n; i++)
+		if (ctx->tr.agents.a[i].tgid == tgid)
+			return &ctx->tr.agents.a[i];
 	return NULL;
 }
 
@@ -122,17 +122,17 @@ bury(struct rt_ctx *ctx, int pidfd, pid_t tgid, pid_t hold)
 	struct rt_dying *d;
 
 	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-	d = ctx->epfd >= 0 && !ctx->agents.final ? rt_grow(ctx->agents.dying, ctx->agents.ndying,
-				     &ctx->agents.cap_dying, sizeof(*d), 4) :
+	d = ctx->epfd >= 0 && !ctx->tr.agents.final ? rt_grow(ctx->tr.agents.dying, ctx->tr.agents.ndying,
+				     &ctx->tr.agents.cap_dying, sizeof(*d), 4) :
 			     NULL;
 	if (!d || epoll_ctl(ctx->epfd, EPOLL_CTL_ADD, pidfd, &ev) < 0) {
 		if (d)
-			ctx->agents.dying = d;
+			ctx->tr.agents.dying = d;
 		rt_pidfd_kill_wait(pidfd);
 		return false;
 	}
-	ctx->agents.dying = d;
-	d[ctx->agents.ndying++] = (struct rt_dying){ .pidfd = pidfd,
+	ctx->tr.agents.dying = d;
+	d[ctx->tr.agents.ndying++] = (struct rt_dying){ .pidfd = pidfd,
 						     .tgid = tgid,
 						     .hold = hold };
 	return hold > 0;
@@ -144,15 +144,15 @@ buried(struct rt_ctx *ctx, int pidfd)
 {
 	size_t i;
 
-	for (i = 0; i < ctx->agents.ndying; i++) {
-		if (ctx->agents.dying[i].pidfd != pidfd)
+	for (i = 0; i < ctx->tr.agents.ndying; i++) {
+		if (ctx->tr.agents.dying[i].pidfd != pidfd)
 			continue;
 		close(pidfd);	/* leaves the epoll set too */
-		if (ctx->agents.dying[i].hold > 0)
-			ptrace(PTRACE_CONT, ctx->agents.dying[i].hold, NULL,
+		if (ctx->tr.agents.dying[i].hold > 0)
+			ptrace(PTRACE_CONT, ctx->tr.agents.dying[i].hold, NULL,
 			       NULL);
-		ctx->agents.dying[i] =
-			ctx->agents.dying[--ctx->agents.ndying];
+		ctx->tr.agents.dying[i] =
+			ctx->tr.agents.dying[--ctx->tr.agents.ndying];
 		return true;
 	}
 	return false;
@@ -163,8 +163,8 @@ rt_agent_dying(const struct rt_ctx *ctx, pid_t tgid)
 {
 	size_t i;
 
-	for (i = 0; i < ctx->agents.ndying; i++)
-		if (!tgid || ctx->agents.dying[i].tgid == tgid)
+	for (i = 0; i < ctx->tr.agents.ndying; i++)
+		if (!tgid || ctx->tr.agents.dying[i].tgid == tgid)
 			return true;
 	return false;
 }
@@ -182,7 +182,7 @@ forget_hold(struct rt_ctx *ctx, struct rt_agent *ag, pid_t hold)
 		close(ag->res);
 	if (ag->pidfd >= 0)
 		held = bury(ctx, ag->pidfd, ag->tgid, hold);
-	*ag = ctx->agents.a[--ctx->agents.n];
+	*ag = ctx->tr.agents.a[--ctx->tr.agents.n];
 	return held;
 }
 
@@ -230,7 +230,7 @@ lose(struct rt_ctx *ctx, struct rt_agent *ag)
 	for (i = ag->done; i < ag->unread; i++)
 		if (job_at(ag, i)->caller)
 			requeue(ctx, &job_at(ag, i)->notif, &n);
-	ctx->agents.lost++;
+	ctx->tr.agents.lost++;
 	forget(ctx, ag);
 }
 
@@ -254,7 +254,7 @@ rt_agent_direct(const struct rt_ctx *ctx)
 	 * goes on, which needs the result first.  The answer then comes
 	 * from the loop, when the result arrives (retire()). */
 	return ctx->opt.quiet && !ctx->opt.summary && !ctx->opt.layout &&
-	       !ctx->opt.stack_trace && !ctx->bd.on;
+	       !ctx->opt.stack_trace && !ctx->stats.bd.on;
 }
 
 bool
@@ -265,8 +265,8 @@ rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req)
 	if (req->data.nr != rt_arch_native.nr_remap_file_pages ||
 	    req->data.args[0] != RT_AGENT_MAGIC)
 		return false;
-	for (i = 0; i < ctx->agents.n; i++) {
-		struct rt_agent *ag = &ctx->agents.a[i];
+	for (i = 0; i < ctx->tr.agents.n; i++) {
+		struct rt_agent *ag = &ctx->tr.agents.a[i];
 
 		if (ag->pid != (pid_t)req->pid ||
 		    req->data.args[1] != ag->token || ag->seen)
@@ -595,7 +595,7 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 	if (r < 0)
 		return r;
 	if (key_id) {
-		keyfd = rt_ident_key_fd(&ctx->ident, key_id);
+		keyfd = rt_ident_key_fd(&ctx->tr.ident, key_id);
 		if (keyfd < 0)
 			return -EAGAIN;
 	}
@@ -612,7 +612,7 @@ rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
 	}
 	push(ag, answer_id ? ctx->req : NULL, args[0],
 	     answer_id ? answer_err : 0, span);
-	if (++ctx->agents.requests == ctx->agents.kill_at)
+	if (++ctx->tr.agents.requests == ctx->tr.agents.kill_at)
 		syscall(SYS_pidfd_send_signal, ag->pidfd, SIGKILL, NULL, 0);
 	return 0;
 lost:
@@ -712,8 +712,8 @@ rt_agent_settled(struct rt_ctx *ctx, pid_t tid, pid_t keep)
 	bool settled = true;
 	size_t i = 0;
 
-	while (i < ctx->agents.n) {
-		struct rt_agent *ag = &ctx->agents.a[i];
+	while (i < ctx->tr.agents.n) {
+		struct rt_agent *ag = &ctx->tr.agents.a[i];
 
 		called_again(ctx, ag, tid);
 		/* Read the results there: what may still run must have run,
@@ -832,16 +832,16 @@ rt_agent_event(struct rt_ctx *ctx, int fd)
 
 	if (buried(ctx, fd))
 		return;
-	for (i = 0; i < ctx->agents.n; i++) {
-		if (ctx->agents.a[i].res == fd)
+	for (i = 0; i < ctx->tr.agents.n; i++) {
+		if (ctx->tr.agents.a[i].res == fd)
 			break;
 	}
-	if (i == ctx->agents.n)
+	if (i == ctx->tr.agents.n)
 		return;
-	tgid = ctx->agents.a[i].tgid;
-	pid = ctx->agents.a[i].pid;
+	tgid = ctx->tr.agents.a[i].tgid;
+	pid = ctx->tr.agents.a[i].pid;
 	/* Results owed: read them, answer their callers. */
-	if (drain(ctx, &ctx->agents.a[i]) < 0)
+	if (drain(ctx, &ctx->tr.agents.a[i]) < 0)
 		return;
 	ag = find(ctx, tgid);
 	if (ag && ag->pid == pid && flush_garbage(ag) < 0) {
@@ -860,7 +860,7 @@ rt_agent_event(struct rt_ctx *ctx, int fd)
 static struct rt_proc *
 may_spawn(struct rt_ctx *ctx, pid_t tid, pid_t tgid)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, tgid);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, tgid);
 	char path[64];
 	struct stat ours, theirs;
 	int filters;
@@ -965,15 +965,15 @@ spawn_watch(struct rt_ctx *ctx, struct rt_agent_spawn *sp,
 	}
 	ag.state = RT_AGENT_STARTING;
 	ag.spawned_ns = rt_now_ns();
-	table = rt_grow(ctx->agents.a, ctx->agents.n, &ctx->agents.cap,
+	table = rt_grow(ctx->tr.agents.a, ctx->tr.agents.n, &ctx->tr.agents.cap,
 			sizeof(*table), 4);
 	if (!table) {
 		bury(ctx, ag.pidfd, ag.tgid, 0);
 		return spawn_undo(ctx, sp, next);
 	}
-	ctx->agents.a = table;
-	ctx->agents.a[ctx->agents.n++] = ag;
-	ctx->agents.spawned++;
+	ctx->tr.agents.a = table;
+	ctx->tr.agents.a[ctx->tr.agents.n++] = ag;
+	ctx->tr.agents.spawned++;
 	sp->step = SPAWN_END;
 	return RT_SYS_DONE;
 }
@@ -1034,8 +1034,8 @@ rt_agent_timeout(const struct rt_ctx *ctx)
 {
 	size_t i;
 
-	for (i = 0; i < ctx->agents.n; i++)
-		if (busy(&ctx->agents.a[i]) || starting(&ctx->agents.a[i]))
+	for (i = 0; i < ctx->tr.agents.n; i++)
+		if (busy(&ctx->tr.agents.a[i]) || starting(&ctx->tr.agents.a[i]))
 			return AGENT_TICK_MS;
 	return -1;
 }
@@ -1045,8 +1045,8 @@ rt_agent_tick(struct rt_ctx *ctx)
 {
 	size_t i = 0;
 
-	while (i < ctx->agents.n) {
-		struct rt_agent *ag = &ctx->agents.a[i];
+	while (i < ctx->tr.agents.n) {
+		struct rt_agent *ag = &ctx->tr.agents.a[i];
 
 		if ((busy(ag) &&
 		     !patient(ag->pid, job_at(ag, ag->done)->sent_ns)) ||
@@ -1069,14 +1069,14 @@ rt_agent_drop(struct rt_ctx *ctx, pid_t tgid, pid_t hold)
 void
 rt_agent_fini(struct rt_ctx *ctx)
 {
-	ctx->agents.final = true;	/* no loop any more: wait here */
-	while (ctx->agents.n)
-		forget(ctx, &ctx->agents.a[0]);
-	while (ctx->agents.ndying)
-		rt_pidfd_kill_wait(ctx->agents.dying[--ctx->agents.ndying].pidfd);
-	free(ctx->agents.dying);
-	free(ctx->agents.a);
-	memset(&ctx->agents, 0, sizeof(ctx->agents));
+	ctx->tr.agents.final = true;	/* no loop any more: wait here */
+	while (ctx->tr.agents.n)
+		forget(ctx, &ctx->tr.agents.a[0]);
+	while (ctx->tr.agents.ndying)
+		rt_pidfd_kill_wait(ctx->tr.agents.dying[--ctx->tr.agents.ndying].pidfd);
+	free(ctx->tr.agents.dying);
+	free(ctx->tr.agents.a);
+	memset(&ctx->tr.agents, 0, sizeof(ctx->tr.agents));
 	free(ctx->stash);
 	ctx->stash = NULL;
 	ctx->nstash = ctx->cap_stash = 0;

@@ -126,7 +126,7 @@ install_fd(struct rt_ctx *ctx, struct rt_call *c, int fd,
 static int
 get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 	_cleanup_close_ int pidfd = -1;
 	int r, fd, tfd;
 
@@ -156,13 +156,13 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 	r = rt_fileobj_get(c->tid, pidfd, &c->v.first, &fd, &c->how, &tfd);
 	if (r < 0)
 		return r;
-	*key = rt_ident_adopt(&ctx->ident, fd);
+	*key = rt_ident_adopt(&ctx->tr.ident, fd);
 	if (*key < 0) {
 		close(fd);
 		return (int)*key;
 	}
 	if (c->how == RT_FILE_TRACEE_FD)
-		rt_ident_set_fd_hint(&ctx->ident, c->tgid, *key, tfd);
+		rt_ident_set_fd_hint(&ctx->tr.ident, c->tgid, *key, tfd);
 	return 0;
 }
 
@@ -176,13 +176,13 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 static int
 own_fd(struct rt_ctx *ctx, const struct rt_call *c, int64_t key)
 {
-	int hint = rt_ident_fd_hint(&ctx->ident, c->tgid, key);
+	int hint = rt_ident_fd_hint(&ctx->tr.ident, c->tgid, key);
 
-	if (hint < 0 || rt_procs_nthreads(&ctx->procs, c->tgid) != 1 ||
+	if (hint < 0 || rt_procs_nthreads(&ctx->tr.procs, c->tgid) != 1 ||
 	    !rt_features_has(RT_FEAT_KCMP))
 		return -1;
 	if (syscall(SYS_kcmp, c->tid, ctx->self, KCMP_FILE, hint,
-		    rt_ident_key_fd(&ctx->ident, key)) != 0)
+		    rt_ident_key_fd(&ctx->tr.ident, key)) != 0)
 		return -1;
 	return hint;
 }
@@ -191,7 +191,7 @@ own_fd(struct rt_ctx *ctx, const struct rt_call *c, int64_t key)
 static bool
 step_ok(struct rt_ctx *ctx, const struct rt_call *c)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 	unsigned long long ign;
 
 	if (!proc)
@@ -256,7 +256,7 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	 * mapped through two open files (SysV shm attached twice), where
 	 * the piece is of the other one (README, Differences).
 	 */
-	proc = rt_procs_proc(&ctx->procs, c->tgid);
+	proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 	if (!proc || !donors)
 		return false;
 	/*
@@ -267,7 +267,7 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	 */
 	if (proc->hidden_flags && something_locked(c))
 		return false;
-	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, &ctx->ident);
+	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, &ctx->tr.ident);
 	r = rt_vmas_donor(&vs, v, p->offset, src, lead);
 	rt_vmas_close(&vs);
 	/*
@@ -299,7 +299,7 @@ dup_key(const struct rt_call *c)
 static bool
 flags_unknown(struct rt_ctx *ctx, const struct rt_call *c)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 
 	return proc && proc->hidden_flags && !c->v.first.flags_exact;
 }
@@ -312,7 +312,7 @@ flags_unknown(struct rt_ctx *ctx, const struct rt_call *c)
 static bool
 dup_first(struct rt_ctx *ctx, const struct rt_call *c)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 
 	return flags_unknown(ctx, c) && proc && !proc->thp_hinted;
 }
@@ -364,12 +364,12 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	rt_call_phase(c, RT_PH_FILE);
 	if (e->tfd >= 0)
 		return 0;
-	e->tfd = install_fd(ctx, c, rt_ident_key_fd(&ctx->ident, e->key),
+	e->tfd = install_fd(ctx, c, rt_ident_key_fd(&ctx->tr.ident, e->key),
 			    &e->saved, &e->raised);
 	e->installed = e->tfd >= 0;
 	if (e->installed)
 		e->slot = rt_inherit_installed(ctx, c->tgid, e->tfd,
-					       rt_ident_key_fd(&ctx->ident,
+					       rt_ident_key_fd(&ctx->tr.ident,
 							       e->key));
 	return e->tfd < 0 ? e->tfd : 0;
 }
@@ -379,7 +379,7 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 static bool
 still_ours(struct rt_ctx *ctx, const struct rt_call *c, const struct rt_emu *e)
 {
-	int kfd = e->key > 0 ? rt_ident_key_fd(&ctx->ident, e->key) : -1;
+	int kfd = e->key > 0 ? rt_ident_key_fd(&ctx->tr.ident, e->key) : -1;
 
 	/* No copy to compare with (no pidfd_getfd): checked by path only. */
 	long r;
@@ -399,7 +399,7 @@ still_ours(struct rt_ctx *ctx, const struct rt_call *c, const struct rt_emu *e)
 static bool
 mapped_right(struct rt_ctx *ctx, const struct rt_call *c)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 	struct rt_vma_lookup lk;
 	struct rt_vmas vs;
 	struct rt_vma v;
@@ -455,17 +455,17 @@ keep_key(struct rt_ctx *ctx, struct rt_call *c, const struct rt_emu *e,
 	 long result)
 {
 	const struct rt_plan *p = &c->v.plan;
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 
 	/* The new piece may lend a second mapping later (vmas.c). */
 	if (result == 0 && proc)
 		rt_vmas_note_piece(proc, c->v.first.ino, p->offset, p->addr,
 				   ctx->page_size);
 	if (result == 0 && e->key > 0)
-		rt_ident_record(&ctx->ident, c->tgid, p->addr, p->len,
+		rt_ident_record(&ctx->tr.ident, c->tgid, p->addr, p->len,
 				p->offset, e->key);
 	else if (e->key > 0)
-		rt_ident_put_unused(&ctx->ident, e->key);
+		rt_ident_put_unused(&ctx->tr.ident, e->key);
 	if (result < 0 && !c->why)
 		c->why = "mmap failed";
 }
@@ -485,7 +485,7 @@ outcome_of(const struct rt_call *c, long result)
 static bool
 hinted(struct rt_ctx *ctx, const struct rt_call *c)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, c->tgid);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 
 	return proc && proc->hidden_flags;
 }
@@ -607,7 +607,7 @@ opened(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	c->how = e->open.how;
 	e->installed = true;
 	e->slot = rt_inherit_installed(ctx, c->tgid, e->tfd, kfd);
-	e->key = kfd < 0 ? 0 : rt_ident_adopt(&ctx->ident, kfd);
+	e->key = kfd < 0 ? 0 : rt_ident_adopt(&ctx->tr.ident, kfd);
 	if (e->key < 0) {
 		close(kfd);
 		e->key = 0;
@@ -638,7 +638,7 @@ mapped(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 			 "during the call";
 		e->restart = true;
 		if (e->key > 0)
-			rt_ident_put_unused(&ctx->ident, e->key);
+			rt_ident_put_unused(&ctx->tr.ident, e->key);
 		return RT_SYS_DONE;
 	}
 	keep_key(ctx, c, e, e->result);
@@ -947,10 +947,10 @@ plan_done(struct rt_ctx *ctx, struct rt_call_job *cj, int r)
 		cj->pd.what = RT_PEND_RESUME;
 		cj->pd.restart = true;
 		c->outcome = RT_OUT_RESTARTED;
-		ctx->retry.active = true;
-		ctx->retry.tid = c->tid;
-		ctx->retry.args = c->args;
-		ctx->retry.v = c->v;
+		ctx->tr.retry.active = true;
+		ctx->tr.retry.tid = c->tid;
+		ctx->tr.retry.args = c->args;
+		ctx->tr.retry.v = c->v;
 		return;
 	}
 	if (r < 0) {
@@ -1110,8 +1110,8 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 		job->step = RT_CALL_FROZEN;
 		/* A retry is not left to chance again: the other threads
 		 * wait. */
-		if (c->retried && rt_procs_nthreads(&ctx->procs, c->tgid) > 1 &&
-		    rt_freeze_others(&job->freeze, &ctx->procs, c->tgid,
+		if (c->retried && rt_procs_nthreads(&ctx->tr.procs, c->tgid) > 1 &&
+		    rt_freeze_others(&job->freeze, &ctx->tr.procs, c->tgid,
 				     c->tid) > 0) {
 			job->wait = RT_JOB_FROZEN;
 			return;

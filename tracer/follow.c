@@ -37,7 +37,7 @@
 static void
 mark_hidden_flags(struct rt_ctx *ctx, pid_t tgid)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->procs, tgid);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, tgid);
 
 	if (proc)
 		proc->hidden_flags = true;
@@ -96,7 +96,7 @@ new_job(struct rt_ctx *ctx, pid_t tid, enum follow_what what)
 		return NULL;
 	fj->job.kind = &follow_kind;
 	fj->job.tid = tid;
-	fj->job.tgid = rt_procs_tgid(&ctx->procs, tid);
+	fj->job.tgid = rt_procs_tgid(&ctx->tr.procs, tid);
 	fj->what = what;
 	fj->d = ctx->req->data;
 	call_args(&fj->d, fj->args);
@@ -151,7 +151,7 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	pid_t tgid;
 
 	call_args(&ctx->req->data, args);
-	tgid = rt_procs_tgid(&ctx->procs, tid);
+	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
 	if ((args[3] & ~RT_PLAIN_MAP_FLAGS) && tgid > 0)
 		mark_hidden_flags(ctx, tgid);
 	/* Shared anonymous memory has no descriptor to follow. */
@@ -187,18 +187,18 @@ mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 
 	if (ret < 0 && ret >= -4095)
 		return;
-	key = rt_ident_adopt(&ctx->ident, fj->kfd);
+	key = rt_ident_adopt(&ctx->tr.ident, fj->kfd);
 	if (key <= 0)
 		return;
 	fj->kfd = -1;	/* owned by ident now */
-	rt_ident_set_fd_hint(&ctx->ident, fj->job.tgid, key, (int)a[4]);
-	if (rt_ident_record(&ctx->ident, fj->job.tgid, (uint64_t)ret,
+	rt_ident_set_fd_hint(&ctx->tr.ident, fj->job.tgid, key, (int)a[4]);
+	if (rt_ident_record(&ctx->tr.ident, fj->job.tgid, (uint64_t)ret,
 			    (a[1] + ctx->page_size - 1) &
 			    ~(uint64_t)(ctx->page_size - 1),
 			    a[5], key) == 0)
 		ctx->stats.mmaps_followed++;
 	else
-		rt_ident_put_unused(&ctx->ident, key);
+		rt_ident_put_unused(&ctx->tr.ident, key);
 }
 
 /*
@@ -211,7 +211,7 @@ follow_mremap(struct rt_ctx *ctx, pid_t tid)
 {
 	struct follow_job *fj;
 
-	if (!ctx->ptrace_ok || rt_procs_tgid(&ctx->procs, tid) < 0 ||
+	if (!ctx->ptrace_ok || rt_procs_tgid(&ctx->tr.procs, tid) < 0 ||
 	    !(fj = new_job(ctx, tid, FOLLOW_MREMAP))) {
 		rt_seccomp_answer(ctx, 0, 0, true);
 		return;
@@ -231,14 +231,14 @@ let_go(struct rt_ctx *ctx, struct rt_inject *in, const char *why)
 	r = rt_inject_detach(in);
 	if (r < 0)
 		return r;
-	rt_procs_del(&ctx->procs, in->tid);
-	if (ctx->ntracees)
-		ctx->ntracees--;
+	rt_procs_del(&ctx->tr.procs, in->tid);
+	if (ctx->tr.ntracees)
+		ctx->tr.ntracees--;
 	n = snprintf(line, sizeof(line), "[pid %d] %s: remaptrace lets go "
 		     "of this thread so that it can be traced; its "
 		     "remap_file_pages calls now go to the kernel\n",
 		     in->tid, why);
-	if (!ctx->opt.quiet && n > 0 && write(fileno(ctx->log), line, n) < 0)
+	if (!ctx->opt.quiet && n > 0 && write(fileno(ctx->out.log), line, n) < 0)
 		return 0;
 	return 0;
 }
@@ -345,7 +345,7 @@ attach_may_probe(struct rt_ctx *ctx, const struct seccomp_data *d,
 		return false;
 	}
 	/* same_thread_group(): EPERM. */
-	if (in->tgid <= 0 || rt_procs_tgid(&ctx->procs, target) == in->tgid) {
+	if (in->tgid <= 0 || rt_procs_tgid(&ctx->tr.procs, target) == in->tgid) {
 		*why = "a thread of the caller's own process";
 		return false;
 	}
@@ -378,11 +378,11 @@ log_kept(struct rt_ctx *ctx, const struct seccomp_data *d, pid_t tid,
 {
 	if (ctx->opt.quiet || !ctx->opt.verbose)
 		return;
-	fprintf(ctx->log, "[pid %d] ptrace(%s, %d) = -1 EPERM: remaptrace "
+	fprintf(ctx->out.log, "[pid %d] ptrace(%s, %d) = -1 EPERM: remaptrace "
 		"keeps tracing %d (%s)\n", tid,
 		d->args[0] == PTRACE_SEIZE ? "PTRACE_SEIZE" : "PTRACE_ATTACH",
 		target, target, why);
-	fflush(ctx->log);
+	fflush(ctx->out.log);
 }
 
 /*
@@ -522,7 +522,7 @@ follow_resume(struct rt_ctx *ctx, struct rt_job *job)
 		break;
 	case FOLLOW_MREMAP:
 		if (ret >= 0 || ret < -4095)
-			rt_ident_dup_range(&ctx->ident, job->tgid,
+			rt_ident_dup_range(&ctx->tr.ident, job->tgid,
 					   fj->args[0], (uint64_t)ret,
 					   fj->args[2]);
 		break;
@@ -621,8 +621,8 @@ rt_follow_call(struct rt_ctx *ctx, pid_t tid)
 static void
 follow_note(struct rt_ctx *ctx, pid_t tid, long nr)
 {
-	pid_t tgid = rt_procs_tgid(&ctx->procs, tid);
-	struct rt_proc *proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) :
+	pid_t tgid = rt_procs_tgid(&ctx->tr.procs, tid);
+	struct rt_proc *proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) :
 					   NULL;
 
 	if (proc && nr == rt_arch_native.nr_rt_sigaction) {

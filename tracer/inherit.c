@@ -35,7 +35,7 @@ recent(const struct rt_install *r, uint64_t t)
 int
 rt_inherit_installed(struct rt_ctx *ctx, pid_t tgid, int tfd, int keyfd)
 {
-	struct rt_inherit *ih = &ctx->inherit;
+	struct rt_inherit *ih = &ctx->tr.inherit;
 	struct rt_install *r = &ih->rec[ih->next++ % RT_INSTALL_RECS];
 
 	if (r->keyfd >= 0)
@@ -51,13 +51,13 @@ void
 rt_inherit_closed(struct rt_ctx *ctx, int slot)
 {
 	if (slot >= 0 && slot < RT_INSTALL_RECS)
-		ctx->inherit.rec[slot].t_end = rt_now_ns();
+		ctx->tr.inherit.rec[slot].t_end = rt_now_ns();
 }
 
 bool
 rt_inherit_hold(struct rt_ctx *ctx, pid_t pid)
 {
-	struct rt_inherit *ih = &ctx->inherit;
+	struct rt_inherit *ih = &ctx->tr.inherit;
 	unsigned long long ppid;
 	uint64_t t = rt_now_ns();
 	unsigned int i;
@@ -99,7 +99,7 @@ struct inherit_job {
 static int
 next_inherited(struct rt_ctx *ctx, struct inherit_job *ij)
 {
-	struct rt_inherit *ih = &ctx->inherit;
+	struct rt_inherit *ih = &ctx->tr.inherit;
 	pid_t pid = ij->job.tid;
 
 	while (ij->next < RT_INSTALL_RECS) {
@@ -153,7 +153,7 @@ static const struct rt_job_kind inherit_kind = {
 void
 rt_inherit_release(struct rt_ctx *ctx)
 {
-	struct rt_inherit *ih = &ctx->inherit;
+	struct rt_inherit *ih = &ctx->tr.inherit;
 
 	while (ih->nheld && !rt_job_busy(ctx)) {
 		struct rt_held h = ih->held[--ih->nheld];
@@ -177,6 +177,6 @@ rt_inherit_free(struct rt_ctx *ctx)
 	unsigned int i;
 
 	for (i = 0; i < RT_INSTALL_RECS; i++)
-		if (ctx->inherit.rec[i].keyfd >= 0)
-			close(ctx->inherit.rec[i].keyfd);
+		if (ctx->tr.inherit.rec[i].keyfd >= 0)
+			close(ctx->tr.inherit.rec[i].keyfd);
 }

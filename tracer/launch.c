@@ -237,13 +237,13 @@ seize(struct rt_ctx *ctx)
 
 	if (ctx->opt.kill_on_exit)
 		opts |= PTRACE_O_EXITKILL;
-	if (ptrace(PTRACE_SEIZE, ctx->child, NULL, opts) < 0)
+	if (ptrace(PTRACE_SEIZE, ctx->tr.child, NULL, opts) < 0)
 		return -errno;
-	ctx->ntracees = 1;
-	r = rt_procs_add(&ctx->procs, ctx->child, ctx->child);
+	ctx->tr.ntracees = 1;
+	r = rt_procs_add(&ctx->tr.procs, ctx->tr.child, ctx->tr.child);
 	/* Seized, not auto-attached: it makes no first stop of its own. */
 	if (r == 0)
-		rt_procs_first_stop(&ctx->procs, ctx->child);
+		rt_procs_first_stop(&ctx->tr.procs, ctx->tr.child);
 	return r;
 }
 
@@ -262,10 +262,10 @@ rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
 	parent_sock = sv[0];
 	child_sock = sv[1];
 
-	ctx->child = fork();
-	if (ctx->child < 0)
+	ctx->tr.child = fork();
+	if (ctx->tr.child < 0)
 		return rt_neg_errno();
-	if (ctx->child == 0) {
+	if (ctx->tr.child == 0) {
 		close(parent_sock);
 		child(ctx, user, child_sock);
 	}
@@ -275,8 +275,8 @@ rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
 	if (n != sizeof(m) || m.stage != ST_READY) {
 		if (fd >= 0)
 			close(fd);
-		waitpid(ctx->child, NULL, 0);
-		ctx->child = -1;
+		waitpid(ctx->tr.child, NULL, 0);
+		ctx->tr.child = -1;
 		if (n == sizeof(m) && m.stage == ST_USER_FAILED) {
 			fprintf(stderr, "remaptrace: -u %s: cannot take the "
 				"user's credentials: %s\n", user->name,
@@ -288,7 +288,7 @@ rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
 	if (fd < 0 && !m.nested)
 		return -EPROTO;
 	if (m.nested)
-		fprintf(ctx->log ? ctx->log : stderr,
+		fprintf(ctx->out.log ? ctx->out.log : stderr,
 			"remaptrace: another seccomp listener (an outer "
 			"remaptrace?) already serves this process tree; the "
 			"kernel allows only one, so '%s' runs without a filter "
@@ -297,13 +297,13 @@ rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
 	ctx->listener = fd;
 	ctx->killable_recv = m.killable;
 	/* Filters above this count are the program's own (fileobj.c). */
-	ctx->base_filters = rt_fileobj_filters(ctx->child);
+	ctx->base_filters = rt_fileobj_filters(ctx->tr.child);
 	/* The listener's features (SYNC_WAKE_UP set on it if there), and
 	 * -v says them all before the program's first line. */
 	rt_features_listener(fd, m.killable);
-	if (ctx->opt.verbose && !ctx->opt.quiet && ctx->log) {
-		rt_features_log(ctx->log);
-		fflush(ctx->log);
+	if (ctx->opt.verbose && !ctx->opt.quiet && ctx->out.log) {
+		rt_features_log(ctx->out.log);
+		fflush(ctx->out.log);
 	}
 	if (fd >= 0 && !rt_features_has(RT_FEAT_NOTIF_CONTINUE))
 		return -ENOSYS;	/* the caller says why, kills the child */
@@ -315,7 +315,7 @@ rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
 	if (r < 0 && r != -EPERM)
 		return r;	/* the caller kills the child */
 	if (r == -EPERM && !m.nested)
-		fprintf(ctx->log ? ctx->log : stderr,
+		fprintf(ctx->out.log ? ctx->out.log : stderr,
 			"remaptrace: cannot ptrace '%s': %s (another tracer, "
 			"such as strace -f or gdb, holds it?); valid calls "
 			"go to the kernel as with --mode=check, and a signal "
@@ -385,6 +385,6 @@ rt_launch_keeper(struct rt_ctx *ctx)
 		keeper = -1;
 	close(pfd[0]);
 	waitpid(mid, NULL, 0);
-	ctx->keeper = keeper;
+	ctx->tr.keeper = keeper;
 	return keeper > 0 ? 0 : -ECHILD;
 }

@@ -72,16 +72,16 @@ new_task(struct rt_ctx *ctx, pid_t parent, int event)
 	if (ptrace(PTRACE_GETEVENTMSG, parent, NULL, &msg) < 0)
 		return;
 	child = (pid_t)msg;
-	ptgid = rt_procs_tgid(&ctx->procs, parent);
+	ptgid = rt_procs_tgid(&ctx->tr.procs, parent);
 	if (event == PTRACE_EVENT_CLONE) {
-		rt_procs_del(&ctx->procs, child);
-		ctgid = rt_procs_tgid(&ctx->procs, child);	/* reads /proc */
+		rt_procs_del(&ctx->tr.procs, child);
+		ctgid = rt_procs_tgid(&ctx->tr.procs, child);	/* reads /proc */
 		if (ctgid != child)
 			return;		/* a thread: same process */
 	}
-	rt_procs_add(&ctx->procs, child, child);
-	rt_procs_fork(&ctx->procs, ptgid, child);
-	rt_ident_fork(&ctx->ident, ptgid, child);
+	rt_procs_add(&ctx->tr.procs, child, child);
+	rt_procs_fork(&ctx->tr.procs, ptgid, child);
+	rt_ident_fork(&ctx->tr.ident, ptgid, child);
 }
 
 /* After execve the process has a fresh address space, and the thread
@@ -95,10 +95,10 @@ exec_done(struct rt_ctx *ctx, pid_t pid)
 
 	if (ptrace(PTRACE_GETEVENTMSG, pid, NULL, &former) == 0 &&
 	    (pid_t)former != pid)
-		rt_procs_del(&ctx->procs, (pid_t)former);
-	rt_procs_add(&ctx->procs, pid, pid);
-	rt_procs_drop_proc(&ctx->procs, pid);
-	rt_ident_drop(&ctx->ident, pid);
+		rt_procs_del(&ctx->tr.procs, (pid_t)former);
+	rt_procs_add(&ctx->tr.procs, pid, pid);
+	rt_procs_drop_proc(&ctx->tr.procs, pid);
+	rt_ident_drop(&ctx->tr.ident, pid);
 	/* Its agent shares the old address space, not the new one. */
 	return rt_agent_drop(ctx, pid, pid);
 }
@@ -106,12 +106,12 @@ exec_done(struct rt_ctx *ctx, pid_t pid)
 static void
 task_gone(struct rt_ctx *ctx, pid_t pid)
 {
-	pid_t tgid = rt_procs_tgid(&ctx->procs, pid);
+	pid_t tgid = rt_procs_tgid(&ctx->tr.procs, pid);
 
-	rt_procs_del(&ctx->procs, pid);
+	rt_procs_del(&ctx->tr.procs, pid);
 	if (tgid == pid || tgid < 0) {
-		rt_procs_drop_proc(&ctx->procs, pid);
-		rt_ident_drop(&ctx->ident, pid);
+		rt_procs_drop_proc(&ctx->tr.procs, pid);
+		rt_ident_drop(&ctx->tr.ident, pid);
 		rt_agent_drop(ctx, pid, 0);
 	}
 }
@@ -123,13 +123,13 @@ handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 
 	if (WIFEXITED(status) || WIFSIGNALED(status)) {
 		task_gone(ctx, pid);
-		if (ctx->ntracees)
-			ctx->ntracees--;
-		if (pid == ctx->child) {
-			ctx->child_done = true;
-			ctx->child_status = status;
+		if (ctx->tr.ntracees)
+			ctx->tr.ntracees--;
+		if (pid == ctx->tr.child) {
+			ctx->tr.child_done = true;
+			ctx->tr.child_status = status;
 		}
-		if (pid == ctx->child || ctx->opt.verbose)
+		if (pid == ctx->tr.child || ctx->opt.verbose)
 			rt_report_exit(ctx, pid, status);
 		return;
 	}
@@ -141,7 +141,7 @@ handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
 	case PTRACE_EVENT_CLONE:
-		ctx->ntracees++;
+		ctx->tr.ntracees++;
 		new_task(ctx, pid, event);
 		ptrace(PTRACE_CONT, pid, NULL, NULL);
 		return;
@@ -157,7 +157,7 @@ handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 		}
 		/* A new task's first stop: held if it may have inherited a
 		 * descriptor installed for an emulation (inherit.c). */
-		if (rt_procs_first_stop(&ctx->procs, pid) &&
+		if (rt_procs_first_stop(&ctx->tr.procs, pid) &&
 		    rt_inherit_hold(ctx, pid))
 			return;
 		ptrace(PTRACE_CONT, pid, NULL, NULL);
@@ -235,8 +235,8 @@ read_signals(struct rt_ctx *ctx)
 			ctx->term_at = rt_now_ns() +
 				       RT_TERM_GRACE_MS * 1000000ULL;
 		}
-		if (si.ssi_code <= 0 && !ctx->child_done && ctx->child > 0)
-			kill(ctx->child, si.ssi_signo);
+		if (si.ssi_code <= 0 && !ctx->tr.child_done && ctx->tr.child > 0)
+			kill(ctx->tr.child, si.ssi_signo);
 	}
 	return chld;
 }

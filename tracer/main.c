@@ -325,7 +325,7 @@ raise_nofile(struct rt_ctx *ctx)
 		if (setrlimit(RLIMIT_NOFILE, &up) == 0)
 			rl.rlim_cur = rl.rlim_max;
 	}
-	rt_ident_budget(&ctx->ident, rl.rlim_cur);
+	rt_ident_budget(&ctx->tr.ident, rl.rlim_cur);
 }
 
 static int
@@ -344,10 +344,9 @@ setup(struct rt_ctx *ctx, const struct cli *cl)
 	raise_nofile(ctx);
 	/* No agent code for this architecture (rt_arch.h): the ptrace way,
 	 * said once, as --no-agent would have it. */
-	if (!rt_arch_native.has_agent && !ctx->opt.no_agent) {
-		ctx->opt.no_agent = true;
+	if (!rt_arch_native.has_agent) {
 		if (ctx->opt.verbose)
-			fprintf(ctx->log, "remaptrace: no agent on %s: every "
+			fprintf(ctx->out.log, "remaptrace: no agent on %s: every "
 				"emulated mmap runs in the calling thread, by "
 				"ptrace (as --no-agent)\n",
 				rt_arch_native.name);
@@ -394,16 +393,16 @@ setup(struct rt_ctx *ctx, const struct cli *cl)
 static void
 cleanup(struct rt_ctx *ctx)
 {
-	if (ctx->keeper > 0) {
+	if (ctx->tr.keeper > 0) {
 		/* Not our child (no zombie of ours), but it must be gone
 		 * before we are. */
 		int pfd = rt_features_has(RT_FEAT_PIDFD_OPEN) ?
-			  syscall(SYS_pidfd_open, ctx->keeper, 0) : -1;
+			  syscall(SYS_pidfd_open, ctx->tr.keeper, 0) : -1;
 
 		if (pfd >= 0)
 			rt_pidfd_kill_wait(pfd);
 		else
-			kill(ctx->keeper, SIGKILL);
+			kill(ctx->tr.keeper, SIGKILL);
 	}
 	rt_agent_fini(ctx);
 	if (ctx->listener >= 0)
@@ -415,9 +414,9 @@ cleanup(struct rt_ctx *ctx)
 	rt_sinks_close(ctx);
 	free(ctx->req);
 	free(ctx->resp);
-	rt_ident_free(&ctx->ident);
+	rt_ident_free(&ctx->tr.ident);
 	rt_inherit_free(ctx);
-	rt_procs_free(&ctx->procs);
+	rt_procs_free(&ctx->tr.procs);
 }
 
 /* REMAPTRACE_BREAKDOWN=1: where an emulated call's time went (bench). */
@@ -434,7 +433,7 @@ print_breakdown(struct rt_ctx *ctx)
 		[RT_PH_REPORT] = "log line",
 		[RT_PH_RESUME] = "restore and resume",
 	};
-	const struct rt_breakdown *bd = &ctx->bd;
+	const struct rt_breakdown *bd = &ctx->stats.bd;
 	uint64_t total = 0;
 	unsigned int i;
 
@@ -442,21 +441,21 @@ print_breakdown(struct rt_ctx *ctx)
 		return;
 	for (i = 0; i < RT_PH__COUNT; i++)
 		total += bd->ns[i];
-	fprintf(ctx->log, "remaptrace: breakdown of %lu emulated calls, "
+	fprintf(ctx->out.log, "remaptrace: breakdown of %lu emulated calls, "
 		"supervisor time per call:\n", bd->calls);
 	for (i = 0; i < RT_PH__COUNT; i++)
-		fprintf(ctx->log, "  %-26s %8.2f us  %5.1f%%\n", names[i],
+		fprintf(ctx->out.log, "  %-26s %8.2f us  %5.1f%%\n", names[i],
 			bd->ns[i] / 1000.0 / bd->calls,
 			total ? 100.0 * bd->ns[i] / total : 0.0);
-	fprintf(ctx->log, "  %-26s %8.2f us\n  %-26s %8.2f\n", "total",
+	fprintf(ctx->out.log, "  %-26s %8.2f us\n  %-26s %8.2f\n", "total",
 		total / 1000.0 / bd->calls, "ptrace stops per call",
 		(double)bd->stops / bd->calls);
 	/* smaps walks every VMA: the rare cases that still need it show. */
-	fprintf(ctx->log, "  %-26s %8lu of %lu calls\n", "smaps read",
+	fprintf(ctx->out.log, "  %-26s %8lu of %lu calls\n", "smaps read",
 		ctx->stats.smaps_reads, ctx->stats.calls);
 	/* Only after an IPC_RMID, for ranges that close whole VMAs. */
-	fprintf(ctx->log, "  %-26s %8lu of %lu calls\n",
-		"/proc/sysvipc/shm read", ctx->shm.reads, ctx->stats.calls);
+	fprintf(ctx->out.log, "  %-26s %8lu of %lu calls\n",
+		"/proc/sysvipc/shm read", ctx->tr.shm.reads, ctx->stats.calls);
 	rt_report_flush(ctx);
 }
 
@@ -568,14 +567,14 @@ run(struct rt_ctx *ctx, const struct cli *cl)
 				strerror(-r), r == -EINVAL || r == -ENOSYS ?
 				" (seccomp user notification needs Linux 5.0 "
 				"or later)" : "");
-		if (ctx->child > 0) {
-			kill(ctx->child, SIGKILL);
-			waitpid(ctx->child, NULL, __WALL);
+		if (ctx->tr.child > 0) {
+			kill(ctx->tr.child, SIGKILL);
+			waitpid(ctx->tr.child, NULL, __WALL);
 		}
 		return EXIT_RT_FAILURE;
 	}
 	if (exec_err) {
-		waitpid(ctx->child, NULL, __WALL);
+		waitpid(ctx->tr.child, NULL, __WALL);
 		fprintf(stderr, "remaptrace: cannot run '%s': %s\n",
 			ctx->opt.argv[0], strerror(exec_err));
 		return exec_err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
@@ -598,7 +597,7 @@ run(struct rt_ctx *ctx, const struct cli *cl)
 		fprintf(stderr, "remaptrace: %s\n", strerror(-r));
 		return EXIT_RT_FAILURE;
 	}
-	return ctx->child_done ? exit_status(ctx->child_status) :
+	return ctx->tr.child_done ? exit_status(ctx->tr.child_status) :
 				 EXIT_RT_FAILURE;
 }
 
@@ -618,33 +617,42 @@ features_start(void)
 int
 main(int argc, char **argv)
 {
-	struct rt_ctx ctx = { .listener = -1, .sigfd = -1, .child = -1,
-			      .keeper = -1, .cpu = -1, .epfd = -1 };
+	struct rt_opts opts = { .deny_errno = 0 };
 	struct cli cl = { .user = NULL };
 	int r, i;
 
-	for (i = 0; i < RT_INSTALL_RECS; i++)
-		ctx.inherit.rec[i].keyfd = -1;
 	if (argc > 1 && !strcmp(argv[1], "explain"))
 		return features_start() ?: rt_explain_main(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], RT_LAUNCH_HELPER))
 		return features_start() ?: rt_launch_helper_main(argc, argv);
-	r = parse_args(&ctx.opt, &cl, argc, argv);
+	r = parse_args(&opts, &cl, argc, argv);
 	if (r >= 0)
 		return r;
+	/* No agent code for this architecture (rt_arch.h): the ptrace way,
+	 * as --no-agent would have it (said under -v, run()). */
+	if (!rt_arch_native.has_agent)
+		opts.no_agent = true;
 	r = features_start();
 	if (r)
 		return r;
-	ctx.bd.on = getenv("REMAPTRACE_BREAKDOWN") &&
-		    strcmp(getenv("REMAPTRACE_BREAKDOWN"), "0");
+
+	/* The options are fixed from here on. */
+	struct rt_ctx ctx = { .opt = opts, .listener = -1, .sigfd = -1,
+			      .tr.child = -1, .tr.keeper = -1, .cpu = -1,
+			      .epfd = -1, .out.cmd_pidfd = -1 };
+
+	for (i = 0; i < RT_INSTALL_RECS; i++)
+		ctx.tr.inherit.rec[i].keyfd = -1;
+	ctx.stats.bd.on = getenv("REMAPTRACE_BREAKDOWN") &&
+			  strcmp(getenv("REMAPTRACE_BREAKDOWN"), "0");
 	/* Tests only: SIGKILL the agent right after its Nth request. */
 	if (getenv("REMAPTRACE_TEST_KILL_AGENT"))
-		ctx.agents.kill_at = strtoul(getenv("REMAPTRACE_TEST_KILL_AGENT"),
-					     NULL, 10);
+		ctx.tr.agents.kill_at =
+			strtoul(getenv("REMAPTRACE_TEST_KILL_AGENT"), NULL, 10);
 	r = run(&ctx, &cl);
-	if (ctx.bd.on && ctx.log)
+	if (ctx.stats.bd.on && ctx.out.log)
 		print_breakdown(&ctx);
-	if (ctx.opt.summary && ctx.log) {
+	if (ctx.opt.summary && ctx.out.log) {
 		rt_summary_print(&ctx);
 		rt_report_flush(&ctx);	/* a failed write is reported */
 	}
@@ -652,7 +660,7 @@ main(int argc, char **argv)
 	cleanup(&ctx);
 	/* A log that could not be written fails a run that otherwise
 	 * succeeded; any other status of the program's says more. */
-	if (r == 0 && ctx.log_err)
+	if (r == 0 && ctx.out.log_err)
 		r = EXIT_RT_FAILURE;
 	return r;
 }

@@ -43,7 +43,7 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 	int r;
 
 	for (;;) {
-		proc = rt_procs_proc(&ctx->procs, c->tgid);
+		proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 		if (!proc) {
 			c->outcome = RT_OUT_FAILED;
 			c->why = "out of memory";
@@ -52,21 +52,21 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 			return;
 		}
 		rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc,
-			     &ctx->ident);
+			     &ctx->tr.ident);
 		rt_vmas_lookup(&vs, &inner);
 		rt_span_lookup(&rec, &inner, &lk);
-		if (ctx->retry.active && ctx->retry.tid == c->tid &&
-		    !memcmp(&ctx->retry.args, &c->args, sizeof(c->args))) {
+		if (ctx->tr.retry.active && ctx->tr.retry.tid == c->tid &&
+		    !memcmp(&ctx->tr.retry.args, &c->args, sizeof(c->args))) {
 			/* The same call again after a disturbed attempt
 			 * (emulate.c) */
-			c->v = ctx->retry.v;
+			c->v = ctx->tr.retry.v;
 			c->retried = true;
 			r = 0;
 			break;
 		}
 		r = rt_remap_validate(&c->args, ctx->page_size, &lk, &c->v);
 		if (r == 0)
-			r = rt_sysvshm_judge(&ctx->shm, c->tgid, &lk, &c->v);
+			r = rt_sysvshm_judge(&ctx->tr.shm, c->tgid, &lk, &c->v);
 		c->span = rec.span;
 		break;
 	}
@@ -83,12 +83,12 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 	}
 	vs.fresh_maps |= cj->fresh;
 	c->smaps_reads += vs.smaps_reads;
-	ctx->retry.active = false;
+	ctx->tr.retry.active = false;
 	/* What was read by pid describes the caller only if its
 	 * notification is still alive now (no recycled pid). */
 	if (rt_seccomp_valid(ctx) < 0) {
 		if (vs.fresh_maps)
-			rt_procs_drop_proc(&ctx->procs, c->tgid);
+			rt_procs_drop_proc(&ctx->tr.procs, c->tgid);
 		c->outcome = RT_OUT_GONE;
 		goto out;
 	}
@@ -109,7 +109,7 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 		/* The kernel maps the first VMA's file there; should the call
 		 * fail, the record is stale (wrong offset) and ignored. */
 		if (c->v.first.file_id)
-			rt_ident_record(&ctx->ident, c->tgid, c->v.plan.addr,
+			rt_ident_record(&ctx->tr.ident, c->tgid, c->v.plan.addr,
 					c->v.plan.len, c->v.plan.offset,
 					c->v.first.file_id);
 	} else {
@@ -200,10 +200,10 @@ report(struct rt_ctx *ctx, struct rt_call_job *cj)
 		ctx->stats.gone++;
 	rt_call_phase(c, RT_PH_RESUME);
 	if (c->outcome == RT_OUT_EMULATED) {
-		ctx->bd.calls++;
-		ctx->bd.stops += c->stops;
+		ctx->stats.bd.calls++;
+		ctx->stats.bd.stops += c->stops;
 		for (i = 0; i < RT_PH__COUNT; i++)
-			ctx->bd.ns[i] += c->ph[i];
+			ctx->stats.bd.ns[i] += c->ph[i];
 	}
 }
 
@@ -325,7 +325,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 
 	/* Times are printed, summed or broken down; else not taken (a
 	 * clock read is a measurable part of a 20 us call). */
-	timed = !ctx->opt.quiet || ctx->opt.summary || ctx->bd.on;
+	timed = !ctx->opt.quiet || ctx->opt.summary || ctx->stats.bd.on;
 	t0 = timed ? rt_now_ns() : 0;
 	r = next_request(ctx);
 	if (r <= 0)
@@ -351,8 +351,8 @@ rt_notify_handle(struct rt_ctx *ctx)
 	 * process still run, if it reads nothing they change (judge()).
 	 */
 	if (remap && abi->native && rt_agent_direct(ctx) &&
-	    !(ctx->retry.active && ctx->retry.tid == (pid_t)ctx->req->pid)) {
-		c->tgid = rt_procs_tgid(&ctx->procs, (pid_t)ctx->req->pid);
+	    !(ctx->tr.retry.active && ctx->tr.retry.tid == (pid_t)ctx->req->pid)) {
+		c->tgid = rt_procs_tgid(&ctx->tr.procs, (pid_t)ctx->req->pid);
 		c->pipelined = c->tgid > 0;
 	}
 	/* Judged against memory the agents have finished changing: else
@@ -383,7 +383,7 @@ rt_notify_handle(struct rt_ctx *ctx)
 	}
 	c->nth = ++ctx->stats.calls;
 	if (!c->pipelined)	/* else known already */
-		c->tgid = rt_procs_tgid(&ctx->procs, c->tid);
+		c->tgid = rt_procs_tgid(&ctx->tr.procs, c->tid);
 	if (timed)
 		clock_gettime(CLOCK_REALTIME, &c->when);
 	cj->job.kind = &call_kind;

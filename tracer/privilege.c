@@ -158,15 +158,15 @@ rt_privilege_handle(struct rt_ctx *ctx)
 	 * could not open the program's /proc files afterwards: open them now.
 	 */
 	if (what == DUMPABLE) {
-		tgid = rt_procs_tgid(&ctx->procs, tid);
-		proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
+		tgid = rt_procs_tgid(&ctx->tr.procs, tid);
+		proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) : NULL;
 		if (proc)
 			rt_vmas_keep_open(proc);
 		rt_seccomp_answer(ctx, 0, 0, true);
 		return true;
 	}
-	tgid = rt_procs_tgid(&ctx->procs, tid);
-	proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
+	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
+	proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) : NULL;
 	if (tgid > 0) {
 		/*
 		 * Its callers answered first, then its agent killed, and the
@@ -235,8 +235,8 @@ rt_privilege_foreign(struct rt_ctx *ctx)
 		return true;
 	abi = rt_arch_abi_call(d->arch, (int)d->nr);
 	name = seccomp_syscall_resolve_num_arch(d->arch, d->nr);
-	tgid = rt_procs_tgid(&ctx->procs, tid);
-	proc = tgid > 0 ? rt_procs_proc(&ctx->procs, tgid) : NULL;
+	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
+	proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) : NULL;
 	/* An emulated ABI's shared mmaps and duplicates: followed as the
 	 * native ones are (follow.c, through notify.c). */
 	if (abi && abi->can_inject && !x32 &&

@@ -1,7 +1,7 @@
 /* report.c - the log: one strace-like record per call (or one JSON line,
  * json.c), and the program's end.
  *
- * stdout belongs to the tracee: everything goes to ctx->log (stderr or
+ * stdout belongs to the tracee: everything goes to ctx->out.log (stderr or
  * -o FILE).
  */
 #include <errno.h>
@@ -40,8 +40,8 @@ errname(long err)
 static int
 log_failed(struct rt_ctx *ctx, int err)
 {
-	if (!ctx->log_err) {
-		ctx->log_err = err;
+	if (!ctx->out.log_err) {
+		ctx->out.log_err = err;
 		fprintf(stderr, "remaptrace: writing the log: %s\n",
 			strerror(err));
 	}
@@ -51,12 +51,12 @@ log_failed(struct rt_ctx *ctx, int err)
 int
 rt_report_flush(struct rt_ctx *ctx)
 {
-	if (fflush(ctx->log) == EOF)
+	if (fflush(ctx->out.log) == EOF)
 		return log_failed(ctx, errno ? errno : EIO);
 	/* An unbuffered stderr fails in fprintf itself; fflush then has
 	 * nothing left to write and the error only shows in ferror(). */
-	if (ferror(ctx->log)) {
-		clearerr(ctx->log);
+	if (ferror(ctx->out.log)) {
+		clearerr(ctx->out.log);
 		return log_failed(ctx, EIO);
 	}
 	return 0;
@@ -157,12 +157,12 @@ static void
 leader(FILE *f, struct rt_ctx *ctx, pid_t pid, const struct timespec *when)
 {
 	const struct rt_opts *o = &ctx->opt;
-	struct timespec d = { 0, 0 }, *prev = &ctx->log_prev;
+	struct timespec d = { 0, 0 }, *prev = &ctx->out.log_prev;
 	char hms[16];
 	struct tm tm;
 
 	/* -ff: the file's name says whose record it is, as in strace. */
-	if (!rt_sinks_per_process())
+	if (!rt_sinks_per_process(ctx))
 		fprintf(f, "[pid %d] ", pid);
 	if (o->timestamps == 3) {
 		fprintf(f, "%lld.%06ld ", (long long)when->tv_sec,
@@ -325,7 +325,7 @@ past_eof(const struct rt_ctx *ctx, const struct rt_call *c)
 	    !c->v.first.end)
 		return NULL;
 	fd = c->v.first.file_id ?
-	     rt_ident_key_fd(&ctx->ident, c->v.first.file_id) : -1;
+	     rt_ident_key_fd(&ctx->tr.ident, c->v.first.file_id) : -1;
 	if (rt_eof_size(c->tgid ? c->tgid : c->tid, &c->v.first, fd,
 			&size) < 0)
 		return NULL;
@@ -477,7 +477,7 @@ rt_report_signal(struct rt_ctx *ctx, pid_t pid, int sig)
 	siginfo_t si;
 	FILE *f;
 
-	if (!rt_sinks_signals() || (ctx->opt.quiet && !stack_wanted(sig)))
+	if (!rt_sinks_signals(ctx) || (ctx->opt.quiet && !stack_wanted(sig)))
 		return;
 	/* ESRCH: gone meanwhile (SIGKILL), nothing to say. */
 	if (ptrace(PTRACE_GETSIGINFO, pid, NULL, &si) < 0)

@@ -1,8 +1,8 @@
-/* sinks.c - where the log goes: standard error, -o FILE, -o '|COMMAND'
+/* ctx->out.c - where the log goes: standard error, -o FILE, -o '|COMMAND'
  * (strace's pipe; '!COMMAND' too), and with -ff -o FILE one file per
  * process, FILE.PID, as strace -ff writes them.
  *
- * The state below is the log's sinks.  It sits here rather than in
+ * The state below is the log's ctx->out.  It sits here rather than in
  * struct rt_ctx only because that header is being redesigned; it is set
  * once by rt_sinks_open() and read by report.c.
  */
@@ -26,33 +26,23 @@
  * that a program forking thousands of processes cannot exhaust ours. */
 #define RT_PIDFILES_OPEN	32
 
-struct pidfile {
+struct rt_pidfile {
 	pid_t pid;
 	int fd;			/* -1: closed, reopened to append */
 	unsigned long used;	/* when last written, for the LRU */
 };
 
-static struct {
-	bool per_process;
-	bool no_signals;
-	const char *base;	/* -ff: FILE of FILE.PID */
-	struct pidfile *f;
-	size_t n, cap;
-	unsigned int nopen;
-	unsigned long tick;
-	int cmd_pidfd;		/* the pipe's command, or -1 */
-} sinks = { .cmd_pidfd = -1 };
 
 bool
-rt_sinks_per_process(void)
+rt_sinks_per_process(const struct rt_ctx *ctx)
 {
-	return sinks.per_process;
+	return ctx->out.per_process;
 }
 
 bool
-rt_sinks_signals(void)
+rt_sinks_signals(const struct rt_ctx *ctx)
 {
-	return !sinks.no_signals;
+	return !ctx->out.no_signals;
 }
 
 /*
@@ -63,7 +53,7 @@ rt_sinks_signals(void)
  * the pidfd lets us wait for the command at the end.
  */
 static int
-start_command(const char *cmd, int *wfd)
+start_command(struct rt_ctx *ctx, const char *cmd, int *wfd)
 {
 	_cleanup_close_ int rd = -1, wr = -1, prd = -1, pwr = -1, ard = -1,
 			    awr = -1;
@@ -114,7 +104,7 @@ start_command(const char *cmd, int *wfd)
 	if (pidfd < 0)
 		return rt_neg_errno();
 	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-	sinks.cmd_pidfd = pidfd;
+	ctx->out.cmd_pidfd = pidfd;
 	*wfd = take_fd(wr);
 	return 0;
 }
@@ -126,8 +116,8 @@ rt_sinks_open(struct rt_ctx *ctx, const struct rt_sink_opts *o)
 	bool pipe = spec && (spec[0] == '|' || spec[0] == '!');
 	int fd = -1, r;
 
-	ctx->log = stderr;
-	sinks.no_signals = o->no_signals;
+	ctx->out.log = stderr;
+	ctx->out.no_signals = o->no_signals;
 	if (!spec)
 		return 0;	/* -ff without -o is -f, as in strace */
 	if (o->per_process && pipe) {
@@ -136,12 +126,12 @@ rt_sinks_open(struct rt_ctx *ctx, const struct rt_sink_opts *o)
 		return -EINVAL;
 	}
 	if (o->per_process) {
-		sinks.per_process = true;
-		sinks.base = spec;
+		ctx->out.per_process = true;
+		ctx->out.base = spec;
 		return 0;
 	}
 	if (pipe) {
-		r = start_command(spec + 1, &fd);
+		r = start_command(ctx, spec + 1, &fd);
 		if (r < 0) {
 			fprintf(stderr, "remaptrace: cannot start the log "
 				"command '%s': %s\n", spec + 1, strerror(-r));
@@ -157,11 +147,11 @@ rt_sinks_open(struct rt_ctx *ctx, const struct rt_sink_opts *o)
 			return r;
 		}
 	}
-	ctx->log = fdopen(fd, "w");
-	if (!ctx->log) {
+	ctx->out.log = fdopen(fd, "w");
+	if (!ctx->out.log) {
 		r = -errno;
 		close(fd);
-		ctx->log = stderr;
+		ctx->out.log = stderr;
 		fprintf(stderr, "remaptrace: cannot open '%s': %s\n", spec,
 			strerror(-r));
 		return r;
@@ -169,113 +159,113 @@ rt_sinks_open(struct rt_ctx *ctx, const struct rt_sink_opts *o)
 	return 0;
 }
 
-static struct pidfile *
-lookup(pid_t pid)
+static struct rt_pidfile *
+lookup(struct rt_ctx *ctx, pid_t pid)
 {
-	for (size_t i = 0; i < sinks.n; i++)
-		if (sinks.f[i].pid == pid)
-			return &sinks.f[i];
+	for (size_t i = 0; i < ctx->out.nf; i++)
+		if (ctx->out.f[i].pid == pid)
+			return &ctx->out.f[i];
 	return NULL;
 }
 
 static void
-close_lru(void)
+close_lru(struct rt_ctx *ctx)
 {
-	struct pidfile *old = NULL;
+	struct rt_pidfile *old = NULL;
 
-	for (size_t i = 0; i < sinks.n; i++)
-		if (sinks.f[i].fd >= 0 &&
-		    (!old || sinks.f[i].used < old->used))
-			old = &sinks.f[i];
+	for (size_t i = 0; i < ctx->out.nf; i++)
+		if (ctx->out.f[i].fd >= 0 &&
+		    (!old || ctx->out.f[i].used < old->used))
+			old = &ctx->out.f[i];
 	if (old) {
 		close(old->fd);
 		old->fd = -1;
-		sinks.nopen--;
+		ctx->out.nopen--;
 	}
 }
 
 static int
-open_pidfile(struct pidfile *pf, bool first)
+open_pidfile(struct rt_ctx *ctx, struct rt_pidfile *pf, bool first)
 {
 	char path[PATH_MAX];
 
-	if ((size_t)snprintf(path, sizeof(path), "%s.%d", sinks.base,
+	if ((size_t)snprintf(path, sizeof(path), "%s.%d", ctx->out.base,
 			     pf->pid) >= sizeof(path))
 		return -ENAMETOOLONG;
-	if (sinks.nopen >= RT_PIDFILES_OPEN)
-		close_lru();
+	if (ctx->out.nopen >= RT_PIDFILES_OPEN)
+		close_lru(ctx);
 	pf->fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC |
 		      (first ? O_TRUNC : O_APPEND), 0666);
 	if (pf->fd < 0)
 		return rt_neg_errno();
-	sinks.nopen++;
+	ctx->out.nopen++;
 	return 0;
 }
 
 int
 rt_sinks_fd(struct rt_ctx *ctx, pid_t pid)
 {
-	struct pidfile *pf, *nf;
+	struct rt_pidfile *pf, *nf;
 	bool first = false;
 	int r;
 
-	if (!sinks.per_process)
-		return fileno(ctx->log);
-	pf = lookup(pid);
+	if (!ctx->out.per_process)
+		return fileno(ctx->out.log);
+	pf = lookup(ctx, pid);
 	if (!pf) {
-		if (sinks.n == sinks.cap) {
-			size_t cap = sinks.cap ? sinks.cap * 2 : 16;
+		if (ctx->out.nf == ctx->out.cap_f) {
+			size_t cap = ctx->out.cap_f ? ctx->out.cap_f * 2 : 16;
 
-			nf = realloc(sinks.f, cap * sizeof(*nf));
+			nf = realloc(ctx->out.f, cap * sizeof(*nf));
 			if (!nf)
 				return -ENOMEM;
-			sinks.f = nf;
-			sinks.cap = cap;
+			ctx->out.f = nf;
+			ctx->out.cap_f = cap;
 		}
-		pf = &sinks.f[sinks.n++];
-		*pf = (struct pidfile){ .pid = pid, .fd = -1 };
+		pf = &ctx->out.f[ctx->out.nf++];
+		*pf = (struct rt_pidfile){ .pid = pid, .fd = -1 };
 		first = true;
 	}
 	if (pf->fd < 0) {
-		r = open_pidfile(pf, first);
+		r = open_pidfile(ctx, pf, first);
 		if (r < 0)
 			return r;
 	}
-	pf->used = ++sinks.tick;
+	pf->used = ++ctx->out.tick;
 	return pf->fd;
 }
 
 static void
 close_failed(struct rt_ctx *ctx, int err)
 {
-	if (ctx->log_err)
+	if (ctx->out.log_err)
 		return;
-	ctx->log_err = err;
+	ctx->out.log_err = err;
 	fprintf(stderr, "remaptrace: writing the log: %s\n", strerror(err));
 }
 
 void
 rt_sinks_close(struct rt_ctx *ctx)
 {
-	struct pollfd p = { .fd = sinks.cmd_pidfd, .events = POLLIN };
+	struct pollfd p = { .fd = ctx->out.cmd_pidfd, .events = POLLIN };
 
-	for (size_t i = 0; i < sinks.n; i++)
-		if (sinks.f[i].fd >= 0 && close(sinks.f[i].fd) < 0 &&
+	for (size_t i = 0; i < ctx->out.nf; i++)
+		if (ctx->out.f[i].fd >= 0 && close(ctx->out.f[i].fd) < 0 &&
 		    errno != EINTR)
 			close_failed(ctx, errno);
-	free(sinks.f);
-	sinks.f = NULL;
-	sinks.n = sinks.cap = sinks.nopen = 0;
+	free(ctx->out.f);
+	ctx->out.f = NULL;
+	ctx->out.nf = ctx->out.cap_f = ctx->out.nopen = 0;
 	/* The last of a -o FILE's data leaves here (NFS reports a failed
 	 * write only on close). */
-	if (ctx->log && ctx->log != stderr && fclose(ctx->log) == EOF)
+	if (ctx->out.log && ctx->out.log != stderr && fclose(ctx->out.log) == EOF)
 		close_failed(ctx, errno);
-	ctx->log = NULL;
-	if (sinks.cmd_pidfd < 0)
+	ctx->out.log = NULL;
+	if (ctx->out.cmd_pidfd < 0)
 		return;
 	/* The command read the end of the log: wait until it is done. */
 	while (poll(&p, 1, -1) < 0 && errno == EINTR)
 		;
-	close(sinks.cmd_pidfd);
-	sinks.cmd_pidfd = -1;
+	close(ctx->out.cmd_pidfd);
+	ctx->out.cmd_pidfd = -1;
 }

@@ -75,16 +75,16 @@ rt_summary_add(struct rt_ctx *ctx, const struct rt_call *c)
 
 	if (!ctx->opt.summary)
 		return;
-	if (!ctx->summary && !(ctx->summary = calloc(1, sizeof(*ctx->summary))))
+	if (!ctx->out.summary && !(ctx->out.summary = calloc(1, sizeof(*ctx->out.summary))))
 		return;
-	lat = rt_grow(ctx->lat, ctx->nlat, &ctx->cap_lat, sizeof(*lat), 256);
+	lat = rt_grow(ctx->stats.lat, ctx->stats.nlat, &ctx->stats.cap_lat, sizeof(*lat), 256);
 	if (!lat)
 		return;
-	ctx->lat = lat;
-	r = find_row(ctx->summary, c);
+	ctx->stats.lat = lat;
+	r = find_row(ctx->out.summary, c);
 	if (!r)
 		return;
-	ctx->lat[ctx->nlat++] = c->ns;
+	ctx->stats.lat[ctx->stats.nlat++] = c->ns;
 	r->calls++;
 	r->ns += c->ns;
 }
@@ -169,16 +169,16 @@ totals(struct rt_ctx *ctx, struct totals *t)
 	size_t rank;
 
 	memset(t, 0, sizeof(*t));
-	t->calls = ctx->nlat;
-	if (!ctx->nlat)
+	t->calls = ctx->stats.nlat;
+	if (!ctx->stats.nlat)
 		return;
-	for (size_t i = 0; i < ctx->nlat; i++)
-		sum += ctx->lat[i];
-	qsort(ctx->lat, ctx->nlat, sizeof(*ctx->lat), by_value);
-	rank = (ctx->nlat * 99 + 99) / 100;
+	for (size_t i = 0; i < ctx->stats.nlat; i++)
+		sum += ctx->stats.lat[i];
+	qsort(ctx->stats.lat, ctx->stats.nlat, sizeof(*ctx->stats.lat), by_value);
+	rank = (ctx->stats.nlat * 99 + 99) / 100;
 	t->total_us = sum / 1000.0;
-	t->avg_us = t->total_us / ctx->nlat;
-	t->p99_us = ctx->lat[rank - 1] / 1000.0;
+	t->avg_us = t->total_us / ctx->stats.nlat;
+	t->p99_us = ctx->stats.lat[rank - 1] / 1000.0;
 }
 
 static void
@@ -242,28 +242,28 @@ void
 rt_summary_print(struct rt_ctx *ctx)
 {
 	struct rt_summary empty = { 0 };
-	struct rt_summary *s = ctx->summary ? ctx->summary : &empty;
+	struct rt_summary *s = ctx->out.summary ? ctx->out.summary : &empty;
 	struct totals t;
 
-	if (!ctx->log)
+	if (!ctx->out.log)
 		return;
 	if (s->n)
 		qsort(s->rows, s->n, sizeof(*s->rows), by_calls);
 	totals(ctx, &t);
 	if (ctx->opt.json)
-		print_json(ctx->log, s, &t);
+		print_json(ctx->out.log, s, &t);
 	else
-		print_text(ctx->log, s, &t);
+		print_text(ctx->out.log, s, &t);
 }
 
 void
 rt_summary_free(struct rt_ctx *ctx)
 {
-	if (ctx->summary)
-		free(ctx->summary->rows);
-	free(ctx->summary);
-	ctx->summary = NULL;
-	free(ctx->lat);
-	ctx->lat = NULL;
-	ctx->nlat = ctx->cap_lat = 0;
+	if (ctx->out.summary)
+		free(ctx->out.summary->rows);
+	free(ctx->out.summary);
+	ctx->out.summary = NULL;
+	free(ctx->stats.lat);
+	ctx->stats.lat = NULL;
+	ctx->stats.nlat = ctx->stats.cap_lat = 0;
 }

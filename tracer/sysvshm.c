@@ -220,7 +220,7 @@ rt_sysvshm_rmid(struct rt_ctx *ctx)
 
 	/* shmctl(shmid, cmd, buf); the filter sends only cmd IPC_RMID */
 	if ((int)d->args[1] == IPC_RMID)
-		rt_sysvshm_note(&ctx->shm, (int)d->args[0]);
+		rt_sysvshm_note(&ctx->tr.shm, (int)d->args[0]);
 	rt_seccomp_answer(ctx, 0, 0, true);
 }
 

@@ -429,15 +429,15 @@ test_freeze_one_exits(void)
 	struct two *t;
 
 	reset();
-	ctx.procs.t = tasks;
-	ctx.procs.n = 3;
+	ctx.tr.procs.t = tasks;
+	ctx.tr.procs.n = 3;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		tap_bail("out of memory");
 	t->job.kind = &two_kind_rec;
 	t->job.tgid = 100;
 	t->job.step = -1;
-	is_int(2, (int)rt_freeze_others(&t->job.freeze, &ctx.procs, 100, 100),
+	is_int(2, (int)rt_freeze_others(&t->job.freeze, &ctx.tr.procs, 100, 100),
 	       "the two other threads are interrupted");
 	t->job.wait = RT_JOB_FROZEN;
 	rt_job_start(&ctx, &t->job);

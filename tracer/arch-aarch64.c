@@ -247,37 +247,6 @@ rt_arch_setregs(pid_t tid, const struct rt_regs *regs)
 	return 0;
 }
 
-int
-rt_arch_check_syscall_insn(pid_t tid, const struct rt_regs *saved)
-{
-	return check_insn(tid, saved);
-}
-
-void
-rt_arch_setup_call(struct rt_regs *regs, const struct rt_regs *saved,
-		   long nr, const uint64_t a[6])
-{
-	setup_call(regs, saved, nr, a);
-}
-
-long
-rt_arch_retval(const struct rt_regs *regs)
-{
-	return retval(regs);
-}
-
-void
-rt_arch_finish(struct rt_regs *regs, const struct rt_regs *saved, long ret)
-{
-	finish(regs, saved, ret);
-}
-
-void
-rt_arch_restart(struct rt_regs *regs, const struct rt_regs *saved, long nr)
-{
-	restart(regs, saved, nr);
-}
-
 bool
 rt_arch_is_native(const struct rt_regs *regs)
 {

@@ -117,3 +117,39 @@ rt_arch_abi_args(const struct rt_arch *abi, const struct rt_regs *regs,
 	rt_arch_abi_cut_args(abi, raw, args);
 	return 0;
 }
+
+/*
+ * The native ABI's register work, for callers that know no other ABI
+ * (the job engine's, inject.c): one definition for every architecture,
+ * through its descriptor's operations.
+ */
+int
+rt_arch_check_syscall_insn(pid_t tid, const struct rt_regs *saved)
+{
+	return rt_arch_native.ops->check_insn(tid, saved);
+}
+
+void
+rt_arch_setup_call(struct rt_regs *regs, const struct rt_regs *saved,
+		   long nr, const uint64_t args[6])
+{
+	rt_arch_native.ops->setup_call(regs, saved, nr, args);
+}
+
+long
+rt_arch_retval(const struct rt_regs *regs)
+{
+	return rt_arch_native.ops->retval(regs);
+}
+
+void
+rt_arch_finish(struct rt_regs *regs, const struct rt_regs *saved, long ret)
+{
+	rt_arch_native.ops->finish(regs, saved, ret);
+}
+
+void
+rt_arch_restart(struct rt_regs *regs, const struct rt_regs *saved, long nr)
+{
+	rt_arch_native.ops->restart(regs, saved, nr);
+}

@@ -93,6 +93,8 @@ void rt_procs_drop_proc(struct rt_procs *p, pid_t tgid);
 /* A fork: the child starts with the parent's hidden_flags, keys_revoked
  * and step_ok. */
 void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);
+/* How many seccomp filters @tid runs under (/proc/TID/status), or -1. */
+int rt_procs_filters(pid_t tid);
 /* A pidfd for thread @tid (or its process before 6.9), or -errno. */
 int rt_procs_pidfd(pid_t tid);
 

@@ -230,8 +230,7 @@ const char *rt_fileobj_how_name(enum rt_fileobj_how how);
  * the only kind rt_fileobj_get() takes?  (true when it cannot tell) */
 bool rt_fileobj_candidate(pid_t tid, const struct rt_vma *vma);
 
-/* How many seccomp filters @tid runs under (/proc/TID/status), or -1. */
-int rt_fileobj_filters(pid_t tid);
+
 
 /* An open in the tracee (rt_fileobj_open_step()), step by step. */
 struct rt_open_seq {

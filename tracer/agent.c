@@ -870,7 +870,7 @@ may_spawn(struct rt_ctx *ctx, pid_t tid, pid_t tgid)
 	    proc->agent_tries >= AGENT_MAX_TRIES)
 		return NULL;
 	/* Filters of its own would judge the agent's calls too. */
-	filters = rt_fileobj_filters(tid);
+	filters = rt_procs_filters(tid);
 	if (filters < 0)
 		return NULL;
 	/* clone() returns the pid in the tracee's namespace. */

@@ -319,15 +319,6 @@ take_checked(pid_t tid, long tfd, const struct rt_vma *vma, bool rw, int *fd)
 	return r;
 }
 
-int
-rt_fileobj_filters(pid_t tid)
-{
-	unsigned long long v;
-
-	return rt_procs_status(tid, "Seccomp_filters", 10, &v) == 0 ?
-		(int)v : -1;
-}
-
 /* The steps of rt_fileobj_open_step(): what the last call was. */
 enum {
 	OPEN_START,
@@ -385,7 +376,7 @@ rt_fileobj_open_step(struct rt_open_seq *s, long ret, struct rt_sys *next)
 	case OPEN_START:
 		/* A program's own filter would judge the openat, maybe
 		 * kill it. */
-		if (rt_fileobj_filters(s->tid) != s->base_filters)
+		if (rt_procs_filters(s->tid) != s->base_filters)
 			return open_done(s, -ENOTSUP);
 		snprintf(s->path, sizeof(s->path),
 			 "/proc/self/map_files/%llx-%llx",

@@ -357,7 +357,7 @@ attach_may_probe(struct rt_ctx *ctx, const struct seccomp_data *d,
 		return false;
 	}
 	/* The program's own filters would judge the probe, maybe kill. */
-	if (rt_fileobj_filters(in->tid) != ctx->base_filters) {
+	if (rt_procs_filters(in->tid) != ctx->base_filters) {
 		*why = "the caller has seccomp filters of its own";
 		return false;
 	}

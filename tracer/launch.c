@@ -297,7 +297,7 @@ rt_launch(struct rt_ctx *ctx, const struct rt_launch_user *user,
 	ctx->listener = fd;
 	ctx->killable_recv = m.killable;
 	/* Filters above this count are the program's own (fileobj.c). */
-	ctx->base_filters = rt_fileobj_filters(ctx->tr.child);
+	ctx->base_filters = rt_procs_filters(ctx->tr.child);
 	/* The listener's features (SYNC_WAKE_UP set on it if there), and
 	 * -v says them all before the program's first line. */
 	rt_features_listener(fd, m.killable);

@@ -241,3 +241,12 @@ rt_procs_pidfd(pid_t tid)
 	pidfd = syscall(SYS_pidfd_open, (pid_t)tgid, 0);
 	return pidfd >= 0 ? pidfd : rt_neg_errno();
 }
+
+int
+rt_procs_filters(pid_t tid)
+{
+	unsigned long long v;
+
+	return rt_procs_status(tid, "Seccomp_filters", 10, &v) == 0 ?
+		(int)v : -1;
+}

@@ -20,11 +20,6 @@
 /* Serve notifications and ptrace events until no tracee is left. */
 int rt_loop_run(struct rt_ctx *ctx);
 
-
-/* The signalfd is readable: forward signals, serve wait statuses. */
-void rt_loop_service(struct rt_ctx *ctx);
-
-
 /* ---- seccomp.c ---- */
 
 struct seccomp_notif;

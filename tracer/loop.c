@@ -241,8 +241,9 @@ read_signals(struct rt_ctx *ctx)
 	return chld;
 }
 
-void
-rt_loop_service(struct rt_ctx *ctx)
+/* The signalfd is readable: forward signals, serve wait statuses. */
+static void
+loop_service(struct rt_ctx *ctx)
 {
 	if (read_signals(ctx) && reap_all(ctx))
 		ctx->all_gone = true;
@@ -310,7 +311,7 @@ rt_loop_run(struct rt_ctx *ctx)
 			int fd = ev[i].data.fd;
 
 			if (fd == ctx->sigfd) {
-				rt_loop_service(ctx);
+				loop_service(ctx);
 			} else if (fd == ctx->listener) {
 				if (ev[i].events & EPOLLIN) {
 					r = rt_notify_handle(ctx);

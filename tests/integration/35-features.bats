@@ -107,19 +107,48 @@ never_called() {
 	refute_line --regexp "$re"
 }
 
-@test "features: a disabled feature is never called (strace)" {
+# The supervisor only (no -f): its tracees stay its own.  One test per
+# feature, each well within the per-test timeout under a loaded suite.
+SUP=(-e trace=ioctl,kcmp,pidfd_open,pidfd_getfd)
+
+need_strace() {
 	command -v strace >/dev/null || skip "strace is not installed"
-	# the supervisor only (no -f): its tracees stay its own
-	local sup=(-e trace=ioctl,kcmp,pidfd_open,pidfd_getfd)
+}
+
+@test "features: procmap_query disabled, PROCMAP_QUERY is never called (strace)" {
+	need_strace
 	# _IOWR('f', 17, struct procmap_query)
-	never_called procmap_query '^ioctl\([0-9]+, 0xc0686611,' "${sup[@]}"
-	# SECCOMP_IOCTL_NOTIF_SET_FLAGS
-	never_called sync_wake_up '^ioctl\([0-9]+, 0x40082104,' "${sup[@]}"
-	never_called kcmp '^kcmp\(' "${sup[@]}"
-	never_called pidfd_getfd '^pidfd_getfd\(' "${sup[@]}"
-	never_called pidfd_open '^pidfd_open\(' "${sup[@]}"
+	never_called procmap_query '^ioctl\([0-9]+, 0xc0686611,' "${SUP[@]}"
+}
+
+@test "features: sync_wake_up disabled, NOTIF_SET_FLAGS is never called (strace)" {
+	need_strace
+	never_called sync_wake_up '^ioctl\([0-9]+, 0x40082104,' "${SUP[@]}"
+}
+
+@test "features: kcmp disabled, kcmp is never called (strace)" {
+	need_strace
+	never_called kcmp '^kcmp\(' "${SUP[@]}"
+}
+
+@test "features: pidfd_getfd disabled, pidfd_getfd is never called (strace)" {
+	need_strace
+	never_called pidfd_getfd '^pidfd_getfd\(' "${SUP[@]}"
+}
+
+@test "features: pidfd_open disabled, pidfd_open is never called (strace)" {
+	need_strace
+	never_called pidfd_open '^pidfd_open\(' "${SUP[@]}"
+}
+
+@test "features: pidfd_thread disabled, PIDFD_THREAD is never asked for (strace)" {
+	need_strace
 	# PIDFD_THREAD is O_EXCL
-	never_called pidfd_thread '^pidfd_open\(.*, 0x80\)' "${sup[@]}"
+	never_called pidfd_thread '^pidfd_open\(.*, 0x80\)' "${SUP[@]}"
+}
+
+@test "features: wait_killable_recv disabled, the filter is loaded without it (strace)" {
+	need_strace
 	# The filter is loaded in the child before exec (-f; the program then
 	# runs unseized, as strace holds it): NEW_LISTENER|WAIT_KILLABLE_RECV
 	never_called wait_killable_recv '^[0-9]+ +seccomp\(0x1, 0x28,' \

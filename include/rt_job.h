@@ -17,7 +17,9 @@
 #include <sys/types.h>
 
 #include "rt_ctx.h"
-#include "rt_tracer.h"
+#include "rt_call.h"
+#include "rt_emulate.h"
+#include "rt_inject.h"
 
 enum rt_job_wait {
 	RT_JOB_RUN,		/* go on now */

@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#include "rt_tracer.h"
+#include "rt_call.h"
+#include "rt_stack.h"
 
 /**
  * rt_json_str() - @s as a JSON string, quotes included.  Control

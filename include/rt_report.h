@@ -71,4 +71,18 @@ const char *rt_siginfo_code(const siginfo_t *si);
 /* `{si_signo=SIGBUS, si_code=BUS_ADRERR, si_addr=0x7f0000001000}` */
 void rt_siginfo_text(FILE *f, const siginfo_t *si);
 
+/* ---- report.c: the call records ---- */
+
+struct rt_call;
+
+void rt_report_call(struct rt_ctx *ctx, const struct rt_call *c);
+/*
+ * Flush the log and note a failed write (ctx->out.log_err), said at once on
+ * stderr.  Returns 0 or the -errno of the failure.
+ */
+int rt_report_flush(struct rt_ctx *ctx);
+void rt_report_exit(struct rt_ctx *ctx, pid_t pid, int status);
+/* One line "[pid N] @what" about a tracee (text log only). */
+void rt_report_note(struct rt_ctx *ctx, pid_t pid, const char *what);
+
 #endif

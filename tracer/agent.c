@@ -61,7 +61,9 @@
 #include "rt_compat.h"
 #include "rt_features.h"
 #include "rt_job.h"
-#include "rt_tracer.h"
+#include "rt_fileobj.h"
+#include "rt_inject.h"
+#include "rt_seccomp.h"
 #include "rt_util.h"
 
 #define AGENT_CLONE_FLAGS	(CLONE_VM | CLONE_FILES | CLONE_UNTRACED)

@@ -1,7 +1,7 @@
 /* call.c - the record of one remap_file_pages call being served: its
  * decided answer and the time its phases take (REMAPTRACE_BREAKDOWN).
  */
-#include "rt_tracer.h"
+#include "rt_call.h"
 #include "rt_util.h"
 
 /* Close phase @p of @c's breakdown at now; the next phase begins. */

@@ -26,7 +26,15 @@
 #include "rt_compat.h"
 #include "rt_features.h"
 #include "rt_job.h"
-#include "rt_tracer.h"
+#include "rt_call.h"
+#include "rt_emulate.h"
+#include "rt_fileobj.h"
+#include "rt_freeze.h"
+#include "rt_inherit.h"
+#include "rt_inject.h"
+#include "rt_seccomp.h"
+#include "rt_stack.h"
+#include "rt_vmas.h"
 #include "rt_util.h"
 
 /* Replace the first VMA's flags with the complete set from smaps. */

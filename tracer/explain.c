@@ -25,7 +25,7 @@
 #include "rt_eof.h"
 #include "rt_maps.h"
 #include "rt_names.h"
-#include "rt_tracer.h"
+#include "rt_explain.h"
 #include "rt_util.h"
 #include "rt_vmfile.h"
 

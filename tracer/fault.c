@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "rt_names.h"
-#include "rt_tracer.h"
+#include "rt_fault.h"
 #include "rt_util.h"
 
 int

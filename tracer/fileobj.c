@@ -25,8 +25,10 @@
 #include "rt_arch.h"
 #include "rt_compat.h"
 #include "rt_features.h"
-#include "rt_tracer.h"
+#include "rt_fileobj.h"
+#include "rt_inject.h"
 #include "rt_util.h"
+#include "rt_procs.h"
 
 static bool
 same_inode(const struct stat *st, const struct rt_vma *vma)

@@ -22,7 +22,7 @@
 #include "rt_compat.h"
 #include "rt_features.h"
 #include "rt_launch.h"
-#include "rt_tracer.h"
+#include "rt_privilege.h"
 #include "rt_util.h"
 
 static void

@@ -25,7 +25,10 @@
 #include "rt_compat.h"
 #include "rt_features.h"
 #include "rt_job.h"
-#include "rt_tracer.h"
+#include "rt_follow.h"
+#include "rt_inject.h"
+#include "rt_privilege.h"
+#include "rt_seccomp.h"
 #include "rt_util.h"
 
 /* mmap flags that give a shared mapping no VM flag PROCMAP_QUERY hides */

@@ -14,7 +14,7 @@
 #include <sys/ptrace.h>
 #include <sys/wait.h>
 
-#include "rt_tracer.h"
+#include "rt_freeze.h"
 
 static struct rt_frozen *
 find(struct rt_freeze *fz, pid_t tid)

@@ -21,7 +21,8 @@
 
 #include "rt_features.h"
 #include "rt_job.h"
-#include "rt_tracer.h"
+#include "rt_inherit.h"
+#include "rt_inject.h"
 #include "rt_util.h"
 
 #define RECENT_NS	100000000ULL	/* how long a finished window counts */

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "rt_arch.h"
-#include "rt_tracer.h"
+#include "rt_inject.h"
 
 /*
  * The call's ABI, when it is not the native one (an i386 call): its

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 
 #include "rt_job.h"
+#include "rt_freeze.h"
 
 static void
 advance(struct rt_ctx *ctx, struct rt_job *job)

@@ -26,7 +26,6 @@
 #include "rt_compat.h"
 #include "rt_features.h"
 #include "rt_launch.h"
-#include "rt_tracer.h"
 #include "rt_util.h"
 
 enum stage { ST_READY = 1, ST_FILTER_FAILED, ST_EXEC_FAILED,

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "rt_maps.h"
-#include "rt_tracer.h"
+#include "rt_layout.h"
 #include "rt_util.h"
 
 #define RUN_MIN		5	/* ascending runs this long print as a-b */

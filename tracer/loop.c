@@ -18,7 +18,9 @@
 
 #include "rt_job.h"
 #include "rt_report.h"
-#include "rt_tracer.h"
+#include "rt_inherit.h"
+#include "rt_loop.h"
+#include "rt_notify.h"
 #include "rt_util.h"
 
 #define ERESTARTSYS	512	/* include/linux/errno.h, not in uapi */

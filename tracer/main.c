@@ -30,7 +30,11 @@
 #include "rt_launch.h"
 #include "rt_names.h"
 #include "rt_report.h"
-#include "rt_tracer.h"
+#include "rt_explain.h"
+#include "rt_fault.h"
+#include "rt_inherit.h"
+#include "rt_loop.h"
+#include "rt_summary.h"
 #include "rt_util.h"
 
 #define EXIT_RT_FAILURE	125

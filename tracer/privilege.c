@@ -25,7 +25,10 @@
 #include <seccomp.h>
 
 #include "rt_arch.h"
-#include "rt_tracer.h"
+#include "rt_privilege.h"
+#include "rt_report.h"
+#include "rt_seccomp.h"
+#include "rt_vmas.h"
 #include "rt_util.h"
 
 /* Calls that change credentials (any ABI). */

@@ -20,7 +20,10 @@
 #include "rt_json.h"
 #include "rt_names.h"
 #include "rt_report.h"
-#include "rt_tracer.h"
+#include "rt_call.h"
+#include "rt_fileobj.h"
+#include "rt_stack.h"
+#include "rt_summary.h"
 #include "rt_util.h"
 
 static const char *

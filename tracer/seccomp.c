@@ -9,7 +9,7 @@
 #include <seccomp.h>
 
 #include "rt_compat.h"
-#include "rt_tracer.h"
+#include "rt_seccomp.h"
 
 /* libseccomp maps ioctl failures to -ECANCELED; errno keeps the cause. */
 static int

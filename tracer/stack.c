@@ -10,7 +10,7 @@
 #include <libunwind-ptrace.h>
 
 #include "rt_maps.h"
-#include "rt_tracer.h"
+#include "rt_stack.h"
 #include "rt_util.h"
 
 /* /proc/TID/maps as one NUL-terminated string (the caller frees it). */

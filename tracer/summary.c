@@ -7,7 +7,8 @@
 
 #include "rt_json.h"
 #include "rt_names.h"
-#include "rt_tracer.h"
+#include "rt_call.h"
+#include "rt_summary.h"
 #include "rt_util.h"
 
 /* One line of the table: the calls that ended the same way. */

@@ -13,7 +13,7 @@
 
 #include "rt_ctx.h"
 #include "rt_sysvshm.h"
-#include "rt_tracer.h"
+#include "rt_seccomp.h"
 #include "rt_util.h"
 
 static void

@@ -14,7 +14,7 @@
 #include "rt_compat.h"
 #include "rt_maps.h"
 #include "rt_features.h"
-#include "rt_tracer.h"
+#include "rt_vmas.h"
 #include "rt_util.h"
 
 void

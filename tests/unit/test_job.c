@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "rt_job.h"
+#include "rt_freeze.h"
 #include "tap.h"
 
 /* ---- fakes: ptrace(2), tgkill, and the architecture layer ---- */

@@ -1,0 +1,30 @@
+/* rt_stack.h - the caller's stack, as strace -k prints it (tracer/stack.c). */
+#ifndef RT_STACK_H
+#define RT_STACK_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define RT_STACK_MAX 32
+
+struct rt_frame {
+	uint64_t pc;
+	uint64_t off;		/* pc - start of func, when func is known */
+	char func[128];		/* "" when unknown */
+	char module[256];	/* mapped file containing pc, "" if none */
+	uint64_t rel;		/* pc's offset in module's file (strace -k) */
+};
+
+struct rt_stack {
+	unsigned int n;
+	struct rt_frame f[RT_STACK_MAX];
+};
+
+/**
+ * rt_stack_capture() - unwind the ptrace-stopped thread @tid remotely
+ * (libunwind-ptrace) from its current registers.
+ * Returns 0 or -errno.
+ */
+int rt_stack_capture(pid_t tid, struct rt_stack *st);
+
+#endif

@@ -69,6 +69,7 @@
 #include <sys/types.h>
 #include <linux/seccomp.h>
 
+#include "rt_ring.h"
 #include "rt_span.h"
 
 struct rt_ctx;
@@ -91,20 +92,7 @@ enum rt_agent_state {
 };
 
 /* Results read at once, at most, and so requests whose result is unread. */
-#define RT_AGENT_JOBS		64
 
-/* A request sent, its result not read yet. */
-struct rt_agent_job {
-	struct rt_span_job span;	/* what its call may change */
-	bool opaque;			/* unknown: it may change anything */
-	pid_t caller;			/* the thread to answer, or 0 */
-	struct seccomp_notif notif;	/* ... and that thread's notification */
-	uint64_t want;			/* the result that means success */
-	int64_t answer_err;		/* answer this -errno whatever it did */
-	uint64_t sent_ns;		/* when it was sent (monotonic) */
-	bool dup_first;			/* mremap(src, 0, ...): its result */
-	uint64_t dup_len;		/* the move after it: its length */
-};
 
 struct rt_agent {
 	pid_t tgid;		/* the process whose memory it shares */
@@ -117,13 +105,7 @@ struct rt_agent {
 	uint64_t token;
 	uint64_t first_id;	/* its first wait (STARTING, once seen) */
 	bool seen;		/* first_id is valid */
-	/*
-	 * Requests whose result is unread, oldest first (a ring from @head):
-	 * the first @done of them are known to have run (a thread they
-	 * answered called again); the others may still run.
-	 */
-	struct rt_agent_job jobs[RT_AGENT_JOBS];
-	unsigned int head, unread, done;
+	struct rt_ring ring;	/* requests sent, results unread */
 	/*
 	 * The newest request whose result was read: it is written before
 	 * the answer, so that caller may still wait when the agent is lost.

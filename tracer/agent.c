@@ -195,11 +195,6 @@ forget(struct rt_ctx *ctx, struct rt_agent *ag)
 }
 
 
-static struct rt_agent_job *
-job_at(struct rt_agent *ag, unsigned int i)
-{
-	return &ag->jobs[(ag->head + i) % RT_AGENT_JOBS];
-}
 
 /* Judge @req again, after those put back before it (*n of them). */
 static void
@@ -229,9 +224,9 @@ lose(struct rt_ctx *ctx, struct rt_agent *ag)
 
 	if (ag->have_last)
 		requeue(ctx, &ag->last, &n);
-	for (i = ag->done; i < ag->unread; i++)
-		if (job_at(ag, i)->caller)
-			requeue(ctx, &job_at(ag, i)->notif, &n);
+	for (i = ag->ring.done; i < ag->ring.unread; i++)
+		if (rt_ring_at(&ag->ring, i)->caller)
+			requeue(ctx, &rt_ring_at(&ag->ring, i)->notif, &n);
 	ctx->tr.agents.lost++;
 	forget(ctx, ag);
 }
@@ -334,7 +329,7 @@ send_req(struct rt_agent *ag, const struct rt_agent_req *req, int fd)
  * EIO for anything else (an agent the program made lie).
  */
 static int
-answer_of(const struct rt_agent_job *j, long r)
+answer_of(const struct rt_agent_sent *j, long r)
 {
 	if (j->answer_err)
 		return (int)-j->answer_err;
@@ -347,7 +342,7 @@ answer_of(const struct rt_agent_job *j, long r)
 static void
 retire(struct rt_ctx *ctx, struct rt_agent *ag, long r)
 {
-	struct rt_agent_job *j = job_at(ag, 0);
+	struct rt_agent_sent *j = rt_ring_at(&ag->ring, 0);
 	int err;
 
 	if (j->dup_first)
@@ -372,15 +367,10 @@ retire(struct rt_ctx *ctx, struct rt_agent *ag, long r)
 			ctx->stats.gone++;
 		j->caller = 0;
 	}
-	if (ag->done) {
-		ag->done--;		/* answered: its caller called again */
-		ag->have_last = false;
-	} else {
-		ag->have_last = j->caller != 0;
-		ag->last = j->notif;
-	}
-	ag->head = (ag->head + 1) % RT_AGENT_JOBS;
-	ag->unread--;
+	ag->have_last = j->caller != 0;
+	ag->last = j->notif;
+	if (rt_ring_pop(&ag->ring))
+		ag->have_last = false;	/* answered: its caller called again */
 }
 
 /* Started, and its first wait not seen yet? */
@@ -394,7 +384,7 @@ starting(const struct rt_agent *ag)
 static bool
 busy(const struct rt_agent *ag)
 {
-	return ag->unread > ag->done;
+	return rt_ring_busy(&ag->ring);
 }
 
 /*
@@ -408,12 +398,12 @@ busy(const struct rt_agent *ag)
 static int
 drain(struct rt_ctx *ctx, struct rt_agent *ag)
 {
-	long r[RT_AGENT_JOBS];
+	long r[RT_RING_SIZE];
 	unsigned int i;
 	ssize_t n;
 
-	while (ag->unread) {
-		n = read(ag->res, r, ag->unread * sizeof(r[0]));
+	while (ag->ring.unread) {
+		n = read(ag->res, r, ag->ring.unread * sizeof(r[0]));
 		if (n > 0 && n % sizeof(r[0]) == 0) {
 			for (i = 0; i < n / sizeof(r[0]); i++)
 				retire(ctx, ag, r[i]);
@@ -435,9 +425,8 @@ static void
 push(struct rt_agent *ag, const struct seccomp_notif *notif, uint64_t want,
      int64_t answer_err, const struct rt_span_job *span)
 {
-	struct rt_agent_job *j = job_at(ag, ag->unread++);
+	struct rt_agent_sent *j = rt_ring_push(&ag->ring);
 
-	memset(j, 0, sizeof(*j));
 	if (span)
 		j->span = *span;
 	j->opaque = notif && !span;
@@ -533,7 +522,7 @@ flush_garbage(struct rt_agent *ag)
 		.args = { ag->garbage, ag->garbage_len },
 	};
 
-	if (!ag->garbage || ag->unread == RT_AGENT_JOBS)
+	if (!ag->garbage || !rt_ring_room(&ag->ring, 0))
 		return 0;
 	ag->garbage = 0;
 	if (send_req(ag, &req, -1) < 0)
@@ -570,10 +559,10 @@ ready(struct rt_ctx *ctx, pid_t tgid, bool alone, unsigned int room,
 	 * sent while earlier ones still run: the judgement of this one
 	 * read nothing they change (rt_agent_conflict()).
 	 */
-	if (alone || ag->unread + room + 1 > RT_AGENT_JOBS) {
+	if (alone || !rt_ring_room(&ag->ring, room)) {
 		if (drain(ctx, ag) < 0)
 			return -ESRCH;
-		if (ag->unread)
+		if (ag->ring.unread)
 			return -EINPROGRESS;
 	}
 	if (flush_garbage(ag) < 0)
@@ -665,7 +654,7 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 	if (send_req(ag, &dup, -1) < 0)
 		goto lost;
 	push(ag, NULL, 0, 0, span);
-	job_at(ag, ag->unread - 1)->dup_first = true;
+	rt_ring_at(&ag->ring, ag->ring.unread - 1)->dup_first = true;
 	for (i = 0; fresh && i < RT_FRESH_ADVICE_N; i++) {
 		hint.args[2] = (uint64_t)advice[i];
 		if (send_req(ag, &hint, -1) < 0)
@@ -675,7 +664,7 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 	if (send_req(ag, &move, -1) < 0)
 		goto lost;
 	push(ag, answer_id ? ctx->req : NULL, start, 0, span);
-	job_at(ag, ag->unread - 1)->dup_len = lead + len;
+	rt_ring_at(&ag->ring, ag->ring.unread - 1)->dup_len = lead + len;
 	if (lead) {
 		if (send_req(ag, &head, -1) < 0)
 			goto lost;
@@ -695,17 +684,10 @@ lost:
 static void
 called_again(struct rt_ctx *ctx, struct rt_agent *ag, pid_t tid)
 {
-	unsigned int i;
-
 	if (!ctx->killable_recv)
 		return;
-	for (i = ag->done; i < ag->unread; i++) {
-		if (job_at(ag, i)->caller == tid) {
-			ag->done = i + 1;
-			ag->have_last = false;	/* older: answered too */
-			return;
-		}
-	}
+	if (rt_ring_called_again(&ag->ring, tid))
+		ag->have_last = false;	/* older: answered too */
 }
 
 bool
@@ -735,15 +717,8 @@ bool
 rt_agent_conflict(struct rt_ctx *ctx, pid_t tgid, const struct rt_span *read)
 {
 	struct rt_agent *ag = find(ctx, tgid);
-	unsigned int i;
 
-	for (i = ag ? ag->done : 0; ag && i < ag->unread; i++) {
-		const struct rt_agent_job *j = job_at(ag, i);
-
-		if (j->opaque || rt_span_conflict(&j->span, read))
-			return true;
-	}
-	return false;
+	return ag && rt_ring_conflict(&ag->ring, read);
 }
 
 bool
@@ -766,7 +741,7 @@ rt_agent_result(struct rt_ctx *ctx, pid_t tgid, pid_t pid, bool dup,
 		return -ESRCH;
 	if (drain(ctx, ag) < 0)
 		return -ESRCH;
-	if (ag->unread)
+	if (ag->ring.unread)
 		return -EINPROGRESS;
 	*ret = dup ? ag->last_move : ag->last_result;
 	return 0;
@@ -850,7 +825,7 @@ rt_agent_event(struct rt_ctx *ctx, int fd)
 		lose(ctx, ag);
 		return;
 	}
-	if (!ag || ag->pid != pid || ag->unread)
+	if (!ag || ag->pid != pid || ag->ring.unread)
 		return;
 	/* Nothing owed: end of file is its end, and a result nobody asked
 	 * for is a lie (the program patched it).  Either way it goes. */
@@ -1051,7 +1026,8 @@ rt_agent_tick(struct rt_ctx *ctx)
 		struct rt_agent *ag = &ctx->tr.agents.a[i];
 
 		if ((busy(ag) &&
-		     !patient(ag->pid, job_at(ag, ag->done)->sent_ns)) ||
+		     !patient(ag->pid,
+			      rt_ring_at(&ag->ring, ag->ring.done)->sent_ns)) ||
 		    (starting(ag) && !patient(ag->pid, ag->spawned_ns))) {
 			lose(ctx, ag);	/* the table shrinks: slot i again */
 			continue;

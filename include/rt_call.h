@@ -80,4 +80,9 @@ void rt_call_decide(struct rt_pending *pd, int error, bool cont);
 /* Close phase @p of @c's time breakdown; the next one begins. */
 void rt_call_phase(struct rt_call *c, enum rt_phase p);
 
+struct rt_inject;
+/* -k: the stack of @c's caller, stopped in @in (rt_stack.h), or -errno. */
+int rt_call_stack(const struct rt_call *c, const struct rt_inject *in,
+		  struct rt_stack *st);
+
 #endif

@@ -27,4 +27,20 @@ struct rt_stack {
  */
 int rt_stack_capture(pid_t tid, struct rt_stack *st);
 
+/* How far above the stack pointer rt_stack_capture_scan() looks. */
+#define RT_STACK_SCAN_BYTES	4096
+
+/**
+ * rt_stack_capture_scan() - the call stack of a stopped thread whose ABI
+ * libunwind-ptrace does not unwind (i386 under an x86_64 remaptrace;
+ * there ebp carries the sixth syscall argument, so no frame pointer chain
+ * starts at a syscall): @pc, then each word of @word_bytes in the
+ * RT_STACK_SCAN_BYTES above @sp that is a return address (it points into
+ * executable file-backed code, just after a call instruction), innermost
+ * first.  Names no function (no symbol tables are read).  Return: 0, or
+ * -EIO without @pc.
+ */
+int rt_stack_capture_scan(pid_t tid, uint64_t pc, uint64_t sp,
+			  unsigned int word_bytes, struct rt_stack *st);
+
 #endif

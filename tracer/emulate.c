@@ -1146,8 +1146,8 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 			plan_done(ctx, cj, job->err);
 			return;
 		}
-		if (ctx->opt.stack_trace && c->abi->native &&
-		    rt_stack_capture(c->tid, &cj->pd.stack) == 0)
+		if (ctx->opt.stack_trace &&
+		    rt_call_stack(c, &job->in, &cj->pd.stack) == 0)
 			c->stack = &cj->pd.stack;
 		job->step = RT_CALL_PLAN;
 		job->ret = 0;

@@ -173,8 +173,7 @@ stopped_answered(struct rt_call_job *cj)
 	pd->resume_val = rt_arch_retreg(&in->saved);
 	if (c->outcome == RT_OUT_PASSED)
 		c->result = pd->resume_val;
-	/* libunwind-ptrace unwinds the native ABI's stacks only. */
-	if (c->abi->native && rt_stack_capture(c->tid, &pd->stack) == 0)
+	if (rt_call_stack(c, in, &pd->stack) == 0)
 		c->stack = &pd->stack;
 }
 

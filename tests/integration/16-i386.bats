@@ -90,6 +90,18 @@ need_m32() {
 	assert_output "0"
 }
 
+@test "i386: -k shows the 32-bit caller's stack: libc's syscall, then the program" {
+	need_m32
+	run -0 --separate-stderr "$REMAPTRACE" -k -- "$P32/t-exec"
+	assert_output "32-bit: remap = 0, page 0 holds 103"
+	# the frames below the call: the 32-bit libc, then the program's own
+	# main (return addresses found on its stack)
+	[[ $stderr == *" > /usr/lib32/libc.so.6() ["* ]] ||
+		fail "no 32-bit libc frame: $stderr"
+	[[ $stderr == *" > $P32/t-exec() ["* ]] ||
+		fail "no frame of the program: $stderr"
+}
+
 @test "i386: a tree that execs 64 -> 32 -> 64 bits: every call emulated, output as natively" {
 	need_m32
 	both "$PROGS/t-exec" "$P32/t-exec" "$PROGS/t-exec"

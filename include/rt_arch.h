@@ -236,9 +236,6 @@ void rt_arch_set_retreg(struct rt_regs *regs, long value);
 uint64_t rt_arch_pc(const struct rt_regs *regs);
 void rt_arch_set_pc(struct rt_regs *regs, uint64_t pc);
 uint64_t rt_arch_sp(const struct rt_regs *regs);
-/* The frame pointer (x86 rbp, arm64 x29): a chain of saved frame pointers
- * and return addresses, where the code keeps one. */
-uint64_t rt_arch_fp(const struct rt_regs *regs);
 /* Bytes below the stack pointer the native ABI lets leaf code use. */
 extern const unsigned int rt_arch_red_zone;
 

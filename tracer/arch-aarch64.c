@@ -289,10 +289,4 @@ rt_arch_sp(const struct rt_regs *regs)
 	return regs->r.sp;
 }
 
-uint64_t
-rt_arch_fp(const struct rt_regs *regs)
-{
-	return regs->r.regs[29];
-}
-
 const unsigned int rt_arch_red_zone = 0;

@@ -245,10 +245,4 @@ rt_arch_sp(const struct rt_regs *regs)
 	return regs->r.rsp;
 }
 
-uint64_t
-rt_arch_fp(const struct rt_regs *regs)
-{
-	return regs->r.rbp;
-}
-
 const unsigned int rt_arch_red_zone = 128;

@@ -229,7 +229,7 @@ $(B)/tests/arch/child32: tests/arch/child32.c
 # The test programs built for i386 (gcc -m32), for the differential
 # checks of tests/integration/16-i386.bats; like arch-progs, not part of
 # all: gcc -m32 is a test dependency (tools/deps.sh test).
-PROG32_BIN := $(patsubst %,$(B)/tests/progs32/%,rfp conformance t-exec)
+PROG32_BIN := $(PROG_SRC:tests/progs/%.c=$(B)/tests/progs32/%)
 progs32: $(PROG32_BIN)
 $(B)/tests/progs32/%: tests/progs/%.c $(wildcard tests/progs/*.h)
 	@mkdir -p $(@D)

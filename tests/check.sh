@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # check.sh - the whole test suite (make check): unit tests, integration
-# tests, then both again against the sanitizer build, closing with one line
+# tests (and the emulation suite with 32-bit programs), then both again
+# against the sanitizer build, closing with one line
 # "check: N passed, N failed, N skipped" that adds them all up.
 # A step that breaks without printing its summary counts as a failure, so a
 # missing runner or a failed build can never look like success.
@@ -50,6 +51,8 @@ else
 	skipped=$((skipped + 1))
 fi
 step integration 1 make --no-print-directory check-integration
+# the emulation suite again with the test programs built for i386
+step i386 1 tests/run-i386.sh
 step asan 2 make --no-print-directory check-asan
 
 echo "check: $passed passed, $failed failed, $skipped skipped"

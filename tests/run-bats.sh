@@ -1,19 +1,24 @@
 #!/usr/bin/env bash
-# run-bats.sh - run the *.bats files of DIR in name order with bats --tap,
-# pass the TAP through, and close with "bats: N passed, N failed, N skipped".
+# run-bats.sh - run the *.bats files of DIR (or the one FILE) in name order
+# with bats --tap, pass the TAP through, and close with "bats: N passed, N
+# failed, N skipped".
 # Exit 0 only when every planned test ran and none failed.
 # A test that hangs fails after BATS_TEST_TIMEOUT seconds (default 60).
 set -u -o pipefail
 
-if [ $# -ne 1 ] || [ ! -d "$1" ]; then
-	echo "usage: $0 DIR" >&2
+if [ $# -ne 1 ] || { [ ! -d "$1" ] && [ ! -f "$1" ]; }; then
+	echo "usage: $0 DIR|FILE" >&2
 	exit 2
 fi
 dir=$1
 export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-60}
 
-mapfile -t files < <(find "$dir" -maxdepth 1 -name '*.bats' -type f |
-		     LC_ALL=C sort)
+if [ -f "$dir" ]; then
+	files=("$dir")
+else
+	mapfile -t files < <(find "$dir" -maxdepth 1 -name '*.bats' \
+			     -type f | LC_ALL=C sort)
+fi
 if [ ${#files[@]} -eq 0 ]; then
 	echo "run-bats: no *.bats files in $dir" >&2
 	echo "bats: 0 passed, 1 failed, 0 skipped"

@@ -102,6 +102,17 @@ assert_log_calls() {
 # refused RULE SCENARIO...: the rfp scenario fails with EINVAL natively and
 # under remaptrace alike, leaves everything as it was, and the log names
 # RULE.
+# need_64bit_args WHY: skip with WHY when the test programs are 32-bit
+# (make progs32; tests/run-i386.sh runs this file with them): a rule that
+# needs a 64-bit argument to trigger cannot, as an i386 call's arguments
+# are the low halves of its registers.
+need_64bit_args() {
+	local class
+
+	class=$(od -An -tx1 -j4 -N1 "$PROGS/rfp" | tr -d ' ')
+	[ "$class" != 01 ] || skip "i386: $1"
+}
+
 refused() {
 	local rule=$1
 

@@ -134,6 +134,7 @@ struct rt_agent_spawn {
 /* An agent killed, until its pidfd says it has exited. */
 struct rt_dying {
 	int pidfd;
+	pid_t pid;		/* the agent */
 	pid_t tgid;
 	pid_t hold;		/* resumed when it has exited, or 0 */
 };

@@ -69,6 +69,8 @@ struct rt_procs {
 };
 
 int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
+/* Is @tid a thread of the table (one traced by remaptrace)? */
+bool rt_procs_known(struct rt_procs *p, pid_t tid);
 void rt_procs_del(struct rt_procs *p, pid_t tid);
 /* The process of @tid; read from /proc (and remembered) if unknown. */
 pid_t rt_procs_tgid(struct rt_procs *p, pid_t tid);

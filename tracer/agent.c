@@ -118,7 +118,7 @@ find(struct rt_ctx *ctx, pid_t tgid)
  * it is waited for here, a bounded wait.
  */
 static bool
-bury(struct rt_ctx *ctx, int pidfd, pid_t tgid, pid_t hold)
+bury(struct rt_ctx *ctx, int pidfd, pid_t pid, pid_t tgid, pid_t hold)
 {
 	struct epoll_event ev = { .events = EPOLLIN, .data.fd = pidfd };
 	struct rt_dying *d;
@@ -135,8 +135,9 @@ bury(struct rt_ctx *ctx, int pidfd, pid_t tgid, pid_t hold)
 	}
 	ctx->tr.agents.dying = d;
 	d[ctx->tr.agents.ndying++] = (struct rt_dying){ .pidfd = pidfd,
-						     .tgid = tgid,
-						     .hold = hold };
+							.pid = pid,
+							.tgid = tgid,
+							.hold = hold };
 	return hold > 0;
 }
 
@@ -183,7 +184,7 @@ forget_hold(struct rt_ctx *ctx, struct rt_agent *ag, pid_t hold)
 	if (ag->res >= 0)
 		close(ag->res);
 	if (ag->pidfd >= 0)
-		held = bury(ctx, ag->pidfd, ag->tgid, hold);
+		held = bury(ctx, ag->pidfd, ag->pid, ag->tgid, hold);
 	*ag = ctx->tr.agents.a[--ctx->tr.agents.n];
 	return held;
 }
@@ -272,7 +273,18 @@ rt_agent_notify(struct rt_ctx *ctx, const struct seccomp_notif *req)
 		ag->seen = true;
 		return true;
 	}
-	return false;
+	/* An agent killed before its first wait was served (its process
+	 * exited or exec'd): never the program's call. */
+	for (i = 0; i < ctx->tr.agents.ndying; i++) {
+		if (ctx->tr.agents.dying[i].pid == (pid_t)req->pid) {
+			rt_seccomp_answer_id(ctx, req->id, 0, ESRCH, false);
+			return true;
+		}
+	}
+	/* One that has exited since, its notification dead with it. */
+	return req->data.nr == rt_arch_native.nr_remap_file_pages &&
+	       rt_seccomp_valid_id(ctx->listener, req->id) < 0 &&
+	       !rt_procs_known(&ctx->tr.procs, (pid_t)req->pid);
 }
 
 /* Keep @req for the loop (notify.c), at place @pos of the stash. */
@@ -945,7 +957,7 @@ spawn_watch(struct rt_ctx *ctx, struct rt_agent_spawn *sp,
 	table = rt_grow(ctx->tr.agents.a, ctx->tr.agents.n, &ctx->tr.agents.cap,
 			sizeof(*table), 4);
 	if (!table) {
-		bury(ctx, ag.pidfd, ag.tgid, 0);
+		bury(ctx, ag.pidfd, ag.pid, ag.tgid, 0);
 		return spawn_undo(ctx, sp, next);
 	}
 	ctx->tr.agents.a = table;

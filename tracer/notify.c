@@ -296,11 +296,14 @@ next_request(struct rt_ctx *ctx)
 	int r;
 
 	if (ctx->nstash && !rt_job_busy(ctx)) {
-		/* Kept while a job ran: oldest first. */
+		/* Kept while a job ran: oldest first.  An agent's first wait
+		 * may be among them: one started by that job can make it
+		 * before the job has seen its clone return and registered
+		 * it (agent.c). */
 		*ctx->req = ctx->stash[0];
 		memmove(ctx->stash, ctx->stash + 1,
 			--ctx->nstash * sizeof(*ctx->stash));
-		return 1;
+		return rt_agent_notify(ctx, ctx->req) ? 0 : 1;
 	}
 	memset(&req, 0, sizeof(req));
 	r = rt_seccomp_recv(ctx->listener, &req);

@@ -28,6 +28,12 @@ find(struct rt_procs *p, pid_t tid)
 	return NULL;
 }
 
+bool
+rt_procs_known(struct rt_procs *p, pid_t tid)
+{
+	return find(p, tid) != NULL;
+}
+
 int
 rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid)
 {

@@ -74,6 +74,10 @@ new_task(struct rt_ctx *ctx, pid_t parent, int event)
 	if (ptrace(PTRACE_GETEVENTMSG, parent, NULL, &msg) < 0)
 		return;
 	child = (pid_t)msg;
+	/* -ff: its file from its first moment, thread or process, as strace
+	 * opens one at each attach (sinks.c). */
+	if (rt_sinks_per_process(ctx))
+		rt_sinks_fd(ctx, child);
 	ptgid = rt_procs_tgid(&ctx->tr.procs, parent);
 	if (event == PTRACE_EVENT_CLONE) {
 		rt_procs_del(&ctx->tr.procs, child);

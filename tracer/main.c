@@ -583,6 +583,10 @@ run(struct rt_ctx *ctx, const struct cli *cl)
 			ctx->opt.argv[0], strerror(exec_err));
 		return exec_err == ENOENT ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN;
 	}
+	/* -ff: every traced process has its file from the start, as
+	 * strace opens one at each attach. */
+	if (rt_sinks_per_process(ctx))
+		rt_sinks_fd(ctx, ctx->tr.child);
 	if (ctx->opt.kill_on_exit && ctx->listener >= 0 &&
 	    rt_launch_keeper(ctx) < 0)
 		fprintf(stderr, "remaptrace: --kill-on-exit: cannot start the "

@@ -66,3 +66,11 @@ rt_shm_destroys(const struct rt_shm_seg *seg, bool forced, unsigned int whole)
 		return false;
 	return forced || (seg->mode & RT_SHM_DEST);
 }
+
+bool
+rt_shm_unnamed(const struct rt_vma *vma)
+{
+	int id;
+
+	return !strcmp(vma->name, "/dev/zero (deleted)") || rt_shm_id(vma, &id);
+}

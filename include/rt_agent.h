@@ -186,14 +186,17 @@ int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
  * MREMAP_MAYMOVE)), whose part at @lead is moved over the range
  * (MREMAP_FIXED), the rest unmapped.  With @fresh, the madvise hints the
  * kernel's own remap would not carry over are cleared first (rt_arch
- * rt_arch_fresh_advice).  No descriptor is involved: the new piece has
- * the same struct file and VM flags as the mapping at @src, as the
- * kernel's own remap would.  @answer_id, @span and the return as for
- * rt_agent_run() (the move's result is the call's).
+ * rt_arch_fresh_advice).  With @lock_nr (mlock or munlock), that part is
+ * given its lock before the move (c->dup_lock in emulate.c).  No
+ * descriptor is involved: the new piece has the same struct file and VM
+ * flags as the mapping at @src, as the kernel's own remap would.
+ * @answer_id, @span and the return as for rt_agent_run() (the move's
+ * result is the call's).
  */
 int rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src,
 		     uint64_t lead, uint64_t len, uint64_t start, bool fresh,
-		     uint64_t answer_id, const struct rt_span_job *span);
+		     long lock_nr, uint64_t answer_id,
+		     const struct rt_span_job *span);
 
 /*
  * rt_agent_result() - the result of the request sent last to @tgid's agent

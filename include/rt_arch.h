@@ -81,6 +81,8 @@ struct rt_arch {
 	long nr_getpid;
 	long nr_mprotect;
 	long nr_madvise;
+	long nr_mlock;
+	long nr_munlock;
 	long nr_clone;
 	long nr_process_vm_readv;
 	long nr_shmctl;

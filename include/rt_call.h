@@ -27,6 +27,8 @@ enum rt_outcome {
 	RT_OUT_RESTARTED,	/* disturbed; the thread makes the call again */
 };
 
+enum { RT_DUP_MLOCK = 1, RT_DUP_MUNLOCK = 2 };
+
 struct rt_call {
 	pid_t tid;
 	pid_t tgid;		/* its process */
@@ -35,6 +37,10 @@ struct rt_call {
 	/* VmLck of its process, read once per call (emulate.c): 0 not read
 	 * yet, 1 nothing locked, 2 something locked or unknown. */
 	unsigned char locked;
+	/* A second mapping from another VMA (a donor) carries that VMA's
+	 * VM_LOCKED: after its move it is given the first VMA's, with
+	 * mlock (RT_DUP_MLOCK) or munlock (RT_DUP_MUNLOCK); 0: no fix. */
+	unsigned char dup_lock;
 	struct rt_remap_args args;
 	struct rt_verdict v;
 	struct rt_span span;	/* what the judgement read (rt_span.h) */

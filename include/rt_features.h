@@ -28,6 +28,8 @@ enum rt_feature {
 	RT_FEAT_PIDFD_THREAD,		/* 6.9 pidfd_open(PIDFD_THREAD) */
 	RT_FEAT_PROCMAP_QUERY,		/* 6.11 ioctl on /proc/PID/maps */
 	RT_FEAT_KCMP,			/* 3.5 kcmp(2), CONFIG_KCMP */
+	RT_FEAT_PROCESS_MADVISE,	/* 5.10 process_madvise(MADV_COLD),
+					 * with CAP_SYS_NICE */
 	RT_FEAT__COUNT,
 };
 

@@ -98,6 +98,13 @@ int64_t rt_ident_adopt(struct rt_ident *id, int fd);
 int rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 		    uint64_t len, uint64_t off, uint64_t key_id);
 
+/*
+ * [@start, @start + @len) now maps an open file we hold no copy of:
+ * whatever was recorded there is stale.  Returns 0 or -ENOMEM.
+ */
+int rt_ident_forget(struct rt_ident *id, pid_t tgid, uint64_t start,
+		    uint64_t len);
+
 /**
  * rt_ident_find() - the key whose record covers @vma->start and agrees
  * with the VMA (same inode, consistent file offset), or NULL (also when
@@ -108,6 +115,17 @@ const struct rt_ident_key *rt_ident_find(const struct rt_ident *id,
 					 pid_t tgid,
 					 const struct rt_vma *vma,
 					 bool *inferred);
+
+/*
+ * rt_ident_stand_in() - for a VMA of shared memory no descriptor names
+ * (rt_shm_unnamed()), which no record vouches for: the one open file of
+ * its inode the process has used, which the program opened anew for an
+ * earlier call that no second mapping could serve.  Mapping from it is
+ * as good as opening another, and cheaper.  Only an open file of the
+ * VMA's kind (@writable: a VM_SHARED one).  Its key id, or 0.
+ */
+uint64_t rt_ident_stand_in(const struct rt_ident *id, pid_t tgid,
+			   const struct rt_vma *vma, bool writable);
 
 /*
  * mremap(@old_addr, 0, @len, ...) made a second mapping of the same pages

@@ -24,6 +24,9 @@ struct rt_proc {
 	/* /proc/PID/smaps opened ahead, while the process was still
 	 * dumpable (privilege.c), or -1 */
 	int smaps_fd;
+	/* Its pidfd, opened while one of its calls was pending (so of it,
+	 * never of a process that reused the id), or -1 (rt_procs_own_pidfd) */
+	int pidfd;
 	/*
 	 * The process made a call that can give shared mappings VM flags
 	 * that PROCMAP_QUERY does not show (mlock, madvise hints, mseal,
@@ -51,6 +54,26 @@ struct rt_proc {
 	/* It gave MADV_HUGEPAGE or MADV_NOHUGEPAGE: states no madvise can
 	 * take back, so a second mapping is its last resort (emulate.c). */
 	bool thp_hinted;
+	/*
+	 * It made a call that can lock memory (mlock, mlock2, mlockall, a
+	 * shared MAP_LOCKED mmap): until then no VMA of it is VM_LOCKED
+	 * (fork and exec do not carry locks), and a remap needs no probe.
+	 */
+	bool lock_seen;
+	/* It mapped shared anonymous memory or /dev/zero with MAP_NORESERVE
+	 * (VM_NORESERVE, which a second mapping carries and nothing
+	 * clears). */
+	bool noreserve_seen;
+	/* mlockall(MCL_FUTURE) is in force: every new mapping is locked
+	 * (mm->def_flags), until munlockall. */
+	bool mcl_future;
+	/*
+	 * Can its lock limit not refuse it (CAP_IPC_LOCK, or RLIMIT_MEMLOCK
+	 * unlimited)?  Then a lock taken after a remap's mapping is as the
+	 * kernel's MAP_LOCKED (emulate.c).  -1: not known yet (read again
+	 * after a change of credentials or limits, privilege.c).
+	 */
+	int lock_unlimited;
 	/*
 	 * Where pieces of shared mappings were last seen, by inode and file
 	 * page: a VMA that may lend a second mapping (vmas.c), checked
@@ -99,5 +122,11 @@ void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);
 int rt_procs_filters(pid_t tid);
 /* A pidfd for thread @tid (or its process before 6.9), or -errno. */
 int rt_procs_pidfd(pid_t tid);
+/*
+ * @proc's own pidfd, kept: opened on first use, which must be while a
+ * call of it is pending and checked after (the caller's job).  Returns
+ * it (not to be closed), or -errno.  *@fresh: opened just now.
+ */
+int rt_procs_own_pidfd(struct rt_proc *proc, bool *fresh);
 
 #endif

@@ -33,6 +33,20 @@ struct rt_shm_seg {
 bool rt_shm_id(const struct rt_vma *vma, int *id);
 
 /**
+ * rt_shm_unnamed() - is @vma shared memory that no descriptor names?
+ * @vma: a VMA snapshot.
+ *
+ * Shared anonymous memory and /dev/zero (mm/shmem.c shmem_zero_setup(),
+ * shown as "/dev/zero (deleted)") and SysV segments (a struct file of
+ * their own per shmat): their open files live only in VMAs, so no mmap
+ * of them is ever followed, and a descriptor the program opens of one is
+ * another open file.
+ *
+ * Return: true for those.
+ */
+bool rt_shm_unnamed(const struct rt_vma *vma);
+
+/**
  * rt_shm_parse_line() - one line of /proc/sysvipc/shm.
  * @line: "key shmid perms size cpid lpid nattch ..." (ipc/shm.c
  *	sysvipc_shm_proc_show(); perms in octal).

@@ -43,12 +43,14 @@ struct rt_vmas {
  * (emulate.c): an address of a VMA of that inode, with its protections
  * and MAP_SHARED, whose file offset is @off (bytes) less *lead: 0 where a
  * VMA maps @off, else the nearest offset below it that one maps.  A walk
- * (PROCMAP_QUERY) over at most 16 VMAs within 256 MiB of @like, for calls
- * whose offset their first VMA does not map.  Returns 0, -ENOENT, or
+ * (PROCMAP_QUERY) over the VMAs that touch @like, up to 16 each way, then
+ * at most 16 VMAs within 256 MiB of it (the nearest below first), for calls
+ * whose offset their first VMA does not map; with @quick, only where a
+ * piece of that file page was last seen (O(1)).  Returns 0, -ENOENT, or
  * -errno (-ENOTTY before 6.11).
  */
 int rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like,
-		  uint64_t off, uint64_t *src, uint64_t *lead);
+		  uint64_t off, bool quick, uint64_t *src, uint64_t *lead);
 /*
  * rt_vmas_keep_open() - open @proc's /proc/PID/maps and smaps now, while
  * they still may be opened: a process that makes itself non-dumpable, or

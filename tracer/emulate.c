@@ -18,9 +18,11 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 #include <seccomp.h>
+#include <linux/capability.h>
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
@@ -33,6 +35,7 @@
 #include "rt_inherit.h"
 #include "rt_inject.h"
 #include "rt_seccomp.h"
+#include "rt_shm.h"
 #include "rt_stack.h"
 #include "rt_vmas.h"
 #include "rt_util.h"
@@ -146,6 +149,20 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 		*key = (int64_t)c->v.first.file_id;
 		return 0;
 	}
+	/* Shared memory no descriptor names, where no second mapping
+	 * serves (prefer_dup()): the file the program opened of it before. */
+	if (!c->v.first.file_id && rt_shm_unnamed(&c->v.first) && proc &&
+	    !proc->keys_revoked) {
+		uint64_t k = rt_ident_stand_in(&ctx->tr.ident, c->tgid,
+					       &c->v.first,
+					       c->v.first.flags & RT_VM_SHARED);
+
+		if (k) {
+			c->how = RT_FILE_INFERRED;
+			*key = (int64_t)k;
+			return 0;
+		}
+	}
 	/* Without pidfd_open (ENOSYS: a tool that runs us does not know
 	 * it, valgrind 3.19), only the ways that need no pidfd remain. */
 	pidfd = rt_procs_pidfd(c->tid);
@@ -227,12 +244,24 @@ step_ok(struct rt_ctx *ctx, const struct rt_call *c)
  * own).  The piece keeps its source's VM flags: madvise hints the
  * kernel's own remap would drop stay (README, Differences).
  */
-/* Is anything locked in the caller's process?  (VmLck, O(1), once.) */
+static int probe_here(struct rt_ctx *ctx, struct rt_call *c);
+
+/*
+ * May anything be locked in the caller's process?  Not before it made a
+ * call that locks (lock_seen).  After one, where the kernel is asked from
+ * here at no more than a system call (probe_here()), simply yes; else
+ * VmLck says (a /proc read, once per call).
+ */
 static bool
-something_locked(struct rt_call *c)
+something_locked(struct rt_ctx *ctx, struct rt_call *c)
 {
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 	unsigned long long kb;
 
+	if (proc && !proc->lock_seen)
+		return false;
+	if (rt_features_has(RT_FEAT_PROCESS_MADVISE))
+		return true;
 	if (!c->locked)
 		c->locked = rt_procs_status(c->tid, "VmLck", 10, &kb) == 0 &&
 			    !kb ? 1 : 2;
@@ -240,6 +269,53 @@ something_locked(struct rt_call *c)
 }
 
 #define RT_DUP_MAX_LEAD_PAGES	256
+
+/*
+ * May the caller lock without a limit (CAP_IPC_LOCK, or RLIMIT_MEMLOCK
+ * unlimited: mlock_future_ok())?  Read once per process, again after a
+ * change of its credentials or limits (privilege.c).
+ */
+static bool
+lock_unlimited(struct rt_call *c, struct rt_proc *proc)
+{
+	unsigned long long caps;
+	struct rlimit rl;
+
+	if (proc->lock_unlimited < 0)
+		proc->lock_unlimited =
+			(prlimit(c->tgid, RLIMIT_MEMLOCK, NULL, &rl) == 0 &&
+			 rl.rlim_cur == RLIM_INFINITY) ||
+			(rt_procs_status(c->tid, "CapEff", 16, &caps) == 0 &&
+			 (caps & (1ULL << CAP_IPC_LOCK)));
+	return proc->lock_unlimited;
+}
+
+/*
+ * A donor lends its own VM_LOCKED; the kernel's remap gives the first
+ * VMA's (MAP_LOCKED).  The piece can be given that after its move
+ * (c->dup_lock): mlock sets VM_LOCKED without VM_LOCKONFAULT and
+ * populates, as MAP_LOCKED does, and munlock clears both.  The kernel
+ * checks the lock limit before it unmaps the range, the mlock after:
+ * only where no limit applies.  Not while mlockall(MCL_FUTURE) makes
+ * every new mapping locked its own way.  Returns whether the donor may
+ * serve, having asked the kernel for the first VMA's VM_LOCKED.
+ */
+static bool
+donor_lock_fixed(struct rt_ctx *ctx, struct rt_call *c, struct rt_proc *proc)
+{
+	int locked;
+
+	if (c->dup_lock)
+		return true;
+	if (proc->mcl_future || !rt_features_has(RT_FEAT_PROCESS_MADVISE) ||
+	    !lock_unlimited(c, proc))
+		return false;
+	locked = probe_here(ctx, c);
+	if (locked < 0)
+		return false;
+	c->dup_lock = locked ? RT_DUP_MLOCK : RT_DUP_MUNLOCK;
+	return true;
+}
 
 static bool
 dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
@@ -254,8 +330,19 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	*src = *lead = 0;
 	if (v->flags & RT_VM_HUGETLB)
 		return false;
-	if (p->offset >= v->offset && p->offset - v->offset < v->end - v->start) {
+	proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
+	/* (not a piece of shared memory that was mapped from a file the
+	 * program opened anew: its own open file is sought below) */
+	if (!(rt_shm_unnamed(v) && v->file_id) &&
+	    p->offset >= v->offset && p->offset - v->offset < v->end - v->start) {
 		*src = v->start + (p->offset - v->offset);
+		/*
+		 * It carries the first VMA's VM_LOCKED, and its
+		 * VM_LOCKONFAULT too, which MAP_LOCKED does not give:
+		 * given its lock again where that is exact.
+		 */
+		if (proc && proc->hidden_flags && something_locked(ctx, c))
+			donor_lock_fixed(ctx, c, proc);
 		return true;
 	}
 	/*
@@ -264,7 +351,6 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	 * mapped through two open files (SysV shm attached twice), where
 	 * the piece is of the other one (README, Differences).
 	 */
-	proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 	if (!proc || !donors)
 		return false;
 	/*
@@ -273,10 +359,14 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	 * VM_LOCKED (nothing locked: VmLck 0); the madvise hints are cleared
 	 * anyway (hinted()).
 	 */
-	if (proc->hidden_flags && something_locked(c))
+	if (proc->hidden_flags && something_locked(ctx, c) &&
+	    !donor_lock_fixed(ctx, c, proc))
 		return false;
 	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, &ctx->tr.ident);
-	r = rt_vmas_donor(&vs, v, p->offset, src, lead);
+	/* From a piece mapped from a file the program opened anew, which
+	 * serves when no second mapping does, only a quick look. */
+	r = rt_vmas_donor(&vs, v, p->offset, rt_shm_unnamed(v) && v->file_id,
+			  src, lead);
 	rt_vmas_close(&vs);
 	/*
 	 * The part before the offset is mapped for a moment (locked and
@@ -295,6 +385,10 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 static int64_t
 dup_key(const struct rt_call *c)
 {
+	/* Shared memory no descriptor names: a donor no record vouches for
+	 * (vmas.c), of an open file we hold no copy of. */
+	if (rt_shm_unnamed(&c->v.first))
+		return 0;
 	return c->v.first.file_id_inferred ? 0 : (int64_t)c->v.first.file_id;
 }
 
@@ -326,6 +420,50 @@ dup_first(struct rt_ctx *ctx, const struct rt_call *c)
 }
 
 /*
+ * Is a second mapping to be tried before any descriptor?  Where the
+ * flags are not known (dup_first()), and for shared memory no descriptor
+ * names: only a second mapping is of its very open file, so the pieces
+ * merge as the kernel's do; a file the program opened of it is the last
+ * resort (get_file()).
+ */
+static bool
+prefer_dup(struct rt_ctx *ctx, const struct rt_call *c)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
+
+	return dup_first(ctx, c) ||
+	       (rt_shm_unnamed(&c->v.first) && proc && !proc->thp_hinted &&
+		!proc->noreserve_seen);
+}
+
+/*
+ * May a second mapping preferred to a descriptor (prefer_dup()) be of
+ * another VMA?  Only for shared memory no descriptor names: elsewhere the
+ * program's own open file maps without a flag of another VMA's.
+ */
+static bool
+prefer_donors(const struct rt_call *c)
+{
+	return rt_shm_unnamed(&c->v.first);
+}
+
+/*
+ * Must the program open shared memory no descriptor names anew before a
+ * second mapping is tried?  Where that would carry a state nothing
+ * clears (hugepage advice, VM_NORESERVE) that a fresh mapping lacks:
+ * the flags come first, the merging of its pieces second (README,
+ * Differences).
+ */
+static bool
+reopen_first(struct rt_ctx *ctx, const struct rt_call *c)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
+
+	return rt_shm_unnamed(&c->v.first) && proc &&
+	       (proc->thp_hinted || proc->noreserve_seen);
+}
+
+/*
  * Is the first VMA's VM_LOCKED unknown, with something locked in the
  * process?  Of the flags a fresh mmap does not give itself, the plan
  * needs only VM_LOCKED (MAP_LOCKED; mlockall's MCL_FUTURE applies to our
@@ -335,7 +473,7 @@ dup_first(struct rt_ctx *ctx, const struct rt_call *c)
 static bool
 lock_unknown(struct rt_ctx *ctx, struct rt_call *c)
 {
-	return flags_unknown(ctx, c) && something_locked(c);
+	return flags_unknown(ctx, c) && something_locked(ctx, c);
 }
 
 /*
@@ -350,13 +488,13 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	int r;
 
 	e->probe_lock = lock_unknown(ctx, c);
-	if (!e->have_file && flags_unknown(ctx, c)) {
-		/* A second mapping of the first VMA carries every flag. */
-		if (dup_first(ctx, c) && dup_src(ctx, c, true, &src, &lead)) {
-			e->open_later = true;
-			e->key = dup_key(c);
-			return 0;
-		}
+	/* A second mapping of the first VMA carries every flag, and is of
+	 * its very open file. */
+	if (!e->have_file && prefer_dup(ctx, c) &&
+	    dup_src(ctx, c, prefer_donors(c), &src, &lead)) {
+		e->open_later = true;
+		e->key = dup_key(c);
+		return 0;
 	}
 	r = e->have_file ? e->file_r : get_file(ctx, c, &e->key);
 	if (r == -EPERM) {
@@ -472,6 +610,8 @@ keep_key(struct rt_ctx *ctx, struct rt_call *c, const struct rt_emu *e,
 	if (result == 0 && e->key > 0)
 		rt_ident_record(&ctx->tr.ident, c->tgid, p->addr, p->len,
 				p->offset, e->key);
+	else if (result == 0)
+		rt_ident_forget(&ctx->tr.ident, c->tgid, p->addr, p->len);
 	else if (e->key > 0)
 		rt_ident_put_unused(&ctx->tr.ident, e->key);
 	if (result < 0 && !c->why)
@@ -521,6 +661,14 @@ sys(struct rt_sys *next, long nr, const uint64_t args[6])
 	return RT_SYS_CALL;
 }
 
+/* The call that gives a donor's second mapping its lock, or 0. */
+static long
+lock_nr(const struct rt_call *c)
+{
+	return c->dup_lock == RT_DUP_MLOCK ? c->abi->nr_mlock :
+	       c->dup_lock == RT_DUP_MUNLOCK ? c->abi->nr_munlock : 0;
+}
+
 /*
  * The ptrace way of a second mapping (as rt_agent_run_dup() does it):
  * mremap(src, 0, lead + len, MAYMOVE), the madvise hints of a hinted
@@ -554,6 +702,13 @@ dup_step(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e, long ret,
 					     a->mremap_mark };
 
 			return sys(next, a->nr_madvise, hint);
+		}
+		if (lock_nr(c) && e->hint != RT_FRESH_ADVICE_N + 1) {
+			uint64_t lk[6] = { e->scratch + e->lead, p->len,
+					   a->mremap_mark };
+
+			e->hint = RT_FRESH_ADVICE_N + 1;	/* done */
+			return sys(next, lock_nr(c), lk);
 		}
 		args[0] = e->scratch + e->lead;
 		args[1] = args[2] = p->len;
@@ -595,6 +750,41 @@ probed_locked(struct rt_call *c, long ret)
 		return true;
 	return exact_flags(c) == 0 && (v->flags & RT_VM_LOCKED) &&
 	       !(v->flags & (RT_VM_HUGETLB | RT_VM_SPECIAL));
+}
+
+/*
+ * Ask for the first VMA's VM_LOCKED from here (RT_FEAT_PROCESS_MADVISE):
+ * MADV_COLD refuses a VM_LOCKED VMA with EINVAL (can_madv_lru_vma()),
+ * as the MADV_DONTNEED that the program's side runs otherwise does, and
+ * elsewhere only moves the page the remap replaces next to the inactive
+ * list.  Not for huge pages, which MADV_COLD refuses too.  Returns 1
+ * (locked), 0, or -errno: ask on the program's side.
+ */
+static int
+probe_here(struct rt_ctx *ctx, struct rt_call *c)
+{
+	struct iovec iov = {
+		.iov_base = (void *)(uintptr_t)c->v.plan.addr,
+		.iov_len = ctx->page_size,
+	};
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
+	bool fresh;
+	int pidfd;
+	long r;
+
+	if (!proc || !rt_features_has(RT_FEAT_PROCESS_MADVISE) ||
+	    (c->v.first.flags & RT_VM_HUGETLB))
+		return -EOPNOTSUPP;
+	pidfd = rt_procs_own_pidfd(proc, &fresh);
+	if (pidfd < 0)
+		return pidfd;
+	/* The pidfd is of the caller, not of a process that reused its id. */
+	if (fresh && rt_seccomp_valid(ctx) < 0)
+		return -ESRCH;
+	r = syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_COLD, 0);
+	if (r < 0 && (errno == EPERM || errno == ESRCH || errno == ENOSYS))
+		return -errno;
+	return probed_locked(c, r < 0 ? -errno : r);
 }
 
 /* The tracee opened the file itself (fileobj.c): map from it. */
@@ -684,7 +874,7 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 			e->pstep = PLAN_UNMAPPED;
 			return sys(next, A->nr_munmap, a);
 		}
-		if (e->open_later &&
+		if (e->open_later && !reopen_first(ctx, c) &&
 		    dup_src(ctx, c, true, &e->src, &e->lead)) {
 			uint64_t dup[6] = { e->src, 0, e->lead + p->len,
 					    MREMAP_MAYMOVE,
@@ -692,6 +882,15 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 
 			e->pstep = DUP_MADE;
 			return sys(next, A->nr_mremap, dup);
+		}
+		if (e->probe_lock) {
+			int locked = probe_here(ctx, c);
+
+			if (locked >= 0) {
+				e->probe_lock = false;
+				if (locked)
+					c->v.plan.flags |= MAP_LOCKED;
+			}
 		}
 		if (e->probe_lock) {
 			/*
@@ -722,6 +921,17 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 	case PLAN_OPEN:
 		if (rt_fileobj_open_step(&e->open, ret, next) == RT_SYS_CALL)
 			return RT_SYS_CALL;
+		/* Nothing reaches it anew: a second mapping, flags and all,
+		 * rather than no mapping (reopen_first()). */
+		if (e->open.r < 0 && e->open.r != -ESRCH &&
+		    reopen_first(ctx, c) &&
+		    dup_src(ctx, c, true, &e->src, &e->lead)) {
+			uint64_t dup[6] = { e->src, 0, e->lead + p->len,
+					    MREMAP_MAYMOVE, A->mremap_mark };
+
+			e->pstep = DUP_MADE;
+			return sys(next, A->nr_mremap, dup);
+		}
 		r = opened(ctx, c, e);
 		if (r <= 0)
 			return r;
@@ -788,12 +998,13 @@ agent_plan(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	 */
 	e->probe_lock = lock_unknown(ctx, c);
 	e->have_file = true;
-	if (dup_first(ctx, c) && dup_src(ctx, c, true, &e->src, &e->lead))
+	if (prefer_dup(ctx, c) &&
+	    dup_src(ctx, c, prefer_donors(c), &e->src, &e->lead))
 		e->file_r = -EPERM;
 	else
 		e->file_r = get_file(ctx, c, &e->key);
 	if (e->file_r == -EPERM && !e->src &&
-	    !dup_src(ctx, c, true, &e->src, &e->lead))
+	    (reopen_first(ctx, c) || !dup_src(ctx, c, true, &e->src, &e->lead)))
 		return -EAGAIN;
 	if (e->file_r < 0 && e->file_r != -EPERM)
 		return -EAGAIN;
@@ -839,7 +1050,8 @@ agent_send(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	e->answered = answer_id != 0;
 	if (e->src) {
 		r = rt_agent_run_dup(ctx, c->tgid, e->src, e->lead, p->len,
-				     p->addr, hinted(ctx, c), answer_id,
+				     p->addr, hinted(ctx, c), lock_nr(c),
+				     answer_id,
 				     c->span.any ? &span : NULL);
 	} else {
 		r = rt_agent_run(ctx, c->tgid, c->v.action == RT_ACT_MUNMAP ?
@@ -1033,6 +1245,14 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 
 	switch (job->step) {
 	case RT_CALL_AGENT:
+		if (cj->e.probe_lock && !cj->e.src && !cj->e.probed) {
+			r = probe_here(ctx, c);
+			if (r >= 0) {
+				cj->e.probed = true;
+				if (r)
+					c->v.plan.flags |= MAP_LOCKED;
+			}
+		}
 		if (cj->e.probe_lock && !cj->e.src && !cj->e.probed) {
 			r = agent_probe(ctx, c, &cj->e);
 			if (r == -EINPROGRESS) {

@@ -14,9 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <linux/kcmp.h>
 #include <seccomp.h>
 
@@ -113,6 +115,19 @@ static const struct feat feats[RT_FEAT__COUNT] = {
 		"installed descriptor is not re-checked; a child forked "
 		"meanwhile keeps its copy; a traced caller's PTRACE_ATTACH "
 		"of a traced process stays refused", false, -1,
+	},
+	/*
+	 * MADV_COLD refuses a VM_LOCKED VMA with EINVAL (can_madv_lru_vma()),
+	 * as MADV_DONTNEED does: asked from here, the VM_LOCKED a remap needs
+	 * costs one system call instead of a round trip to the agent or a
+	 * ptrace stop.  Advising another process takes CAP_SYS_NICE.
+	 */
+	[RT_FEAT_PROCESS_MADVISE] = {
+		"process_madvise", "process_madvise(MADV_COLD) with "
+		"CAP_SYS_NICE", "5.10",
+		"VM_LOCKED is asked by the program's agent or thread "
+		"(MADV_DONTNEED): one more round trip per call in a process "
+		"that locked memory", false, RT_FEAT_PIDFD_OPEN,
 	},
 };
 
@@ -233,6 +248,38 @@ probe_maps(void)
 			ST_PRESENT : ST_ABSENT;
 }
 
+/* CAP_SYS_NICE in our effective set (capget, version 3). */
+static bool
+cap_sys_nice(void)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return false;
+	return d[CAP_SYS_NICE / 32].effective & (1U << (CAP_SYS_NICE % 32));
+}
+
+/* process_madvise(MADV_COLD) on a page of our own, and the right to use
+ * it on others. */
+static void
+probe_madvise(void)
+{
+	static char page[65536] __attribute__((aligned(65536)));
+	_cleanup_(rt_closep) int pidfd = -1;
+	struct iovec iov = { page, 4096 };
+
+	if (state[RT_FEAT_PROCESS_MADVISE] == ST_DISABLED)
+		return;
+	pidfd = syscall(SYS_pidfd_open, getpid(), 0);
+	state[RT_FEAT_PROCESS_MADVISE] =
+		pidfd >= 0 && cap_sys_nice() &&
+		syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_COLD, 0) ==
+		(long)iov.iov_len ? ST_PRESENT : ST_ABSENT;
+}
+
 void
 rt_features_detect(void)
 {
@@ -246,6 +293,7 @@ rt_features_detect(void)
 		state[RT_FEAT_PROCESS_VM] = probe_process_vm();
 	probe_pidfd();
 	probe_maps();
+	probe_madvise();
 }
 
 /*

@@ -73,16 +73,18 @@ load_killable(scmp_filter_ctx ctx, int *listener)
 /*
  * Calls that can give a shared mapping VM flags that PROCMAP_QUERY does
  * not show (VM_LOCKED, madvise hints, sealing, userfaultfd, pkeys, KSM):
- * the supervisor only notes that the process made one, and reads smaps
- * for it from then on (tracer/vmas.c).  They are rare in programs, so
- * the round trip costs little.
+ * the supervisor only notes that the process made one, and asks the
+ * kernel for what it needs from then on (tracer/vmas.c, emulate.c).
+ * munlock is not among them: it only takes away a VM_LOCKED that an
+ * mlock the supervisor heard of gave, and a database that locks each
+ * page around its remap (stress-ng's remap stressor) would pay a round
+ * trip for each.  munlockall is, for the MCL_FUTURE it ends.
  */
 static int
 add_hidden_flag_rules(scmp_filter_ctx ctx, const struct rt_arch *abi)
 {
 	static const int calls[] = {
-		SCMP_SYS(mlock), SCMP_SYS(mlock2), SCMP_SYS(mlockall),
-		SCMP_SYS(munlock), SCMP_SYS(munlockall),
+		SCMP_SYS(mlock2), SCMP_SYS(mlockall), SCMP_SYS(munlockall),
 		SCMP_SYS(userfaultfd), SCMP_SYS(pkey_mprotect),
 	};
 	/* Advice that changes vm_flags (mm/madvise.c:madvise_vma_behavior) */
@@ -102,6 +104,12 @@ add_hidden_flag_rules(scmp_filter_ctx ctx, const struct rt_arch *abi)
 		if (r < 0 && r != -EDOM)	/* -EDOM: not on this arch */
 			return r;
 	}
+	/* mlock: not ours (emulate.c's lock for a second mapping), marked
+	 * in an argument it ignores */
+	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mlock), 1,
+			     SCMP_A2(SCMP_CMP_NE, abi->mremap_mark, 0));
+	if (r < 0)
+		return r;
 	for (i = 0; i < ARRAY_SIZE(advice); i++) {
 		/* Not ours (emulate.c), marked in an argument it ignores. */
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 2,

@@ -38,12 +38,17 @@
 			    MAP_EXECUTABLE | MAP_FILE)
 
 static void
-mark_hidden_flags(struct rt_ctx *ctx, pid_t tgid)
+mark_hidden_flags(struct rt_ctx *ctx, pid_t tgid, uint64_t map_flags)
 {
 	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, tgid);
 
-	if (proc)
+	if (proc) {
 		proc->hidden_flags = true;
+		proc->lock_seen |= !!(map_flags & MAP_LOCKED);
+		/* (shared anonymous memory's; /dev/zero's: follow_mmap()) */
+		proc->noreserve_seen |= (map_flags & MAP_NORESERVE) &&
+					(map_flags & MAP_ANONYMOUS);
+	}
 }
 
 /* The calls this file follows, each a job while its thread is caught. */
@@ -156,7 +161,7 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	call_args(&ctx->req->data, args);
 	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
 	if ((args[3] & ~RT_PLAIN_MAP_FLAGS) && tgid > 0)
-		mark_hidden_flags(ctx, tgid);
+		mark_hidden_flags(ctx, tgid, args[3]);
 	/* Shared anonymous memory has no descriptor to follow. */
 	if (!ctx->ptrace_ok || (args[3] & MAP_ANONYMOUS))
 		goto plain;
@@ -167,9 +172,13 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 		goto plain;
 	kfd = syscall(SYS_pidfd_getfd, pidfd, (int)args[4], 0);
 	/* /dev/zero is replaced by a new shmem file: nothing to follow. */
-	if (kfd < 0 || fstat(kfd, &st) < 0 ||
-	    (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5)))
+	if (kfd < 0 || fstat(kfd, &st) < 0)
 		goto plain;
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5)) {
+		if (args[3] & MAP_NORESERVE)
+			mark_hidden_flags(ctx, tgid, MAP_NORESERVE | MAP_ANONYMOUS);
+		goto plain;
+	}
 	fj = new_job(ctx, tid, FOLLOW_MMAP);
 	if (!fj)
 		goto plain;
@@ -632,6 +641,13 @@ follow_note(struct rt_ctx *ctx, pid_t tid, long nr)
 		proc->step_ok = -1;	/* read SigIgn again when needed */
 	} else if (proc) {
 		proc->hidden_flags = true;
+		if (nr == SYS_mlock || nr == SYS_mlock2 ||
+		    nr == SYS_mlockall)
+			proc->lock_seen = true;
+		if (nr == SYS_mlockall && (ctx->req->data.args[0] & MCL_FUTURE))
+			proc->mcl_future = true;
+		else if (nr == SYS_munlockall)
+			proc->mcl_future = false;
 		/* MADV_HUGEPAGE, MADV_NOHUGEPAGE */
 		if (nr == rt_arch_native.nr_madvise &&
 		    (ctx->req->data.args[2] == 14 ||

@@ -30,6 +30,7 @@
 #include "rt_features.h"
 #include "rt_ident.h"
 #include "rt_maps.h"
+#include "rt_shm.h"
 #include "rt_util.h"
 
 #define SWEEP_MIN	1024	/* records before unmapped ones are looked for */
@@ -448,6 +449,17 @@ rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 	return ret;
 }
 
+int
+rt_ident_forget(struct rt_ident *id, pid_t tgid, uint64_t start, uint64_t len)
+{
+	struct rt_ident_mm *m = mm_get(id, tgid, false);
+	struct ref_arg a = { id, m };
+
+	if (!m)
+		return 0;
+	return rt_ranges_punch(&m->recs, start, start + len, ref, &a);
+}
+
 static bool
 key_is(const struct rt_ident_key *k, const struct rt_vma *vma)
 {
@@ -497,14 +509,33 @@ rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma,
 	/* The same inode and file offset at that address, or the record is
 	 * stale. */
 	if (!key_is(k, vma) || r->off + (vma->start - r->start) != vma->offset) {
+		/*
+		 * Not for shared memory no descriptor names: no mmap of it
+		 * is followed, so the one open file used of its inode is one
+		 * the program opened anew, never the VMA's own
+		 * (rt_ident_stand_in()).
+		 */
 		*inferred = true;
-		k = infer(id, m, vma);
+		k = rt_shm_unnamed(vma) ? NULL : infer(id, m, vma);
 	}
 	/* A copy let go for the budget: device and inode identify it. */
 	if (!k || k->fd < 0)
 		return NULL;
 	k->used = true;
 	return k;
+}
+
+uint64_t
+rt_ident_stand_in(const struct rt_ident *id, pid_t tgid,
+		  const struct rt_vma *vma, bool writable)
+{
+	struct rt_ident_mm *m = mm_get((struct rt_ident *)id, tgid, false);
+	struct rt_ident_key *k = m ? infer(id, m, vma) : NULL;
+
+	if (!k || k->fd < 0 || k->writable != writable)
+		return 0;
+	k->used = true;
+	return k->id;
 }
 
 int

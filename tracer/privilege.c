@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <seccomp.h>
 
@@ -170,6 +171,9 @@ rt_privilege_handle(struct rt_ctx *ctx)
 	}
 	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
 	proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) : NULL;
+	/* Its CAP_IPC_LOCK or RLIMIT_MEMLOCK may change: read them again. */
+	if (proc)
+		proc->lock_unlimited = -1;
 	if (tgid > 0) {
 		/*
 		 * Its callers answered first, then its agent killed, and the
@@ -213,6 +217,12 @@ note_compat(struct rt_proc *proc, const struct rt_arch *abi, const char *name,
 		return;
 	}
 	proc->hidden_flags = true;
+	if (!strncmp(name, "mlock", 5))		/* mlock, mlock2, mlockall */
+		proc->lock_seen = true;
+	if (!strcmp(name, "mlockall") && ((uint32_t)d->args[0] & MCL_FUTURE))
+		proc->mcl_future = true;
+	else if (!strcmp(name, "munlockall"))
+		proc->mcl_future = false;
 	/* MADV_HUGEPAGE, MADV_NOHUGEPAGE: states no madvise takes back */
 	if (abi && d->nr == abi->nr_madvise &&
 	    ((uint32_t)d->args[2] == 14 || (uint32_t)d->args[2] == 15))

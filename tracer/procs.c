@@ -175,7 +175,8 @@ rt_procs_proc(struct rt_procs *p, pid_t tgid)
 		return NULL;
 	p->p = n;
 	p->p[p->np] = (struct rt_proc){ .tgid = tgid, .maps_fd = -1,
-					.smaps_fd = -1, .step_ok = -1 };
+					.smaps_fd = -1, .pidfd = -1,
+					.step_ok = -1, .lock_unlimited = -1 };
 	return &p->p[p->np++];
 }
 
@@ -191,6 +192,8 @@ rt_procs_drop_proc(struct rt_procs *p, pid_t tgid)
 			close(p->p[i].maps_fd);
 		if (p->p[i].smaps_fd >= 0)
 			close(p->p[i].smaps_fd);
+		if (p->p[i].pidfd >= 0)
+			close(p->p[i].pidfd);
 		p->p[i] = p->p[--p->np];
 		return;
 	}
@@ -203,6 +206,8 @@ rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child)
 	bool hidden = pp && pp->hidden_flags;
 	bool revoked = pp && pp->keys_revoked;
 	bool thp = pp && pp->thp_hinted;
+	bool locks = pp && pp->lock_seen;
+	bool noreserve = pp && pp->noreserve_seen;
 	int step_ok = pp ? pp->step_ok : -1;
 	struct rt_proc *c = rt_procs_proc(p, child);
 
@@ -210,6 +215,8 @@ rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child)
 		c->hidden_flags = hidden;
 		c->keys_revoked = revoked;
 		c->thp_hinted = thp;
+		c->lock_seen = locks;
+		c->noreserve_seen = noreserve;
 		c->step_ok = step_ok;
 	}
 }
@@ -225,6 +232,21 @@ rt_procs_free(struct rt_procs *p)
 }
 
 /* A pidfd for the thread (6.9 PIDFD_THREAD), else for its process. */
+int
+rt_procs_own_pidfd(struct rt_proc *proc, bool *fresh)
+{
+	*fresh = false;
+	if (proc->pidfd >= 0)
+		return proc->pidfd;
+	if (!rt_features_has(RT_FEAT_PIDFD_OPEN))
+		return -ENOSYS;
+	proc->pidfd = syscall(SYS_pidfd_open, proc->tgid, 0);
+	if (proc->pidfd < 0)
+		return rt_neg_errno();
+	*fresh = true;
+	return proc->pidfd;
+}
+
 int
 rt_procs_pidfd(pid_t tid)
 {

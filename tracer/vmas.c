@@ -14,6 +14,7 @@
 #include "rt_compat.h"
 #include "rt_maps.h"
 #include "rt_features.h"
+#include "rt_shm.h"
 #include "rt_vmas.h"
 #include "rt_util.h"
 
@@ -38,7 +39,7 @@ rt_vmas_open(struct rt_vmas *vs, pid_t pid)
 
 	rt_vmas_init(vs, pid, pid, sysconf(_SC_PAGESIZE), NULL, NULL);
 	vs->own_proc = (struct rt_proc){ .tgid = pid, .maps_fd = -1,
-					 .smaps_fd = -1,
+					 .smaps_fd = -1, .pidfd = -1,
 					 .hidden_flags = true };
 	vs->proc = &vs->own_proc;
 	snprintf(path, sizeof(path), "/proc/%d/smaps", pid);
@@ -328,6 +329,16 @@ same_open_file(const struct rt_vmas *vs, const struct rt_vma *like,
 	const struct rt_ident_key *k;
 	bool inferred;
 
+	/*
+	 * Shared memory no descriptor names: the VMAs no record vouches
+	 * for are of its own open file (or of another attach of the same
+	 * SysV segment: README, Differences); a piece mapped from a file
+	 * the program opened anew (rt_ident_stand_in()) is not, whichever
+	 * @like is.
+	 */
+	if (rt_shm_unnamed(like))
+		return !vs->ident ||
+		       !rt_ident_find(vs->ident, vs->tgid, v, &inferred);
 	if (!like->file_id || like->file_id_inferred)
 		return !like->file_id;
 	if (!vs->ident)
@@ -356,14 +367,51 @@ rt_vmas_note_piece(struct rt_proc *proc, uint64_t ino, uint64_t off,
 #define RT_DONOR_REACH	(256ULL << 20)
 #define RT_DONOR_VMAS	16
 
-int
-rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
-	      uint64_t *src, uint64_t *lead)
+/* The best donor so far (rt_vmas_donor()). */
+struct donor {
+	const struct rt_vma *like;
+	uint64_t off, src, best;	/* best: lead, UINT64_MAX for none */
+};
+
+/* Is @v a donor for @d, and a better one?  true when it maps the offset
+ * itself (the search is over). */
+static bool
+consider(struct rt_vmas *vs, struct donor *d, const struct rt_vma *v)
 {
 	const uint64_t kind = RT_VM_READ | RT_VM_WRITE | RT_VM_EXEC |
 			      RT_VM_MAYSHARE;
-	uint64_t addr, best = UINT64_MAX, last, end;
-	unsigned int seen = 0;
+	const struct rt_vma *like = d->like;
+	uint64_t last;
+
+	if (vs->proc && v->ino == like->ino)
+		rt_vmas_note_piece(vs->proc, v->ino, v->offset, v->start,
+				   vs->page_size);
+	if (v->ino != like->ino || v->dev_major != like->dev_major ||
+	    v->dev_minor != like->dev_minor ||
+	    (v->flags & kind) != (like->flags & kind) || d->off < v->offset ||
+	    !same_open_file(vs, like, v))
+		return false;
+	if (d->off - v->offset < v->end - v->start) {
+		d->src = v->start + (d->off - v->offset);
+		d->best = 0;
+		return true;
+	}
+	/* Its last page is nearest below @off. */
+	last = v->offset + (v->end - v->start) - vs->page_size;
+	if (d->off - last < d->best) {
+		d->best = d->off - last;
+		d->src = v->end - vs->page_size;
+	}
+	return false;
+}
+
+int
+rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
+	      bool quick, uint64_t *src, uint64_t *lead)
+{
+	struct donor d = { like, off, 0, UINT64_MAX };
+	uint64_t addr, end;
+	unsigned int seen;
 	struct rt_vma v;
 	int r;
 
@@ -379,50 +427,59 @@ rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
 
 		if (p->ino == like->ino && p->pgoff == off / vs->page_size &&
 		    find_query(vs, p->addr, &v) == 0 && v.start <= p->addr &&
-		    v.ino == like->ino && v.dev_major == like->dev_major &&
-		    v.dev_minor == like->dev_minor &&
-		    (v.flags & kind) == (like->flags & kind) &&
-		    off >= v.offset && off - v.offset < v.end - v.start &&
-		    same_open_file(vs, like, &v)) {
-			*src = v.start + (off - v.offset);
-			*lead = 0;
-			return 0;
-		}
+		    consider(vs, &d, &v))
+			goto found;
 	}
+	if (quick)
+		return -ENOENT;
+	/* Then the VMAs that touch @like's end, one after the other... */
+	for (seen = 0, addr = like->end; seen < RT_DONOR_VMAS; seen++) {
+		r = find_query(vs, addr, &v);
+		if (r == -ENOENT || (r == 0 && v.start != addr))
+			break;
+		if (r < 0)
+			return r;
+		if (consider(vs, &d, &v))
+			goto found;
+		addr = v.end;
+	}
+	/* ... and its start (the VMA covering the address below). */
+	for (seen = 0, addr = like->start; seen < RT_DONOR_VMAS && addr;
+	     seen++) {
+		r = find_query(vs, addr - 1, &v);
+		if (r == -ENOENT || (r == 0 && v.start >= addr))
+			break;
+		if (r < 0)
+			return r;
+		if (consider(vs, &d, &v))
+			goto found;
+		addr = v.start;
+	}
+	/* Shared memory no descriptor names has no mapping elsewhere but
+	 * a SysV segment attached twice, whose other attach is another
+	 * open file anyway. */
+	if (d.best != UINT64_MAX || rt_shm_unnamed(like))
+		goto found;
+	/* Else whatever lies within reach, from below. */
 	addr = like->start > RT_DONOR_REACH ? like->start - RT_DONOR_REACH : 0;
 	end = like->end + RT_DONOR_REACH;
-	for (; seen < RT_DONOR_VMAS && addr < end; seen++) {
+	for (seen = 0; seen < RT_DONOR_VMAS && addr < end; seen++) {
 		r = find_query(vs, addr, &v);
 		if (r == -ENOENT)
 			break;
 		if (r < 0)
 			return r;
-		if (vs->proc && v.ino == like->ino)
-			rt_vmas_note_piece(vs->proc, v.ino, v.offset, v.start,
-					   vs->page_size);
-		if (v.ino == like->ino && v.dev_major == like->dev_major &&
-		    v.dev_minor == like->dev_minor &&
-		    (v.flags & kind) == (like->flags & kind) &&
-		    off >= v.offset && same_open_file(vs, like, &v)) {
-			if (off - v.offset < v.end - v.start) {
-				*src = v.start + (off - v.offset);
-				*lead = 0;
-				return 0;
-			}
-			/* Its last page is nearest below @off. */
-			last = v.offset + (v.end - v.start) - vs->page_size;
-			if (off - last < best) {
-				best = off - last;
-				*src = v.end - vs->page_size;
-			}
-		}
+		if (consider(vs, &d, &v))
+			goto found;
 		if (v.end <= addr)
 			break;
 		addr = v.end;
 	}
-	if (best == UINT64_MAX)
+found:
+	if (d.best == UINT64_MAX)
 		return -ENOENT;
-	*lead = best;
+	*src = d.src;
+	*lead = d.best;
 	return 0;
 }
 

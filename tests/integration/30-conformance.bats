@@ -168,6 +168,19 @@ same_as_kernel() {
 	assert_success
 }
 
+# Without --anon-merge: every piece a second mapping of the very open file,
+# so the VMAs merge as the kernel's.  Each seed's prologue asks for an
+# offset past what any second mapping reaches (2^51 - 2 pages) early on;
+# that piece, and the pieces remapped from it, are of a file the program
+# opened anew, and must not spread to the rest (before, every seed
+# diverged there).
+@test "conformance: shared anonymous memory keeps the kernel's VMAs, merges included, past an offset no second mapping reaches" {
+	run "$script" full --only seeds --seeds 10 --ops 40 -- --kinds anon
+	assert_success
+	assert_line --regexp '^conformance: full: 10 runs, .*, 0 divergences, 0 broken'
+	assert_line --regexp '^  remap ok +[1-9]'
+}
+
 @test "conformance: shared anonymous memory differs from the kernel only in how its VMAs merge" {
 	# MAP_SHARED|MAP_ANONYMOUS: a shmem file no descriptor ever named;
 	# remaptrace maps a new open file of the same pages (documented), so

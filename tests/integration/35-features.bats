@@ -66,6 +66,12 @@ quick_without() {
 # apart by device and inode only, so two open files of one inode are one
 # to it (README, Kernels).  --no-identity leaves out exactly what depends
 # on the open file behind a VMA, which /proc does not show.
+# The conformance program locks and unlocks its areas between remaps:
+# without process_madvise the program's own side asks for VM_LOCKED.
+@test "features: without process_madvise (before 5.10, or no CAP_SYS_NICE) the quick conformance run matches the kernel" {
+	quick_without process_madvise
+}
+
 @test "features: without kcmp (CONFIG_KCMP off) the quick conformance run matches the kernel but for open-file identity" {
 	quick_without kcmp --no-identity
 }
@@ -109,7 +115,7 @@ never_called() {
 
 # The supervisor only (no -f): its tracees stay its own.  One test per
 # feature, each well within the per-test timeout under a loaded suite.
-SUP=(-e trace=ioctl,kcmp,pidfd_open,pidfd_getfd)
+SUP=(-e trace=ioctl,kcmp,pidfd_open,pidfd_getfd,process_madvise)
 
 need_strace() {
 	command -v strace >/dev/null || skip "strace is not installed"
@@ -141,6 +147,11 @@ need_strace() {
 	never_called pidfd_open '^pidfd_open\(' "${SUP[@]}"
 }
 
+@test "features: process_madvise disabled, process_madvise is never called (strace)" {
+	need_strace
+	never_called process_madvise '^process_madvise\(' "${SUP[@]}"
+}
+
 @test "features: pidfd_thread disabled, PIDFD_THREAD is never asked for (strace)" {
 	need_strace
 	# PIDFD_THREAD is O_EXCL
@@ -163,7 +174,7 @@ need_strace() {
 	run -0 cat "$BATS_TEST_TMPDIR/log"
 	# every feature, before the program's first line
 	run -0 grep -c '^remaptrace: feature ' "$BATS_TEST_TMPDIR/log"
-	assert_output 11
+	assert_output 12
 	run -0 cat "$BATS_TEST_TMPDIR/log"
 	assert_line --index 0 --regexp '^remaptrace: feature user_notif '
 	assert_line 'remaptrace: feature procmap_query (PROCMAP_QUERY, Linux 6.11): disabled by REMAPTRACE_DISABLE; fallback: /proc/PID/smaps is read whole at each call (cost grows with the VMAs); no other VMA lends a second mapping'
@@ -183,7 +194,7 @@ need_strace() {
 	local ran=$BATS_TEST_TMPDIR/ran
 	run -125 --separate-stderr env REMAPTRACE_DISABLE=procmap_query,procmap \
 		"$REMAPTRACE" -- touch "$ran"
-	assert_equal "$stderr" "remaptrace: REMAPTRACE_DISABLE: unknown feature 'procmap' (known: user_notif notif_continue process_vm addfd pidfd_open pidfd_getfd wait_killable_recv sync_wake_up pidfd_thread procmap_query kcmp)"
+	assert_equal "$stderr" "remaptrace: REMAPTRACE_DISABLE: unknown feature 'procmap' (known: user_notif notif_continue process_vm addfd pidfd_open pidfd_getfd wait_killable_recv sync_wake_up pidfd_thread procmap_query kcmp process_madvise)"
 	[ ! -e "$ran" ] || fail "the program ran"
 	# the same name alone is accepted (the refusal is the name's)
 	run -0 env REMAPTRACE_DISABLE=procmap_query "$REMAPTRACE" -- touch "$ran"

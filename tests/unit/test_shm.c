@@ -57,6 +57,38 @@ test_id(void)
 	}
 }
 
+/* Shared memory no descriptor names: shared anonymous memory and
+ * /dev/zero (one shmem file per mapping), SysV segments; never a file
+ * that merely lives under /dev or /dev/shm, or a memfd. */
+static void
+test_unnamed(void)
+{
+	static const struct {
+		const char *name;
+		bool unnamed;
+	} cases[] = {
+		{ "/dev/zero (deleted)", true },
+		{ "/SYSV0000abcd (deleted)", true },
+		{ "/dev/zero", false },		/* the device itself */
+		{ "/dev/zero (deleted) ", false },
+		{ "/dev/shm/pool", false },
+		{ "/dev/shm/pool (deleted)", false },
+		{ "/memfd:pool (deleted)", false },
+		{ "/tmp/dev/zero (deleted)", false },
+		{ "", false },
+	};
+	struct rt_vma vma;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(&vma, 0, sizeof(vma));
+		strcpy(vma.name, cases[i].name);
+		vma.ino = 7;
+		is_int(cases[i].unnamed, rt_shm_unnamed(&vma),
+		       "unnamed: \"%s\"", cases[i].name);
+	}
+}
+
 struct linecase {
 	const char *name;
 	const char *line;
@@ -156,6 +188,7 @@ int
 main(void)
 {
 	test_id();
+	test_unnamed();
 	test_lines();
 	test_destroys();
 	return tap_done();

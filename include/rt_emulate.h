@@ -25,6 +25,8 @@ struct rt_emu {
 	int tfd;		/* the descriptor the mmap uses, or -1 */
 	bool installed;		/* tfd is ours to close afterwards */
 	bool open_later;	/* the tracee must open the file itself */
+	bool dup_preferred;	/* ... unless a second mapping serves, which
+				 * prepare() preferred (prefer_dup()) */
 	bool probe_lock;	/* VM_LOCKED is asked in the tracee first */
 	bool probed;		/* and was */
 	bool prepared;		/* prepare() ran before the interrupt */

@@ -60,10 +60,10 @@ struct rt_proc {
 	 * (fork and exec do not carry locks), and a remap needs no probe.
 	 */
 	bool lock_seen;
-	/* It mapped shared anonymous memory or /dev/zero with MAP_NORESERVE
-	 * (VM_NORESERVE, which a second mapping carries and nothing
-	 * clears). */
-	bool noreserve_seen;
+	/* It mapped shared memory with MAP_NORESERVE (VM_NORESERVE, which a
+	 * second mapping carries and nothing clears): shared anonymous
+	 * memory or /dev/zero (noreserve_anon), or any other. */
+	bool noreserve_anon, noreserve_file;
 	/* mlockall(MCL_FUTURE) is in force: every new mapping is locked
 	 * (mm->def_flags), until munlockall. */
 	bool mcl_future;

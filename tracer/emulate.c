@@ -433,7 +433,7 @@ prefer_dup(struct rt_ctx *ctx, const struct rt_call *c)
 
 	return dup_first(ctx, c) ||
 	       (rt_shm_unnamed(&c->v.first) && proc && !proc->thp_hinted &&
-		!proc->noreserve_seen);
+		!proc->noreserve_anon);
 }
 
 /*
@@ -448,19 +448,22 @@ prefer_donors(const struct rt_call *c)
 }
 
 /*
- * Must the program open shared memory no descriptor names anew before a
- * second mapping is tried?  Where that would carry a state nothing
- * clears (hugepage advice, VM_NORESERVE) that a fresh mapping lacks:
- * the flags come first, the merging of its pieces second (README,
- * Differences).
+ * With no descriptor of the program's (nor a copy of ours), must it open
+ * the file anew before a second mapping is tried?  Where that would
+ * carry a state nothing clears (hugepage advice, VM_NORESERVE) that a
+ * fresh mapping lacks: the flags come first, the merging of its pieces
+ * second (README, Differences).  A second mapping remains if it cannot.
  */
 static bool
 reopen_first(struct rt_ctx *ctx, const struct rt_call *c)
 {
 	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 
-	return rt_shm_unnamed(&c->v.first) && proc &&
-	       (proc->thp_hinted || proc->noreserve_seen);
+	if (!proc)
+		return false;
+	return proc->thp_hinted || (rt_shm_unnamed(&c->v.first) ?
+				    proc->noreserve_anon :
+				    proc->noreserve_file);
 }
 
 /*
@@ -493,6 +496,7 @@ prepare(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	if (!e->have_file && prefer_dup(ctx, c) &&
 	    dup_src(ctx, c, prefer_donors(c), &src, &lead)) {
 		e->open_later = true;
+		e->dup_preferred = true;
 		e->key = dup_key(c);
 		return 0;
 	}
@@ -874,8 +878,10 @@ plan_step(struct rt_ctx *ctx, struct rt_call_job *cj, long ret,
 			e->pstep = PLAN_UNMAPPED;
 			return sys(next, A->nr_munmap, a);
 		}
-		if (e->open_later && !reopen_first(ctx, c) &&
-		    dup_src(ctx, c, true, &e->src, &e->lead)) {
+		if (e->open_later &&
+		    (e->dup_preferred || !reopen_first(ctx, c)) &&
+		    dup_src(ctx, c, e->dup_preferred ? prefer_donors(c) : true,
+			    &e->src, &e->lead)) {
 			uint64_t dup[6] = { e->src, 0, e->lead + p->len,
 					    MREMAP_MAYMOVE,
 					    A->mremap_mark };

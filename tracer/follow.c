@@ -45,9 +45,13 @@ mark_hidden_flags(struct rt_ctx *ctx, pid_t tgid, uint64_t map_flags)
 	if (proc) {
 		proc->hidden_flags = true;
 		proc->lock_seen |= !!(map_flags & MAP_LOCKED);
-		/* (shared anonymous memory's; /dev/zero's: follow_mmap()) */
-		proc->noreserve_seen |= (map_flags & MAP_NORESERVE) &&
-					(map_flags & MAP_ANONYMOUS);
+		/* (/dev/zero's: follow_mmap()) */
+		if (map_flags & MAP_NORESERVE) {
+			if (map_flags & MAP_ANONYMOUS)
+				proc->noreserve_anon = true;
+			else
+				proc->noreserve_file = true;
+		}
 	}
 }
 

@@ -207,7 +207,8 @@ rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child)
 	bool revoked = pp && pp->keys_revoked;
 	bool thp = pp && pp->thp_hinted;
 	bool locks = pp && pp->lock_seen;
-	bool noreserve = pp && pp->noreserve_seen;
+	bool nr_anon = pp && pp->noreserve_anon;
+	bool nr_file = pp && pp->noreserve_file;
 	int step_ok = pp ? pp->step_ok : -1;
 	struct rt_proc *c = rt_procs_proc(p, child);
 
@@ -216,7 +217,8 @@ rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child)
 		c->keys_revoked = revoked;
 		c->thp_hinted = thp;
 		c->lock_seen = locks;
-		c->noreserve_seen = noreserve;
+		c->noreserve_anon = nr_anon;
+		c->noreserve_file = nr_file;
 		c->step_ok = step_ok;
 	}
 }

@@ -405,6 +405,34 @@ consider(struct rt_vmas *vs, struct donor *d, const struct rt_vma *v)
 	return false;
 }
 
+/*
+ * Consider the VMAs that touch @d's first VMA on one side, each adjacent
+ * to the last (@up: from its end; else from its start, down).  1 when one
+ * maps the offset itself, else 0 or -errno.
+ */
+static int
+walk_touching(struct rt_vmas *vs, struct donor *d, bool up)
+{
+	uint64_t addr = up ? d->like->end : d->like->start;
+	unsigned int seen;
+	struct rt_vma v;
+	int r;
+
+	for (seen = 0; seen < RT_DONOR_VMAS && (up || addr); seen++) {
+		/* below: the VMA covering the address under @addr */
+		r = find_query(vs, up ? addr : addr - 1, &v);
+		if (r == -ENOENT ||
+		    (r == 0 && (up ? v.start != addr : v.start >= addr)))
+			return 0;
+		if (r < 0)
+			return r;
+		if (consider(vs, d, &v))
+			return 1;
+		addr = up ? v.end : v.start;
+	}
+	return 0;
+}
+
 int
 rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
 	      bool quick, uint64_t *src, uint64_t *lead)
@@ -432,29 +460,13 @@ rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
 	}
 	if (quick)
 		return -ENOENT;
-	/* Then the VMAs that touch @like's end, one after the other... */
-	for (seen = 0, addr = like->end; seen < RT_DONOR_VMAS; seen++) {
-		r = find_query(vs, addr, &v);
-		if (r == -ENOENT || (r == 0 && v.start != addr))
-			break;
-		if (r < 0)
-			return r;
-		if (consider(vs, &d, &v))
-			goto found;
-		addr = v.end;
-	}
-	/* ... and its start (the VMA covering the address below). */
-	for (seen = 0, addr = like->start; seen < RT_DONOR_VMAS && addr;
-	     seen++) {
-		r = find_query(vs, addr - 1, &v);
-		if (r == -ENOENT || (r == 0 && v.start >= addr))
-			break;
-		if (r < 0)
-			return r;
-		if (consider(vs, &d, &v))
-			goto found;
-		addr = v.start;
-	}
+	/* Then the VMAs that touch @like, one after the other, above it and
+	 * below it. */
+	r = walk_touching(vs, &d, true) ?: walk_touching(vs, &d, false);
+	if (r < 0)
+		return r;
+	if (r > 0)
+		goto found;
 	/* Shared memory no descriptor names has no mapping elsewhere but
 	 * a SysV segment attached twice, whose other attach is another
 	 * open file anyway. */

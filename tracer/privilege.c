@@ -146,11 +146,28 @@ is_change(uint32_t arch, int nr, const __u64 *args)
 	return what;
 }
 
+/*
+ * Whose limits a LIMITS call changes: prlimit64's first argument names a
+ * process (0: the caller), which may be another of the tree, as a master
+ * lowers a worker's.  0 for the caller's own.
+ */
+static pid_t
+limits_of(uint32_t arch, int nr, const __u64 *args)
+{
+	char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+	pid_t pid = 0;
+
+	if (name && !strcmp(name, "prlimit64"))
+		pid = (pid_t)args[0];
+	free(name);
+	return pid;
+}
+
 bool
 rt_privilege_handle(struct rt_ctx *ctx)
 {
 	const struct seccomp_data *d = &ctx->req->data;
-	pid_t tid = (pid_t)ctx->req->pid, tgid;
+	pid_t tid = (pid_t)ctx->req->pid, tgid, other;
 	enum change what = is_change(d->arch, d->nr, d->args);
 	struct rt_proc *proc;
 
@@ -170,6 +187,18 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		return true;
 	}
 	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
+	/*
+	 * The process whose limits change is the one whose agent goes: its
+	 * copy would keep judging MAP_LOCKED against the old RLIMIT_MEMLOCK
+	 * (t-priv-limit).  A process we do not trace has no agent.
+	 */
+	if (what == LIMITS && (other = limits_of(d->arch, d->nr, d->args))) {
+		tgid = rt_procs_tgid(&ctx->tr.procs, other);
+		if (tgid <= 0) {
+			rt_seccomp_answer(ctx, 0, 0, true);
+			return true;
+		}
+	}
 	proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) : NULL;
 	/* Its CAP_IPC_LOCK or RLIMIT_MEMLOCK may change: read them again. */
 	if (proc)

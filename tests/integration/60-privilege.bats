@@ -641,3 +641,29 @@ let_go_when_permitted() {
 	compare
 	assert_line "failed=0"
 }
+
+# The kernel judges a remap of locked memory against the caller's
+# RLIMIT_MEMLOCK as it is at the call.  The agent that runs the mmap is a
+# process of its own, with a copy of the program's limits made when it
+# started: a limit lowered since, by the program itself or by another
+# process of the tree (a master with prlimit(2)), must be the one judged.
+@test "privilege: a lock limit the program lowers is the one its remaps are judged against" {
+	need_nobody
+	[ -x "$PROGS/t-priv-limit" ] || fail "t-priv-limit is not built"
+	both "${NOBODY[@]}" "$PROGS/t-priv-limit" self
+	assert_success
+	assert_line "after 1: EPERM"
+	assert_line "A: F0003 F0001 F0002 F0003"
+	assert_log "emulated"
+}
+
+@test "privilege: a lock limit another traced process lowers with prlimit is the one the remaps are judged against" {
+	need_nobody
+	[ -x "$PROGS/t-priv-limit" ] || fail "t-priv-limit is not built"
+	both "${NOBODY[@]}" "$PROGS/t-priv-limit" other
+	assert_success
+	assert_line "after 1: EPERM"
+	assert_line "after 2: EPERM"
+	assert_line "A: F0003 F0001 F0002 F0003"
+	assert_log "emulated"
+}

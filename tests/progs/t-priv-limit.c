@@ -1,0 +1,121 @@
+/* t-priv-limit.c - remap_file_pages(2) in locked memory after the lock
+ * limit changed: the kernel judges MAP_LOCKED against the caller's
+ * RLIMIT_MEMLOCK as it is at the call (can_do_mlock(), mlock_future_ok()),
+ * whoever changed it.  A root master lowering a worker's limit with
+ * prlimit(2) is the case: the worker must not keep the old one.
+ *
+ * Usage: t-priv-limit self | other
+ *   A child maps 4 pages of a memfd shared, mlocks them and remaps page 0
+ *   three times (onto file pages 1, 2, 3).  Then its RLIMIT_MEMLOCK is
+ *   set to 0, by the child itself with setrlimit (self) or by its parent
+ *   with prlimit on the child's pid (other), and it remaps page 1 twice
+ *   (onto file pages 5 and 6).  Run it without CAP_IPC_LOCK (as nobody),
+ *   else no limit applies.
+ * Prints "before N: RESULT" and "after N: RESULT" (0 or an errno name)
+ * and the tag each area page shows ("A: F0003 ...").
+ * Exit 0 when the scenario ran whatever the calls returned, 1 on setup
+ * failure, 2 on bad usage.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FILE_PAGES	8
+#define AREA_PAGES	4
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "t-priv-limit: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void
+result(const char *when, int n, long r)
+{
+	printf("%s %d: %s\n", when, n, r == 0 ? "0" : strerrorname_np(errno));
+}
+
+static int
+child(bool self, int ready, int go)
+{
+	static const struct rlimit none = { 0, 0 };
+	long pg = sysconf(_SC_PAGESIZE);
+	char *area, tag[8], c;
+	int fd, i;
+
+	fd = memfd_create("t-priv-limit", 0);
+	if (fd < 0 || ftruncate(fd, FILE_PAGES * pg) < 0)
+		die("memfd");
+	area = mmap(NULL, FILE_PAGES * pg, PROT_READ | PROT_WRITE,
+		    MAP_SHARED, fd, 0);
+	if (area == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < FILE_PAGES; i++)
+		snprintf(area + i * pg, 8, "F%04d", i);
+	if (munmap(area + AREA_PAGES * pg, (FILE_PAGES - AREA_PAGES) * pg))
+		die("munmap");
+	if (mlock(area, AREA_PAGES * pg))
+		die("mlock");
+	for (i = 1; i <= 3; i++)
+		result("before", i,
+		       remap_file_pages(area, pg, 0, (size_t)i, 0));
+	fflush(stdout);
+	if (self) {
+		if (setrlimit(RLIMIT_MEMLOCK, &none))
+			die("setrlimit");
+	} else if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1) {
+		die("pipe");
+	}
+	for (i = 5; i <= 6; i++)
+		result("after", i - 4,
+		       remap_file_pages(area + pg, pg, 0, (size_t)i, 0));
+	printf("A:");
+	for (i = 0; i < AREA_PAGES; i++) {
+		memcpy(tag, area + i * pg, 5);
+		tag[5] = '\0';
+		printf(" %s", tag);
+	}
+	printf("\n");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct rlimit none = { 0, 0 };
+	int ready[2], go[2], st;
+	bool self;
+	pid_t pid;
+	char c;
+
+	if (argc != 2 || (strcmp(argv[1], "self") && strcmp(argv[1], "other"))) {
+		fprintf(stderr, "usage: t-priv-limit self | other\n");
+		return 2;
+	}
+	self = !strcmp(argv[1], "self");
+	if (pipe(ready) || pipe(go))
+		die("pipe");
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0)
+		return child(self, ready[1], go[0]);
+	if (!self) {
+		if (read(ready[0], &c, 1) != 1)
+			die("child");
+		if (prlimit(pid, RLIMIT_MEMLOCK, &none, NULL))
+			die("prlimit");
+		if (write(go[1], "g", 1) != 1)
+			die("pipe");
+	}
+	if (waitpid(pid, &st, 0) != pid)
+		die("waitpid");
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+}

@@ -467,12 +467,14 @@ rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
 		return r;
 	if (r > 0)
 		goto found;
-	/* Shared memory no descriptor names has no mapping elsewhere but
-	 * a SysV segment attached twice, whose other attach is another
-	 * open file anyway. */
-	if (d.best != UINT64_MAX || rt_shm_unnamed(like))
+	if (d.best != UINT64_MAX)
 		goto found;
-	/* Else whatever lies within reach, from below. */
+	/*
+	 * Else whatever lies within reach, from below: pieces of one
+	 * mapping a hole or an mremap set apart, which for shared memory no
+	 * descriptor names are the only way to its other offsets
+	 * (t-anon-apart).
+	 */
 	addr = like->start > RT_DONOR_REACH ? like->start - RT_DONOR_REACH : 0;
 	end = like->end + RT_DONOR_REACH;
 	for (seen = 0; seen < RT_DONOR_VMAS && addr < end; seen++) {

@@ -110,6 +110,43 @@ setup_file() {
 	assert_log "= 0 <emulated mmap("
 }
 
+# No descriptor names shared anonymous memory: an offset only a piece
+# apart from the range maps (past a hole, or in a copy mremap made) is
+# reached by a second mapping of that piece, as the kernel reaches it.
+# Run as nobody too, who may not open /proc/PID/map_files: the second
+# mapping is then the only way.
+anon_apart() {
+	local mode=$1 want=$2 as=()
+
+	[ -x "$PROGS/t-anon-apart" ] || fail "t-anon-apart is not built"
+	if [ "${3-}" = nobody ]; then
+		[ "$(id -u)" = 0 ] || skip "needs root (to run the program as nobody)"
+		command -v setpriv >/dev/null || skip "needs setpriv(1) (util-linux)"
+		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+	fi
+	both ${as[@]+"${as[@]}"} "$PROGS/t-anon-apart" "$mode"
+	assert_success
+	assert_line "remap: 0"
+	assert_line "A: $want"
+	assert_log "= 0 <emulated"
+}
+
+@test "emulate: shared anonymous memory past a hole is reached through its own other piece" {
+	anon_apart hole "d - c d"
+}
+
+@test "emulate: shared anonymous memory past a hole, as nobody, is reached through its own other piece" {
+	anon_apart hole "d - c d" nobody
+}
+
+@test "emulate: shared anonymous memory mapped only by a far copy is reached through that copy" {
+	anon_apart far "d b - -"
+}
+
+@test "emulate: shared anonymous memory mapped only by a far copy, as nobody, is reached through that copy" {
+	anon_apart far "d b - -" nobody
+}
+
 @test "emulate: a shared /dev/zero mapping is remapped" {
 	both "$PROGS/rfp" -w devzero 1p 1p 0
 	assert_success

@@ -1,0 +1,79 @@
+/* t-anon-apart.c - remap_file_pages(2) in shared anonymous memory whose
+ * other pieces do not touch the range: the offset it asks for is mapped
+ * only by a piece further away.  No descriptor names such memory, so a
+ * second mapping of that piece is the one way to reach the offset.
+ *
+ * Usage: t-anon-apart hole | far
+ *   hole  4 pages of shared anonymous memory, page 1 unmapped: page 0 is
+ *         remapped onto offset 3, which only the piece at pages 2-3 maps
+ *   far   4 pages duplicated by mremap(old_size 0) 56 pages further
+ *         up, then pages 2-3 of the original unmapped: page 0 is remapped
+ *         onto offset 3, which only the far copy maps
+ * Prints "remap: RESULT" (0 or an errno name) and the tag each page of
+ * the original range shows ("A: a - c d", "-" for a page not mapped).
+ * Exit 0 when the scenario ran whatever the call returned, 1 on setup
+ * failure, 2 on bad usage.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define AREA_PAGES	128
+#define AT		8	/* where the memory lies in the area (pages) */
+#define FAR		64	/* where its copy lies */
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "t-anon-apart: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+int
+main(int argc, char **argv)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	unsigned char vec;
+	char *area, *a;
+	int i, r;
+
+	if (argc != 2 || (strcmp(argv[1], "hole") && strcmp(argv[1], "far"))) {
+		fprintf(stderr, "usage: t-anon-apart hole | far\n");
+		return 2;
+	}
+	/* Room reserved, so that nothing else lands between the pieces. */
+	area = mmap(NULL, AREA_PAGES * pg, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (area == MAP_FAILED)
+		die("mmap");
+	a = mmap(area + AT * pg, 4 * pg, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	if (a == MAP_FAILED)
+		die("mmap shared");
+	for (i = 0; i < 4; i++)
+		memset(a + i * pg, 'a' + i, pg);
+	if (!strcmp(argv[1], "hole")) {
+		if (munmap(a + pg, pg))
+			die("munmap");
+	} else {
+		if (mremap(a, 0, 4 * pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+			   area + FAR * pg) == MAP_FAILED)
+			die("mremap");
+		if (munmap(a + 2 * pg, 2 * pg))
+			die("munmap");
+	}
+	r = remap_file_pages(a, pg, 0, 3, 0);
+	printf("remap: %s\n", r == 0 ? "0" : strerrorname_np(errno));
+	printf("A:");
+	for (i = 0; i < 4; i++) {
+		if (mincore(a + i * pg, pg, &vec) && errno == ENOMEM)
+			printf(" -");
+		else
+			printf(" %c", a[i * pg]);
+	}
+	printf("\n");
+	return 0;
+}

@@ -84,11 +84,26 @@ struct rt_proc {
 	} pieces[RT_PIECES];
 };
 
+/*
+ * A call that changes a process's rights or limits, which the kernel was
+ * told to run (privilege.c) and may still be running: the thread is
+ * sequential, so it is over once the thread makes another call.
+ */
+#define RT_CHANGES_MAX	16
+struct rt_change {
+	pid_t tid;		/* the thread that made it */
+	pid_t tgid;		/* the process whose agent it concerns */
+	long nr;		/* its number, in the thread's ABI */
+};
+
 struct rt_procs {
 	struct rt_task *t;
 	size_t n, cap;
 	struct rt_proc *p;
 	size_t np, cap_p;
+	struct rt_change changes[RT_CHANGES_MAX];
+	unsigned int nchanges;
+	bool changes_lost;	/* one did not fit: assume any may run */
 };
 
 int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
@@ -118,6 +133,18 @@ void rt_procs_drop_proc(struct rt_procs *p, pid_t tgid);
 /* A fork: the child starts with the parent's hidden_flags, keys_revoked
  * and step_ok. */
 void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);
+/* The kernel runs change call @nr of thread @tid, for process @tgid. */
+void rt_procs_change_begin(struct rt_procs *p, pid_t tid, pid_t tgid,
+			   long nr);
+/* Thread @tid makes another call: any change it made is over. */
+void rt_procs_change_seen(struct rt_procs *p, pid_t tid);
+/*
+ * May a change for process @tgid still be running in the kernel?  Asks
+ * /proc/TID/syscall of each thread that made one not yet seen over: a
+ * thread in another call, or gone, is past it; one running, or in the
+ * same call, or unreadable, may not be.
+ */
+bool rt_procs_change_pending(struct rt_procs *p, pid_t tgid);
 /* How many seccomp filters @tid runs under (/proc/TID/status), or -1. */
 int rt_procs_filters(pid_t tid);
 /* A pidfd for thread @tid (or its process before 6.9), or -errno. */

@@ -870,6 +870,10 @@ may_spawn(struct rt_ctx *ctx, pid_t tid, pid_t tgid)
 	    !proc || find(ctx, tgid) ||
 	    proc->agent_tries >= AGENT_MAX_TRIES)
 		return NULL;
+	/* Not while a change of its rights may still be running: it would
+	 * start with the old ones (privilege.c).  Asked again next time. */
+	if (rt_procs_change_pending(&ctx->tr.procs, tgid))
+		return NULL;
 	/* Filters of its own would judge the agent's calls too. */
 	filters = rt_procs_filters(tid);
 	if (filters < 0)

@@ -311,6 +311,9 @@ next_request(struct rt_ctx *ctx)
 		/* The caller died before we read it, or a signal hit us. */
 		return r == -ENOENT || r == -EINTR ? 0 : r;
 	}
+	/* A thread that calls again is past any change it made. */
+	if (ctx->tr.procs.nchanges)
+		rt_procs_change_seen(&ctx->tr.procs, (pid_t)req.pid);
 	if (rt_agent_notify(ctx, &req))
 		return 0;
 	/* A job is in flight: this one waits its turn (rt_job.h). */

@@ -228,6 +228,13 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		if (ctx->opt.verbose > 1)
 			rt_report_note(ctx, tid, "changes its credentials or "
 				       "confinement: its agent is gone first");
+		/*
+		 * The kernel may take its time over the call (it may wait on
+		 * a page of its arguments): no agent starts for the process
+		 * until the thread is past it, or it would start with the
+		 * rights of before (t-atk-race).
+		 */
+		rt_procs_change_begin(&ctx->tr.procs, tid, tgid, d->nr);
 	}
 	rt_seccomp_answer(ctx, 0, 0, true);
 	return true;

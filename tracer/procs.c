@@ -233,6 +233,71 @@ rt_procs_free(struct rt_procs *p)
 	memset(p, 0, sizeof(*p));
 }
 
+void
+rt_procs_change_begin(struct rt_procs *p, pid_t tid, pid_t tgid, long nr)
+{
+	if (p->nchanges == RT_CHANGES_MAX) {
+		p->changes_lost = true;
+		return;
+	}
+	p->changes[p->nchanges++] = (struct rt_change){ tid, tgid, nr };
+}
+
+static void
+change_over(struct rt_procs *p, unsigned int i)
+{
+	p->changes[i] = p->changes[--p->nchanges];
+}
+
+void
+rt_procs_change_seen(struct rt_procs *p, pid_t tid)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->nchanges; i++)
+		if (p->changes[i].tid == tid)
+			change_over(p, i--);
+}
+
+/* Is @c past, by /proc/TID/syscall ("NR args...", "running", "-1 ...")? */
+static bool
+change_past(const struct rt_change *c)
+{
+	char path[64], buf[32];
+	_cleanup_(rt_closep) int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)c->tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ESRCH;	/* gone */
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	if (!strncmp(buf, "running", 7))
+		return false;
+	/* -1: stopped outside any call, as a thread past its last one is */
+	return strtol(buf, NULL, 10) != c->nr;
+}
+
+bool
+rt_procs_change_pending(struct rt_procs *p, pid_t tgid)
+{
+	unsigned int i;
+
+	if (p->changes_lost)
+		return true;
+	for (i = 0; i < p->nchanges; i++) {
+		if (p->changes[i].tgid != tgid)
+			continue;
+		if (!change_past(&p->changes[i]))
+			return true;
+		change_over(p, i--);
+	}
+	return false;
+}
+
 /* A pidfd for the thread (6.9 PIDFD_THREAD), else for its process. */
 int
 rt_procs_own_pidfd(struct rt_proc *proc, bool *fresh)

@@ -196,3 +196,19 @@ live_children() {
 	[[ $log == *"did not end within a second of SIGTERM"* ]] ||
 		fail "remaptrace did not say why it ended: $log"
 }
+
+# The kernel may take its time over a call that confines the program:
+# t-atk-race holds its seccomp(TSYNC) in the kernel (userfaultfd on the
+# filter's page) while another thread remaps, then lets it finish.  An
+# agent started in that window would share the program's memory without
+# the filter: a way out of the program's own sandbox.
+@test "attack: no agent started while a thread's seccomp(TSYNC) is in the kernel outlives it unconfined" {
+	[ "$(id -u)" = 0 ] || skip "needs root (userfaultfd for a kernel access)"
+	[ -x "$PROGS/t-atk-race" ] || fail "t-atk-race is not built"
+	both "$PROGS/t-atk-race"
+	assert_success
+	assert_line "seccomp: 0"
+	assert_line "remaps: 0 failed"
+	assert_line "escaped: 0"
+	assert_log "emulated"
+}

@@ -1,0 +1,165 @@
+/* t-atk-race.c - an agent started while another thread's change of
+ * confinement is still running must not outlive it with the old rights.
+ *
+ * remaptrace lets the kernel run a call that confines the program only
+ * once the program's agent is gone.  The kernel may take its time over
+ * the call: here thread A's seccomp(SECCOMP_SET_MODE_FILTER, TSYNC) reads
+ * its filter from a page that userfaultfd holds back, so the call stays
+ * in the kernel, filter not yet installed, for as long as the test wants.
+ * Meanwhile thread B remaps (an agent may start for those calls), then
+ * lets A's call finish, then remaps again.  An agent started in that
+ * window would keep the filter count of before: an unconfined process
+ * that shares the program's memory.
+ *
+ * Usage: t-atk-race (as root: userfaultfd for a kernel access)
+ * Prints "seccomp: RESULT", "remaps: N failed", and "escaped: N": the
+ * processes that share this program's memory (kcmp KCMP_VM) with fewer
+ * seccomp filters than it has (natively, none).  Exit 0 when the
+ * scenario ran, 1 on setup failure.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/kcmp.h>
+#include <linux/seccomp.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static long pg;
+static char *held;		/* the page userfaultfd holds back */
+static long seccomp_r;
+static int seccomp_errno;
+
+static void
+die(const char *what)
+{
+	fprintf(stderr, "t-atk-race: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void *
+confine(void *arg)
+{
+	(void)arg;
+	/* The filter program's header is on the held page. */
+	seccomp_r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			    SECCOMP_FILTER_FLAG_TSYNC, held);
+	seccomp_errno = errno;
+	return NULL;
+}
+
+/* The Seccomp_filters line of /proc/PID/status, or -1. */
+static int
+filters(pid_t pid)
+{
+	char path[64], line[256];
+	int n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp_filters: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+/* Processes sharing our memory with fewer filters than ours. */
+static int
+escaped(void)
+{
+	pid_t self = getpid();
+	int mine = filters(self), n = 0;
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		die("/proc");
+	while ((de = readdir(d))) {
+		pid_t pid = atoi(de->d_name);
+
+		if (pid <= 0 || pid == self)
+			continue;
+		if (syscall(SYS_kcmp, self, pid, KCMP_VM, 0, 0) == 0 &&
+		    filters(pid) >= 0 && filters(pid) < mine)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+int
+main(void)
+{
+	static struct sock_filter allow[] = {
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	struct uffdio_copy copy;
+	struct uffd_msg msg;
+	static const size_t after[4][2] = { { 1, 2 }, { 1, 3 }, { 2, 3 },
+					    { 1, 3 } };
+	struct sock_fprog prog = { 1, allow };
+	struct pollfd pfd;
+	char *area, *src;
+	pthread_t a;
+	int uffd, i, failed = 0;
+
+	pg = sysconf(_SC_PAGESIZE);
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
+		die("userfaultfd");
+	held = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	area = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (held == MAP_FAILED || src == MAP_FAILED || area == MAP_FAILED)
+		die("mmap");
+	memcpy(src, &prog, sizeof(prog));
+	reg = (struct uffdio_register){
+		.range = { (unsigned long)held, (unsigned long)pg },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
+		die("UFFDIO_REGISTER");
+	if (pthread_create(&a, NULL, confine, NULL))
+		die("pthread_create");
+	/* A's call is in the kernel, waiting for the page. */
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	if (poll(&pfd, 1, -1) != 1 || read(uffd, &msg, sizeof(msg)) !=
+	    sizeof(msg) || msg.event != UFFD_EVENT_PAGEFAULT)
+		die("userfaultfd read");
+	for (i = 0; i < 4; i++)
+		failed += remap_file_pages(area, pg, 0, (size_t)(i % 4), 0) != 0;
+	copy = (struct uffdio_copy){ .dst = (unsigned long)held,
+				     .src = (unsigned long)src,
+				     .len = (unsigned long)pg };
+	if (ioctl(uffd, UFFDIO_COPY, &copy) < 0)
+		die("UFFDIO_COPY");
+	pthread_join(a, NULL);
+	/* (each offset still mapped by another page: with filters of its
+	 * own the program could not be made to open the memory anew) */
+	for (i = 0; i < 4; i++)
+		failed += remap_file_pages(area + after[i][0] * pg, pg, 0,
+					   after[i][1], 0) != 0;
+	printf("seccomp: %s\n", seccomp_r == 0 ? "0" :
+	       strerrorname_np(seccomp_errno));
+	printf("remaps: %d failed\n", failed);
+	printf("escaped: %d\n", escaped());
+	return 0;
+}

@@ -245,6 +245,7 @@ step_ok(struct rt_ctx *ctx, const struct rt_call *c)
  * kernel's own remap would drop stay (README, Differences).
  */
 static int probe_here(struct rt_ctx *ctx, struct rt_call *c);
+static int probe_at(struct rt_ctx *ctx, struct rt_call *c, uint64_t addr);
 
 /*
  * May anything be locked in the caller's process?  Not before it made a
@@ -270,23 +271,42 @@ something_locked(struct rt_ctx *ctx, struct rt_call *c)
 
 #define RT_DUP_MAX_LEAD_PAGES	256
 
+/* The initial user namespace's inode number (PROC_USER_INIT_INO). */
+#define RT_USER_NS_INIT_INO	0xEFFFFFFDULL
+
+/*
+ * Does the caller hold CAP_IPC_LOCK as the lock limit asks for it,
+ * capable() in the initial user namespace?  CapEff is relative to the
+ * caller's own: in a namespace of its own it shows every capability.
+ */
+static bool
+cap_ipc_lock(const struct rt_call *c)
+{
+	unsigned long long caps;
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)c->tid);
+	return stat(path, &st) == 0 && st.st_ino == RT_USER_NS_INIT_INO &&
+	       rt_procs_status(c->tid, "CapEff", 16, &caps) == 0 &&
+	       (caps & (1ULL << CAP_IPC_LOCK));
+}
+
 /*
  * May the caller lock without a limit (CAP_IPC_LOCK, or RLIMIT_MEMLOCK
  * unlimited: mlock_future_ok())?  Read once per process, again after a
- * change of its credentials or limits (privilege.c).
+ * change of its credentials, namespaces or limits (privilege.c).
  */
 static bool
 lock_unlimited(struct rt_call *c, struct rt_proc *proc)
 {
-	unsigned long long caps;
 	struct rlimit rl;
 
 	if (proc->lock_unlimited < 0)
 		proc->lock_unlimited =
 			(prlimit(c->tgid, RLIMIT_MEMLOCK, NULL, &rl) == 0 &&
 			 rl.rlim_cur == RLIM_INFINITY) ||
-			(rt_procs_status(c->tid, "CapEff", 16, &caps) == 0 &&
-			 (caps & (1ULL << CAP_IPC_LOCK)));
+			cap_ipc_lock(c);
 	return proc->lock_unlimited;
 }
 
@@ -323,6 +343,7 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 {
 	const struct rt_vma *v = &c->v.first;
 	const struct rt_plan *p = &c->v.plan;
+	bool both_unlocked = false;
 	struct rt_proc *proc;
 	struct rt_vmas vs;
 	int r;
@@ -356,18 +377,25 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	/*
 	 * Another VMA lends its own flags, the kernel would give the first
 	 * one's: with hidden flags about, only where none can differ in
-	 * VM_LOCKED (nothing locked: VmLck 0); the madvise hints are cleared
-	 * anyway (hinted()).
+	 * VM_LOCKED (nothing locked: VmLck 0; or the lock given after, as
+	 * donor_lock_fixed() says; or neither VMA locked, asked of the
+	 * kernel, and no mlockall(MCL_FUTURE) to lock the kernel's new
+	 * mapping).  The madvise hints are cleared anyway (hinted()).
 	 */
 	if (proc->hidden_flags && something_locked(ctx, c) &&
-	    !donor_lock_fixed(ctx, c, proc))
-		return false;
+	    !donor_lock_fixed(ctx, c, proc)) {
+		if (proc->mcl_future || probe_here(ctx, c) != 0)
+			return false;
+		both_unlocked = true;
+	}
 	rt_vmas_init(&vs, c->tid, c->tgid, ctx->page_size, proc, &ctx->tr.ident);
 	/* From a piece mapped from a file the program opened anew, which
 	 * serves when no second mapping does, only a quick look. */
 	r = rt_vmas_donor(&vs, v, p->offset, rt_shm_unnamed(v) && v->file_id,
 			  src, lead);
 	rt_vmas_close(&vs);
+	if (r == 0 && both_unlocked && probe_at(ctx, c, *src) != 0)
+		r = -ENOENT;
 	/*
 	 * The part before the offset is mapped for a moment (locked and
 	 * populated too, from a VM_LOCKED source): a few pages only.
@@ -767,8 +795,16 @@ probed_locked(struct rt_call *c, long ret)
 static int
 probe_here(struct rt_ctx *ctx, struct rt_call *c)
 {
+	return probe_at(ctx, c, c->v.plan.addr);
+}
+
+/* The same for the VMA at @addr: the first VMA, or another of its
+ * inode (read as the first VMA's kind: not a device's). */
+static int
+probe_at(struct rt_ctx *ctx, struct rt_call *c, uint64_t addr)
+{
 	struct iovec iov = {
-		.iov_base = (void *)(uintptr_t)c->v.plan.addr,
+		.iov_base = (void *)(uintptr_t)addr,
 		.iov_len = ctx->page_size,
 	};
 	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);

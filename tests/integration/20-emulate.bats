@@ -147,6 +147,34 @@ anon_apart() {
 	anon_apart far "d b - -" nobody
 }
 
+# A process that once locked memory, and unlocked it: the piece another
+# page lends is not locked, as the kernel's new mapping is not.
+@test "emulate: after an mlock and munlock elsewhere, shared anonymous memory is reached through another page, unlocked" {
+	anon_apart_unlocked
+}
+
+@test "emulate: after an mlock and munlock elsewhere, as nobody, shared anonymous memory is reached through another page, unlocked" {
+	anon_apart_unlocked nobody
+}
+
+anon_apart_unlocked() {
+	local as=()
+
+	[ -x "$PROGS/t-anon-apart" ] || fail "t-anon-apart is not built"
+	if [ "${1-}" = nobody ]; then
+		[ "$(id -u)" = 0 ] || skip "needs root (to run the program as nobody)"
+		command -v setpriv >/dev/null || skip "needs setpriv(1) (util-linux)"
+		as=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+	fi
+	both ${as[@]+"${as[@]}"} "$PROGS/t-anon-apart" unlocked
+	assert_success
+	assert_output "remap: 0
+remap: 0
+VmLck: 0 kB
+A: a c c d"
+	assert_log "= 0 <emulated"
+}
+
 @test "emulate: a shared /dev/zero mapping is remapped" {
 	both "$PROGS/rfp" -w devzero 1p 1p 0
 	assert_success

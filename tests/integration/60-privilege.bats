@@ -667,3 +667,25 @@ let_go_when_permitted() {
 	assert_line "A: F0003 F0001 F0002 F0003"
 	assert_log "emulated"
 }
+
+# In a user namespace of its own a process's CapEff shows CAP_IPC_LOCK,
+# but the lock limit asks for it in the initial namespace.  A remap over
+# the limit fails natively (EAGAIN); remaptrace must not take the
+# capability for real and lose the page's lock.  Here the memory is
+# shared anonymous memory the program may not open anew, so remaptrace
+# refuses (EACCES, README: what no second mapping reaches); the lock and
+# the page stay as the kernel leaves them.
+@test "privilege: in a user namespace of its own, CAP_IPC_LOCK is not taken for the lock limit's, and no lock is lost" {
+	need_userns
+	[ -x "$PROGS/t-anon-apart" ] || fail "t-anon-apart is not built"
+	run "${NOBODY[@]}" "$PROGS/t-anon-apart" userns
+	assert_success
+	assert_line "remap: EAGAIN"
+	assert_line "VmLck: 4 kB"
+	assert_line "A: a b c d"
+	run "$REMAPTRACE" -q -- "${NOBODY[@]}" "$PROGS/t-anon-apart" userns
+	assert_success
+	assert_line --regexp "^remap: (EAGAIN|EACCES)$"
+	assert_line "VmLck: 4 kB"
+	assert_line "A: a b c d"
+}

@@ -3,22 +3,35 @@
  * only by a piece further away.  No descriptor names such memory, so a
  * second mapping of that piece is the one way to reach the offset.
  *
- * Usage: t-anon-apart hole | far
+ * Usage: t-anon-apart hole | far | unlocked | userns
  *   hole  4 pages of shared anonymous memory, page 1 unmapped: page 0 is
  *         remapped onto offset 3, which only the piece at pages 2-3 maps
  *   far   4 pages duplicated by mremap(old_size 0) 56 pages further
  *         up, then pages 2-3 of the original unmapped: page 0 is remapped
  *         onto offset 3, which only the far copy maps
+ *   unlocked  4 pages; a private page is mlocked and munlocked first
+ *         (nothing is locked after), then page 1 is remapped onto
+ *         offset 3, then onto offset 2, which page 2 maps: the kernel
+ *         locks neither, so neither may the piece lent by page 2
+ *   userns  in a user namespace of its own (where CapEff shows every
+ *         capability, but CAP_IPC_LOCK is judged in the initial one),
+ *         page 1 mlocked, RLIMIT_MEMLOCK one page, then page 1 remapped
+ *         onto offset 2: over the limit (EAGAIN), and page 1 stays
+ *         locked; never a remap that loses the lock
  * Prints "remap: RESULT" (0 or an errno name) and the tag each page of
- * the original range shows ("A: a - c d", "-" for a page not mapped).
+ * the original range shows ("A: a - c d", "-" for a page not mapped);
+ * unlocked prints VmLck too.
  * Exit 0 when the scenario ran whatever the call returned, 1 on setup
  * failure, 2 on bad usage.
  */
 #include <errno.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #define AREA_PAGES	128
@@ -32,6 +45,23 @@ die(const char *what)
 	exit(1);
 }
 
+/* The process's locked memory (/proc/self/status), kB, or -1. */
+static long
+vmlck(void)
+{
+	char line[128];
+	long kb = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld", &kb) == 1)
+			break;
+	fclose(f);
+	return kb;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -40,10 +70,15 @@ main(int argc, char **argv)
 	char *area, *a;
 	int i, r;
 
-	if (argc != 2 || (strcmp(argv[1], "hole") && strcmp(argv[1], "far"))) {
-		fprintf(stderr, "usage: t-anon-apart hole | far\n");
+	if (argc != 2 || (strcmp(argv[1], "hole") && strcmp(argv[1], "far") &&
+			  strcmp(argv[1], "unlocked") &&
+			  strcmp(argv[1], "userns"))) {
+		fprintf(stderr,
+			"usage: t-anon-apart hole | far | unlocked | userns\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "userns") && unshare(CLONE_NEWUSER))
+		die("unshare");
 	/* Room reserved, so that nothing else lands between the pieces. */
 	area = mmap(NULL, AREA_PAGES * pg, PROT_NONE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -55,6 +90,38 @@ main(int argc, char **argv)
 		die("mmap shared");
 	for (i = 0; i < 4; i++)
 		memset(a + i * pg, 'a' + i, pg);
+	if (!strcmp(argv[1], "userns")) {
+		struct rlimit one = { (rlim_t)pg, (rlim_t)pg };
+
+		if (mlock(a + pg, pg) || setrlimit(RLIMIT_MEMLOCK, &one))
+			die("mlock");
+		r = remap_file_pages(a + pg, pg, 0, 2, 0);
+		printf("remap: %s\n", r == 0 ? "0" : strerrorname_np(errno));
+		printf("VmLck: %ld kB\n", vmlck());
+		printf("A:");
+		for (i = 0; i < 4; i++)
+			printf(" %c", a[i * pg]);
+		printf("\n");
+		return 0;
+	}
+	if (!strcmp(argv[1], "unlocked")) {
+		static char other[1 << 16];
+		char *page = (char *)(((uintptr_t)other + pg - 1) &
+				      ~(uintptr_t)(pg - 1));
+
+		if (mlock(page, pg) || munlock(page, pg))
+			die("mlock");
+		r = remap_file_pages(a + pg, pg, 0, 3, 0);
+		printf("remap: %s\n", r == 0 ? "0" : strerrorname_np(errno));
+		r = remap_file_pages(a + pg, pg, 0, 2, 0);
+		printf("remap: %s\n", r == 0 ? "0" : strerrorname_np(errno));
+		printf("VmLck: %ld kB\n", vmlck());
+		printf("A:");
+		for (i = 0; i < 4; i++)
+			printf(" %c", a[i * pg]);
+		printf("\n");
+		return 0;
+	}
 	if (!strcmp(argv[1], "hole")) {
 		if (munmap(a + pg, pg))
 			die("munmap");

@@ -158,12 +158,20 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 {
 	_cleanup_close_ int pidfd = -1, kfd = -1;
 	struct follow_job *fj;
+	bool file_nr = false;
 	uint64_t args[6];
 	struct stat st;
 	pid_t tgid;
 
 	call_args(&ctx->req->data, args);
 	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
+	/* A file's MAP_NORESERVE is noted once it is known to be no
+	 * /dev/zero's (shared anonymous memory's, below); where that cannot
+	 * be known, as a file's. */
+	if (!(args[3] & MAP_ANONYMOUS) && (args[3] & MAP_NORESERVE)) {
+		file_nr = true;
+		args[3] &= ~(uint64_t)MAP_NORESERVE;
+	}
 	if ((args[3] & ~RT_PLAIN_MAP_FLAGS) && tgid > 0)
 		mark_hidden_flags(ctx, tgid, args[3]);
 	/* Shared anonymous memory has no descriptor to follow. */
@@ -179,10 +187,14 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	if (kfd < 0 || fstat(kfd, &st) < 0)
 		goto plain;
 	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5)) {
-		if (args[3] & MAP_NORESERVE)
+		if (file_nr)
 			mark_hidden_flags(ctx, tgid, MAP_NORESERVE | MAP_ANONYMOUS);
+		file_nr = false;
 		goto plain;
 	}
+	if (file_nr)
+		mark_hidden_flags(ctx, tgid, MAP_NORESERVE);
+	file_nr = false;
 	fj = new_job(ctx, tid, FOLLOW_MMAP);
 	if (!fj)
 		goto plain;
@@ -191,6 +203,8 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	continue_caught(ctx, fj);
 	return;
 plain:
+	if (file_nr && tgid > 0)
+		mark_hidden_flags(ctx, tgid, MAP_NORESERVE);
 	rt_seccomp_answer(ctx, 0, 0, true);
 }
 

@@ -89,7 +89,6 @@ struct rt_proc {
  * told to run (privilege.c) and may still be running: the thread is
  * sequential, so it is over once the thread makes another call.
  */
-#define RT_CHANGES_MAX	16
 struct rt_change {
 	pid_t tid;		/* the thread that made it */
 	pid_t tgid;		/* the process whose agent it concerns */
@@ -101,9 +100,9 @@ struct rt_procs {
 	size_t n, cap;
 	struct rt_proc *p;
 	size_t np, cap_p;
-	struct rt_change changes[RT_CHANGES_MAX];
-	unsigned int nchanges;
-	bool changes_lost;	/* one did not fit: assume any may run */
+	struct rt_change *changes;	/* one per thread at most */
+	size_t nchanges, cap_changes;
+	bool changes_lost;	/* one did not fit (ENOMEM): assume any may run */
 };
 
 int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);

@@ -230,21 +230,31 @@ rt_procs_free(struct rt_procs *p)
 		rt_procs_drop_proc(p, p->p[0].tgid);
 	free(p->t);
 	free(p->p);
+	free(p->changes);
 	memset(p, 0, sizeof(*p));
 }
 
 void
 rt_procs_change_begin(struct rt_procs *p, pid_t tid, pid_t tgid, long nr)
 {
-	if (p->nchanges == RT_CHANGES_MAX) {
-		p->changes_lost = true;
-		return;
+	struct rt_change *more;
+
+	rt_procs_change_seen(p, tid);	/* (a thread makes one at a time) */
+	if (p->nchanges == p->cap_changes) {
+		more = reallocarray(p->changes, p->cap_changes * 2 + 4,
+				    sizeof(*more));
+		if (!more) {
+			p->changes_lost = true;
+			return;
+		}
+		p->changes = more;
+		p->cap_changes = p->cap_changes * 2 + 4;
 	}
 	p->changes[p->nchanges++] = (struct rt_change){ tid, tgid, nr };
 }
 
 static void
-change_over(struct rt_procs *p, unsigned int i)
+change_over(struct rt_procs *p, size_t i)
 {
 	p->changes[i] = p->changes[--p->nchanges];
 }
@@ -252,7 +262,7 @@ change_over(struct rt_procs *p, unsigned int i)
 void
 rt_procs_change_seen(struct rt_procs *p, pid_t tid)
 {
-	unsigned int i;
+	size_t i;
 
 	for (i = 0; i < p->nchanges; i++)
 		if (p->changes[i].tid == tid)
@@ -284,7 +294,7 @@ change_past(const struct rt_change *c)
 bool
 rt_procs_change_pending(struct rt_procs *p, pid_t tgid)
 {
-	unsigned int i;
+	size_t i;
 
 	if (p->changes_lost)
 		return true;

@@ -111,9 +111,12 @@ add_hidden_flag_rules(scmp_filter_ctx ctx, const struct rt_arch *abi)
 	if (r < 0)
 		return r;
 	for (i = 0; i < ARRAY_SIZE(advice); i++) {
-		/* Not ours (emulate.c), marked in an argument it ignores. */
+		/* Not ours (emulate.c), marked in an argument it ignores.
+		 * The advice is an int: its register's upper half is not
+		 * the kernel's, nor may it hide the call. */
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(madvise), 2,
-				     SCMP_A2(SCMP_CMP_EQ, advice[i], 0),
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
+					     (uint32_t)advice[i]),
 				     SCMP_A3(SCMP_CMP_NE, abi->mremap_mark, 0));
 		if (r < 0)
 			return r;
@@ -131,7 +134,7 @@ add_hidden_flag_rules(scmp_filter_ctx ctx, const struct rt_arch *abi)
 	}
 	/* prctl(PR_SET_MEMORY_MERGE) sets VM_MERGEABLE on every VMA */
 	return seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
-				SCMP_A0(SCMP_CMP_EQ, 67, 0));
+				SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, 67));
 }
 
 /*
@@ -190,7 +193,7 @@ add_compat_emulated(scmp_filter_ctx ctx, const struct rt_arch *abi)
 		r = add_hidden_flag_rules(ctx, abi);
 	for (i = 0; r == 0 && i < ARRAY_SIZE(sigtrap_calls); i++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, sigtrap_calls[i], 1,
-				     SCMP_A0(SCMP_CMP_EQ, SIGTRAP, 0));
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, SIGTRAP));
 		if (r == -EDOM)		/* not in this ABI */
 			r = 0;
 	}
@@ -301,7 +304,7 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 		 * (inject.c): hear of every change to it. */
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,
 				     SCMP_SYS(rt_sigaction), 1,
-				     SCMP_A0(SCMP_CMP_EQ, SIGTRAP, 0));
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL, SIGTRAP));
 		if (r < 0)
 			return r;
 		/* mremap(addr, 0, len, ...): a second mapping of the same

@@ -668,8 +668,8 @@ follow_note(struct rt_ctx *ctx, pid_t tid, long nr)
 			proc->mcl_future = false;
 		/* MADV_HUGEPAGE, MADV_NOHUGEPAGE */
 		if (nr == rt_arch_native.nr_madvise &&
-		    (ctx->req->data.args[2] == 14 ||
-		     ctx->req->data.args[2] == 15))
+		    ((uint32_t)ctx->req->data.args[2] == 14 ||
+		     (uint32_t)ctx->req->data.args[2] == 15))
 			proc->thp_hinted = true;
 	}
 	rt_seccomp_answer(ctx, 0, 0, true);

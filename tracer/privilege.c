@@ -101,9 +101,12 @@ rt_privilege_rules(void *filter)
 		if (r < 0 && r != -EDOM)
 			return r;
 	}
+	/* The option is an int: the upper half of its register is not
+	 * the kernel's, nor may it hide the call from us. */
 	for (i = 0; i < ARRAY_SIZE(prctl_opts); i++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(prctl), 1,
-				     SCMP_A0(SCMP_CMP_EQ, prctl_opts[i]));
+				     SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffffULL,
+					     (uint32_t)prctl_opts[i]));
 		if (r < 0)
 			return r;
 	}

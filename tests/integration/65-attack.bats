@@ -212,3 +212,17 @@ live_children() {
 	assert_line "escaped: 0"
 	assert_log "emulated"
 }
+
+# prctl's option is an int to the kernel: garbage in the upper half of
+# its register must not hide a PR_CAPBSET_DROP or PR_SET_NO_NEW_PRIVS
+# from remaptrace, or the agent would keep the bounding set and the
+# privileges the program gave up.
+@test "attack: a prctl with garbage in the option's upper half still drops the agent first" {
+	[ -x "$PROGS/t-atk-race" ] || fail "t-atk-race is not built"
+	both "$PROGS/t-atk-race" prctl-hi
+	assert_success
+	assert_line "prctl: 0 0"
+	assert_line "remaps: 0 failed"
+	assert_line "escaped: 0"
+	assert_log "emulated"
+}

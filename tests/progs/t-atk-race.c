@@ -11,15 +11,24 @@
  * window would keep the filter count of before: an unconfined process
  * that shares the program's memory.
  *
- * Usage: t-atk-race (as root: userfaultfd for a kernel access)
- * Prints "seccomp: RESULT", "remaps: N failed", and "escaped: N": the
- * processes that share this program's memory (kcmp KCMP_VM) with fewer
- * seccomp filters than it has (natively, none).  Exit 0 when the
- * scenario ran, 1 on setup failure.
+ * Usage: t-atk-race [tsync | prctl-hi] (as root: userfaultfd for a
+ * kernel access)
+ *   tsync     (the default) as above
+ *   prctl-hi  after some remaps, prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN)
+ *             and prctl(PR_SET_NO_NEW_PRIVS), each with garbage in the
+ *             upper half of the option, which the kernel reads as an
+ *             int: a filter comparing 64 bits would not hear them
+ * Prints "seccomp: RESULT" (tsync) or "prctl: RESULT RESULT" (prctl-hi),
+ * "remaps: N failed", and "escaped: N": the processes that share this
+ * program's memory (kcmp KCMP_VM) with fewer seccomp filters, a larger
+ * capability bounding set, or without no_new_privs where it has it
+ * (natively, none).  Exit 0 when the scenario ran, 1 on setup failure,
+ * 2 on bad usage.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/kcmp.h>
 #include <linux/seccomp.h>
@@ -31,6 +40,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -57,12 +67,17 @@ confine(void *arg)
 	return NULL;
 }
 
-/* The Seccomp_filters line of /proc/PID/status, or -1. */
+/* What confines a process, from /proc/PID/status. */
+struct confinement {
+	int filters, nnp;
+	unsigned long long capbnd;
+};
+
 static int
-filters(pid_t pid)
+confinement(pid_t pid, struct confinement *c)
 {
 	char path[64], line[256];
-	int n = -1;
+	int seen = 0;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
@@ -70,38 +85,68 @@ filters(pid_t pid)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "Seccomp_filters: %d", &n) == 1)
-			break;
+		seen += sscanf(line, "Seccomp_filters: %d", &c->filters) +
+			sscanf(line, "NoNewPrivs: %d", &c->nnp) +
+			sscanf(line, "CapBnd: %llx", &c->capbnd);
 	fclose(f);
-	return n;
+	return seen == 3 ? 0 : -1;
 }
 
-/* Processes sharing our memory with fewer filters than ours. */
+/* Processes sharing our memory, less confined than we are. */
 static int
 escaped(void)
 {
 	pid_t self = getpid();
-	int mine = filters(self), n = 0;
+	struct confinement mine, its;
 	struct dirent *de;
 	DIR *d = opendir("/proc");
+	int n = 0;
 
-	if (!d)
+	if (!d || confinement(self, &mine))
 		die("/proc");
 	while ((de = readdir(d))) {
 		pid_t pid = atoi(de->d_name);
 
-		if (pid <= 0 || pid == self)
+		if (pid <= 0 || pid == self ||
+		    syscall(SYS_kcmp, self, pid, KCMP_VM, 0, 0) != 0 ||
+		    confinement(pid, &its))
 			continue;
-		if (syscall(SYS_kcmp, self, pid, KCMP_VM, 0, 0) == 0 &&
-		    filters(pid) >= 0 && filters(pid) < mine)
-			n++;
+		n += its.filters < mine.filters ||
+		     (its.capbnd & ~mine.capbnd) || its.nnp < mine.nnp;
 	}
 	closedir(d);
 	return n;
 }
 
+/* prctl-hi: the options with a high half the kernel ignores. */
+static int
+prctl_hi(void)
+{
+	const unsigned long hi = 1UL << 32;
+	long r1, r2;
+	int failed = 0, i;
+	char *area;
+
+	area = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < 8; i++)
+		failed += remap_file_pages(area, pg, 0, (size_t)(i % 2) + 1,
+					   0) != 0;
+	r1 = syscall(SYS_prctl, hi | PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0);
+	r2 = syscall(SYS_prctl, hi | PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	for (i = 0; i < 8; i++)
+		failed += remap_file_pages(area + pg, pg, 0,
+					   (size_t)(i % 2) + 2, 0) != 0;
+	printf("prctl: %ld %ld\n", r1, r2);
+	printf("remaps: %d failed\n", failed);
+	printf("escaped: %d\n", escaped());
+	return 0;
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	static struct sock_filter allow[] = {
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
@@ -118,7 +163,14 @@ main(void)
 	pthread_t a;
 	int uffd, i, failed = 0;
 
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "tsync") &&
+			 strcmp(argv[1], "prctl-hi"))) {
+		fprintf(stderr, "usage: t-atk-race [tsync | prctl-hi]\n");
+		return 2;
+	}
 	pg = sysconf(_SC_PAGESIZE);
+	if (argc == 2 && !strcmp(argv[1], "prctl-hi"))
+		return prctl_hi();
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
 	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
 		die("userfaultfd");

@@ -42,6 +42,10 @@ struct rt_proc {
 	int step_ok;
 	/* Agents started for this address space (agent.c): at most two. */
 	unsigned int agent_tries;
+	/* Which process it is (its pidfd's inode, or when it started),
+	 * 0 if unknown: one that reused its id is another
+	 * (rt_procs_forget_stale()). */
+	unsigned long long start;
 	/* Said that it calls remap_file_pages in another ABI (once). */
 	bool told_abi;
 	/*
@@ -109,6 +113,8 @@ int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
 /* Is @tid a thread of the table (one traced by remaptrace)? */
 bool rt_procs_known(struct rt_procs *p, pid_t tid);
 void rt_procs_del(struct rt_procs *p, pid_t tid);
+/* The process of @tid if the table has it, else -1 (nothing read). */
+pid_t rt_procs_tgid_known(struct rt_procs *p, pid_t tid);
 /* The process of @tid; read from /proc (and remembered) if unknown. */
 pid_t rt_procs_tgid(struct rt_procs *p, pid_t tid);
 /* The value of field @key ("Tgid", "flags") of the /proc file @path (at
@@ -129,6 +135,10 @@ void rt_procs_free(struct rt_procs *p);
 struct rt_proc *rt_procs_proc(struct rt_procs *p, pid_t tgid);
 /* Forget process @tgid (exit, or exec: a new address space). */
 void rt_procs_drop_proc(struct rt_procs *p, pid_t tgid);
+/* A new process @pid: forget what was kept of an earlier process of the
+ * same id (one remaptrace heard of, but whose end it did not see: not
+ * traced).  Returns true if there was one. */
+bool rt_procs_forget_stale(struct rt_procs *p, pid_t pid);
 /* A fork: the child starts with the parent's hidden_flags, keys_revoked
  * and step_ok. */
 void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);

@@ -85,6 +85,10 @@ new_task(struct rt_ctx *ctx, pid_t parent, int event)
 		if (ctgid != child)
 			return;		/* a thread: same process */
 	}
+	/* (what an untraced process of the same id left behind is not the
+	 * child's: its maps, its open files) */
+	if (rt_procs_forget_stale(&ctx->tr.procs, child))
+		rt_ident_drop(&ctx->tr.ident, child);
 	rt_procs_add(&ctx->tr.procs, child, child);
 	rt_procs_fork(&ctx->tr.procs, ptgid, child);
 	rt_ident_fork(&ctx->tr.ident, ptgid, child);

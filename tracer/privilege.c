@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <linux/capability.h>
 #include <seccomp.h>
 
 #include "rt_arch.h"
@@ -166,6 +167,53 @@ limits_of(uint32_t arch, int nr, const __u64 *args)
 	return pid;
 }
 
+/* Real, effective, saved ids of @field ("Uid", "Gid") of /proc/@tid. */
+static int
+ids(pid_t tid, const char *field, unsigned long id[3])
+{
+	char path[64], line[256];
+	size_t len = strlen(field);
+	int r = -ENOENT;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':' &&
+		    sscanf(line + len + 1, "%lu %lu %lu", &id[0], &id[1],
+			   &id[2]) == 3) {
+			r = 0;
+			break;
+		}
+	fclose(f);
+	return r;
+}
+
+/*
+ * May @caller set the limits of @target (kernel/sys.c,
+ * check_prlimit_permission())?  Its real uid and gid must be each of the
+ * target's real, effective and saved ones, or it needs CAP_SYS_RESOURCE
+ * (taken as enough in any user namespace: a refused call that made an
+ * agent go costs only time).  Anything unreadable: yes.
+ */
+static bool
+prlimit_permitted(pid_t caller, pid_t target)
+{
+	unsigned long cu[3], cg[3], tu[3], tg[3], caps;
+	unsigned long long eff;
+
+	if (ids(caller, "Uid", cu) < 0 || ids(caller, "Gid", cg) < 0 ||
+	    ids(target, "Uid", tu) < 0 || ids(target, "Gid", tg) < 0)
+		return true;
+	if (cu[0] == tu[0] && cu[0] == tu[1] && cu[0] == tu[2] &&
+	    cg[0] == tg[0] && cg[0] == tg[1] && cg[0] == tg[2])
+		return true;
+	caps = rt_procs_status(caller, "CapEff", 16, &eff) == 0 ? eff : ~0UL;
+	return caps & (1UL << CAP_SYS_RESOURCE);
+}
+
 bool
 rt_privilege_handle(struct rt_ctx *ctx)
 {
@@ -196,8 +244,11 @@ rt_privilege_handle(struct rt_ctx *ctx)
 	 * (t-priv-limit).  A process we do not trace has no agent.
 	 */
 	if (what == LIMITS && (other = limits_of(d->arch, d->nr, d->args))) {
-		tgid = rt_procs_tgid(&ctx->tr.procs, other);
-		if (tgid <= 0) {
+		/* (nothing is kept of a process not in the table, nor of
+		 * one whose limits the kernel will not let the caller set:
+		 * an id reused later must find no record of it) */
+		tgid = rt_procs_tgid_known(&ctx->tr.procs, other);
+		if (tgid <= 0 || !prlimit_permitted(tid, other)) {
 			rt_seccomp_answer(ctx, 0, 0, true);
 			return true;
 		}
@@ -228,7 +279,12 @@ rt_privilege_handle(struct rt_ctx *ctx)
 			rt_vmas_keep_open(proc);
 		if (proc && what == RIGHTS)
 			proc->keys_revoked = true;
-		if (ctx->opt.verbose > 1)
+		if (ctx->opt.verbose > 1 && tgid != rt_procs_tgid_known(
+				&ctx->tr.procs, tid))
+			rt_report_note(ctx, tid, "sets the limits of another "
+				       "process: that one's agent is gone "
+				       "first");
+		else if (ctx->opt.verbose > 1)
 			rt_report_note(ctx, tid, "changes its credentials or "
 				       "confinement: its agent is gone first");
 		/*

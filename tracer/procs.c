@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -93,24 +94,83 @@ rt_procs_status(pid_t tid, const char *key, int base, unsigned long long *val)
 	return rt_procs_field(AT_FDCWD, path, key, base, val);
 }
 
-char
-rt_procs_state(pid_t pid)
+/* /proc/PID/stat read in @buf: its fields from the state on, or NULL. */
+static char *
+stat_fields(pid_t pid, char *buf, size_t size)
 {
-	char path[64], buf[512], *p;
+	char path[64], *p;
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
+		return NULL;
+	n = read(fd, buf, size - 1);
 	if (n <= 0)
-		return 0;
+		return NULL;
 	buf[n] = '\0';
 	/* "pid (comm) S ...": comm may hold anything, even ") ". */
 	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
+	return p && p[1] == ' ' ? p + 2 : NULL;
+}
+
+char
+rt_procs_state(pid_t pid)
+{
+	char buf[512], *f = stat_fields(pid, buf, sizeof(buf));
+
+	return f ? f[0] : 0;
+}
+
+/* When @pid started (field 22 of /proc/PID/stat, ticks since boot), or
+ * 0: gone.  With the id, it tells one process from another that reused
+ * the id. */
+static unsigned long long
+start_time(pid_t pid)
+{
+	char buf[512], *f = stat_fields(pid, buf, sizeof(buf));
+	int i;
+
+	for (i = 3; f && i < 22; i++) {
+		f = strchr(f, ' ');
+		if (f)
+			f++;
+	}
+	return f ? strtoull(f, NULL, 10) : 0;
+}
+
+/*
+ * Which process has id @pid now: since 6.9 (pidfs) the inode of a pidfd,
+ * never the same for two processes; before, when it started, in clock
+ * ticks (two processes of one id within a tick look alike).  0: gone.
+ */
+static unsigned long long
+identity(pid_t pid)
+{
+	_cleanup_(rt_closep) int fd = -1;
+	struct stat st;
+
+	if (rt_features_has(RT_FEAT_PIDFD_THREAD)) {
+		fd = syscall(SYS_pidfd_open, pid, 0);
+		return fd >= 0 && fstat(fd, &st) == 0 ? st.st_ino : 0;
+	}
+	return start_time(pid);
+}
+
+bool
+rt_procs_forget_stale(struct rt_procs *p, pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < p->np; i++)
+		if (p->p[i].tgid == pid) {
+			if (p->p[i].start == identity(pid))
+				return false;
+			rt_procs_drop_proc(p, pid);
+			return true;
+		}
+	return false;
 }
 
 static pid_t
@@ -119,6 +179,14 @@ read_tgid(pid_t tid)
 	unsigned long long v;
 
 	return rt_procs_status(tid, "Tgid", 10, &v) == 0 ? (pid_t)v : -1;
+}
+
+pid_t
+rt_procs_tgid_known(struct rt_procs *p, pid_t tid)
+{
+	struct rt_task *t = find(p, tid);
+
+	return t ? t->tgid : -1;
 }
 
 pid_t
@@ -176,7 +244,8 @@ rt_procs_proc(struct rt_procs *p, pid_t tgid)
 	p->p = n;
 	p->p[p->np] = (struct rt_proc){ .tgid = tgid, .maps_fd = -1,
 					.smaps_fd = -1, .pidfd = -1,
-					.step_ok = -1, .lock_unlimited = -1 };
+					.step_ok = -1, .lock_unlimited = -1,
+					.start = identity(tgid) };
 	return &p->p[p->np++];
 }
 

@@ -666,6 +666,23 @@ let_go_when_permitted() {
 	assert_line "after 2: EPERM"
 	assert_line "A: F0003 F0001 F0002 F0003"
 	assert_log "emulated"
+	run "$REMAPTRACE" -vv -- "${NOBODY[@]}" "$PROGS/t-priv-limit" other
+	assert_output --partial "sets the limits of another process: that one's agent is gone first"
+}
+
+# A prlimit the kernel refuses (another user's process) changes nothing:
+# remaptrace must not take the target's agent away for it, or any process
+# of the tree could send another to the slow way for good.
+@test "privilege: a prlimit the kernel refuses takes no agent away" {
+	need_nobody
+	[ -x "$PROGS/t-priv-limit" ] || fail "t-priv-limit is not built"
+	both "$PROGS/t-priv-limit" refused
+	assert_success
+	assert_line "prlimit 2: EPERM"
+	assert_line "after 2: 0"
+	run "$REMAPTRACE" -vv -- "$PROGS/t-priv-limit" refused
+	assert_success
+	refute_output --partial "sets the limits of another process"
 }
 
 # In a user namespace of its own a process's CapEff shows CAP_IPC_LOCK,

@@ -226,3 +226,18 @@ live_children() {
 	assert_line "escaped: 0"
 	assert_log "emulated"
 }
+
+# A process outside the traced tree (clone(CLONE_UNTRACED)) is still under
+# its filter: a call of its that remaptrace hears of (its own credential
+# change, or a prlimit64 on it that the kernel refuses) must leave no
+# record that a traced process given the same id later inherits.
+@test "attack: what remaptrace heard of an untraced process does not follow its id to a traced one" {
+	[ "$(id -u)" = 0 ] || skip "needs root (ns_last_pid, setresuid)"
+	[ -x "$PROGS/t-atk-reuse" ] || fail "t-atk-reuse is not built"
+	for mode in self other; do
+		both "$PROGS/t-atk-reuse" "$mode"
+		assert_success
+		assert_line "reused: yes"
+		assert_line "remaps: 0 failed"
+	done
+}

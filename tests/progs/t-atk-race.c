@@ -27,6 +27,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -122,7 +123,12 @@ escaped(void)
 static int
 prctl_hi(void)
 {
+	/* (a 32-bit register has no upper half) */
+#if ULONG_MAX > 0xffffffffUL
 	const unsigned long hi = 1UL << 32;
+#else
+	const unsigned long hi = 0;
+#endif
 	long r1, r2;
 	int failed = 0, i;
 	char *area;

@@ -4,13 +4,18 @@
  * whoever changed it.  A root master lowering a worker's limit with
  * prlimit(2) is the case: the worker must not keep the old one.
  *
- * Usage: t-priv-limit self | other
+ * Usage: t-priv-limit self | other | refused
  *   A child maps 4 pages of a memfd shared, mlocks them and remaps page 0
  *   three times (onto file pages 1, 2, 3).  Then its RLIMIT_MEMLOCK is
  *   set to 0, by the child itself with setrlimit (self) or by its parent
  *   with prlimit on the child's pid (other), and it remaps page 1 twice
  *   (onto file pages 5 and 6).  Run it without CAP_IPC_LOCK (as nobody),
  *   else no limit applies.
+ *   refused: (as root) the process remaps page 0 three times, then a
+ *   child of its that dropped to nobody tries twice to set its
+ *   RLIMIT_MEMLOCK with prlimit, which the kernel refuses (EPERM), then
+ *   the process remaps twice more: nothing changed, for remaptrace
+ *   neither.
  * Prints "before N: RESULT" and "after N: RESULT" (0 or an errno name)
  * and the tag each area page shows ("A: F0003 ...").
  * Exit 0 when the scenario ran whatever the calls returned, 1 on setup
@@ -86,6 +91,45 @@ child(bool self, int ready, int go)
 	return 0;
 }
 
+/* refused: the remapping process is the parent, root. */
+static int
+refused(void)
+{
+	static const struct rlimit none = { 0, 0 };
+	long pg = sysconf(_SC_PAGESIZE);
+	pid_t parent = getpid(), c;
+	char *area;
+	int i, st;
+
+	area = mmap(NULL, FILE_PAGES * pg, PROT_READ | PROT_WRITE,
+		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED)
+		die("mmap");
+	for (i = 1; i <= 3; i++)
+		result("before", i,
+		       remap_file_pages(area, pg, 0, (size_t)i, 0));
+	fflush(stdout);
+	c = fork();
+	if (c < 0)
+		die("fork");
+	if (c == 0) {
+		if (setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534))
+			_exit(1);
+		for (i = 1; i <= 2; i++)
+			result("prlimit", i,
+			       prlimit(parent, RLIMIT_MEMLOCK, &none, NULL));
+		fflush(stdout);
+		_exit(0);
+	}
+	if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("child");
+	for (i = 1; i <= 2; i++)
+		result("after", i,
+		       remap_file_pages(area + pg, pg, 0, (size_t)i + 4, 0));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -95,8 +139,10 @@ main(int argc, char **argv)
 	pid_t pid;
 	char c;
 
+	if (argc == 2 && !strcmp(argv[1], "refused"))
+		return refused();
 	if (argc != 2 || (strcmp(argv[1], "self") && strcmp(argv[1], "other"))) {
-		fprintf(stderr, "usage: t-priv-limit self | other\n");
+		fprintf(stderr, "usage: t-priv-limit self | other | refused\n");
 		return 2;
 	}
 	self = !strcmp(argv[1], "self");

@@ -106,7 +106,6 @@ struct rt_procs {
 	size_t np, cap_p;
 	struct rt_change *changes;	/* one per thread at most */
 	size_t nchanges, cap_changes;
-	bool changes_lost;	/* one did not fit (ENOMEM): assume any may run */
 };
 
 int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
@@ -142,9 +141,10 @@ bool rt_procs_forget_stale(struct rt_procs *p, pid_t pid);
 /* A fork: the child starts with the parent's hidden_flags, keys_revoked
  * and step_ok. */
 void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);
-/* The kernel runs change call @nr of thread @tid, for process @tgid. */
-void rt_procs_change_begin(struct rt_procs *p, pid_t tid, pid_t tgid,
-			   long nr);
+/* The kernel is to run change call @nr of thread @tid, for process
+ * @tgid.  Returns 0, or -ENOMEM: the call must not run. */
+int rt_procs_change_begin(struct rt_procs *p, pid_t tid, pid_t tgid,
+			  long nr);
 /* Thread @tid makes another call: any change it made is over. */
 void rt_procs_change_seen(struct rt_procs *p, pid_t tid);
 /*

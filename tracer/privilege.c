@@ -118,11 +118,24 @@ rt_privilege_rules(void *filter)
  * the kept open files are set aside. */
 enum change { NONE, DUMPABLE, LIMITS, RIGHTS };
 
+/*
+ * The name of call @nr of ABI @arch (AUDIT_ARCH_*), to be freed, or NULL.
+ * An x32 call comes as x86_64's with the x32 bit in its number (a 64-bit
+ * program may make one where the kernel allows x32): x32's table has it.
+ */
+static char *
+call_name(uint32_t arch, int nr)
+{
+	if (arch == SCMP_ARCH_X86_64 && (nr & 0x40000000))
+		return seccomp_syscall_resolve_num_arch(SCMP_ARCH_X32, nr);
+	return seccomp_syscall_resolve_num_arch(arch, nr);
+}
+
 /* Is @nr of ABI @arch (AUDIT_ARCH_*) one of those calls, and which? */
 static enum change
 is_change(uint32_t arch, int nr, const __u64 *args)
 {
-	char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+	char *name = call_name(arch, nr);
 	enum change what = NONE;
 	size_t i;
 
@@ -158,7 +171,7 @@ is_change(uint32_t arch, int nr, const __u64 *args)
 static pid_t
 limits_of(uint32_t arch, int nr, const __u64 *args)
 {
-	char *name = seccomp_syscall_resolve_num_arch(arch, nr);
+	char *name = call_name(arch, nr);
 	pid_t pid = 0;
 
 	if (name && !strcmp(name, "prlimit64"))
@@ -293,7 +306,11 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		 * until the thread is past it, or it would start with the
 		 * rights of before (t-atk-race).
 		 */
-		rt_procs_change_begin(&ctx->tr.procs, tid, tgid, d->nr);
+		if (rt_procs_change_begin(&ctx->tr.procs, tid, tgid,
+					  d->nr) < 0) {
+			rt_seccomp_answer(ctx, 0, ENOMEM, false);
+			return true;
+		}
 	}
 	rt_seccomp_answer(ctx, 0, 0, true);
 	return true;

@@ -59,6 +59,7 @@ rt_procs_del(struct rt_procs *p, pid_t tid)
 
 	if (t)
 		*t = p->t[--p->n];
+	rt_procs_change_seen(p, tid);	/* gone: past any call */
 }
 
 int
@@ -303,7 +304,7 @@ rt_procs_free(struct rt_procs *p)
 	memset(p, 0, sizeof(*p));
 }
 
-void
+int
 rt_procs_change_begin(struct rt_procs *p, pid_t tid, pid_t tgid, long nr)
 {
 	struct rt_change *more;
@@ -312,14 +313,13 @@ rt_procs_change_begin(struct rt_procs *p, pid_t tid, pid_t tgid, long nr)
 	if (p->nchanges == p->cap_changes) {
 		more = reallocarray(p->changes, p->cap_changes * 2 + 4,
 				    sizeof(*more));
-		if (!more) {
-			p->changes_lost = true;
-			return;
-		}
+		if (!more)
+			return -ENOMEM;
 		p->changes = more;
 		p->cap_changes = p->cap_changes * 2 + 4;
 	}
 	p->changes[p->nchanges++] = (struct rt_change){ tid, tgid, nr };
+	return 0;
 }
 
 static void
@@ -365,8 +365,6 @@ rt_procs_change_pending(struct rt_procs *p, pid_t tgid)
 {
 	size_t i;
 
-	if (p->changes_lost)
-		return true;
 	for (i = 0; i < p->nchanges; i++) {
 		if (p->changes[i].tgid != tgid)
 			continue;

@@ -241,3 +241,16 @@ live_children() {
 		assert_line "remaps: 0 failed"
 	done
 }
+
+# Where the kernel runs x32 calls, a 64-bit program may change its
+# credentials through that ABI too: remaptrace must know the call for
+# what it is, whichever table names it.
+@test "attack: a change of credentials through the x32 ABI is known as one" {
+	[ "$(uname -m)" = x86_64 ] || skip "x32 is an x86_64 ABI"
+	[ -x "$PROGS/t-atk-race" ] || fail "t-atk-race is not built"
+	both "$PROGS/t-atk-race" x32
+	assert_success
+	run "$REMAPTRACE" -vv -- "$PROGS/t-atk-race" x32
+	assert_success
+	assert_output --partial "changes its credentials or confinement: its agent is gone first"
+}

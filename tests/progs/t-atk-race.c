@@ -11,13 +11,16 @@
  * window would keep the filter count of before: an unconfined process
  * that shares the program's memory.
  *
- * Usage: t-atk-race [tsync | prctl-hi] (as root: userfaultfd for a
- * kernel access)
+ * Usage: t-atk-race [tsync | prctl-hi | x32] (as root: userfaultfd for
+ * a kernel access)
  *   tsync     (the default) as above
  *   prctl-hi  after some remaps, prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN)
  *             and prctl(PR_SET_NO_NEW_PRIVS), each with garbage in the
  *             upper half of the option, which the kernel reads as an
  *             int: a filter comparing 64 bits would not hear them
+ *   x32       after some remaps, setresuid(-1, -1, -1) through the x32
+ *             ABI (x86_64 only; ENOSYS where the kernel has no x32): a
+ *             change, whichever ABI makes it; prints "x32: RESULT"
  * Prints "seccomp: RESULT" (tsync) or "prctl: RESULT RESULT" (prctl-hi),
  * "remaps: N failed", and "escaped: N": the processes that share this
  * program's memory (kcmp KCMP_VM) with fewer seccomp filters, a larger
@@ -151,6 +154,28 @@ prctl_hi(void)
 	return 0;
 }
 
+/* x32: a change of credentials through the x32 ABI. */
+static int
+x32(void)
+{
+	char *area = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	long r = -1;
+	int i;
+
+	if (area == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < 8; i++)
+		remap_file_pages(area, pg, 0, (size_t)(i % 2) + 1, 0);
+#if defined(__x86_64__) && defined(__LP64__)
+	r = syscall(0x40000000 | 117, -1L, -1L, -1L);	/* setresuid */
+#else
+	errno = ENOSYS;
+#endif
+	printf("x32: %s\n", r == 0 ? "0" : strerrorname_np(errno));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -170,13 +195,15 @@ main(int argc, char **argv)
 	int uffd, i, failed = 0;
 
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "tsync") &&
-			 strcmp(argv[1], "prctl-hi"))) {
-		fprintf(stderr, "usage: t-atk-race [tsync | prctl-hi]\n");
+			 strcmp(argv[1], "prctl-hi") && strcmp(argv[1], "x32"))) {
+		fprintf(stderr, "usage: t-atk-race [tsync | prctl-hi | x32]\n");
 		return 2;
 	}
 	pg = sysconf(_SC_PAGESIZE);
 	if (argc == 2 && !strcmp(argv[1], "prctl-hi"))
 		return prctl_hi();
+	if (argc == 2 && !strcmp(argv[1], "x32"))
+		return x32();
 	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
 	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
 		die("userfaultfd");

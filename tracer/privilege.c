@@ -24,9 +24,13 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <linux/capability.h>
+#include <linux/kcmp.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <seccomp.h>
 
 #include "rt_arch.h"
+#include "rt_features.h"
 #include "rt_privilege.h"
 #include "rt_report.h"
 #include "rt_seccomp.h"
@@ -227,11 +231,55 @@ prlimit_permitted(pid_t caller, pid_t target)
 	return caps & (1UL << CAP_SYS_RESOURCE);
 }
 
+static bool
+is_chroot(uint32_t arch, int nr)
+{
+	char *name = call_name(arch, nr);
+	bool yes = name && !strcmp(name, "chroot");
+
+	free(name);
+	return yes;
+}
+
+/*
+ * A chroot by @tid moves the root of every process sharing its fs_struct
+ * (clone(CLONE_FS) without CLONE_THREAD, as LinuxThreads made threads),
+ * but not that of their agents, which have roots of their own: those go
+ * too, and none starts again until @tid is past the call (t-atk-fs).
+ * (pivot_root moves every root it finds, agents' included.)  Returns 0
+ * (go on), 1 (the call is held until one has gone) or -ENOMEM.
+ */
+static int
+fs_sharers(struct rt_ctx *ctx, pid_t tid, pid_t tgid, long nr)
+{
+	struct rt_procs *p = &ctx->tr.procs;
+	bool have_kcmp = rt_features_has(RT_FEAT_KCMP);
+	size_t i;
+	pid_t o;
+
+	for (i = 0; i < p->np; i++) {
+		o = p->p[i].tgid;
+		/* (without kcmp, any process may share it) */
+		if (o == tgid || (have_kcmp &&
+		    syscall(SYS_kcmp, tid, o, KCMP_FS, 0, 0) != 0))
+			continue;
+		if (rt_agent_idle(ctx, o))
+			rt_agent_drop(ctx, o, 0);
+		if (rt_agent_ready(ctx, o) || rt_agent_dying(ctx, o))
+			return rt_agent_hold(ctx, ctx->req, o, 0) < 0 ?
+			       -ENOMEM : 1;
+		if (rt_procs_change_begin(p, tid, o, nr) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 bool
 rt_privilege_handle(struct rt_ctx *ctx)
 {
 	const struct seccomp_data *d = &ctx->req->data;
 	pid_t tid = (pid_t)ctx->req->pid, tgid, other;
+	int r;
 	enum change what = is_change(d->arch, d->nr, d->args);
 	struct rt_proc *proc;
 
@@ -284,6 +332,12 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		if (rt_agent_ready(ctx, tgid) || rt_agent_dying(ctx, tgid)) {
 			if (rt_agent_hold(ctx, ctx->req, tgid, 0) < 0)
 				rt_seccomp_answer(ctx, 0, ENOMEM, false);
+			return true;
+		}
+		if (is_chroot(d->arch, d->nr) &&
+		    (r = fs_sharers(ctx, tid, tgid, d->nr)) != 0) {
+			if (r < 0)
+				rt_seccomp_answer(ctx, 0, -r, false);
 			return true;
 		}
 		/* It may become non-dumpable (PR_SET_DUMPABLE, or a change

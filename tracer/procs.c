@@ -308,8 +308,12 @@ int
 rt_procs_change_begin(struct rt_procs *p, pid_t tid, pid_t tgid, long nr)
 {
 	struct rt_change *more;
+	size_t i;
 
-	rt_procs_change_seen(p, tid);	/* (a thread makes one at a time) */
+	/* (one call may concern several processes, and be served again) */
+	for (i = 0; i < p->nchanges; i++)
+		if (p->changes[i].tid == tid && p->changes[i].tgid == tgid)
+			return 0;
 	if (p->nchanges == p->cap_changes) {
 		more = reallocarray(p->changes, p->cap_changes * 2 + 4,
 				    sizeof(*more));

@@ -254,3 +254,19 @@ live_children() {
 	assert_success
 	assert_output --partial "changes its credentials or confinement: its agent is gone first"
 }
+
+# A chroot moves the root of every process sharing the caller's
+# fs_struct (CLONE_FS without CLONE_THREAD, as LinuxThreads made its
+# threads); an agent of one of those, with a root of its own, must not
+# keep the old one (t-atk-fs).
+@test "attack: no agent keeps the old root of a process a chroot moved through a shared fs_struct" {
+	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
+	[ -x "$PROGS/t-atk-fs" ] || fail "t-atk-fs is not built"
+	mkdir "$BATS_TEST_TMPDIR/jail"
+	both "$PROGS/t-atk-fs" "$BATS_TEST_TMPDIR/jail"
+	assert_success
+	assert_line "chroot: 0"
+	assert_line "remaps: 0 failed"
+	assert_line "escaped: 0"
+	assert_log "emulated"
+}

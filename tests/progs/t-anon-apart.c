@@ -45,6 +45,30 @@ die(const char *what)
 	exit(1);
 }
 
+static void
+said(int r)
+{
+	printf("remap: %s\n", r == 0 ? "0" : strerrorname_np(errno));
+}
+
+/* The tag each page of the range shows, "-" for one not mapped. */
+static int
+tags(const char *a, long pg)
+{
+	unsigned char vec;
+	int i;
+
+	printf("A:");
+	for (i = 0; i < 4; i++) {
+		if (mincore((void *)(a + i * pg), pg, &vec) && errno == ENOMEM)
+			printf(" -");
+		else
+			printf(" %c", a[i * pg]);
+	}
+	printf("\n");
+	return 0;
+}
+
 /* The process's locked memory (/proc/self/status), kB, or -1. */
 static long
 vmlck(void)
@@ -66,9 +90,8 @@ int
 main(int argc, char **argv)
 {
 	long pg = sysconf(_SC_PAGESIZE);
-	unsigned char vec;
 	char *area, *a;
-	int i, r;
+	int i;
 
 	if (argc != 2 || (strcmp(argv[1], "hole") && strcmp(argv[1], "far") &&
 			  strcmp(argv[1], "unlocked") &&
@@ -95,14 +118,9 @@ main(int argc, char **argv)
 
 		if (mlock(a + pg, pg) || setrlimit(RLIMIT_MEMLOCK, &one))
 			die("mlock");
-		r = remap_file_pages(a + pg, pg, 0, 2, 0);
-		printf("remap: %s\n", r == 0 ? "0" : strerrorname_np(errno));
+		said(remap_file_pages(a + pg, pg, 0, 2, 0));
 		printf("VmLck: %ld kB\n", vmlck());
-		printf("A:");
-		for (i = 0; i < 4; i++)
-			printf(" %c", a[i * pg]);
-		printf("\n");
-		return 0;
+		return tags(a, pg);
 	}
 	if (!strcmp(argv[1], "unlocked")) {
 		static char other[1 << 16];
@@ -111,16 +129,10 @@ main(int argc, char **argv)
 
 		if (mlock(page, pg) || munlock(page, pg))
 			die("mlock");
-		r = remap_file_pages(a + pg, pg, 0, 3, 0);
-		printf("remap: %s\n", r == 0 ? "0" : strerrorname_np(errno));
-		r = remap_file_pages(a + pg, pg, 0, 2, 0);
-		printf("remap: %s\n", r == 0 ? "0" : strerrorname_np(errno));
+		said(remap_file_pages(a + pg, pg, 0, 3, 0));
+		said(remap_file_pages(a + pg, pg, 0, 2, 0));
 		printf("VmLck: %ld kB\n", vmlck());
-		printf("A:");
-		for (i = 0; i < 4; i++)
-			printf(" %c", a[i * pg]);
-		printf("\n");
-		return 0;
+		return tags(a, pg);
 	}
 	if (!strcmp(argv[1], "hole")) {
 		if (munmap(a + pg, pg))
@@ -132,15 +144,6 @@ main(int argc, char **argv)
 		if (munmap(a + 2 * pg, 2 * pg))
 			die("munmap");
 	}
-	r = remap_file_pages(a, pg, 0, 3, 0);
-	printf("remap: %s\n", r == 0 ? "0" : strerrorname_np(errno));
-	printf("A:");
-	for (i = 0; i < 4; i++) {
-		if (mincore(a + i * pg, pg, &vec) && errno == ENOMEM)
-			printf(" -");
-		else
-			printf(" %c", a[i * pg]);
-	}
-	printf("\n");
-	return 0;
+	said(remap_file_pages(a, pg, 0, 3, 0));
+	return tags(a, pg);
 }

@@ -25,6 +25,7 @@
 #include <sys/prctl.h>
 #include <linux/capability.h>
 #include <linux/kcmp.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <seccomp.h>
@@ -208,27 +209,48 @@ ids(pid_t tid, const char *field, unsigned long id[3])
 	return r;
 }
 
+/* Are @a and @b in one user namespace (unreadable: no)? */
+static bool
+same_user_ns(pid_t a, pid_t b)
+{
+	struct stat sa, sb;
+	char pa[64], pb[64];
+
+	snprintf(pa, sizeof(pa), "/proc/%d/ns/user", (int)a);
+	snprintf(pb, sizeof(pb), "/proc/%d/ns/user", (int)b);
+	return stat(pa, &sa) == 0 && stat(pb, &sb) == 0 &&
+	       sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+}
+
 /*
- * May @caller set the limits of @target (kernel/sys.c,
- * check_prlimit_permission())?  Its real uid and gid must be each of the
- * target's real, effective and saved ones, or it needs CAP_SYS_RESOURCE
- * (taken as enough in any user namespace: a refused call that made an
- * agent go costs only time).  Anything unreadable: yes.
+ * May @caller (of process @ctgid) set the limits of @target (of @ttgid)
+ * (kernel/sys.c, check_prlimit_permission())?  Always its own process's;
+ * else its real uid and gid must be each of the target's real, effective
+ * and saved ones, or it needs CAP_SYS_RESOURCE over the target's user
+ * namespace.  Only a sure no is no: a refused call that made an agent go
+ * costs time, an allowed one that did not would keep the old limits in
+ * the agent (t-priv-limit).  So CAP_SYS_RESOURCE in the caller's own
+ * namespace counts, and a target in another namespace (which the caller
+ * may own), and anything unreadable, are a yes.
  */
 static bool
-prlimit_permitted(pid_t caller, pid_t target)
+prlimit_permitted(pid_t caller, pid_t ctgid, pid_t target, pid_t ttgid)
 {
-	unsigned long cu[3], cg[3], tu[3], tg[3], caps;
+	unsigned long cu[3], cg[3], tu[3], tg[3];
 	unsigned long long eff;
 
+	if (ctgid == ttgid)
+		return true;
 	if (ids(caller, "Uid", cu) < 0 || ids(caller, "Gid", cg) < 0 ||
 	    ids(target, "Uid", tu) < 0 || ids(target, "Gid", tg) < 0)
 		return true;
 	if (cu[0] == tu[0] && cu[0] == tu[1] && cu[0] == tu[2] &&
 	    cg[0] == tg[0] && cg[0] == tg[1] && cg[0] == tg[2])
 		return true;
-	caps = rt_procs_status(caller, "CapEff", 16, &eff) == 0 ? eff : ~0UL;
-	return caps & (1UL << CAP_SYS_RESOURCE);
+	if (rt_procs_status(caller, "CapEff", 16, &eff) < 0 ||
+	    (eff & (1ULL << CAP_SYS_RESOURCE)))
+		return true;
+	return !same_user_ns(caller, target);
 }
 
 static bool
@@ -249,19 +271,46 @@ is_chroot(uint32_t arch, int nr)
  * (pivot_root moves every root it finds, agents' included.)  Returns 0
  * (go on), 1 (the call is held until one has gone) or -ENOMEM.
  */
+/*
+ * Does a thread of process @o share @tid's fs_struct?  Any thread: its
+ * leader may be a zombie with none (it exited, the others go on), or
+ * have unshared its own.  Only a sure no is no: kcmp refused (EPERM,
+ * a non-dumpable process), or absent, is a yes.
+ */
+static bool
+shares_fs(struct rt_procs *p, pid_t tid, pid_t o)
+{
+	bool asked = false;
+	size_t i;
+	long r;
+
+	if (!rt_features_has(RT_FEAT_KCMP))
+		return true;
+	for (i = 0; i < p->n; i++) {
+		if (p->t[i].tgid != o)
+			continue;
+		asked = true;
+		r = syscall(SYS_kcmp, tid, p->t[i].tid, KCMP_FS, 0, 0);
+		if (r == 0 || (r < 0 && errno != ESRCH))
+			return true;
+	}
+	if (!asked) {
+		r = syscall(SYS_kcmp, tid, o, KCMP_FS, 0, 0);
+		return r == 0 || (r < 0 && errno != ESRCH);
+	}
+	return false;
+}
+
 static int
 fs_sharers(struct rt_ctx *ctx, pid_t tid, pid_t tgid, long nr)
 {
 	struct rt_procs *p = &ctx->tr.procs;
-	bool have_kcmp = rt_features_has(RT_FEAT_KCMP);
 	size_t i;
 	pid_t o;
 
 	for (i = 0; i < p->np; i++) {
 		o = p->p[i].tgid;
-		/* (without kcmp, any process may share it) */
-		if (o == tgid || (have_kcmp &&
-		    syscall(SYS_kcmp, tid, o, KCMP_FS, 0, 0) != 0))
+		if (o == tgid || !shares_fs(p, tid, o))
 			continue;
 		if (rt_agent_idle(ctx, o))
 			rt_agent_drop(ctx, o, 0);
@@ -308,8 +357,10 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		/* (nothing is kept of a process not in the table, nor of
 		 * one whose limits the kernel will not let the caller set:
 		 * an id reused later must find no record of it) */
+		pid_t own = tgid;
+
 		tgid = rt_procs_tgid_known(&ctx->tr.procs, other);
-		if (tgid <= 0 || !prlimit_permitted(tid, other)) {
+		if (tgid <= 0 || !prlimit_permitted(tid, own, other, tgid)) {
 			rt_seccomp_answer(ctx, 0, 0, true);
 			return true;
 		}
@@ -413,7 +464,7 @@ rt_privilege_foreign(struct rt_ctx *ctx)
 	if (rt_privilege_handle(ctx))
 		return true;
 	abi = rt_arch_abi_call(d->arch, (int)d->nr);
-	name = seccomp_syscall_resolve_num_arch(d->arch, d->nr);
+	name = call_name(d->arch, d->nr);
 	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
 	proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) : NULL;
 	/* An emulated ABI's shared mmaps and duplicates: followed as the

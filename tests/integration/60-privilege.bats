@@ -657,6 +657,19 @@ let_go_when_permitted() {
 	assert_log "emulated"
 }
 
+# A process may always set its own limits (the kernel asks nothing of a
+# task naming itself), even with ids that would not let another process
+# set them: uid 65534, saved uid 0.
+@test "privilege: a lock limit the program lowers with prlimit on its own pid is the one judged, whatever its ids" {
+	need_nobody
+	[ -x "$PROGS/t-priv-limit" ] || fail "t-priv-limit is not built"
+	both "$PROGS/t-priv-limit" selfpid
+	assert_success
+	assert_line "after 1: EPERM"
+	assert_line "A: F0003 F0001 F0002 F0003"
+	assert_log "emulated"
+}
+
 @test "privilege: a lock limit another traced process lowers with prlimit is the one the remaps are judged against" {
 	need_nobody
 	[ -x "$PROGS/t-priv-limit" ] || fail "t-priv-limit is not built"

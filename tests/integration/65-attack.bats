@@ -36,6 +36,13 @@ need_nobody() {
 	id -u nobody >/dev/null 2>&1 || skip "needs the user nobody"
 }
 
+need_nobody_userns() {
+	need_nobody
+	command -v unshare >/dev/null || skip "needs unshare(1) (util-linux)"
+	"${NOBODY[@]}" unshare -Ur true 2>/dev/null ||
+		skip "needs unprivileged user namespaces (user.max_user_namespaces)"
+}
+
 # pages PATH MODE: 4 pages tagged R0000..R0003.
 pages() {
 	local i
@@ -263,10 +270,33 @@ live_children() {
 	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
 	[ -x "$PROGS/t-atk-fs" ] || fail "t-atk-fs is not built"
 	mkdir "$BATS_TEST_TMPDIR/jail"
-	both "$PROGS/t-atk-fs" "$BATS_TEST_TMPDIR/jail"
+	for how in "" leader-gone; do
+		both "$PROGS/t-atk-fs" "$BATS_TEST_TMPDIR/jail" ${how:+"$how"}
+		assert_success
+		assert_line "chroot: 0"
+		assert_line "remaps: 0 failed"
+		assert_line "escaped: 0"
+		assert_log "emulated"
+	done
+}
+
+# The same under an unprivileged remaptrace, the program not dumpable
+# while it chroots (in a user namespace of its own): kcmp of it is
+# refused, which must not read as "shares nothing".
+@test "attack: a chroot made while kcmp is refused still takes the agents of the processes sharing the fs_struct" {
+	need_nobody_userns
+	[ -x "$PROGS/t-atk-fs" ] || fail "t-atk-fs is not built"
+	local jail=$udir/jail
+	mkdir "$jail"
+	chmod 0777 "$jail"
+	native=("${NOBODY[@]}" "$PROGS/t-atk-fs" "$jail" nodump)
+	traced=("${NOBODY[@]}" "$REMAPTRACE" -- "$PROGS/t-atk-fs" "$jail" nodump)
+	run "${native[@]}"
+	assert_success
+	assert_line "escaped: 0"
+	run "${traced[@]}"
 	assert_success
 	assert_line "chroot: 0"
 	assert_line "remaps: 0 failed"
 	assert_line "escaped: 0"
-	assert_log "emulated"
 }

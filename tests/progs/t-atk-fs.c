@@ -8,7 +8,13 @@
  * Q remaps again.  An agent of Q's that kept the old root would be a way
  * out of the jail for the program, whose memory it shares.
  *
- * Usage: t-atk-fs DIR (as root: chroot)
+ * Usage: t-atk-fs DIR [leader-gone | nodump] (as root: chroot)
+ *   leader-gone: Q's first thread starts a second one (CLONE_THREAD,
+ *   sharing the fs_struct) and exits: Q's leader is a zombie with no
+ *   fs_struct of its own, the thread left does the rest.
+ *   nodump: (as nobody, under an unprivileged remaptrace) the program
+ *   makes a user namespace of its own to chroot in, and is not
+ *   dumpable while it chroots: kcmp of it is refused to remaptrace.
  * Prints "chroot: RESULT", "remaps: N failed" and "escaped: N": the
  * processes sharing the program's memory (kcmp KCMP_VM) whose root is
  * not the program's (natively, none).  Exit 0 when the scenario ran, 1 on
@@ -24,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -52,9 +59,26 @@ remaps(void)
 	return failed;
 }
 
+static char stack2[1 << 16];
+static int leader_gone, nodump;
+
+static int q_rest(void *arg);
+
 /* Q: remaps, waits for the chroot, remaps, reports its failures. */
 static int
 q(void *arg)
+{
+	if (!leader_gone)
+		return q_rest(arg);
+	if (clone(q_rest, stack2 + sizeof(stack2), CLONE_VM | CLONE_FS |
+		  CLONE_FILES | CLONE_THREAD | CLONE_SIGHAND, NULL) < 0)
+		_exit(1);
+	syscall(SYS_exit, 0);	/* this thread only: the others go on */
+	return 0;
+}
+
+static int
+q_rest(void *arg)
 {
 	char c;
 	int failed;
@@ -83,9 +107,24 @@ main(int argc, char **argv)
 	pid_t qp, self = getpid();
 	DIR *d;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: t-atk-fs DIR\n");
+	if (argc < 2 || argc > 3 || (argc == 3 &&
+	    strcmp(argv[2], "leader-gone") && strcmp(argv[2], "nodump"))) {
+		fprintf(stderr, "usage: t-atk-fs DIR [leader-gone | nodump]\n");
 		return 2;
+	}
+	leader_gone = argc == 3 && !strcmp(argv[2], "leader-gone");
+	nodump = argc == 3 && !strcmp(argv[2], "nodump");
+	if (nodump) {
+		char map[32];
+		int fd, n;
+
+		n = snprintf(map, sizeof(map), "0 %d 1", (int)getuid());
+		if (unshare(CLONE_NEWUSER))
+			die("unshare");
+		fd = open("/proc/self/uid_map", O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, map, (size_t)n) != n)
+			die("uid_map");
+		close(fd);
 	}
 	setvbuf(stdout, NULL, _IONBF, 0);
 	pg = sysconf(_SC_PAGESIZE);
@@ -103,7 +142,11 @@ main(int argc, char **argv)
 	dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		die("/proc");
+	if (nodump)
+		prctl(PR_SET_DUMPABLE, 0);
 	r = chroot(argv[1]);
+	if (nodump)
+		prctl(PR_SET_DUMPABLE, 1);
 	printf("chroot: %s\n", r == 0 ? "0" : strerrorname_np(errno));
 	if (write(to_q[1], "g", 1) != 1 || read(from_q[0], &c, 1) != 1)
 		die("q");

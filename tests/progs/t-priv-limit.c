@@ -4,13 +4,17 @@
  * whoever changed it.  A root master lowering a worker's limit with
  * prlimit(2) is the case: the worker must not keep the old one.
  *
- * Usage: t-priv-limit self | other | refused
+ * Usage: t-priv-limit self | selfpid | other | refused
  *   A child maps 4 pages of a memfd shared, mlocks them and remaps page 0
  *   three times (onto file pages 1, 2, 3).  Then its RLIMIT_MEMLOCK is
  *   set to 0, by the child itself with setrlimit (self) or by its parent
  *   with prlimit on the child's pid (other), and it remaps page 1 twice
  *   (onto file pages 5 and 6).  Run it without CAP_IPC_LOCK (as nobody),
  *   else no limit applies.
+ *   selfpid: as self, with prlimit naming its own pid, and (as root)
+ *   uid 65534 but a saved uid of 0 (setresuid(65534, 65534, 0)): ids
+ *   that would not let another process set its limits, which the kernel
+ *   does not ask of a process setting its own.
  *   refused: (as root) the process remaps page 0 three times, then a
  *   child of its that dropped to nobody tries twice to set its
  *   RLIMIT_MEMLOCK with prlimit, which the kernel refuses (EPERM), then
@@ -48,7 +52,7 @@ result(const char *when, int n, long r)
 }
 
 static int
-child(bool self, int ready, int go)
+child(int self, int ready, int go)
 {
 	static const struct rlimit none = { 0, 0 };
 	long pg = sysconf(_SC_PAGESIZE);
@@ -72,7 +76,10 @@ child(bool self, int ready, int go)
 		result("before", i,
 		       remap_file_pages(area, pg, 0, (size_t)i, 0));
 	fflush(stdout);
-	if (self) {
+	if (self == 2) {
+		if (prlimit(getpid(), RLIMIT_MEMLOCK, &none, NULL))
+			die("prlimit");
+	} else if (self) {
 		if (setrlimit(RLIMIT_MEMLOCK, &none))
 			die("setrlimit");
 	} else if (write(ready, "r", 1) != 1 || read(go, &c, 1) != 1) {
@@ -135,17 +142,22 @@ main(int argc, char **argv)
 {
 	static const struct rlimit none = { 0, 0 };
 	int ready[2], go[2], st;
-	bool self;
+	int self;
 	pid_t pid;
 	char c;
 
 	if (argc == 2 && !strcmp(argv[1], "refused"))
 		return refused();
-	if (argc != 2 || (strcmp(argv[1], "self") && strcmp(argv[1], "other"))) {
-		fprintf(stderr, "usage: t-priv-limit self | other | refused\n");
+	if (argc != 2 || (strcmp(argv[1], "self") && strcmp(argv[1], "other") &&
+			  strcmp(argv[1], "selfpid"))) {
+		fprintf(stderr,
+			"usage: t-priv-limit self | selfpid | other | refused\n");
 		return 2;
 	}
-	self = !strcmp(argv[1], "self");
+	self = !strcmp(argv[1], "selfpid") ? 2 : !strcmp(argv[1], "self");
+	if (self == 2 && getuid() == 0 &&
+	    (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 0)))
+		die("setresuid");
 	if (pipe(ready) || pipe(go))
 		die("pipe");
 	pid = fork();

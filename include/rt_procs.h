@@ -95,7 +95,9 @@ struct rt_proc {
  */
 struct rt_change {
 	pid_t tid;		/* the thread that made it */
-	pid_t tgid;		/* the process whose agent it concerns */
+	pid_t tgid;		/* the process whose agent it concerns, 0:
+				 * any (a process cloned with CLONE_FS while a
+				 * chroot runs shares its root) */
 	long nr;		/* its number, in the thread's ABI */
 };
 

@@ -320,7 +320,8 @@ fs_sharers(struct rt_ctx *ctx, pid_t tid, pid_t tgid, long nr)
 		if (rt_procs_change_begin(p, tid, o, nr) < 0)
 			return -ENOMEM;
 	}
-	return 0;
+	/* and any process cloned with CLONE_FS while it runs (0: any) */
+	return rt_procs_change_begin(p, tid, 0, nr);
 }
 
 bool
@@ -360,8 +361,23 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		pid_t own = tgid;
 
 		tgid = rt_procs_tgid_known(&ctx->tr.procs, other);
-		if (tgid <= 0 || !prlimit_permitted(tid, own, other, tgid)) {
+		if (tgid <= 0) {
 			rt_seccomp_answer(ctx, 0, 0, true);
+			return true;
+		}
+		/*
+		 * A call the kernel will refuse keeps the target's agent; but
+		 * the target may change its ids while the call waits in the
+		 * kernel (on a page of its new limits), and its next agent
+		 * would start with the limits of before: none starts until
+		 * the caller is past it.
+		 */
+		if (!prlimit_permitted(tid, own, other, tgid)) {
+			if (rt_procs_change_begin(&ctx->tr.procs, tid, tgid,
+						  d->nr) < 0)
+				rt_seccomp_answer(ctx, 0, ENOMEM, false);
+			else
+				rt_seccomp_answer(ctx, 0, 0, true);
 			return true;
 		}
 	}

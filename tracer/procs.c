@@ -370,7 +370,7 @@ rt_procs_change_pending(struct rt_procs *p, pid_t tgid)
 	size_t i;
 
 	for (i = 0; i < p->nchanges; i++) {
-		if (p->changes[i].tgid != tgid)
+		if (p->changes[i].tgid != tgid && p->changes[i].tgid != 0)
 			continue;
 		if (!change_past(&p->changes[i]))
 			return true;

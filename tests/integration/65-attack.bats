@@ -270,7 +270,7 @@ live_children() {
 	[ "$(id -u)" = 0 ] || skip "needs root (chroot)"
 	[ -x "$PROGS/t-atk-fs" ] || fail "t-atk-fs is not built"
 	mkdir "$BATS_TEST_TMPDIR/jail"
-	for how in "" leader-gone; do
+	for how in "" leader-gone held; do
 		both "$PROGS/t-atk-fs" "$BATS_TEST_TMPDIR/jail" ${how:+"$how"}
 		assert_success
 		assert_line "chroot: 0"

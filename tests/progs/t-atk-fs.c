@@ -8,13 +8,17 @@
  * Q remaps again.  An agent of Q's that kept the old root would be a way
  * out of the jail for the program, whose memory it shares.
  *
- * Usage: t-atk-fs DIR [leader-gone | nodump] (as root: chroot)
+ * Usage: t-atk-fs DIR [leader-gone | nodump | held] (as root: chroot)
  *   leader-gone: Q's first thread starts a second one (CLONE_THREAD,
  *   sharing the fs_struct) and exits: Q's leader is a zombie with no
  *   fs_struct of its own, the thread left does the rest.
  *   nodump: (as nobody, under an unprivileged remaptrace) the program
  *   makes a user namespace of its own to chroot in, and is not
  *   dumpable while it chroots: kcmp of it is refused to remaptrace.
+ *   held: a thread's chroot reads its path from a page userfaultfd
+ *   holds back, and Q is cloned (and remaps) only while the call waits
+ *   in the kernel: a process that did not exist when the call was heard
+ *   of, whose root the call moves all the same.
  * Prints "chroot: RESULT", "remaps: N failed" and "escaped: N": the
  * processes sharing the program's memory (kcmp KCMP_VM) whose root is
  * not the program's (natively, none).  Exit 0 when the scenario ran, 1 on
@@ -24,11 +28,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -60,7 +68,78 @@ remaps(void)
 }
 
 static char stack2[1 << 16];
-static int leader_gone, nodump;
+static int leader_gone, nodump, held;
+static int q(void *arg);
+static char *held_path;
+static long chroot_r;
+static int chroot_errno;
+
+/* held: the chroot, its path on the held page. */
+static void *
+chroot_held(void *arg)
+{
+	(void)arg;
+	chroot_r = chroot(held_path);
+	chroot_errno = errno;
+	return NULL;
+}
+
+/*
+ * held: start the chroot, clone Q while it waits for its page, let Q
+ * remap, then give the page (with @dir) and wait for the call.  Returns
+ * Q, or -1.
+ */
+static pid_t
+clone_while_held(const char *dir)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	struct uffdio_copy copy;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t t;
+	char *src, c;
+	int uffd;
+	pid_t qp;
+
+	held_path = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = mmap(NULL, pg, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (held_path == MAP_FAILED || src == MAP_FAILED ||
+	    strlen(dir) >= (size_t)pg)
+		die("mmap");
+	strcpy(src, dir);
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
+		die("userfaultfd");
+	reg = (struct uffdio_register){
+		.range = { (unsigned long)held_path, (unsigned long)pg },
+		.mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
+		die("UFFDIO_REGISTER");
+	if (pthread_create(&t, NULL, chroot_held, NULL))
+		die("pthread_create");
+	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	if (poll(&pfd, 1, -1) != 1 ||
+	    read(uffd, &msg, sizeof(msg)) != sizeof(msg))
+		die("userfaultfd read");
+	qp = clone(q, stack + sizeof(stack), CLONE_VM | CLONE_FS | SIGCHLD,
+		   NULL);
+	if (qp < 0)
+		die("clone");
+	if (read(from_q[0], &c, 1) != 1)
+		die("q");
+	copy = (struct uffdio_copy){ .dst = (unsigned long)held_path,
+				     .src = (unsigned long)src,
+				     .len = (unsigned long)pg };
+	if (ioctl(uffd, UFFDIO_COPY, &copy) < 0)
+		die("UFFDIO_COPY");
+	pthread_join(t, NULL);
+	close(uffd);
+	return qp;
+}
 
 static int q_rest(void *arg);
 
@@ -108,11 +187,14 @@ main(int argc, char **argv)
 	DIR *d;
 
 	if (argc < 2 || argc > 3 || (argc == 3 &&
-	    strcmp(argv[2], "leader-gone") && strcmp(argv[2], "nodump"))) {
-		fprintf(stderr, "usage: t-atk-fs DIR [leader-gone | nodump]\n");
+	    strcmp(argv[2], "leader-gone") && strcmp(argv[2], "nodump") &&
+	    strcmp(argv[2], "held"))) {
+		fprintf(stderr,
+			"usage: t-atk-fs DIR [leader-gone | nodump | held]\n");
 		return 2;
 	}
 	leader_gone = argc == 3 && !strcmp(argv[2], "leader-gone");
+	held = argc == 3 && !strcmp(argv[2], "held");
 	nodump = argc == 3 && !strcmp(argv[2], "nodump");
 	if (nodump) {
 		char map[32];
@@ -132,21 +214,28 @@ main(int argc, char **argv)
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (area == MAP_FAILED || pipe(to_q) || pipe(from_q))
 		die("setup");
-	qp = clone(q, stack + sizeof(stack), CLONE_VM | CLONE_FS | SIGCHLD,
-		   NULL);
-	if (qp < 0)
-		die("clone");
-	if (read(from_q[0], &c, 1) != 1)
-		die("q");
 	/* /proc is outside the jail: read through a descriptor kept. */
 	dfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		die("/proc");
-	if (nodump)
-		prctl(PR_SET_DUMPABLE, 0);
-	r = chroot(argv[1]);
-	if (nodump)
-		prctl(PR_SET_DUMPABLE, 1);
+	if (held) {
+		remaps();	/* (an agent of the program's own first) */
+		qp = clone_while_held(argv[1]);
+		r = chroot_r;
+		errno = chroot_errno;
+	} else {
+		qp = clone(q, stack + sizeof(stack),
+			   CLONE_VM | CLONE_FS | SIGCHLD, NULL);
+		if (qp < 0)
+			die("clone");
+		if (read(from_q[0], &c, 1) != 1)
+			die("q");
+		if (nodump)
+			prctl(PR_SET_DUMPABLE, 0);
+		r = chroot(argv[1]);
+		if (nodump)
+			prctl(PR_SET_DUMPABLE, 1);
+	}
 	printf("chroot: %s\n", r == 0 ? "0" : strerrorname_np(errno));
 	if (write(to_q[1], "g", 1) != 1 || read(from_q[0], &c, 1) != 1)
 		die("q");

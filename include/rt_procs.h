@@ -156,6 +156,12 @@ void rt_procs_change_seen(struct rt_procs *p, pid_t tid);
  * same call, or unreadable, may not be.
  */
 bool rt_procs_change_pending(struct rt_procs *p, pid_t tgid);
+/*
+ * The inode of namespace @ns ("pid", "user") of @pid (0: remaptrace's
+ * own), 0 if unreadable.  One inode, one namespace: nsfs has a single
+ * device.
+ */
+unsigned long long rt_procs_ns(pid_t pid, const char *ns);
 /* How many seccomp filters @tid runs under (/proc/TID/status), or -1. */
 int rt_procs_filters(pid_t tid);
 /* A pidfd for thread @tid (or its process before 6.9), or -errno. */

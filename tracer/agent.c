@@ -862,8 +862,7 @@ static struct rt_proc *
 may_spawn(struct rt_ctx *ctx, pid_t tid, pid_t tgid)
 {
 	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, tgid);
-	char path[64];
-	struct stat ours, theirs;
+	unsigned long long ours, theirs;
 	int filters;
 
 	if (ctx->opt.no_agent || !rt_features_has(RT_FEAT_PIDFD_OPEN) ||
@@ -879,11 +878,11 @@ may_spawn(struct rt_ctx *ctx, pid_t tid, pid_t tgid)
 	if (filters < 0)
 		return NULL;
 	/* clone() returns the pid in the tracee's namespace. */
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)tgid);
-	if (stat("/proc/self/ns/pid", &ours) < 0 || stat(path, &theirs) < 0)
+	ours = rt_procs_ns(0, "pid");
+	theirs = rt_procs_ns(tgid, "pid");
+	if (!ours || !theirs)
 		return NULL;
-	if (filters != ctx->base_filters || ours.st_ino != theirs.st_ino ||
-	    ours.st_dev != theirs.st_dev) {
+	if (filters != ctx->base_filters || ours != theirs) {
 		/* Filters are never removed, nor a pid namespace left: no
 		 * need to ask again at each emulated call. */
 		proc->agent_tries = AGENT_MAX_TRIES;

@@ -283,11 +283,8 @@ static bool
 cap_ipc_lock(const struct rt_call *c)
 {
 	unsigned long long caps;
-	char path[64];
-	struct stat st;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)c->tid);
-	return stat(path, &st) == 0 && st.st_ino == RT_USER_NS_INIT_INO &&
+	return rt_procs_ns(c->tid, "user") == RT_USER_NS_INIT_INO &&
 	       rt_procs_status(c->tid, "CapEff", 16, &caps) == 0 &&
 	       (caps & (1ULL << CAP_IPC_LOCK));
 }

@@ -288,12 +288,9 @@ ours(const struct rt_ctx *ctx, pid_t tid)
 static bool
 same_pid_ns(pid_t tid)
 {
-	struct stat a, b;
-	char path[64];
+	unsigned long long ns = rt_procs_ns(tid, "pid");
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/pid", tid);
-	return stat(path, &a) == 0 && stat("/proc/self/ns/pid", &b) == 0 &&
-	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+	return ns && ns == rt_procs_ns(0, "pid");
 }
 
 /* An address in the kernel's half: no process maps it, so reading it

@@ -213,13 +213,9 @@ ids(pid_t tid, const char *field, unsigned long id[3])
 static bool
 same_user_ns(pid_t a, pid_t b)
 {
-	struct stat sa, sb;
-	char pa[64], pb[64];
+	unsigned long long ns = rt_procs_ns(a, "user");
 
-	snprintf(pa, sizeof(pa), "/proc/%d/ns/user", (int)a);
-	snprintf(pb, sizeof(pb), "/proc/%d/ns/user", (int)b);
-	return stat(pa, &sa) == 0 && stat(pb, &sb) == 0 &&
-	       sa.st_ino == sb.st_ino && sa.st_dev == sb.st_dev;
+	return ns && ns == rt_procs_ns(b, "user");
 }
 
 /*

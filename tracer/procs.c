@@ -95,6 +95,19 @@ rt_procs_status(pid_t tid, const char *key, int base, unsigned long long *val)
 	return rt_procs_field(AT_FDCWD, path, key, base, val);
 }
 
+unsigned long long
+rt_procs_ns(pid_t pid, const char *ns)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid)
+		snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	else
+		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
+	return stat(path, &st) == 0 ? st.st_ino : 0;
+}
+
 /* /proc/PID/stat read in @buf: its fields from the state on, or NULL. */
 static char *
 stat_fields(pid_t pid, char *buf, size_t size)

@@ -28,21 +28,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/kcmp.h>
-#include <linux/userfaultfd.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "t-held.h"
 
 static char stack[1 << 16];
 static char *area;
@@ -92,52 +91,26 @@ chroot_held(void *arg)
 static pid_t
 clone_while_held(const char *dir)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
-	struct uffdio_copy copy;
-	struct uffd_msg msg;
-	struct pollfd pfd;
+	struct held_page h;
 	pthread_t t;
-	char *src, c;
-	int uffd;
 	pid_t qp;
+	char c;
 
-	held_path = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	src = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (held_path == MAP_FAILED || src == MAP_FAILED ||
-	    strlen(dir) >= (size_t)pg)
-		die("mmap");
-	strcpy(src, dir);
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
-		die("userfaultfd");
-	reg = (struct uffdio_register){
-		.range = { (unsigned long)held_path, (unsigned long)pg },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-		die("UFFDIO_REGISTER");
+	if (strlen(dir) >= (size_t)pg)
+		die("path");
+	held_open(&h, pg);
+	held_path = h.page;
 	if (pthread_create(&t, NULL, chroot_held, NULL))
 		die("pthread_create");
-	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
-	if (poll(&pfd, 1, -1) != 1 ||
-	    read(uffd, &msg, sizeof(msg)) != sizeof(msg))
-		die("userfaultfd read");
+	held_wait(&h);
 	qp = clone(q, stack + sizeof(stack), CLONE_VM | CLONE_FS | SIGCHLD,
 		   NULL);
 	if (qp < 0)
 		die("clone");
 	if (read(from_q[0], &c, 1) != 1)
 		die("q");
-	copy = (struct uffdio_copy){ .dst = (unsigned long)held_path,
-				     .src = (unsigned long)src,
-				     .len = (unsigned long)pg };
-	if (ioctl(uffd, UFFDIO_COPY, &copy) < 0)
-		die("UFFDIO_COPY");
+	held_give(&h, dir, strlen(dir) + 1);
 	pthread_join(t, NULL);
-	close(uffd);
 	return qp;
 }
 

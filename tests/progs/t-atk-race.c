@@ -36,17 +36,16 @@
 #include <linux/filter.h>
 #include <linux/kcmp.h>
 #include <linux/seccomp.h>
-#include <linux/userfaultfd.h>
-#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "t-held.h"
 
 static long pg;
 static char *held;		/* the page userfaultfd holds back */
@@ -182,17 +181,13 @@ main(int argc, char **argv)
 	static struct sock_filter allow[] = {
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
-	struct uffdio_copy copy;
-	struct uffd_msg msg;
 	static const size_t after[4][2] = { { 1, 2 }, { 1, 3 }, { 2, 3 },
 					    { 1, 3 } };
 	struct sock_fprog prog = { 1, allow };
-	struct pollfd pfd;
-	char *area, *src;
+	struct held_page h;
+	char *area;
 	pthread_t a;
-	int uffd, i, failed = 0;
+	int i, failed = 0;
 
 	if (argc > 2 || (argc == 2 && strcmp(argv[1], "tsync") &&
 			 strcmp(argv[1], "prctl-hi") && strcmp(argv[1], "x32"))) {
@@ -204,38 +199,19 @@ main(int argc, char **argv)
 		return prctl_hi();
 	if (argc == 2 && !strcmp(argv[1], "x32"))
 		return x32();
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) < 0)
-		die("userfaultfd");
-	held = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	src = mmap(NULL, pg, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	area = mmap(NULL, 4 * pg, PROT_READ | PROT_WRITE,
 		    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (held == MAP_FAILED || src == MAP_FAILED || area == MAP_FAILED)
+	if (area == MAP_FAILED)
 		die("mmap");
-	memcpy(src, &prog, sizeof(prog));
-	reg = (struct uffdio_register){
-		.range = { (unsigned long)held, (unsigned long)pg },
-		.mode = UFFDIO_REGISTER_MODE_MISSING,
-	};
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0)
-		die("UFFDIO_REGISTER");
+	held_open(&h, pg);
+	held = h.page;
 	if (pthread_create(&a, NULL, confine, NULL))
 		die("pthread_create");
 	/* A's call is in the kernel, waiting for the page. */
-	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
-	if (poll(&pfd, 1, -1) != 1 || read(uffd, &msg, sizeof(msg)) !=
-	    sizeof(msg) || msg.event != UFFD_EVENT_PAGEFAULT)
-		die("userfaultfd read");
+	held_wait(&h);
 	for (i = 0; i < 4; i++)
 		failed += remap_file_pages(area, pg, 0, (size_t)(i % 4), 0) != 0;
-	copy = (struct uffdio_copy){ .dst = (unsigned long)held,
-				     .src = (unsigned long)src,
-				     .len = (unsigned long)pg };
-	if (ioctl(uffd, UFFDIO_COPY, &copy) < 0)
-		die("UFFDIO_COPY");
+	held_give(&h, &prog, sizeof(prog));
 	pthread_join(a, NULL);
 	/* (each offset still mapped by another page: with filters of its
 	 * own the program could not be made to open the memory anew) */

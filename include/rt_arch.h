@@ -247,4 +247,14 @@ extern const unsigned int rt_arch_red_zone;
  */
 extern const unsigned char rt_agent_code[], rt_agent_code_end[];
 
+/*
+ * The kernel's internal restart errnos (include/linux/errno.h, not in
+ * uapi), as a thread's return register shows them in a ptrace-stop on its
+ * way out: seccomp's aborted notification wait leaves -ERESTARTSYS, which
+ * the signal code makes EINTR under a handler without SA_RESTART;
+ * -ERESTARTNOINTR restarts the call in every case.
+ */
+#define RT_ERESTARTSYS		512
+#define RT_ERESTARTNOINTR	513
+
 #endif

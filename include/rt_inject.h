@@ -93,4 +93,21 @@ int rt_inject_restart(struct rt_inject *in);
  */
 int rt_inject_end(struct rt_inject *in, long retval);
 
+/*
+ * rt_inject_aborted() - was the caught call's notification aborted?  A
+ * signal or an interrupt that came before the answer (before 6.0: at any
+ * time, even as the answer landed) ends seccomp's wait with -ERESTARTSYS,
+ * and the call was not run: neither the kernel's nor an answered one.
+ */
+bool rt_inject_aborted(const struct rt_inject *in);
+
+/*
+ * rt_inject_release() - rt_inject_end() with the call's own result, as the
+ * kernel left it in the registers; an aborted call (rt_inject_aborted())
+ * is restarted instead, as the kernel restarts it when no handler runs.
+ * Never -ERESTARTSYS to the program: resuming with it in the registers
+ * and no restart pending would return it as an errno (512).
+ */
+int rt_inject_release(struct rt_inject *in);
+
 #endif

@@ -11,6 +11,8 @@
 /* Add the rules for calls that change credentials or confinement to the
  * libseccomp filter @filter (a scmp_filter_ctx), in each of its ABIs. */
 int rt_privilege_rules(void *filter);
+/* Does a rule of rt_privilege_rules() name call @name? */
+bool rt_privilege_notifies(const char *name);
 /*
  * rt_privilege_handle() - if the pending notification is such a call, drop
  * the process's agent and kept open files, then let the kernel run it

@@ -249,8 +249,6 @@ follow_mremap(struct rt_ctx *ctx, pid_t tid)
 	continue_caught(ctx, fj);
 }
 
-#define ERESTARTNOINTR 513	/* include/linux/errno.h, not in uapi */
-
 /* Stop tracing the stopped thread of @in, and say so in the log. */
 static int
 let_go(struct rt_ctx *ctx, struct rt_inject *in, const char *why)
@@ -455,7 +453,7 @@ attach_caught(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 	struct rt_sys probe;
 	int r;
 
-	if (ret == -ERESTARTNOINTR) {	/* the kernel restarts it */
+	if (ret == -RT_ERESTARTNOINTR) {	/* the kernel restarts it */
 		rt_inject_restart(in);
 		return;
 	}
@@ -536,9 +534,11 @@ follow_resume(struct rt_ctx *ctx, struct rt_job *job)
 			let_go(ctx, in, "ptrace(PTRACE_TRACEME)");
 		return;
 	}
-	if (job->err) {
+	/* An aborted call (the answer came too late) is run again, and
+	 * notifies again; nothing ran. */
+	if (job->err || rt_inject_aborted(in)) {
 		if (in->stopped)
-			rt_inject_end(in, rt_arch_retreg(&in->saved));
+			rt_inject_release(in);
 		return;
 	}
 	ret = in->abi ? rt_arch_abi_retval(in->abi, &in->saved) :
@@ -602,7 +602,7 @@ follow_traceme(struct rt_ctx *ctx, pid_t tid)
 		rt_seccomp_answer(ctx, 0, 0, true);	/* not ours (any more) */
 		return;
 	}
-	if (rt_seccomp_answer(ctx, 0, ERESTARTNOINTR, false) < 0)
+	if (rt_seccomp_answer(ctx, 0, RT_ERESTARTNOINTR, false) < 0)
 		return;
 	fj = new_job(ctx, tid, FOLLOW_TRACEME);
 	if (!fj)

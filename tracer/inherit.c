@@ -142,7 +142,7 @@ inherit_resume(struct rt_ctx *ctx, struct rt_job *job)
 		return;
 	}
 	if (in->stopped)
-		rt_inject_end(in, rt_arch_retreg(&in->saved));
+		rt_inject_release(in);
 	job->wait = RT_JOB_END;
 }
 

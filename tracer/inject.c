@@ -281,6 +281,28 @@ rt_inject_end(struct rt_inject *in, long ret)
 	return finish(in, ret, false);
 }
 
+/* The result the caught call's own registers hold. */
+static long
+own_retval(const struct rt_inject *in)
+{
+	return foreign(in) ? rt_arch_abi_retval(in->abi, &in->saved) :
+			     rt_arch_retreg(&in->saved);
+}
+
+bool
+rt_inject_aborted(const struct rt_inject *in)
+{
+	return in->have_regs && own_retval(in) == -RT_ERESTARTSYS;
+}
+
+int
+rt_inject_release(struct rt_inject *in)
+{
+	if (rt_inject_aborted(in))
+		return finish(in, 0, true);
+	return finish(in, own_retval(in), false);
+}
+
 int
 rt_inject_restart(struct rt_inject *in)
 {

@@ -17,23 +17,23 @@
 #include <unistd.h>
 
 #include "rt_job.h"
+#include "rt_launch.h"
 #include "rt_report.h"
 #include "rt_inherit.h"
 #include "rt_loop.h"
 #include "rt_notify.h"
 #include "rt_util.h"
 
-#define ERESTARTSYS	512	/* include/linux/errno.h, not in uapi */
-#define ERESTARTNOINTR	513
 /* How often agents are checked for patience while events keep coming. */
 #define RT_TICK_NS	100000000ULL
 /* How long the program has to end after a terminating signal. */
 #define RT_TERM_GRACE_MS	1000
 
 /*
- * A signal interrupted remap_file_pages while its notification waited
- * (before the supervisor received it).  The kernel's own call never
- * returns EINTR, but seccomp's wait gives -ERESTARTSYS, which a handler
+ * A signal interrupted a call while its notification waited (before the
+ * supervisor received it, or before 6.0 at any time).  None of the calls
+ * the filter sends returns EINTR natively (remap_file_pages, a shared
+ * mmap, mlock...), but seccomp's wait gives -ERESTARTSYS, which a handler
  * without SA_RESTART turns into EINTR.  -ERESTARTNOINTR restarts the call
  * after the handler in every case (arch/x86/kernel/signal.c), and the
  * restarted call notifies again.
@@ -50,10 +50,10 @@ fix_restart(pid_t pid)
 	 * 64-bit thread's int 0x80 cannot be told from its registers. */
 	abi = rt_arch_abi_regs(&regs);
 	if (!abi || !abi->can_inject ||
-	    rt_arch_syscall_nr(&regs) != abi->nr_remap_file_pages ||
-	    rt_arch_retreg(&regs) != -ERESTARTSYS)
+	    rt_arch_retreg(&regs) != -RT_ERESTARTSYS ||
+	    !rt_filter_notifies(abi, rt_arch_syscall_nr(&regs)))
 		return;
-	rt_arch_set_retreg(&regs, -ERESTARTNOINTR);
+	rt_arch_set_retreg(&regs, -RT_ERESTARTNOINTR);
 	rt_arch_setregs(pid, &regs);
 }
 

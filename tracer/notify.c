@@ -166,10 +166,18 @@ stopped_answered(struct rt_call_job *cj)
 	cj->job.step = RT_CALL_REPORT;
 	if (cj->job.err) {
 		if (in->stopped)
-			rt_inject_end(in, rt_arch_retreg(&in->saved));
+			rt_inject_release(in);
 		return;
 	}
 	pd->what = RT_PEND_RESUME;
+	/* The answer came too late (before 6.0): the call runs again and is
+	 * decided again; this one did not happen. */
+	if (rt_inject_aborted(in)) {
+		pd->restart = true;
+		c->outcome = RT_OUT_RESTARTED;
+		c->why = "a signal interrupted the call";
+		return;
+	}
 	pd->resume_val = rt_arch_retreg(&in->saved);
 	if (c->outcome == RT_OUT_PASSED)
 		c->result = pd->resume_val;

@@ -119,6 +119,23 @@ rt_privilege_rules(void *filter)
 	return 0;
 }
 
+bool
+rt_privilege_notifies(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(calls); i++)
+		if (!strcmp(name, calls[i]))
+			return true;
+	for (i = 0; i < ARRAY_SIZE(confine); i++)
+		if (!strcmp(name, confine[i]))
+			return true;
+	for (i = 0; i < ARRAY_SIZE(limits); i++)
+		if (!strcmp(name, limits[i].name))
+			return true;
+	return !strcmp(name, "prctl");
+}
+
 /* DUMPABLE: /proc opened ahead; LIMITS: the agent goes too; RIGHTS: and
  * the kept open files are set aside. */
 enum change { NONE, DUMPABLE, LIMITS, RIGHTS };

@@ -16,7 +16,7 @@ struct row {
 	enum rt_outcome outcome;
 	int err;		/* positive errno the caller got, or 0 */
 	enum rt_rule rule;	/* RT_OUT_REJECTED, else RT_RULE_OK */
-	const char *why;	/* RT_OUT_FAILED: a static string, or NULL */
+	const char *why;	/* FAILED, RESTARTED: a static string, or NULL */
 	unsigned long calls;
 	uint64_t ns;
 };
@@ -33,7 +33,7 @@ same_row(const struct row *r, const struct rt_call *c, int err)
 		return false;
 	if (c->outcome == RT_OUT_REJECTED)
 		return r->rule == c->v.rule;
-	if (c->outcome == RT_OUT_FAILED)
+	if (c->outcome == RT_OUT_FAILED || c->outcome == RT_OUT_RESTARTED)
 		return r->why == c->why ||
 		       (r->why && c->why && !strcmp(r->why, c->why));
 	return true;
@@ -57,7 +57,8 @@ find_row(struct rt_summary *s, const struct rt_call *c)
 	*r = (struct row){
 		.outcome = c->outcome, .err = err,
 		.rule = c->outcome == RT_OUT_REJECTED ? c->v.rule : RT_RULE_OK,
-		.why = c->outcome == RT_OUT_FAILED ? c->why : NULL,
+		.why = c->outcome == RT_OUT_FAILED ||
+		       c->outcome == RT_OUT_RESTARTED ? c->why : NULL,
 	};
 	return r;
 }
@@ -101,7 +102,7 @@ outcome_text(const struct row *r)
 	case RT_OUT_FAILED: return r->why ? r->why : "emulation failed";
 	case RT_OUT_GONE: return "the caller vanished";
 	case RT_OUT_FAULT: return "failed on purpose by --inject";
-	case RT_OUT_RESTARTED: return "restarted: descriptor disturbed";
+	case RT_OUT_RESTARTED: return r->why ? r->why : "restarted";
 	}
 	return "?";
 }

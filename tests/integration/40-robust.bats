@@ -208,6 +208,22 @@ log_calls() {
 	assert_line "calls: fails=0 wrong=0"
 }
 
+# Besides remap_file_pages the filter sends a shared mmap, an mremap
+# duplicate, madvise and mlock, which the kernel runs once answered; a
+# signal in their wait must not become EINTR either (loop.c:fix_restart()).
+@test "signals: 20,000 RT signals at a thread that also maps, duplicates, advises and locks: none of those calls fails" {
+	both "$PROGS/t-rob-sig" 20000 norestart thread followed
+	assert_success
+	assert_line "sent=20000 handled=20000 dup=0 lost=0 pending=0"
+	assert_line "calls: fails=0 wrong=0"
+}
+
+@test "signals: a read(2) the filter does not send still fails with EINTR under a handler without SA_RESTART" {
+	both "$PROGS/t-rob-eintr"
+	assert_success
+	assert_output "read: EINTR"
+}
+
 @test "signals: a handler that calls remap_file_pages itself, 2,000 times during the caller's calls" {
 	both "$PROGS/t-rob-sig" 2000 norestart thread nested
 	assert_success

@@ -3,7 +3,7 @@
  * once and no call may fail (the kernel's remap_file_pages never returns
  * EINTR, with or without SA_RESTART).
  *
- * Usage: t-rob-sig N restart|norestart thread|process [nested]
+ * Usage: t-rob-sig N restart|norestart thread|process [nested|followed]
  *   A caller thread remaps its window (checking every call, as
  *   t-rob-threads does) while a sender thread queues N signals
  *   (SIGRTMIN, value 0..N-1) with at most 32 in flight:
@@ -12,11 +12,15 @@
  *              SIGRTMIN unblocked, so the kernel picks it
  *   restart/norestart: the handler is installed with or without
  *   SA_RESTART.  nested: the handler itself calls remap_file_pages on a
- *   window of its own and checks it.
+ *   window of its own and checks it.  followed: after each remap the
+ *   caller also makes the other calls remaptrace is notified of and lets
+ *   the kernel run (a shared mmap of an open file, an mremap duplicate,
+ *   madvise, mlock), none of which returns EINTR natively either.
  * Once every signal was handled the caller makes 100 more calls, blocks
  * SIGRTMIN and looks at what is still pending.  Prints
  *   "sent=N handled=H dup=D lost=L pending=P"
- *   "calls: fails=F wrong=W" (F by errno name when not 0: "fails=3 EINTR")
+ *   "calls: fails=F wrong=W" (F by errno name when not 0: "fails=3 EINTR",
+ *   or number when the errno has no name: "fails=1 E512")
  *   "nested: fails=F wrong=W" (with nested)
  * Exit 0 when all is right, 1 otherwise or on setup failure, 2 on bad
  * usage.
@@ -40,7 +44,9 @@
 
 static long pg;
 static long nsig;
-static bool to_thread, nested;
+static bool to_thread, nested, followed;
+static char *scratch;			/* followed: two pages */
+static int scratch_fd;
 static pthread_t caller;
 static long handled;			/* atomic: the sender reads it */
 static unsigned char seen[MAX_SIGNALS];
@@ -100,6 +106,31 @@ step(char *win, int id, int *model, long i)
 		if (memcmp(win + p * pg, t, 4))
 			return -1;
 	}
+	return 0;
+}
+
+/* followed: the calls besides remap_file_pages that remaptrace is told
+ * of; 0, or the errno of the first that failed (-1: wrong result). */
+static int
+followed_calls(void)
+{
+	char *p;
+
+	p = mmap(scratch, pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 scratch_fd, 0);
+	if (p == MAP_FAILED)
+		return errno;
+	if (p != scratch)
+		return -1;
+	p = mremap(scratch, 0, pg, MREMAP_MAYMOVE | MREMAP_FIXED,
+		   scratch + pg);
+	if (p == MAP_FAILED)
+		return errno;
+	if (p != scratch + pg)
+		return -1;
+	if (madvise(scratch, 2 * pg, MADV_NORMAL) || mlock(scratch, pg) ||
+	    munlock(scratch, pg))
+		return errno;
 	return 0;
 }
 
@@ -164,6 +195,8 @@ caller_main(void *arg)
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 	for (long i = 0; extra != 0; i++) {
 		r = step(win, 0, model, i);
+		if (r == 0 && followed)
+			r = followed_calls();
 		if (r > 0 && !fails++)
 			first = r;
 		else if (r < 0)
@@ -190,9 +223,11 @@ caller_main(void *arg)
 		lost += !seen[i];
 	printf("sent=%ld handled=%ld dup=%ld lost=%ld pending=%ld\n", nsig,
 	       handled, dups, lost, pending);
-	if (fails)
+	if (fails && strerrorname_np(first))
 		printf("calls: fails=%ld %s wrong=%ld\n", fails,
 		       strerrorname_np(first), wrong);
+	else if (fails)
+		printf("calls: fails=%ld E%d wrong=%ld\n", fails, first, wrong);
 	else
 		printf("calls: fails=0 wrong=%ld\n", wrong);
 	if (nested)
@@ -226,12 +261,22 @@ main(int argc, char **argv)
 		to_thread = true;
 	else if (strcmp(argv[3], "process"))
 		goto usage;
-	if (argc == 5) {
-		if (strcmp(argv[4], "nested"))
-			goto usage;
+	if (argc == 5 && !strcmp(argv[4], "nested"))
 		nested = true;
-	}
+	else if (argc == 5 && !strcmp(argv[4], "followed"))
+		followed = true;
+	else if (argc == 5)
+		goto usage;
 	pg = sysconf(_SC_PAGESIZE);
+	if (followed) {
+		scratch_fd = memfd_create("t-rob-sig-scratch", MFD_CLOEXEC);
+		if (scratch_fd < 0 || ftruncate(scratch_fd, pg))
+			die("memfd", errno);
+		scratch = mmap(NULL, 2 * pg, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, scratch_fd, 0);
+		if (scratch == MAP_FAILED)
+			die("mmap", errno);
+	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (nested)
 		nested_win = new_window(1);
@@ -253,6 +298,6 @@ main(int argc, char **argv)
 	return ret != NULL;
 usage:
 	fprintf(stderr, "usage: t-rob-sig N restart|norestart thread|process "
-		"[nested]\n");
+		"[nested|followed]\n");
 	return 2;
 }

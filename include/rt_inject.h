@@ -2,6 +2,7 @@
 #ifndef RT_INJECT_H
 #define RT_INJECT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -36,6 +37,13 @@ struct rt_inject {
 	uint64_t after;			/* its pc once run (single-step) */
 	uint64_t saved_mask;		/* its blocked signals */
 	int deliver;			/* signal to deliver on resume, or 0 */
+	/* A signal-delivery-stop's siginfo, queued again in the thread by
+	 * the first injected call (requeue()), so that it survives being
+	 * resumed from a syscall stop. */
+	siginfo_t info;
+	bool have_info;			/* info is to be queued again */
+	bool requeuing;			/* the call in flight queues it */
+	struct rt_sys next;		/* then this call */
 	bool group_stop;		/* first stop was a job-control stop */
 	bool stopped;			/* caught in a ptrace-stop */
 	bool have_regs;			/* saved is valid */

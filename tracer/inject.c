@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -122,8 +123,12 @@ rt_inject_take(struct rt_inject *in, pid_t tid, pid_t tgid, int status,
 			in->group_stop = sig != SIGTRAP;
 		} else if (event == 0 && !is_syscall_stop(status)) {
 			/* A signal-delivery-stop came first: deliver it
-			 * afterwards. */
+			 * afterwards, with its siginfo (requeue()). */
 			in->deliver = sig;
+			in->have_info = !foreign(in) &&
+					!(step && sig == SIGTRAP) &&
+					ptrace(PTRACE_GETSIGINFO, tid, NULL,
+					       &in->info) == 0;
 		}
 	}
 	return take(in);
@@ -138,11 +143,54 @@ resume(struct rt_inject *in)
 	return 0;
 }
 
+/*
+ * The thread was caught in a signal-delivery-stop: the signal is taken
+ * from its queue, and once calls are injected it can only be given back
+ * from a syscall stop, where the kernel sends it anew with no siginfo of
+ * its own (ptrace_report_syscall(): SI_KERNEL, no sender, no value).  So
+ * the first injected call is rt_tgsigqueueinfo() to the thread itself,
+ * which may queue any siginfo (kernel/signal.c: only a sender other than
+ * the target is held to negative codes); blocked until the thread's mask
+ * is restored, it is delivered as it came.  Its siginfo goes below the
+ * red zone of the thread's stack.  An RT signal queued meanwhile now
+ * comes before it.  Returns 0 (@s waits in in->next) or -errno (then
+ * the signal is delivered as before, without its siginfo).
+ */
+static int
+requeue(struct rt_inject *in, const struct rt_sys *s)
+{
+	struct iovec l = { &in->info, sizeof(in->info) }, r;
+	uint64_t at;
+
+	at = (rt_arch_sp(&in->saved) - rt_arch_red_zone - sizeof(in->info)) &
+	     ~15ULL;
+	r = (struct iovec){ (void *)at, sizeof(in->info) };
+	if (process_vm_writev(in->tid, &l, 1, &r, 1, 0) != sizeof(in->info))
+		return -EFAULT;
+	in->next = *s;
+	in->requeuing = true;
+	rt_arch_setup_call(&in->regs, &in->saved, SYS_rt_tgsigqueueinfo,
+			   (uint64_t[6]){ (uint64_t)in->tgid,
+					  (uint64_t)in->tid,
+					  (uint64_t)in->deliver, at });
+	return 0;
+}
+
 int
 rt_inject_arm(struct rt_inject *in, const struct rt_sys *s)
 {
 	int r;
 
+	if (in->have_info) {
+		in->have_info = false;
+		if (requeue(in, s) == 0) {
+			in->after = rt_arch_pc(&in->regs) +
+				    rt_arch_native.syscall_len;
+			in->entered = false;
+			r = rt_arch_setregs(in->tid, &in->regs);
+			return r < 0 ? r : resume(in);
+		}
+	}
 	if (foreign(in)) {
 		r = rt_arch_abi_setup_call(in->abi, &in->regs, &in->saved,
 					   s->nr, s->args);
@@ -172,6 +220,19 @@ rt_inject_arm(struct rt_inject *in, const struct rt_sys *s)
  * which shows the pc still on the instruction) is stepped over again; such
  * a signal is delivered after the emulated call.
  */
+/* The requeue is done (@ret): now the call it went before. */
+static int
+requeued(struct rt_inject *in, long ret)
+{
+	int r;
+
+	in->requeuing = false;
+	if (ret == 0)
+		in->deliver = 0;	/* pending in the thread, blocked */
+	r = rt_inject_arm(in, &in->next);
+	return r < 0 ? r : RT_INJECT_MORE;
+}
+
 int
 rt_inject_on_stop(struct rt_inject *in, int status, long *ret)
 {
@@ -188,6 +249,8 @@ rt_inject_on_stop(struct rt_inject *in, int status, long *ret)
 			if (r < 0)
 				return r;
 			*ret = retval(in);
+			if (in->requeuing)
+				return requeued(in, *ret);
 			return RT_INJECT_DONE;
 		}
 		r = resume(in);
@@ -202,6 +265,8 @@ rt_inject_on_stop(struct rt_inject *in, int status, long *ret)
 		sig = WSTOPSIG(status);
 		if (sig == SIGTRAP && rt_arch_pc(&in->regs) == in->after) {
 			*ret = retval(in);
+			if (in->requeuing)
+				return requeued(in, *ret);
 			return RT_INJECT_DONE;
 		}
 		if (!in->deliver)

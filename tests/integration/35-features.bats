@@ -52,6 +52,22 @@ quick_without() {
 	quick_without wait_killable_recv
 }
 
+# Before 6.0 a signal or remaptrace's own interrupt ends a notification's
+# wait even once it is received, and even as the answer lands: the call
+# then returns -ERESTARTSYS, which must never reach the program (as EINTR
+# or as errno 512), and a signal caught in that stop keeps its siginfo.
+# Five runs, as the window is narrow.
+@test "features: without WAIT_KILLABLE_RECV (before 6.0) a signal flood at a thread making notified calls fails none and loses no siginfo" {
+	local i
+	for i in 1 2 3 4 5; do
+		run env REMAPTRACE_DISABLE=wait_killable_recv "$REMAPTRACE" -q -- \
+			"$PROGS/t-rob-sig" 20000 norestart thread followed
+		assert_success
+		assert_line "sent=20000 handled=20000 dup=0 lost=0 pending=0"
+		assert_line "calls: fails=0 wrong=0"
+	done
+}
+
 @test "features: without SYNC_WAKE_UP (before 6.6) the quick conformance run matches the kernel" {
 	quick_without sync_wake_up
 }

@@ -4,7 +4,10 @@
 #ifndef RT_FOLLOW_H
 #define RT_FOLLOW_H
 
+#include <stdbool.h>
 #include <sys/types.h>
+
+#include "rt_arch.h"
 
 #include "rt_ctx.h"
 
@@ -18,5 +21,13 @@
  * SIGTRAP's disposition.
  */
 void rt_follow_call(struct rt_ctx *ctx, pid_t tid);
+
+/*
+ * rt_follow_notified() - may the filter send call @nr of ABI @abi to the
+ * supervisor?  (Its name is among those the rules name: some of them only
+ * with certain arguments.)  None of them returns -ERESTARTSYS natively,
+ * so that result from one is seccomp's aborted wait (loop.c).
+ */
+bool rt_follow_notified(const struct rt_arch *abi, long nr);
 
 #endif

@@ -6,7 +6,6 @@
 
 #include <sys/types.h>
 
-#include "rt_arch.h"
 #include "rt_ctx.h"
 
 /**
@@ -19,14 +18,6 @@
  * Returns 0 or -errno (-ENOSYS/-EINVAL: no user notification in the kernel).
  */
 int rt_filter_install(int *listener, bool *killable, bool follow_mmap);
-
-/*
- * rt_filter_notifies() - may the filter send call @nr of ABI @abi to the
- * supervisor?  (Its name is among those the rules name: some of them only
- * with certain arguments.)  None of them returns -ERESTARTSYS natively,
- * so that result from one is seccomp's aborted wait (loop.c).
- */
-bool rt_filter_notifies(const struct rt_arch *abi, long nr);
 
 /* -u USER: whom the program runs as. */
 struct rt_launch_user {

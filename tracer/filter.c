@@ -9,8 +9,6 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -350,39 +348,4 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 		return r;
 	*listener = r;
 	return 0;
-}
-
-/*
- * The names of the calls the rules above (and privilege.c's) send, with
- * or without conditions on their arguments; mseal, which libseccomp
- * 2.5.4 cannot name, is abi->nr_mseal.  A rule for a call not named here
- * would only lose fix_restart()'s care for it (loop.c).
- */
-static const char *const notified[] = {
-	"remap_file_pages", "mmap", "mmap2", "mremap", "mlock", "mlock2",
-	"mlockall", "munlockall", "madvise", "userfaultfd", "pkey_mprotect",
-	"prctl", "ptrace", "rt_sigaction", "signal", "sigaction", "shmctl",
-};
-
-bool
-rt_filter_notifies(const struct rt_arch *abi, long nr)
-{
-	char *name;
-	bool found = false;
-	size_t i;
-
-	if (!abi || nr < 0)
-		return false;
-	if (nr == abi->nr_mseal)
-		return abi->native;
-	/* (libseccomp 2.5's name is allocated) */
-	name = (char *)seccomp_syscall_resolve_num_arch(abi->scmp_arch,
-							(int)nr);
-	if (!name)
-		return false;
-	for (i = 0; i < ARRAY_SIZE(notified) && !found; i++)
-		found = !strcmp(name, notified[i]);
-	found = found || rt_privilege_notifies(name);
-	free(name);
-	return found;
 }

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "rt_job.h"
-#include "rt_launch.h"
+#include "rt_follow.h"
 #include "rt_report.h"
 #include "rt_inherit.h"
 #include "rt_loop.h"
@@ -51,7 +51,7 @@ fix_restart(pid_t pid)
 	abi = rt_arch_abi_regs(&regs);
 	if (!abi || !abi->can_inject ||
 	    rt_arch_retreg(&regs) != -RT_ERESTARTSYS ||
-	    !rt_filter_notifies(abi, rt_arch_syscall_nr(&regs)))
+	    !rt_follow_notified(abi, rt_arch_syscall_nr(&regs)))
 		return;
 	rt_arch_set_retreg(&regs, -RT_ERESTARTNOINTR);
 	rt_arch_setregs(pid, &regs);

@@ -83,6 +83,7 @@ struct rt_arch {
 	long nr_madvise;
 	long nr_mlock;
 	long nr_munlock;
+	long nr_mlockall;
 	long nr_clone;
 	long nr_process_vm_readv;
 	long nr_shmctl;

@@ -126,6 +126,7 @@ const struct rt_arch rt_arch_i386 = {
 	.nr_madvise = 219,
 	.nr_mlock = 150,
 	.nr_munlock = 151,
+	.nr_mlockall = 152,
 	.nr_clone = 120,
 	.nr_process_vm_readv = 347,
 	.nr_shmctl = -1,

@@ -56,7 +56,10 @@ mark_hidden_flags(struct rt_ctx *ctx, pid_t tgid, uint64_t map_flags)
 }
 
 /* The calls this file follows, each a job while its thread is caught. */
-enum follow_what { FOLLOW_MMAP, FOLLOW_MREMAP, FOLLOW_ATTACH, FOLLOW_TRACEME };
+enum follow_what {
+	FOLLOW_MMAP, FOLLOW_MREMAP, FOLLOW_ATTACH, FOLLOW_TRACEME,
+	FOLLOW_MLOCKALL,
+};
 
 /* The steps of a follow job. */
 enum {
@@ -77,6 +80,7 @@ struct follow_job {
 	struct rt_inject caller;	/* attach: the caller, while the target
 					 * is caught */
 	const char *why;
+	bool mcl_future_was;	/* mlockall: before the call */
 };
 
 static const struct rt_job_kind follow_kind;
@@ -513,6 +517,25 @@ attach_target(struct rt_ctx *ctx, struct follow_job *fj)
 	rt_inject_end(&fj->caller, -EPERM);
 }
 
+/*
+ * mlockall() ran (@ret): MCL_FUTURE is in force exactly when it succeeded
+ * with MCL_FUTURE, or it failed and was in force before (an mlockall
+ * without MCL_FUTURE ends it, mm/mlock.c:apply_mlockall_flags(), but only
+ * once its checks pass).
+ */
+static void
+mlockall_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, fj->job.tgid);
+
+	if (!proc)
+		return;
+	if (ret == 0)
+		proc->mcl_future = !!((uint32_t)fj->args[0] & MCL_FUTURE);
+	else
+		proc->mcl_future = fj->mcl_future_was;
+}
+
 static void
 follow_resume(struct rt_ctx *ctx, struct rt_job *job)
 {
@@ -556,6 +579,9 @@ follow_resume(struct rt_ctx *ctx, struct rt_job *job)
 	case FOLLOW_ATTACH:
 		attach_caught(ctx, fj, ret);
 		return;
+	case FOLLOW_MLOCKALL:
+		mlockall_done(ctx, fj, ret);
+		break;
 	default:
 		break;
 	}
@@ -612,6 +638,37 @@ follow_traceme(struct rt_ctx *ctx, pid_t tid)
 	rt_job_start(ctx, &fj->job);
 }
 
+/*
+ * mlockall(): MCL_FUTURE makes every new mapping locked, which a piece
+ * lent by another VMA would not be (emulate.c); an mlockall without it
+ * ends it.  Which is in force is known only from the result: the caller
+ * is caught on its way out.  Meanwhile an MCL_FUTURE counts as given.
+ */
+static void
+follow_mlockall(struct rt_ctx *ctx, pid_t tid)
+{
+	bool future = (uint32_t)ctx->req->data.args[0] & MCL_FUTURE;
+	pid_t tgid = rt_procs_tgid(&ctx->tr.procs, tid);
+	struct rt_proc *proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) :
+					   NULL;
+	struct follow_job *fj;
+
+	if (!proc) {
+		rt_seccomp_answer(ctx, 0, 0, true);
+		return;
+	}
+	proc->hidden_flags = true;
+	proc->lock_seen = true;
+	if (!ctx->ptrace_ok || !(fj = new_job(ctx, tid, FOLLOW_MLOCKALL))) {
+		proc->mcl_future |= future;
+		rt_seccomp_answer(ctx, 0, 0, true);
+		return;
+	}
+	fj->mcl_future_was = proc->mcl_future;
+	proc->mcl_future |= future;
+	continue_caught(ctx, fj);
+}
+
 static void
 follow_note(struct rt_ctx *ctx, pid_t tid, long nr);
 
@@ -629,6 +686,8 @@ rt_follow_call(struct rt_ctx *ctx, pid_t tid)
 			follow_mmap(ctx, tid);
 		else if (nr == abi->nr_mremap)
 			follow_mremap(ctx, tid);
+		else if (nr == abi->nr_mlockall)
+			follow_mlockall(ctx, tid);
 		else
 			rt_seccomp_answer(ctx, 0, 0, true);
 		return;
@@ -656,12 +715,13 @@ follow_note(struct rt_ctx *ctx, pid_t tid, long nr)
 		proc->step_ok = -1;	/* read SigIgn again when needed */
 	} else if (proc) {
 		proc->hidden_flags = true;
-		if (nr == SYS_mlock || nr == SYS_mlock2 ||
-		    nr == SYS_mlockall)
+		if (nr == rt_arch_native.nr_mlockall) {
+			follow_mlockall(ctx, tid);
+			return;
+		}
+		if (nr == SYS_mlock || nr == SYS_mlock2)
 			proc->lock_seen = true;
-		if (nr == SYS_mlockall && (ctx->req->data.args[0] & MCL_FUTURE))
-			proc->mcl_future = true;
-		else if (nr == SYS_munlockall)
+		if (nr == SYS_munlockall)
 			proc->mcl_future = false;
 		/* MADV_HUGEPAGE, MADV_NOHUGEPAGE */
 		if (nr == rt_arch_native.nr_madvise &&

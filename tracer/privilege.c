@@ -496,10 +496,11 @@ rt_privilege_foreign(struct rt_ctx *ctx)
 	name = call_name(d->arch, d->nr);
 	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
 	proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) : NULL;
-	/* An emulated ABI's shared mmaps and duplicates: followed as the
-	 * native ones are (follow.c, through notify.c). */
+	/* An emulated ABI's shared mmaps and duplicates, and its mlockall:
+	 * followed as the native ones are (follow.c, through notify.c). */
 	if (abi && abi->can_inject && !x32 &&
-	    ((long)d->nr == abi->nr_mmap || (long)d->nr == abi->nr_mremap)) {
+	    ((long)d->nr == abi->nr_mmap || (long)d->nr == abi->nr_mremap ||
+	     (long)d->nr == abi->nr_mlockall)) {
 		free(name);
 		return false;
 	}

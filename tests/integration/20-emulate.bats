@@ -157,6 +157,22 @@ anon_apart() {
 	anon_apart_unlocked nobody
 }
 
+# mlockall(MCL_CURRENT) ends an earlier MCL_FUTURE (mm/mlock.c); a
+# remaptrace that still counted it in force refused the piece another page
+# lends, and a program that may not open /proc/PID/map_files got EACCES.
+@test "emulate: after mlockall(MCL_FUTURE) then mlockall(MCL_CURRENT), shared anonymous memory is reached through another page" {
+	[ "$(id -u)" = 0 ] || skip "needs root (to run the program as nobody)"
+	command -v setpriv >/dev/null || skip "needs setpriv(1) (util-linux)"
+	both setpriv --reuid=nobody --regid=nogroup --clear-groups -- \
+		"$PROGS/t-anon-apart" future-ended
+	assert_success
+	assert_output "remap: 0
+remap: 0
+VmLck unchanged
+A: a c c d"
+	refute_log "EACCES"
+}
+
 anon_apart_unlocked() {
 	local as=()
 

@@ -3,7 +3,7 @@
  * only by a piece further away.  No descriptor names such memory, so a
  * second mapping of that piece is the one way to reach the offset.
  *
- * Usage: t-anon-apart hole | far | unlocked | userns
+ * Usage: t-anon-apart hole | far | unlocked | future-ended | userns
  *   hole  4 pages of shared anonymous memory, page 1 unmapped: page 0 is
  *         remapped onto offset 3, which only the piece at pages 2-3 maps
  *   far   4 pages duplicated by mremap(old_size 0) 56 pages further
@@ -13,6 +13,10 @@
  *         (nothing is locked after), then page 1 is remapped onto
  *         offset 3, then onto offset 2, which page 2 maps: the kernel
  *         locks neither, so neither may the piece lent by page 2
+ *   future-ended  4 pages; mlockall(MCL_FUTURE), then mlockall(MCL_CURRENT),
+ *         which locks what is mapped and ends MCL_FUTURE, then the 4
+ *         pages unlocked; page 1 is remapped onto offset 3, then onto
+ *         offset 2, as in unlocked (other memory stays locked)
  *   userns  in a user namespace of its own (where CapEff shows every
  *         capability, but CAP_IPC_LOCK is judged in the initial one),
  *         page 1 mlocked, RLIMIT_MEMLOCK one page, then page 1 remapped
@@ -20,7 +24,7 @@
  *         locked; never a remap that loses the lock
  * Prints "remap: RESULT" (0 or an errno name) and the tag each page of
  * the original range shows ("A: a - c d", "-" for a page not mapped);
- * unlocked prints VmLck too.
+ * unlocked prints VmLck too; future-ended whether VmLck changed.
  * Exit 0 when the scenario ran whatever the call returned, 1 on setup
  * failure, 2 on bad usage.
  */
@@ -95,9 +99,10 @@ main(int argc, char **argv)
 
 	if (argc != 2 || (strcmp(argv[1], "hole") && strcmp(argv[1], "far") &&
 			  strcmp(argv[1], "unlocked") &&
+			  strcmp(argv[1], "future-ended") &&
 			  strcmp(argv[1], "userns"))) {
-		fprintf(stderr,
-			"usage: t-anon-apart hole | far | unlocked | userns\n");
+		fprintf(stderr, "usage: t-anon-apart hole | far | unlocked | "
+			"future-ended | userns\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "userns") && unshare(CLONE_NEWUSER))
@@ -132,6 +137,18 @@ main(int argc, char **argv)
 		said(remap_file_pages(a + pg, pg, 0, 3, 0));
 		said(remap_file_pages(a + pg, pg, 0, 2, 0));
 		printf("VmLck: %ld kB\n", vmlck());
+		return tags(a, pg);
+	}
+	if (!strcmp(argv[1], "future-ended")) {
+		long before;
+
+		if (mlockall(MCL_FUTURE) || mlockall(MCL_CURRENT) ||
+		    munlock(a, 4 * pg))
+			die("mlockall");
+		before = vmlck();
+		said(remap_file_pages(a + pg, pg, 0, 3, 0));
+		said(remap_file_pages(a + pg, pg, 0, 2, 0));
+		printf("VmLck %s\n", vmlck() == before ? "unchanged" : "changed");
 		return tags(a, pg);
 	}
 	if (!strcmp(argv[1], "hole")) {

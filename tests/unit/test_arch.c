@@ -98,6 +98,7 @@ test_numbers(void)
 		check_nr(*a, "getpid", (*a)->nr_getpid);
 		check_nr(*a, "mprotect", (*a)->nr_mprotect);
 		check_nr(*a, "madvise", (*a)->nr_madvise);
+		check_nr(*a, "mlockall", (*a)->nr_mlockall);
 		check_nr(*a, "clone", (*a)->nr_clone);
 		check_nr(*a, "process_vm_readv", (*a)->nr_process_vm_readv);
 		/* 6.10 unified mseal's number; libseccomp 2.5 predates it */

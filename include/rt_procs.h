@@ -125,6 +125,14 @@ int rt_procs_field(int dfd, const char *path, const char *key, int base,
 /* rt_procs_field() of /proc/TID/status: "Tgid", "SigIgn"... */
 int rt_procs_status(pid_t tid, const char *key, int base,
 		    unsigned long long *val);
+/*
+ * The soft limit of resource @name ("Max locked memory") from
+ * /proc/PID/limits, which anyone may read where prlimit(2) asks for the
+ * same ids or CAP_SYS_RESOURCE; RLIM_INFINITY for "unlimited".  Returns 0
+ * or -errno.
+ */
+int rt_procs_soft_limit(pid_t pid, const char *name,
+			unsigned long long *val);
 /* The state letter of /proc/PID/stat ('R', 'S', 'T'...), or 0: gone. */
 char rt_procs_state(pid_t pid);
 /* Is this the first ptrace-stop of @tid?  (Marks it seen.) */

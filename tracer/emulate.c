@@ -297,12 +297,13 @@ cap_ipc_lock(const struct rt_call *c)
 static bool
 lock_unlimited(struct rt_call *c, struct rt_proc *proc)
 {
-	struct rlimit rl;
+	unsigned long long limit;
 
 	if (proc->lock_unlimited < 0)
 		proc->lock_unlimited =
-			(prlimit(c->tgid, RLIMIT_MEMLOCK, NULL, &rl) == 0 &&
-			 rl.rlim_cur == RLIM_INFINITY) ||
+			(rt_procs_soft_limit(c->tgid, "Max locked memory",
+					     &limit) == 0 &&
+			 limit == RLIM_INFINITY) ||
 			cap_ipc_lock(c);
 	return proc->lock_unlimited;
 }
@@ -824,6 +825,48 @@ probe_at(struct rt_ctx *ctx, struct rt_call *c, uint64_t addr)
 	return probed_locked(c, r < 0 ? -errno : r);
 }
 
+/*
+ * Would the kernel's own call fail on the lock limit before it maps
+ * anything?  Its do_mmap() carries the first VMA's VM_LOCKED (MAP_LOCKED)
+ * and asks mlock_future_ok() first (mm/mmap.c): locked_vm plus the range,
+ * in pages, over RLIMIT_MEMLOCK without CAP_IPC_LOCK is EAGAIN, whatever
+ * file backs the range.  Asked only where nothing reaches the file, so
+ * that the program gets the kernel's errno rather than remaptrace's
+ * EACCES; everywhere else the emulating mmap meets the same check.
+ * False when unsure.
+ */
+static bool
+over_lock_limit(struct rt_ctx *ctx, struct rt_call *c)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
+	unsigned long long kb, limit;
+	uint64_t pages;
+
+	if (!proc || !proc->lock_seen || lock_unlimited(c, proc) ||
+	    probe_here(ctx, c) != 1)
+		return false;
+	if (rt_procs_status(c->tgid, "VmLck", 10, &kb) < 0 ||
+	    rt_procs_soft_limit(c->tgid, "Max locked memory", &limit) < 0 ||
+	    limit == RLIM_INFINITY)
+		return false;
+	pages = kb * 1024 / ctx->page_size + c->v.plan.len / ctx->page_size;
+	return pages > limit / ctx->page_size;
+}
+
+/* What a call nothing reaches (@r: why) returns: EACCES, or the kernel's
+ * EAGAIN where its lock limit would refuse the call anyway. */
+static long
+refusal(struct rt_ctx *ctx, struct rt_call *c, int r)
+{
+	if (r == -ENOENT && over_lock_limit(ctx, c)) {
+		c->why = "over RLIMIT_MEMLOCK: the kernel's call fails so "
+			 "before it maps anything (mlock_future_ok())";
+		return -EAGAIN;
+	}
+	c->why = unreachable(r);
+	return r == -EMFILE ? -EMFILE : -EACCES;
+}
+
 /* The tracee opened the file itself (fileobj.c): map from it. */
 static int
 opened(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
@@ -834,8 +877,9 @@ opened(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 		if (e->open.r == -ESRCH)
 			return -ESRCH;
 		/* Nothing safe reaches the file: refuse (unreachable()). */
-		c->why = unreachable(e->open.r);
-		e->result = -EACCES;
+		e->result = refusal(ctx, c, e->open.r);
+		if (e->result == -EMFILE)
+			e->result = -EACCES;
 		return RT_SYS_DONE;
 	}
 	e->tfd = e->open.tfd;
@@ -1162,7 +1206,7 @@ agent_failed(struct rt_ctx *ctx, struct rt_call_job *cj, int r)
 
 /* The ptrace way failed before the caller was caught: answer @r. */
 static void
-refuse(struct rt_call_job *cj, int r)
+refuse(struct rt_ctx *ctx, struct rt_call_job *cj, int r)
 {
 	struct rt_call *c = &cj->c;
 	struct rt_emu *e = &cj->e;
@@ -1172,8 +1216,7 @@ refuse(struct rt_call_job *cj, int r)
 		prlimit(c->tgid, RLIMIT_NOFILE, &e->saved, NULL);
 	e->raised = false;
 	c->outcome = r == -ESRCH ? RT_OUT_GONE : RT_OUT_FAILED;
-	c->why = unreachable(r);
-	c->result = r == -EMFILE ? -EMFILE : -EACCES;
+	c->result = refusal(ctx, c, r);
 	rt_call_decide(&cj->pd, (int)-c->result, false);
 	cj->job.step = RT_CALL_ANSWERED;
 }
@@ -1361,7 +1404,7 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 		    c->v.action == RT_ACT_MMAP) {
 			r = prepare(ctx, c, &cj->e);
 			if (r < 0) {
-				refuse(cj, r);
+				refuse(ctx, cj, r);
 				return;
 			}
 			cj->e.prepared = true;
@@ -1388,7 +1431,7 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 		r = c->v.action == RT_ACT_MMAP && !cj->e.prepared ?
 		    prepare(ctx, c, &cj->e) : 0;
 		if (r < 0) {
-			refuse(cj, r);
+			refuse(ctx, cj, r);
 			return;
 		}
 		/* Provisional answer; the stop that follows gets the real

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -93,6 +94,37 @@ rt_procs_status(pid_t tid, const char *key, int base, unsigned long long *val)
 
 	snprintf(path, sizeof(path), "/proc/%d/status", tid);
 	return rt_procs_field(AT_FDCWD, path, key, base, val);
+}
+
+int
+rt_procs_soft_limit(pid_t pid, const char *name, unsigned long long *val)
+{
+	char path[64], buf[4096], *s;
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(name);
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return rt_neg_errno();
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	/* "Max locked memory  8388608  8388608  bytes": the name, then
+	 * spaces, then the soft limit ("unlimited" or a number) */
+	for (s = buf; s; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {
+		if (strncmp(s, name, len) || s[len] != ' ')
+			continue;
+		s += strspn(s + len, " ") + len;
+		if (!strncmp(s, "unlimited", 9))
+			*val = RLIM_INFINITY;
+		else
+			*val = strtoull(s, NULL, 10);
+		return 0;
+	}
+	return -ENOENT;
 }
 
 unsigned long long

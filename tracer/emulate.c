@@ -828,14 +828,15 @@ probe_at(struct rt_ctx *ctx, struct rt_call *c, uint64_t addr)
 /*
  * Would the kernel's own call fail on the lock limit before it maps
  * anything?  Its do_mmap() carries the first VMA's VM_LOCKED (MAP_LOCKED)
- * and asks mlock_future_ok() first (mm/mmap.c): locked_vm plus the range,
- * in pages, over RLIMIT_MEMLOCK without CAP_IPC_LOCK is EAGAIN, whatever
- * file backs the range.  Asked only where nothing reaches the file, so
- * that the program gets the kernel's errno rather than remaptrace's
- * EACCES; everywhere else the emulating mmap meets the same check.
- * False when unsure.
+ * and asks first (mm/mmap.c), without CAP_IPC_LOCK: can_do_mlock(), EPERM
+ * for a limit of 0; then mlock_future_ok(), EAGAIN for locked_vm plus the
+ * range, in pages, over the limit; whatever file backs the range.  Asked
+ * only where nothing reaches the file, so that the program gets the
+ * kernel's errno rather than remaptrace's EACCES; everywhere else the
+ * emulating mmap meets the same checks.  Returns -EPERM, -EAGAIN, or 0
+ * (within the limit, or unsure).
  */
-static bool
+static int
 over_lock_limit(struct rt_ctx *ctx, struct rt_call *c)
 {
 	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
@@ -844,24 +845,33 @@ over_lock_limit(struct rt_ctx *ctx, struct rt_call *c)
 
 	if (!proc || !proc->lock_seen || lock_unlimited(c, proc) ||
 	    probe_here(ctx, c) != 1)
-		return false;
+		return 0;
 	if (rt_procs_status(c->tgid, "VmLck", 10, &kb) < 0 ||
 	    rt_procs_soft_limit(c->tgid, "Max locked memory", &limit) < 0 ||
 	    limit == RLIM_INFINITY)
-		return false;
+		return 0;
+	if (limit == 0)
+		return -EPERM;
 	pages = kb * 1024 / ctx->page_size + c->v.plan.len / ctx->page_size;
-	return pages > limit / ctx->page_size;
+	return pages > limit / ctx->page_size ? -EAGAIN : 0;
 }
 
 /* What a call nothing reaches (@r: why) returns: EACCES, or the kernel's
- * EAGAIN where its lock limit would refuse the call anyway. */
+ * EPERM or EAGAIN where its lock limit would refuse the call anyway. */
 static long
 refusal(struct rt_ctx *ctx, struct rt_call *c, int r)
 {
-	if (r == -ENOENT && over_lock_limit(ctx, c)) {
+	int limit = r == -ENOENT ? over_lock_limit(ctx, c) : 0;
+
+	if (limit == -EPERM) {
+		c->why = "RLIMIT_MEMLOCK is 0: the kernel's call fails so "
+			 "before it maps anything (can_do_mlock())";
+		return limit;
+	}
+	if (limit == -EAGAIN) {
 		c->why = "over RLIMIT_MEMLOCK: the kernel's call fails so "
 			 "before it maps anything (mlock_future_ok())";
-		return -EAGAIN;
+		return limit;
 	}
 	c->why = unreachable(r);
 	return r == -EMFILE ? -EMFILE : -EACCES;
@@ -1302,6 +1312,27 @@ go_on(struct rt_ctx *ctx, struct rt_call_job *cj)
 	}
 }
 
+/*
+ * The kernel's first check of a locked range: can_do_mlock() says EPERM
+ * to a caller with a lock limit of 0 and no CAP_IPC_LOCK, before anything
+ * is mapped.  A second mapping would meet only mremap's check of the
+ * limit (EAGAIN), so it is asked here, where a program that locks
+ * memory has a limit: the limit is read anew each time (a prlimit from
+ * elsewhere may have just lowered it), and the lock asked of the kernel
+ * only when the limit is 0.
+ */
+static bool
+lock_forbidden(struct rt_ctx *ctx, struct rt_call *c)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
+	unsigned long long limit;
+
+	return c->v.action == RT_ACT_MMAP && proc && proc->lock_seen &&
+	       !lock_unlimited(c, proc) &&
+	       rt_procs_soft_limit(c->tgid, "Max locked memory", &limit) == 0 &&
+	       limit == 0 && probe_here(ctx, c) == 1;
+}
+
 void
 rt_emulate(struct rt_ctx *ctx, struct rt_call_job *cj)
 {
@@ -1313,6 +1344,15 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call_job *cj)
 	e->tfd = -1;
 	e->slot = -1;
 	rt_call_phase(c, RT_PH_LOOKUP);
+	if (lock_forbidden(ctx, c)) {
+		c->why = "RLIMIT_MEMLOCK is 0: the kernel's call fails so "
+			 "before it maps anything (can_do_mlock())";
+		c->result = -EPERM;
+		c->outcome = RT_OUT_FAILED;
+		rt_call_decide(&cj->pd, EPERM, false);
+		cj->job.step = RT_CALL_ANSWERED;
+		return;
+	}
 	r = agent_plan(ctx, c, e);
 	cj->job.step = r == 0 ? RT_CALL_AGENT : RT_CALL_PTRACE;
 }

@@ -698,6 +698,35 @@ let_go_when_permitted() {
 	refute_output --partial "sets the limits of another process"
 }
 
+# A refused prlimit can still succeed: the kernel checks its permission
+# only after it has read the new limit, and the target may take the
+# caller's ids meanwhile.  t-priv-limit idchange holds the caller's
+# prlimit in the kernel (userfaultfd) while its target drops to the
+# caller's ids and remaps; an agent started then must not keep the old
+# lock limit once the prlimit goes through (the old binary: "after 1: 0").
+@test "privilege: a refused prlimit that the kernel then permits (the target took the caller's ids) is the limit judged" {
+	need_nobody
+	[ -x "$PROGS/t-priv-limit" ] || fail "t-priv-limit is not built"
+	both "$PROGS/t-priv-limit" idchange
+	assert_success
+	assert_line "during 1: 0"
+	assert_line "prlimit 1: 0"
+	assert_line "after 1: EAGAIN"
+	assert_line "after 2: EAGAIN"
+}
+
+# With a limit of 0 the kernel says EPERM (can_do_mlock()) before it
+# counts pages; a second mapping would meet only mremap's count (EAGAIN).
+@test "privilege: a lock limit of 0 makes a remap of locked memory EPERM, as the kernel's first check says" {
+	need_nobody
+	[ -x "$PROGS/t-priv-limit" ] || fail "t-priv-limit is not built"
+	both "$PROGS/t-priv-limit" idchange-zero
+	assert_success
+	assert_line "after 1: EPERM"
+	assert_line "after 2: EPERM"
+	assert_log "can_do_mlock()"
+}
+
 # In a user namespace of its own a process's CapEff shows CAP_IPC_LOCK,
 # but the lock limit asks for it in the initial namespace.  A remap over
 # the limit fails natively (EAGAIN); remaptrace must not take the

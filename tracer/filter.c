@@ -181,10 +181,13 @@ add_compat_emulated(scmp_filter_ctx ctx, const struct rt_arch *abi)
 
 	/* Its shared mmaps (mmap2: glibc's mmap()) and duplicating mremaps:
 	 * which open file backs which range (follow.c).  The old
-	 * mmap(struct *) takes its flags in memory: not followed. */
+	 * mmap(struct *) takes its flags in memory: every one is sent, and
+	 * follow.c reads them. */
 	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap2), 1,
 			     SCMP_A3(SCMP_CMP_MASKED_EQ,
 				     MAP_SHARED | abi->mmap_mark, MAP_SHARED));
+	if (r == 0 && abi->nr_old_mmap >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mmap), 0);
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY, SCMP_SYS(mremap), 2,
 				     SCMP_A1(SCMP_CMP_EQ, 0, 0),

@@ -157,9 +157,35 @@ continue_caught(struct rt_ctx *ctx, struct follow_job *fj)
  * that only mislabels the tracee's own mapping and is checked against
  * the inode when used.
  */
+/*
+ * i386's and arm's old mmap(struct mmap_arg_struct *) take their six
+ * arguments from memory (mm/mmap.c: old_mmap()), where the filter cannot
+ * look: every call is sent, and the arguments are read here as the
+ * kernel will read them, the offset in bytes.  Another thread may change
+ * them before the kernel does; that only mislabels the program's own
+ * mapping, as a swapped descriptor does (below).  Returns 0 or -errno.
+ */
+static int
+old_mmap_args(pid_t tid, uint64_t args[6])
+{
+	uint32_t a[6];
+	struct iovec l = { a, sizeof(a) };
+	struct iovec r = { (void *)(uintptr_t)args[0], sizeof(a) };
+	int i;
+
+	if (process_vm_readv(tid, &l, 1, &r, 1, 0) != (ssize_t)sizeof(a))
+		return -EFAULT;
+	for (i = 0; i < 6; i++)
+		args[i] = a[i];
+	return 0;
+}
+
 static void
 follow_mmap(struct rt_ctx *ctx, pid_t tid)
 {
+	const struct seccomp_data *d = &ctx->req->data;
+	const struct rt_arch *abi = rt_arch_abi_call(d->arch, (int)d->nr);
+	bool old = abi && (long)d->nr == abi->nr_old_mmap;
 	_cleanup_close_ int pidfd = -1, kfd = -1;
 	struct follow_job *fj;
 	bool file_nr = false;
@@ -167,7 +193,12 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	struct stat st;
 	pid_t tgid;
 
-	call_args(&ctx->req->data, args);
+	call_args(d, args);
+	/* (an old mmap that is not shared, or unreadable: the kernel's) */
+	if (old && (old_mmap_args(tid, args) < 0 || !(args[3] & MAP_SHARED))) {
+		rt_seccomp_answer(ctx, 0, 0, true);
+		return;
+	}
 	tgid = rt_procs_tgid(&ctx->tr.procs, tid);
 	/* A file's MAP_NORESERVE is noted once it is known to be no
 	 * /dev/zero's (shared anonymous memory's, below); where that cannot
@@ -202,6 +233,8 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	fj = new_job(ctx, tid, FOLLOW_MMAP);
 	if (!fj)
 		goto plain;
+	if (old)
+		memcpy(fj->args, args, sizeof(args));
 	fj->kfd = kfd;
 	kfd = -1;
 	continue_caught(ctx, fj);
@@ -682,7 +715,7 @@ rt_follow_call(struct rt_ctx *ctx, pid_t tid)
 	/* Another ABI's (i386's) shared mmaps and duplicates are followed as
 	 * the native ones; privilege.c sends nothing else of it here. */
 	if (abi && !abi->native) {
-		if (nr == abi->nr_mmap)
+		if (nr == abi->nr_mmap || nr == abi->nr_old_mmap)
 			follow_mmap(ctx, tid);
 		else if (nr == abi->nr_mremap)
 			follow_mremap(ctx, tid);

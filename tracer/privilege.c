@@ -499,7 +499,8 @@ rt_privilege_foreign(struct rt_ctx *ctx)
 	/* An emulated ABI's shared mmaps and duplicates, and its mlockall:
 	 * followed as the native ones are (follow.c, through notify.c). */
 	if (abi && abi->can_inject && !x32 &&
-	    ((long)d->nr == abi->nr_mmap || (long)d->nr == abi->nr_mremap ||
+	    ((long)d->nr == abi->nr_mmap || (long)d->nr == abi->nr_old_mmap ||
+	     (long)d->nr == abi->nr_mremap ||
 	     (long)d->nr == abi->nr_mlockall)) {
 		free(name);
 		return false;

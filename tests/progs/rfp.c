@@ -2,11 +2,14 @@
  * mapping, makes one call, and prints what it observed without addresses,
  * so that a native run and a run under remaptrace compare line by line.
  *
- * Usage: rfp [-w] KIND START SIZE PGOFF [PROT [FLAGS]]
+ * Usage: rfp [-w] [-o] KIND START SIZE PGOFF [PROT [FLAGS]]
  *   START  byte offset from the start of the area ("1p+100": one page and
  *          100 bytes), SIZE bytes ("2p"), PGOFF pages, PROT and FLAGS
  *          numbers (0x... accepted).  -w writes "Wnnnn" into each area
- *          page after the call, to show where writes land.
+ *          page after the call, to show where writes land.  -o maps
+ *          the scenario's pages with i386's old mmap(struct *), which
+ *          takes its arguments from memory (a 32-bit build only; else
+ *          exit 77).
  * Prints the call's result, the VMAs covering the area (relative page,
  * length, perms, object@page offset, VmFlags), the tag seen through each
  * area page ("P0005" = file A page 5, "Q0001" = file B page 1) and the
@@ -53,6 +56,7 @@ static ino_t ino_a, ino_b;	/* labels for the VMA lines */
 static char *view;		/* linear view of a shmem object A */
 static bool reopen_after;	/* "closed": reopen A to read it */
 static bool prot_none;		/* "prot-none": make readable before peeking */
+static bool old_mmap;		/* -o: place() uses i386's old mmap */
 
 #include "scenario.h"
 
@@ -137,6 +141,20 @@ static void
 place(unsigned int at, unsigned int n, int prot, int flags, int fd,
       unsigned int off)
 {
+#ifdef __i386__
+	/* mm/mmap.c: old_mmap(struct mmap_arg_struct __user *) */
+	uint32_t args[6] = { (uint32_t)(uintptr_t)page(area, at), n * pg,
+			     (uint32_t)prot, (uint32_t)(flags | MAP_FIXED),
+			     (uint32_t)fd, off * pg };
+
+	if (old_mmap) {
+		if (syscall(SYS_mmap, args) == -1)
+			die("old mmap");
+		for (unsigned int i = 0; i < n; i++)
+			used[AREA_AT + at + i] = true;
+		return;
+	}
+#endif
 	if (mmap(page(area, at), n * pg, prot, flags | MAP_FIXED, fd,
 		 (off_t)off * pg) == MAP_FAILED)
 		die("mmap");
@@ -442,7 +460,7 @@ write_area(void)
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: rfp [-w] KIND START SIZE PGOFF [PROT [FLAGS]]\n"
+	fprintf(stderr, "usage: rfp [-w] [-o] KIND START SIZE PGOFF [PROT [FLAGS]]\n"
 		"  START, SIZE in bytes (\"2p\" = two pages, \"1p+100\"),"
 		" relative to the area\nkinds:\n");
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
@@ -465,6 +483,15 @@ main(int argc, char **argv)
 	setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
 	if (argc > 1 && !strcmp(argv[1], "-w")) {
 		do_write = true;
+		argv++;
+		argc--;
+	}
+	if (argc > 1 && !strcmp(argv[1], "-o")) {
+#ifndef __i386__
+		fprintf(stderr, "rfp: -o: old mmap is i386's\n");
+		return 77;
+#endif
+		old_mmap = true;
 		argv++;
 		argc--;
 	}

@@ -12,7 +12,7 @@
 #include <linux/seccomp.h>
 #include <linux/fs.h>
 
-/* Linux 6.0: a received notification waits killable, not interruptible. */
+/* Linux 5.19: a received notification waits killable, not interruptible. */
 #ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 #define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV	(1UL << 5)
 #endif

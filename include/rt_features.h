@@ -23,7 +23,7 @@ enum rt_feature {
 	/* With a fallback. */
 	RT_FEAT_PIDFD_OPEN,		/* 5.3 pidfd_open(2) */
 	RT_FEAT_PIDFD_GETFD,		/* 5.6 pidfd_getfd(2) */
-	RT_FEAT_WAIT_KILLABLE_RECV,	/* 6.0 */
+	RT_FEAT_WAIT_KILLABLE_RECV,	/* 5.19 */
 	RT_FEAT_SYNC_WAKE_UP,		/* 6.6 SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP */
 	RT_FEAT_PIDFD_THREAD,		/* 6.9 pidfd_open(PIDFD_THREAD) */
 	RT_FEAT_PROCMAP_QUERY,		/* 6.11 ioctl on /proc/PID/maps */

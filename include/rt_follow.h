@@ -25,8 +25,10 @@ void rt_follow_call(struct rt_ctx *ctx, pid_t tid);
 /*
  * rt_follow_notified() - may the filter send call @nr of ABI @abi to the
  * supervisor?  (Its name is among those the rules name: some of them only
- * with certain arguments.)  None of them returns -ERESTARTSYS natively,
- * so that result from one is seccomp's aborted wait (loop.c).
+ * with certain arguments.)  None of them returns -ERESTARTSYS natively
+ * but a few device drivers' mmap (which then restart rather than fail
+ * with EINTR), so that result from one is seccomp's aborted wait
+ * (loop.c).
  */
 bool rt_follow_notified(const struct rt_arch *abi, long nr);
 

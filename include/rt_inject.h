@@ -103,7 +103,7 @@ int rt_inject_end(struct rt_inject *in, long retval);
 
 /*
  * rt_inject_aborted() - was the caught call's notification aborted?  A
- * signal or an interrupt that came before the answer (before 6.0: at any
+ * signal or an interrupt that came before the answer (before 5.19: at any
  * time, even as the answer landed) ends seccomp's wait with -ERESTARTSYS,
  * and the call was not run: neither the kernel's nor an answered one.
  */

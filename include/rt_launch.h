@@ -13,7 +13,7 @@
  * that sends remap_file_pages to user space, and with @follow_mmap also
  * mmap(MAP_SHARED) of a file (for open-file identity, tracer/ident.c).
  * @listener: out: the notification fd.
- * @killable: out: whether SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (6.0) is
+ * @killable: out: whether SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (5.19) is
  *	in effect.
  * Returns 0 or -errno (-ENOSYS/-EINVAL: no user notification in the kernel).
  */

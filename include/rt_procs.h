@@ -126,6 +126,12 @@ int rt_procs_field(int dfd, const char *path, const char *key, int base,
 int rt_procs_status(pid_t tid, const char *key, int base,
 		    unsigned long long *val);
 /*
+ * Does @tid hold capability @cap as capable() asks for it, in the initial
+ * user namespace (the lock limit's CAP_IPC_LOCK)?  CapEff is relative to
+ * the task's own namespace: in one of its own it shows every capability.
+ */
+bool rt_procs_init_cap(pid_t tid, int cap);
+/*
  * The soft limit of resource @name ("Max locked memory") from
  * /proc/PID/limits, which anyone may read where prlimit(2) asks for the
  * same ids or CAP_SYS_RESOURCE; RLIM_INFINITY for "unlimited".  Returns 0

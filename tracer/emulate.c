@@ -271,23 +271,6 @@ something_locked(struct rt_ctx *ctx, struct rt_call *c)
 
 #define RT_DUP_MAX_LEAD_PAGES	256
 
-/* The initial user namespace's inode number (PROC_USER_INIT_INO). */
-#define RT_USER_NS_INIT_INO	0xEFFFFFFDULL
-
-/*
- * Does the caller hold CAP_IPC_LOCK as the lock limit asks for it,
- * capable() in the initial user namespace?  CapEff is relative to the
- * caller's own: in a namespace of its own it shows every capability.
- */
-static bool
-cap_ipc_lock(const struct rt_call *c)
-{
-	unsigned long long caps;
-
-	return rt_procs_ns(c->tid, "user") == RT_USER_NS_INIT_INO &&
-	       rt_procs_status(c->tid, "CapEff", 16, &caps) == 0 &&
-	       (caps & (1ULL << CAP_IPC_LOCK));
-}
 
 /*
  * May the caller lock without a limit (CAP_IPC_LOCK, or RLIMIT_MEMLOCK
@@ -304,7 +287,7 @@ lock_unlimited(struct rt_call *c, struct rt_proc *proc)
 			(rt_procs_soft_limit(c->tgid, "Max locked memory",
 					     &limit) == 0 &&
 			 limit == RLIM_INFINITY) ||
-			cap_ipc_lock(c);
+			rt_procs_init_cap(c->tid, CAP_IPC_LOCK);
 	return proc->lock_unlimited;
 }
 
@@ -828,13 +811,15 @@ probe_at(struct rt_ctx *ctx, struct rt_call *c, uint64_t addr)
 /*
  * Would the kernel's own call fail on the lock limit before it maps
  * anything?  Its do_mmap() carries the first VMA's VM_LOCKED (MAP_LOCKED)
- * and asks first (mm/mmap.c), without CAP_IPC_LOCK: can_do_mlock(), EPERM
- * for a limit of 0; then mlock_future_ok(), EAGAIN for locked_vm plus the
- * range, in pages, over the limit; whatever file backs the range.  Asked
- * only where nothing reaches the file, so that the program gets the
- * kernel's errno rather than remaptrace's EACCES; everywhere else the
- * emulating mmap meets the same checks.  Returns -EPERM, -EAGAIN, or 0
- * (within the limit, or unsure).
+ * and asks first (mm/mmap.c), without CAP_IPC_LOCK: for MAP_LOCKED,
+ * can_do_mlock(), EPERM for a limit of 0; then, for VM_LOCKED from
+ * MAP_LOCKED or from mlockall(MCL_FUTURE) (mm->def_flags),
+ * mlock_future_ok(), EAGAIN for locked_vm plus the range, in pages, over
+ * the limit; whatever file backs the range.  Asked only where remaptrace
+ * reaches nothing to map, so that the program gets the kernel's errno
+ * rather than remaptrace's EACCES; everywhere else the emulating mmap
+ * meets the same checks.  Returns -EPERM, -EAGAIN, or 0 (within the
+ * limit, or unsure).
  */
 static int
 over_lock_limit(struct rt_ctx *ctx, struct rt_call *c)
@@ -842,26 +827,31 @@ over_lock_limit(struct rt_ctx *ctx, struct rt_call *c)
 	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 	unsigned long long kb, limit;
 	uint64_t pages;
+	bool locked;
 
-	if (!proc || !proc->lock_seen || lock_unlimited(c, proc) ||
-	    probe_here(ctx, c) != 1)
+	if (!proc || !(proc->lock_seen || proc->mcl_future) ||
+	    lock_unlimited(c, proc))
+		return 0;
+	locked = proc->lock_seen && probe_here(ctx, c) == 1;
+	if (!locked && !proc->mcl_future)
 		return 0;
 	if (rt_procs_status(c->tgid, "VmLck", 10, &kb) < 0 ||
 	    rt_procs_soft_limit(c->tgid, "Max locked memory", &limit) < 0 ||
 	    limit == RLIM_INFINITY)
 		return 0;
-	if (limit == 0)
+	if (locked && limit == 0)
 		return -EPERM;
 	pages = kb * 1024 / ctx->page_size + c->v.plan.len / ctx->page_size;
 	return pages > limit / ctx->page_size ? -EAGAIN : 0;
 }
 
-/* What a call nothing reaches (@r: why) returns: EACCES, or the kernel's
- * EPERM or EAGAIN where its lock limit would refuse the call anyway. */
+/* What a call nothing reaches (@r: why) returns: EACCES (or EMFILE), or
+ * the kernel's EPERM or EAGAIN where its lock limit would refuse the call
+ * anyway, whatever kept remaptrace from the file. */
 static long
 refusal(struct rt_ctx *ctx, struct rt_call *c, int r)
 {
-	int limit = r == -ENOENT ? over_lock_limit(ctx, c) : 0;
+	int limit = r != -ESRCH ? over_lock_limit(ctx, c) : 0;
 
 	if (limit == -EPERM) {
 		c->why = "RLIMIT_MEMLOCK is 0: the kernel's call fails so "

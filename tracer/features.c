@@ -90,7 +90,7 @@ static const struct feat feats[RT_FEAT__COUNT] = {
 	},
 	[RT_FEAT_WAIT_KILLABLE_RECV] = {
 		"wait_killable_recv", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
-		"6.0",
+		"5.19",
 		"an interruptible wait: a signal or ptrace stop during a call "
 		"aborts its notification and the kernel restarts the call",
 		false, -1,

@@ -342,7 +342,7 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 	}
 	if (r != -EINVAL)
 		return r;
-	/* Before 6.0: an ordinary listener through libseccomp. */
+	/* Before 5.19: an ordinary listener through libseccomp. */
 	r = seccomp_load(ctx);
 	if (r < 0)
 		return errno ? -errno : r;

@@ -13,6 +13,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <seccomp.h>
+#include <linux/capability.h>
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
@@ -56,10 +58,7 @@ mark_hidden_flags(struct rt_ctx *ctx, pid_t tgid, uint64_t map_flags)
 }
 
 /* The calls this file follows, each a job while its thread is caught. */
-enum follow_what {
-	FOLLOW_MMAP, FOLLOW_MREMAP, FOLLOW_ATTACH, FOLLOW_TRACEME,
-	FOLLOW_MLOCKALL,
-};
+enum follow_what { FOLLOW_MMAP, FOLLOW_MREMAP, FOLLOW_ATTACH, FOLLOW_TRACEME };
 
 /* The steps of a follow job. */
 enum {
@@ -80,7 +79,6 @@ struct follow_job {
 	struct rt_inject caller;	/* attach: the caller, while the target
 					 * is caught */
 	const char *why;
-	bool mcl_future_was;	/* mlockall: before the call */
 };
 
 static const struct rt_job_kind follow_kind;
@@ -550,25 +548,6 @@ attach_target(struct rt_ctx *ctx, struct follow_job *fj)
 	rt_inject_end(&fj->caller, -EPERM);
 }
 
-/*
- * mlockall() ran (@ret): MCL_FUTURE is in force exactly when it succeeded
- * with MCL_FUTURE, or it failed and was in force before (an mlockall
- * without MCL_FUTURE ends it, mm/mlock.c:apply_mlockall_flags(), but only
- * once its checks pass).
- */
-static void
-mlockall_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
-{
-	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, fj->job.tgid);
-
-	if (!proc)
-		return;
-	if (ret == 0)
-		proc->mcl_future = !!((uint32_t)fj->args[0] & MCL_FUTURE);
-	else
-		proc->mcl_future = fj->mcl_future_was;
-}
-
 static void
 follow_resume(struct rt_ctx *ctx, struct rt_job *job)
 {
@@ -612,9 +591,6 @@ follow_resume(struct rt_ctx *ctx, struct rt_job *job)
 	case FOLLOW_ATTACH:
 		attach_caught(ctx, fj, ret);
 		return;
-	case FOLLOW_MLOCKALL:
-		mlockall_done(ctx, fj, ret);
-		break;
 	default:
 		break;
 	}
@@ -672,34 +648,60 @@ follow_traceme(struct rt_ctx *ctx, pid_t tid)
 }
 
 /*
+ * Does mlockall(@flags) get as far as applying its flags (mm/mlock.c:
+ * sys_mlockall())?  Valid flags; can_do_mlock(): a lock limit, or
+ * CAP_IPC_LOCK; with MCL_CURRENT, the address space within the limit.
+ * Only a certain yes: a limit that cannot be read is a no.
+ */
+static bool
+mlockall_applies(pid_t tid, uint32_t flags)
+{
+	unsigned long long limit, vm_kb;
+
+	if (!flags || (flags & ~(uint32_t)(MCL_CURRENT | MCL_FUTURE |
+					   MCL_ONFAULT)) ||
+	    flags == MCL_ONFAULT)
+		return false;
+	if (rt_procs_init_cap(tid, CAP_IPC_LOCK))
+		return true;
+	if (rt_procs_soft_limit(tid, "Max locked memory", &limit) < 0 ||
+	    limit == 0)
+		return false;
+	if (!(flags & MCL_CURRENT) || limit == RLIM_INFINITY)
+		return true;
+	return rt_procs_status(tid, "VmSize", 10, &vm_kb) == 0 &&
+	       vm_kb * 1024 <= limit;
+}
+
+/*
  * mlockall(): MCL_FUTURE makes every new mapping locked, which a piece
  * lent by another VMA would not be (emulate.c); an mlockall without it
- * ends it.  Which is in force is known only from the result: the caller
- * is caught on its way out.  Meanwhile an MCL_FUTURE counts as given.
+ * ends it, once its checks pass.  Those checks are asked here rather than
+ * the result awaited: the kernel then populates every page, which may
+ * wait on the program itself (a userfaultfd handler thread making a call
+ * we are sent), while a job holding the thread would hold every other
+ * call.  An MCL_FUTURE counts as given at once; it is taken as ended only
+ * where the call certainly applies its flags.  (A thread that grows the
+ * address space meanwhile could make the kernel say ENOMEM instead: the
+ * program then only loses a second mapping's lock of its own pages.)
  */
 static void
 follow_mlockall(struct rt_ctx *ctx, pid_t tid)
 {
-	bool future = (uint32_t)ctx->req->data.args[0] & MCL_FUTURE;
+	uint32_t flags = (uint32_t)ctx->req->data.args[0];
 	pid_t tgid = rt_procs_tgid(&ctx->tr.procs, tid);
 	struct rt_proc *proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) :
 					   NULL;
-	struct follow_job *fj;
 
-	if (!proc) {
-		rt_seccomp_answer(ctx, 0, 0, true);
-		return;
+	if (proc) {
+		proc->hidden_flags = true;
+		proc->lock_seen = true;
+		if (flags & MCL_FUTURE)
+			proc->mcl_future = true;
+		else if (mlockall_applies(tid, flags))
+			proc->mcl_future = false;
 	}
-	proc->hidden_flags = true;
-	proc->lock_seen = true;
-	if (!ctx->ptrace_ok || !(fj = new_job(ctx, tid, FOLLOW_MLOCKALL))) {
-		proc->mcl_future |= future;
-		rt_seccomp_answer(ctx, 0, 0, true);
-		return;
-	}
-	fj->mcl_future_was = proc->mcl_future;
-	proc->mcl_future |= future;
-	continue_caught(ctx, fj);
+	rt_seccomp_answer(ctx, 0, 0, true);
 }
 
 static void

@@ -125,7 +125,9 @@ rt_inject_take(struct rt_inject *in, pid_t tid, pid_t tgid, int status,
 			/* A signal-delivery-stop came first: deliver it
 			 * afterwards, with its siginfo (requeue()). */
 			in->deliver = sig;
-			in->have_info = !foreign(in) &&
+			/* (SIGSTOP cannot wait blocked: it would stop
+			 * the thread amid the injection, and be lost) */
+			in->have_info = !foreign(in) && sig != SIGSTOP &&
 					!(step && sig == SIGTRAP) &&
 					ptrace(PTRACE_GETSIGINFO, tid, NULL,
 					       &in->info) == 0;
@@ -151,19 +153,23 @@ resume(struct rt_inject *in)
  * the first injected call is rt_tgsigqueueinfo() to the thread itself,
  * which may queue any siginfo (kernel/signal.c: only a sender other than
  * the target is held to negative codes); blocked until the thread's mask
- * is restored, it is delivered as it came.  Its siginfo goes below the
- * red zone of the thread's stack.  An RT signal queued meanwhile now
- * comes before it.  Returns 0 (@s waits in in->next) or -errno (then
- * the signal is delivered as before, without its siginfo).
+ * is restored, it is delivered as it came.  Its siginfo goes 16 KiB
+ * below the red zone of the thread's stack, clear of what a caller of
+ * rt_inject_arm() put just below the red zone for @s (a path of up to
+ * PATH_MAX: fileobj.c).  An RT signal queued meanwhile now comes before
+ * it.  Returns 0 (@s waits in in->next) or -errno (then the signal is
+ * delivered as before, without its siginfo).  The job engine decides
+ * whether it may be tried (job.c: may_requeue()).
  */
+#define RT_REQUEUE_GAP	16384
 static int
 requeue(struct rt_inject *in, const struct rt_sys *s)
 {
 	struct iovec l = { &in->info, sizeof(in->info) }, r;
 	uint64_t at;
 
-	at = (rt_arch_sp(&in->saved) - rt_arch_red_zone - sizeof(in->info)) &
-	     ~15ULL;
+	at = (rt_arch_sp(&in->saved) - rt_arch_red_zone - RT_REQUEUE_GAP -
+	      sizeof(in->info)) & ~15ULL;
 	r = (struct iovec){ (void *)at, sizeof(in->info) };
 	if (process_vm_writev(in->tid, &l, 1, &r, 1, 0) != sizeof(in->info))
 		return -EFAULT;
@@ -357,7 +363,10 @@ own_retval(const struct rt_inject *in)
 bool
 rt_inject_aborted(const struct rt_inject *in)
 {
-	return in->have_regs && own_retval(in) == -RT_ERESTARTSYS;
+	long ret = own_retval(in);
+
+	return in->have_regs &&
+	       (ret == -RT_ERESTARTSYS || ret == -RT_ERESTARTNOINTR);
 }
 
 int

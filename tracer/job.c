@@ -7,6 +7,7 @@
 
 #include "rt_job.h"
 #include "rt_freeze.h"
+#include "rt_procs.h"
 
 static void
 advance(struct rt_ctx *ctx, struct rt_job *job)
@@ -58,15 +59,34 @@ rt_job_call(struct rt_job *job, const struct rt_sys *s)
 	job->wait = job->calling ? RT_JOB_STOP : RT_JOB_RUN;
 }
 
+/*
+ * A signal caught in its delivery stop is queued again by the thread
+ * itself (inject.c: requeue()), which calls rt_tgsigqueueinfo() with ids
+ * of remaptrace's pid namespace and under the program's own filters: not
+ * in another pid namespace, nor where the program has filters of its own
+ * that would judge that call.  The signal is then given back as before,
+ * without its siginfo.
+ */
+static bool
+may_requeue(const struct rt_ctx *ctx, pid_t tid)
+{
+	unsigned long long ns = rt_procs_ns(tid, "pid");
+
+	return ns && ns == rt_procs_ns(0, "pid") &&
+	       rt_procs_filters(tid) == ctx->base_filters;
+}
+
 /* A stop of the thread the job waits for. */
 static void
-stopped(struct rt_job *job, int status)
+stopped(const struct rt_ctx *ctx, struct rt_job *job, int status)
 {
 	int r;
 
 	if (!job->in.stopped) {
 		job->err = rt_inject_take(&job->in, job->tid, job->tgid,
 					  status, job->step_calls);
+		if (job->in.have_info && !may_requeue(ctx, job->tid))
+			job->in.have_info = false;
 		job->wait = RT_JOB_RUN;
 		return;
 	}
@@ -106,7 +126,7 @@ rt_job_status(struct rt_ctx *ctx, pid_t pid, int status)
 		job->wait = RT_JOB_RUN;
 		return RT_JOB_LOST;
 	}
-	stopped(job, status);
+	stopped(ctx, job, status);
 	advance(ctx, job);
 	return RT_JOB_TOOK;
 }

@@ -31,7 +31,7 @@
 
 /*
  * A signal interrupted a call while its notification waited (before the
- * supervisor received it, or before 6.0 at any time).  None of the calls
+ * supervisor received it, or before 5.19 at any time).  None of the calls
  * the filter sends returns EINTR natively (remap_file_pages, a shared
  * mmap, mlock...), but seccomp's wait gives -ERESTARTSYS, which a handler
  * without SA_RESTART turns into EINTR.  -ERESTARTNOINTR restarts the call

@@ -170,7 +170,7 @@ stopped_answered(struct rt_call_job *cj)
 		return;
 	}
 	pd->what = RT_PEND_RESUME;
-	/* The answer came too late (before 6.0): the call runs again and is
+	/* The answer came too late (before 5.19): the call runs again and is
 	 * decided again; this one did not happen. */
 	if (rt_inject_aborted(in)) {
 		pd->restart = true;

@@ -96,6 +96,19 @@ rt_procs_status(pid_t tid, const char *key, int base, unsigned long long *val)
 	return rt_procs_field(AT_FDCWD, path, key, base, val);
 }
 
+/* The initial user namespace's inode number (PROC_USER_INIT_INO). */
+#define RT_USER_NS_INIT_INO	0xEFFFFFFDULL
+
+bool
+rt_procs_init_cap(pid_t tid, int cap)
+{
+	unsigned long long caps;
+
+	return rt_procs_ns(tid, "user") == RT_USER_NS_INIT_INO &&
+	       rt_procs_status(tid, "CapEff", 16, &caps) == 0 &&
+	       (caps & (1ULL << cap));
+}
+
 int
 rt_procs_soft_limit(pid_t pid, const char *name, unsigned long long *val)
 {

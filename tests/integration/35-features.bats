@@ -48,16 +48,16 @@ quick_without() {
 	quick_without procmap_query
 }
 
-@test "features: without WAIT_KILLABLE_RECV (before 6.0) the quick conformance run matches the kernel" {
+@test "features: without WAIT_KILLABLE_RECV (before 5.19) the quick conformance run matches the kernel" {
 	quick_without wait_killable_recv
 }
 
-# Before 6.0 a signal or remaptrace's own interrupt ends a notification's
+# Before 5.19 a signal or remaptrace's own interrupt ends a notification's
 # wait even once it is received, and even as the answer lands: the call
 # then returns -ERESTARTSYS, which must never reach the program (as EINTR
 # or as errno 512), and a signal caught in that stop keeps its siginfo.
 # Five runs, as the window is narrow.
-@test "features: without WAIT_KILLABLE_RECV (before 6.0) a signal flood at a thread making notified calls fails none and loses no siginfo" {
+@test "features: without WAIT_KILLABLE_RECV (before 5.19) a signal flood at a thread making notified calls fails none and loses no siginfo" {
 	local i
 	for i in 1 2 3 4 5; do
 		run env REMAPTRACE_DISABLE=wait_killable_recv "$REMAPTRACE" -q -- \

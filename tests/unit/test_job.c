@@ -90,6 +90,23 @@ syscall(long nr, ...)
 const struct rt_arch rt_arch_native = { .name = "fake", .syscall_len = 2 };
 const unsigned int rt_arch_red_zone = 128;
 
+/* The process layer (procs.c), as job.c asks it whether a caught signal
+ * may be queued again: one pid namespace, no filters of the program's. */
+unsigned long long
+rt_procs_ns(pid_t pid, const char *ns)
+{
+	(void)pid;
+	(void)ns;
+	return 1;
+}
+
+int
+rt_procs_filters(pid_t tid)
+{
+	(void)tid;
+	return 0;
+}
+
 /*
  * The fake registers, whatever the machine's are: the pc, the syscall
  * number, the first argument and the return value, kept in the first

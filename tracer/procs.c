@@ -63,21 +63,33 @@ rt_procs_del(struct rt_procs *p, pid_t tid)
 	rt_procs_change_seen(p, tid);	/* gone: past any call */
 }
 
-int
-rt_procs_field(int dfd, const char *path, const char *key, int base,
-	       unsigned long long *val)
+/* The start of the /proc file @path (at @dfd) in @buf, a string. */
+static int
+read_text(int dfd, const char *path, char *buf, size_t size)
 {
-	char buf[4096], want[48], *s;
 	_cleanup_close_ int fd = -1;
 	ssize_t n;
 
 	fd = openat(dfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return rt_neg_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
+	n = read(fd, buf, size - 1);
 	if (n <= 0)
 		return -EIO;
 	buf[n] = '\0';
+	return 0;
+}
+
+int
+rt_procs_field(int dfd, const char *path, const char *key, int base,
+	       unsigned long long *val)
+{
+	char buf[4096], want[48], *s;
+	int r;
+
+	r = read_text(dfd, path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	/* Fields start lines; none is the first line of the files read. */
 	snprintf(want, sizeof(want), "\n%s:", key);
 	s = strstr(buf, want);
@@ -113,18 +125,13 @@ int
 rt_procs_soft_limit(pid_t pid, const char *name, unsigned long long *val)
 {
 	char path[64], buf[4096], *s;
-	_cleanup_close_ int fd = -1;
 	size_t len = strlen(name);
-	ssize_t n;
+	int r;
 
 	snprintf(path, sizeof(path), "/proc/%d/limits", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return rt_neg_errno();
-	n = read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
+	r = read_text(AT_FDCWD, path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
 	/* "Max locked memory  8388608  8388608  bytes": the name, then
 	 * spaces, then the soft limit ("unlimited" or a number) */
 	for (s = buf; s; s = strchr(s, '\n'), s = s ? s + 1 : NULL) {

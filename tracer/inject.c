@@ -157,13 +157,13 @@ resume(struct rt_inject *in)
  * below the red zone of the thread's stack, clear of what a caller of
  * rt_inject_arm() put just below the red zone for @s (a path of up to
  * PATH_MAX: fileobj.c).  An RT signal queued meanwhile now comes before
- * it.  Returns 0 (@s waits in in->next) or -errno (then the signal is
- * delivered as before, without its siginfo).  The job engine decides
+ * it.  Returns 0 (*@q: the call to run first; @s waits in in->next) or
+ * -errno (then the signal is delivered as before, without its siginfo).  The job engine decides
  * whether it may be tried (job.c: may_requeue()).
  */
 #define RT_REQUEUE_GAP	16384
 static int
-requeue(struct rt_inject *in, const struct rt_sys *s)
+requeue(struct rt_inject *in, const struct rt_sys *s, struct rt_sys *q)
 {
 	struct iovec l = { &in->info, sizeof(in->info) }, r;
 	uint64_t at;
@@ -175,27 +175,25 @@ requeue(struct rt_inject *in, const struct rt_sys *s)
 		return -EFAULT;
 	in->next = *s;
 	in->requeuing = true;
-	rt_arch_setup_call(&in->regs, &in->saved, SYS_rt_tgsigqueueinfo,
-			   (uint64_t[6]){ (uint64_t)in->tgid,
-					  (uint64_t)in->tid,
-					  (uint64_t)in->deliver, at });
+	*q = (struct rt_sys){
+		.nr = SYS_rt_tgsigqueueinfo,
+		.args = { (uint64_t)in->tgid, (uint64_t)in->tid,
+			  (uint64_t)in->deliver, at },
+	};
 	return 0;
 }
 
 int
 rt_inject_arm(struct rt_inject *in, const struct rt_sys *s)
 {
+	struct rt_sys q;
 	int r;
 
+	/* (only ever in the native ABI: rt_inject_take()) */
 	if (in->have_info) {
 		in->have_info = false;
-		if (requeue(in, s) == 0) {
-			in->after = rt_arch_pc(&in->regs) +
-				    rt_arch_native.syscall_len;
-			in->entered = false;
-			r = rt_arch_setregs(in->tid, &in->regs);
-			return r < 0 ? r : resume(in);
-		}
+		if (requeue(in, s, &q) == 0)
+			s = &q;
 	}
 	if (foreign(in)) {
 		r = rt_arch_abi_setup_call(in->abi, &in->regs, &in->saved,

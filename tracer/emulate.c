@@ -271,7 +271,6 @@ something_locked(struct rt_ctx *ctx, struct rt_call *c)
 
 #define RT_DUP_MAX_LEAD_PAGES	256
 
-
 /*
  * May the caller lock without a limit (CAP_IPC_LOCK, or RLIMIT_MEMLOCK
  * unlimited: mlock_future_ok())?  Read once per process, again after a
@@ -818,31 +817,38 @@ probe_at(struct rt_ctx *ctx, struct rt_call *c, uint64_t addr)
  * the limit; whatever file backs the range.  Asked only where remaptrace
  * reaches nothing to map, so that the program gets the kernel's errno
  * rather than remaptrace's EACCES; everywhere else the emulating mmap
- * meets the same checks.  Returns -EPERM, -EAGAIN, or 0 (within the
- * limit, or unsure).
+ * meets the same checks.  With @count false, only the first check
+ * (lock_forbidden()).  The limit is read anew each time (a prlimit from
+ * elsewhere may have just lowered it); the first VMA's lock is asked of
+ * the kernel only where the limit would refuse it.  Returns -EPERM,
+ * -EAGAIN, or 0 (within the limit, or unsure), with c->why.
  */
 static int
-over_lock_limit(struct rt_ctx *ctx, struct rt_call *c)
+over_lock_limit(struct rt_ctx *ctx, struct rt_call *c, bool count)
 {
 	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 	unsigned long long kb, limit;
 	uint64_t pages;
-	bool locked;
 
 	if (!proc || !(proc->lock_seen || proc->mcl_future) ||
-	    lock_unlimited(c, proc))
-		return 0;
-	locked = proc->lock_seen && probe_here(ctx, c) == 1;
-	if (!locked && !proc->mcl_future)
-		return 0;
-	if (rt_procs_status(c->tgid, "VmLck", 10, &kb) < 0 ||
+	    lock_unlimited(c, proc) ||
 	    rt_procs_soft_limit(c->tgid, "Max locked memory", &limit) < 0 ||
 	    limit == RLIM_INFINITY)
 		return 0;
-	if (locked && limit == 0)
+	if (limit == 0 && proc->lock_seen && probe_here(ctx, c) == 1) {
+		c->why = "RLIMIT_MEMLOCK is 0: the kernel's call fails so "
+			 "before it maps anything (can_do_mlock())";
 		return -EPERM;
+	}
+	if (!count || rt_procs_status(c->tgid, "VmLck", 10, &kb) < 0)
+		return 0;
 	pages = kb * 1024 / ctx->page_size + c->v.plan.len / ctx->page_size;
-	return pages > limit / ctx->page_size ? -EAGAIN : 0;
+	if (pages <= limit / ctx->page_size ||
+	    !(proc->mcl_future || (proc->lock_seen && probe_here(ctx, c) == 1)))
+		return 0;
+	c->why = "over RLIMIT_MEMLOCK: the kernel's call fails so before it "
+		 "maps anything (mlock_future_ok())";
+	return -EAGAIN;
 }
 
 /* What a call nothing reaches (@r: why) returns: EACCES (or EMFILE), or
@@ -851,18 +857,10 @@ over_lock_limit(struct rt_ctx *ctx, struct rt_call *c)
 static long
 refusal(struct rt_ctx *ctx, struct rt_call *c, int r)
 {
-	int limit = r != -ESRCH ? over_lock_limit(ctx, c) : 0;
+	int limit = r != -ESRCH ? over_lock_limit(ctx, c, true) : 0;
 
-	if (limit == -EPERM) {
-		c->why = "RLIMIT_MEMLOCK is 0: the kernel's call fails so "
-			 "before it maps anything (can_do_mlock())";
+	if (limit < 0)
 		return limit;
-	}
-	if (limit == -EAGAIN) {
-		c->why = "over RLIMIT_MEMLOCK: the kernel's call fails so "
-			 "before it maps anything (mlock_future_ok())";
-		return limit;
-	}
 	c->why = unreachable(r);
 	return r == -EMFILE ? -EMFILE : -EACCES;
 }
@@ -1303,24 +1301,15 @@ go_on(struct rt_ctx *ctx, struct rt_call_job *cj)
 }
 
 /*
- * The kernel's first check of a locked range: can_do_mlock() says EPERM
- * to a caller with a lock limit of 0 and no CAP_IPC_LOCK, before anything
- * is mapped.  A second mapping would meet only mremap's check of the
- * limit (EAGAIN), so it is asked here, where a program that locks
- * memory has a limit: the limit is read anew each time (a prlimit from
- * elsewhere may have just lowered it), and the lock asked of the kernel
- * only when the limit is 0.
+ * The kernel's first check of a locked range, can_do_mlock() (EPERM under
+ * a lock limit of 0), asked before any way is tried: a second mapping
+ * would meet only mremap's count of the limit (EAGAIN).
  */
 static bool
 lock_forbidden(struct rt_ctx *ctx, struct rt_call *c)
 {
-	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
-	unsigned long long limit;
-
-	return c->v.action == RT_ACT_MMAP && proc && proc->lock_seen &&
-	       !lock_unlimited(c, proc) &&
-	       rt_procs_soft_limit(c->tgid, "Max locked memory", &limit) == 0 &&
-	       limit == 0 && probe_here(ctx, c) == 1;
+	return c->v.action == RT_ACT_MMAP &&
+	       over_lock_limit(ctx, c, false) == -EPERM;
 }
 
 void
@@ -1335,8 +1324,6 @@ rt_emulate(struct rt_ctx *ctx, struct rt_call_job *cj)
 	e->slot = -1;
 	rt_call_phase(c, RT_PH_LOOKUP);
 	if (lock_forbidden(ctx, c)) {
-		c->why = "RLIMIT_MEMLOCK is 0: the kernel's call fails so "
-			 "before it maps anything (can_do_mlock())";
 		c->result = -EPERM;
 		c->outcome = RT_OUT_FAILED;
 		rt_call_decide(&cj->pd, EPERM, false);

@@ -69,16 +69,14 @@ remaps(void)
 static char stack2[1 << 16];
 static int leader_gone, nodump, held;
 static int q(void *arg);
-static char *held_path;
 static long chroot_r;
 static int chroot_errno;
 
-/* held: the chroot, its path on the held page. */
+/* held: the chroot, its path on the held page (@arg). */
 static void *
 chroot_held(void *arg)
 {
-	(void)arg;
-	chroot_r = chroot(held_path);
+	chroot_r = chroot(arg);
 	chroot_errno = errno;
 	return NULL;
 }
@@ -99,10 +97,7 @@ clone_while_held(const char *dir)
 	if (strlen(dir) >= (size_t)pg)
 		die("path");
 	held_open(&h, pg);
-	held_path = h.page;
-	if (pthread_create(&t, NULL, chroot_held, NULL))
-		die("pthread_create");
-	held_wait(&h);
+	t = held_call(&h, chroot_held);
 	qp = clone(q, stack + sizeof(stack), CLONE_VM | CLONE_FS | SIGCHLD,
 		   NULL);
 	if (qp < 0)

@@ -48,7 +48,6 @@
 #include "t-held.h"
 
 static long pg;
-static char *held;		/* the page userfaultfd holds back */
 static long seccomp_r;
 static int seccomp_errno;
 
@@ -62,10 +61,9 @@ die(const char *what)
 static void *
 confine(void *arg)
 {
-	(void)arg;
-	/* The filter program's header is on the held page. */
+	/* The filter program's header is on the held page (@arg). */
 	seccomp_r = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-			    SECCOMP_FILTER_FLAG_TSYNC, held);
+			    SECCOMP_FILTER_FLAG_TSYNC, arg);
 	seccomp_errno = errno;
 	return NULL;
 }
@@ -204,11 +202,8 @@ main(int argc, char **argv)
 	if (area == MAP_FAILED)
 		die("mmap");
 	held_open(&h, pg);
-	held = h.page;
-	if (pthread_create(&a, NULL, confine, NULL))
-		die("pthread_create");
+	a = held_call(&h, confine);
 	/* A's call is in the kernel, waiting for the page. */
-	held_wait(&h);
 	for (i = 0; i < 4; i++)
 		failed += remap_file_pages(area, pg, 0, (size_t)(i % 4), 0) != 0;
 	held_give(&h, &prog, sizeof(prog));

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,22 @@ held_wait(struct held_page *h)
 	    read(h->uffd, &msg, sizeof(msg)) != sizeof(msg) ||
 	    msg.event != UFFD_EVENT_PAGEFAULT)
 		held_die("userfaultfd read");
+}
+
+/* Thread @fn makes the call, given the page as its argument; back once
+ * the call waits for the page.  The thread, to join. */
+static inline pthread_t
+held_call(struct held_page *h, void *(*fn)(void *))
+{
+	pthread_t t;
+	int e = pthread_create(&t, NULL, fn, h->page);
+
+	if (e) {
+		errno = e;
+		held_die("pthread_create");
+	}
+	held_wait(h);
+	return t;
 }
 
 /* The page, holding @len bytes of @data: the call goes on. */

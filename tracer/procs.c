@@ -165,17 +165,10 @@ static char *
 stat_fields(pid_t pid, char *buf, size_t size)
 {
 	char path[64], *p;
-	_cleanup_close_ int fd = -1;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_text(AT_FDCWD, path, buf, size) < 0)
 		return NULL;
-	n = read(fd, buf, size - 1);
-	if (n <= 0)
-		return NULL;
-	buf[n] = '\0';
 	/* "pid (comm) S ...": comm may hold anything, even ") ". */
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p + 2 : NULL;

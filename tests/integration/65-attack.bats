@@ -300,3 +300,23 @@ live_children() {
 	assert_line "remaps: 0 failed"
 	assert_line "escaped: 0"
 }
+
+# mlockall(MCL_CURRENT) pages in every mapping: a page userfaultfd holds
+# makes it wait on the program's own handler thread, which here remaps
+# before it gives the page.  A supervisor that held other calls until the
+# mlockall returned (6ba9204 caught its thread on its way out) and the
+# program would wait on each other for good.
+@test "attack: an mlockall that waits on the program's own handler, which remaps first, holds no call" {
+	[ "$(id -u)" = 0 ] || skip "needs root (userfaultfd for the kernel's faults)"
+	[ -x "$PROGS/t-atk-mlockall" ] || fail "t-atk-mlockall is not built"
+	run -0 "$PROGS/t-atk-mlockall"
+	assert_output "remap: 0
+mlockall: 0
+window: F0003"
+	guard 30 "$REMAPTRACE" -- "$PROGS/t-atk-mlockall"
+	assert_success
+	assert_output "remap: 0
+mlockall: 0
+window: F0003"
+	[[ $stderr == *"= 0 <emulated"* ]] || fail "the remap was not emulated: $stderr"
+}

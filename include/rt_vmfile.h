@@ -1,5 +1,6 @@
 /* rt_vmfile.h - the open file behind each mapping of a process, read by a
- * BPF iterator (tracer/vmfile.c), for `remaptrace explain`.
+ * BPF iterator (tracer/vmfile.c), for `remaptrace explain` and for the
+ * supervisor's identity of the mappings it did not see land (ident.c).
  */
 #ifndef RT_VMFILE_H
 #define RT_VMFILE_H
@@ -27,5 +28,32 @@ struct rt_vmfile {
  * or more, -EPROTO when the iterator's output does not make sense.
  */
 int rt_vmfile_read(pid_t pid, struct rt_vmfile **out, size_t *n);
+
+/* A VMA mapping an open file that one of the supervisor's own
+ * descriptors holds (rt_vmfile_ours()). */
+struct rt_vmfile_ours {
+	uint64_t start;
+	uint64_t end;
+	uint64_t pgoff;		/* vm_pgoff: the file offset, in pages */
+	int fd;			/* ours, sharing the VMA's open file */
+};
+
+/**
+ * rt_vmfile_ready() - load, once, the iterators rt_vmfile_ours() runs
+ * (task_vma and task_file).  Returns 0, or the -errno of the first try
+ * as rt_vmfile_read() says them.  The programs stay loaded (close on
+ * exec) until the supervisor exits.
+ */
+int rt_vmfile_ready(void);
+
+/**
+ * rt_vmfile_ours() - the VMAs of process @pid whose vm_file is the open
+ * file of one of our descriptors @fds (@nfds of them, ascending, no two
+ * of one open file), with that descriptor, in address order: which open
+ * file each maps, read from the kernel itself, without stopping the
+ * process.  @out: malloc'd (the caller frees it).  Returns 0 or -errno.
+ */
+int rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds,
+		   struct rt_vmfile_ours **out, size_t *n);
 
 #endif

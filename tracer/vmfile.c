@@ -49,13 +49,22 @@
 #define BPF_EXIT_INSN()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 /* An iterator program's context is its target's arguments, 8 bytes
- * each: bpf_iter_task_vma(meta, task, vma). */
-enum { CTX_META = 0, CTX_VMA = 16 };
+ * each: bpf_iter_task_vma(meta, task, vma), bpf_iter_task_file(meta,
+ * task, fd, file). */
+enum { CTX_META = 0, CTX_VMA = 16, CTX_FD = 16, CTX_FILE = 24 };
 
 /* Offsets read from the kernel's BTF. */
 struct offsets {
 	int seq;		/* struct bpf_iter_meta: seq */
-	int start, end, file;	/* struct vm_area_struct */
+	int start, end, pgoff, file;	/* struct vm_area_struct */
+};
+
+/* What the VMA program writes per VMA; the file program, (fd, file). */
+struct raw_vma {
+	uint64_t start, end, pgoff, file;
+};
+struct raw_fd {
+	uint64_t fd, file;
 };
 
 static void
@@ -105,59 +114,105 @@ struct_off(const struct btf *btf, const char *type, const char *member)
 	return off > INT16_MAX ? -ERANGE : off;
 }
 
-/* The iterator's attach BTF id and the offsets, from the kernel's BTF. */
+/*
+ * The iterators' attach BTF ids (task_vma's, task_file's) and the
+ * offsets, from the kernel's BTF.
+ */
 static int
-read_btf(uint32_t *func, struct offsets *o)
+read_btf(uint32_t func[2], struct offsets *o)
 {
 	_cleanup_(btf_freep) struct btf *btf = btf__load_vmlinux_btf();
-	int id;
+	int vma, file;
 
 	/* no BTF: libbpf says ESRCH, which would read as "process gone" */
 	if (!btf)
 		return errno == ENOMEM ? -ENOMEM : -EOPNOTSUPP;
-	id = btf__find_by_name_kind(btf, "bpf_iter_task_vma", BTF_KIND_FUNC);
+	vma = btf__find_by_name_kind(btf, "bpf_iter_task_vma", BTF_KIND_FUNC);
+	file = btf__find_by_name_kind(btf, "bpf_iter_task_file",
+				      BTF_KIND_FUNC);
 	o->seq = struct_off(btf, "bpf_iter_meta", "seq");
 	o->start = struct_off(btf, "vm_area_struct", "vm_start");
 	o->end = struct_off(btf, "vm_area_struct", "vm_end");
+	o->pgoff = struct_off(btf, "vm_area_struct", "vm_pgoff");
 	o->file = struct_off(btf, "vm_area_struct", "vm_file");
-	if (id < 0 || o->seq < 0 || o->start < 0 || o->end < 0 || o->file < 0)
+	if (vma < 0 || o->seq < 0 || o->start < 0 || o->end < 0 ||
+	    o->pgoff < 0 || o->file < 0)
 		return -EOPNOTSUPP;
-	*func = (uint32_t)id;
+	func[0] = (uint32_t)vma;
+	func[1] = file < 0 ? 0 : (uint32_t)file;
 	return 0;
 }
 
-/* For each VMA: (vm_start, vm_end, vm_file) through bpf_seq_write. */
 static int
-load_prog(uint32_t func, const struct offsets *o)
+load(const char *name, uint32_t func, const struct bpf_insn *insns,
+     size_t n)
+{
+	LIBBPF_OPTS(bpf_prog_load_opts, opts,
+		    .expected_attach_type = BPF_TRACE_ITER,
+		    .attach_btf_id = func);
+
+	if (!func)
+		return -EOPNOTSUPP;
+	/* GPL: bpf_seq_write is GPL-only */
+	return bpf_prog_load(BPF_PROG_TYPE_TRACING, name, "GPL", insns, n,
+			     &opts);
+}
+
+/* For each VMA: (vm_start, vm_end, vm_pgoff, vm_file), bpf_seq_write. */
+static int
+load_vma_prog(uint32_t func, const struct offsets *o)
 {
 	const struct bpf_insn insns[] = {
 		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_7, BPF_REG_6, CTX_VMA),
 		/* NULL once the VMAs are done */
-		BPF_JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 12),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 14),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->start),
-		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -24),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -32),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->end),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -24),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->pgoff),
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->file),
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
-		/* bpf_seq_write(ctx->meta->seq, fp - 24, 24) */
+		/* bpf_seq_write(ctx->meta->seq, fp - 32, 32) */
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_6, CTX_META),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_1, o->seq),
 		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
-		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -24),
-		BPF_ALU64_IMM(BPF_MOV, BPF_REG_3, 24),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -32),
+		BPF_ALU64_IMM(BPF_MOV, BPF_REG_3, 32),
 		BPF_EMIT_CALL(BPF_FUNC_seq_write),
 		BPF_ALU64_IMM(BPF_MOV, BPF_REG_0, 0),
 		BPF_EXIT_INSN(),
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, opts,
-		    .expected_attach_type = BPF_TRACE_ITER,
-		    .attach_btf_id = func);
 
-	/* GPL: bpf_seq_write is GPL-only */
-	return bpf_prog_load(BPF_PROG_TYPE_TRACING, "rt_vmfile", "GPL",
-			     insns, ARRAY_SIZE(insns), &opts);
+	return load("rt_vmfile", func, insns, ARRAY_SIZE(insns));
+}
+
+/* For each descriptor: (fd, file), bpf_seq_write. */
+static int
+load_fd_prog(uint32_t func, const struct offsets *o)
+{
+	const struct bpf_insn insns[] = {
+		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
+		/* NULL once the descriptors are done */
+		BPF_LDX_MEM(BPF_DW, BPF_REG_7, BPF_REG_6, CTX_FILE),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 9),
+		BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, CTX_FD),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_7, -8),
+		/* bpf_seq_write(ctx->meta->seq, fp - 16, 16) */
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_6, CTX_META),
+		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_1, o->seq),
+		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
+		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -16),
+		BPF_ALU64_IMM(BPF_MOV, BPF_REG_3, 16),
+		BPF_EMIT_CALL(BPF_FUNC_seq_write),
+		BPF_ALU64_IMM(BPF_MOV, BPF_REG_0, 0),
+		BPF_EXIT_INSN(),
+	};
+
+	return load("rt_vmfile_fd", func, insns, ARRAY_SIZE(insns));
 }
 
 /*
@@ -180,42 +235,73 @@ iter_open(int prog, pid_t tid)
 	return bpf_iter_create(link);
 }
 
-/* All of @fd, in records: -E2BIG past MAX_VMAS, -EPROTO for a torn one. */
+/*
+ * All of @fd, in records of @size, each starting with a number that goes
+ * up (an address, a descriptor): -E2BIG past MAX_VMAS of them, -EPROTO
+ * for a torn one.
+ *
+ * A read returns at most the iterator's buffer (32 KiB); the next read
+ * resumes after the last record shown.  Once it has resumed, the kernel
+ * (6.18, task_vma and task_file alike) does not end: every later read
+ * shows the records since the resumption again (measured: 900 VMAs of
+ * 40 bytes gave the last 120 over and over).  The first record of a
+ * read that is not above the last one before it is that repetition, and
+ * everything has been seen.
+ */
 static int
-read_all(int fd, struct rt_vmfile **out, size_t *n)
+read_all(int fd, size_t size, void **out, size_t *n)
 {
-	const size_t max = MAX_VMAS * sizeof(**out);
+	const size_t max = MAX_VMAS * size;
 	_cleanup_free_ char *buf = NULL;
 	size_t cap = 0, len = 0;
 	ssize_t r;
 
 	for (;;) {
-		if (len == cap) {
+		uint64_t first, last;
+
+		if (cap - len < size) {
 			char *nb;
 
 			if (cap == max)
 				return -E2BIG;
-			cap = cap ? cap * 2 : 4096 * sizeof(**out);
+			cap = cap ? cap * 2 : 4096 * size;
 			cap = cap < max ? cap : max;
 			nb = realloc(buf, cap);
 			if (!nb)
 				return -ENOMEM;
 			buf = nb;
 		}
-		r = read(fd, buf + len, cap - len);
+		r = read(fd, buf + len, (cap - len) / size * size);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return rt_neg_errno();
 		if (r == 0)
 			break;
+		if (len && (size_t)r >= size) {
+			memcpy(&first, buf + len, sizeof(first));
+			memcpy(&last, buf + len - size, sizeof(last));
+			if (first <= last)
+				break;
+		}
 		len += (size_t)r;
 	}
-	if (len % sizeof(**out))
+	if (len % size)
 		return -EPROTO;
-	*n = len / sizeof(**out);
-	*out = (struct rt_vmfile *)steal_ptr(buf);
+	*n = len / size;
+	*out = steal_ptr(buf);
 	return 0;
+}
+
+/* Every record of the iterator of @prog over task @tid, or -errno. */
+static int
+run_iter(int prog, pid_t tid, size_t size, void **out, size_t *n)
+{
+	_cleanup_close_ int it = iter_open(prog, tid);
+
+	if (it < 0)
+		return it;
+	return read_all(it, size, out, n);
 }
 
 static int
@@ -226,26 +312,32 @@ cmp_u64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* The iterator goes up the address space: anything else is torn. */
+static int
+check_order(const struct raw_vma *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].start >= v[i].end || (i && v[i].start < v[i - 1].end))
+			return -EPROTO;
+	return 0;
+}
+
 /*
- * Check the order (the iterator goes up the address space) and replace
- * each struct file address by its rank among the distinct ones, from 1:
- * equal numbers, one open file; 0, none.
+ * Replace each struct file address by its rank among the distinct ones,
+ * from 1: equal numbers, one open file; 0, none.
  */
 static int
-number_files(struct rt_vmfile *v, size_t n)
+number_files(const struct raw_vma *raw, struct rt_vmfile *v, size_t n)
 {
 	_cleanup_free_ uint64_t *keys = NULL;
 	size_t nk = 0, m = 0;
 
-	for (size_t i = 0; i < n; i++)
-		if (v[i].start >= v[i].end || (i && v[i].start < v[i - 1].end))
-			return -EPROTO;
 	keys = malloc((n ? n : 1) * sizeof(*keys));
 	if (!keys)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++)
-		if (v[i].file)
-			keys[nk++] = v[i].file;
+		if (raw[i].file)
+			keys[nk++] = raw[i].file;
 	qsort(keys, nk, sizeof(*keys), cmp_u64);
 	for (size_t i = 0; i < nk; i++)
 		if (!m || keys[i] != keys[m - 1])
@@ -253,37 +345,68 @@ number_files(struct rt_vmfile *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const uint64_t *k;
 
-		if (!v[i].file)
+		v[i] = (struct rt_vmfile){ raw[i].start, raw[i].end, 0 };
+		if (!raw[i].file)
 			continue;
-		k = bsearch(&v[i].file, keys, m, sizeof(*keys), cmp_u64);
+		k = bsearch(&raw[i].file, keys, m, sizeof(*keys), cmp_u64);
 		v[i].file = (uint64_t)(k - keys) + 1;
 	}
+	return 0;
+}
+
+/* The programs, loaded once for the supervisor (rt_vmfile_ready()). */
+static struct {
+	int state;		/* 0 not tried, 1 loaded, -errno */
+	int vma_prog, fd_prog;
+} progs = { 0, -1, -1 };
+
+static int
+load_progs(bool want_fd, int *vma_prog, int *fd_prog)
+{
+	_cleanup_close_ int v = -1, f = -1;
+	struct offsets o;
+	uint32_t func[2];
+	int r;
+
+	r = read_btf(func, &o);
+	if (r < 0)
+		return r;
+	v = load_vma_prog(func[0], &o);
+	if (v < 0)
+		return v;
+	if (want_fd) {
+		f = load_fd_prog(func[1], &o);
+		if (f < 0)
+			return f;
+	}
+	*vma_prog = take_fd(v);
+	if (fd_prog)
+		*fd_prog = take_fd(f);
 	return 0;
 }
 
 static int
 read_vmfiles(pid_t pid, struct rt_vmfile **out, size_t *n)
 {
+	_cleanup_free_ struct raw_vma *raw = NULL;
 	_cleanup_free_ struct rt_vmfile *v = NULL;
-	_cleanup_close_ int prog = -1, it = -1;
-	struct offsets o;
-	uint32_t func;
+	_cleanup_close_ int prog = -1;
 	size_t nv = 0;
 	int r;
 
-	r = read_btf(&func, &o);
+	r = load_progs(false, &prog, NULL);
 	if (r < 0)
 		return r;
-	prog = load_prog(func, &o);
-	if (prog < 0)
-		return prog;
-	it = iter_open(prog, pid);
-	if (it < 0)
-		return it;
-	r = read_all(it, &v, &nv);
+	r = run_iter(prog, pid, sizeof(*raw), (void **)&raw, &nv);
 	if (r < 0)
 		return r;
-	r = number_files(v, nv);
+	r = check_order(raw, nv);
+	if (r < 0)
+		return r;
+	v = malloc((nv ? nv : 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	r = number_files(raw, v, nv);
 	if (r < 0)
 		return r;
 	*out = steal_ptr(v);
@@ -303,4 +426,103 @@ rt_vmfile_read(pid_t pid, struct rt_vmfile **out, size_t *n)
 	r = read_vmfiles(pid, out, n);
 	libbpf_set_print(was);
 	return r;
+}
+
+int
+rt_vmfile_ready(void)
+{
+	libbpf_print_fn_t was;
+
+	if (progs.state)
+		return progs.state < 0 ? progs.state : 0;
+	was = libbpf_set_print(NULL);
+	progs.state = load_progs(true, &progs.vma_prog, &progs.fd_prog);
+	libbpf_set_print(was);
+	if (progs.state == 0)
+		progs.state = 1;
+	return progs.state < 0 ? progs.state : 0;
+}
+
+static int
+cmp_fd_file(const void *a, const void *b)
+{
+	return cmp_u64(&((const struct raw_fd *)a)->file,
+		       &((const struct raw_fd *)b)->file);
+}
+
+static int
+cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * Descriptors @want (sorted) of ours by their file's address, then each
+ * VMA of @pid looked up in them: the addresses are compared here and go
+ * no further.
+ */
+static int
+match(pid_t pid, const int *want, size_t nwant, struct rt_vmfile_ours **out,
+      size_t *n)
+{
+	_cleanup_free_ struct raw_vma *raw = NULL;
+	_cleanup_free_ struct raw_fd *fds = NULL;
+	_cleanup_free_ struct rt_vmfile_ours *o = NULL;
+	size_t nv = 0, nf = 0, m = 0;
+	int r;
+
+	r = run_iter(progs.fd_prog, getpid(), sizeof(*fds), (void **)&fds,
+		     &nf);
+	if (r < 0)
+		return r;
+	r = run_iter(progs.vma_prog, pid, sizeof(*raw), (void **)&raw, &nv);
+	if (r < 0)
+		return r;
+	r = check_order(raw, nv);
+	if (r < 0)
+		return r;
+	/* Only those asked for: another descriptor of ours may share a
+	 * file with one of them, and must not stand for it. */
+	for (size_t i = 0; i < nf; i++) {
+		int fd = (int)fds[i].fd;
+
+		if (bsearch(&fd, want, nwant, sizeof(*want), cmp_int))
+			fds[m++] = fds[i];
+	}
+	nf = m;
+	m = 0;
+	qsort(fds, nf, sizeof(*fds), cmp_fd_file);
+	o = malloc((nv ? nv : 1) * sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	for (size_t i = 0; i < nv; i++) {
+		struct raw_fd key = { .file = raw[i].file };
+		const struct raw_fd *f;
+
+		if (!raw[i].file)
+			continue;
+		f = bsearch(&key, fds, nf, sizeof(*fds), cmp_fd_file);
+		if (f)
+			o[m++] = (struct rt_vmfile_ours){
+				raw[i].start, raw[i].end, raw[i].pgoff,
+				(int)f->fd,
+			};
+	}
+	*out = steal_ptr(o);
+	*n = m;
+	return 0;
+}
+
+int
+rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds,
+	       struct rt_vmfile_ours **out, size_t *n)
+{
+	int r;
+
+	*out = NULL;
+	*n = 0;
+	r = rt_vmfile_ready();
+	return r < 0 ? r : match(pid, fds, nfds, out, n);
 }

@@ -783,6 +783,23 @@ log_of() {
 	serve_stop
 }
 
+@test "explain: as root, the BPF iterator reads a process with 3,000 more mappings than one read of it holds, and still tells the open files apart" {
+	need_bpf_iter || skip "needs root and a kernel with BTF (/sys/kernel/btf/vmlinux) for the task_vma iterator"
+	# Past one read of the iterator's buffer, the kernel shows the VMAs
+	# since the resumption over and over: the binary before the fix ran
+	# into its million-record bound and said "cannot tell" (exit 2).
+	serve_args=(many)
+	serve_start
+	[ "$(wc -l <"/proc/$serve_pid/maps")" -gt 3000 ] ||
+		fail "t-rep-serve many mapped too little"
+	run -1 "$REMAPTRACE" explain -p "$serve_pid" "${addr[twoopens]}" 16384 0 0
+	assert_line "rule:    span-file"
+	run -0 "$REMAPTRACE" explain -p "$serve_pid" "${addr[oneopen]}" 16384 0 0
+	assert_line "note:    the range covers 2 mappings of one open file (read with a BPF iterator); they become one"
+	explain_vs_kernel "${addr[twoopens]}" 16384 0 0
+	serve_stop
+}
+
 @test "explain: without the privilege, one file opened twice is never called valid: 'cannot tell', exit 2" {
 	local d as=()
 	# served and explained by an unprivileged user: explain cannot read

@@ -2,7 +2,7 @@
  * `remaptrace explain`: the test explains a call against it, then has it
  * make that very call natively, and compares the kernel's answer.
  *
- * Usage: t-rep-serve DIR [thread]
+ * Usage: t-rep-serve DIR [thread|many]
  *   Creates DIR/A and DIR/B (8 pages each) and maps, one after another
  *   in a reserved area:
  *     shared    4 pages of A, MAP_SHARED, read-write
@@ -20,7 +20,9 @@
  *               link to A (one inode, two paths, two open files)
  *   and prints "NAME ADDRESS" for each.  With "thread", it then starts a
  *   thread that unshares its descriptor table (unshare(CLONE_FILES)) and
- *   blocks, and prints "thread TID".  Then "ready".  Then it reads
+ *   blocks, and prints "thread TID".  With "many", it first maps 3,000
+ *   more single pages, each apart (more than one read of a BPF
+ *   iterator's buffer holds).  Then "ready".  Then it reads
  *   lines "START SIZE PROT PGOFF FLAGS" (numbers, 0x hex accepted), makes
  *   remap_file_pages with them and prints "result: 0" or
  *   "result: -1 ENAME", until end of input.  Exit 0; 1 if setup failed;
@@ -159,6 +161,23 @@ thread_main(void *arg)
 	return NULL;
 }
 
+#define MANY	3000
+
+/* MANY private anonymous pages, each its own VMA (a guard page apart). */
+static void
+map_many(void)
+{
+	char *area = mmap(NULL, 2 * MANY * (size_t)pg, PROT_NONE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+	if (area == MAP_FAILED)
+		die("mmap many");
+	for (int i = 0; i < MANY; i++)
+		if (mprotect(area + 2 * (size_t)i * (size_t)pg, (size_t)pg,
+			     PROT_READ))
+			die("mprotect many");
+}
+
 /* A thread with its own descriptor table, blocked until the exit. */
 static void
 start_thread(void)
@@ -210,14 +229,17 @@ main(int argc, char **argv)
 	unsigned long long v[5];
 	char line[512];
 
-	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "thread"))) {
-		fprintf(stderr, "usage: t-rep-serve DIR [thread]\n");
+	if (argc < 2 || argc > 3 || (argc == 3 && strcmp(argv[2], "thread") &&
+				     strcmp(argv[2], "many"))) {
+		fprintf(stderr, "usage: t-rep-serve DIR [thread|many]\n");
 		return 2;
 	}
 	pg = sysconf(_SC_PAGESIZE);
 	setup(argv[1]);
-	if (argc == 3)
+	if (argc == 3 && !strcmp(argv[2], "thread"))
 		start_thread();
+	if (argc == 3 && !strcmp(argv[2], "many"))
+		map_many();
 	printf("ready\n");
 	fflush(stdout);
 	while (fgets(line, sizeof(line), stdin)) {

@@ -30,6 +30,9 @@ enum rt_feature {
 	RT_FEAT_KCMP,			/* 3.5 kcmp(2), CONFIG_KCMP */
 	RT_FEAT_PROCESS_MADVISE,	/* 5.10 process_madvise(MADV_COLD),
 					 * with CAP_SYS_NICE */
+	RT_FEAT_VMFILE_ITER,		/* 6.1 BPF task_vma and task_file
+					 * iterators, BTF, CAP_BPF and
+					 * CAP_PERFMON */
 	RT_FEAT__COUNT,
 };
 

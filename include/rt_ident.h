@@ -36,7 +36,8 @@ struct rt_ident_use {
 	uint32_t dev_major, dev_minor;
 	uint64_t ino;
 	uint64_t key_id;
-	unsigned int n;
+	unsigned int n;		/* records, and mappings not yet placed */
+	unsigned int unplaced;	/* of those, mappings not yet placed */
 };
 
 /* The descriptor number the process mapped a key's open file with. */
@@ -53,6 +54,7 @@ struct rt_ident_mm {
 	struct rt_ident_hint *hints;	/* by key id */
 	size_t nh, cap_h;
 	size_t sweep_at;	/* drop unmapped ranges at this many */
+	size_t nunplaced;	/* mappings not yet placed (all keys) */
 };
 
 struct rt_ident {
@@ -69,6 +71,9 @@ struct rt_ident {
 	uint64_t next_seq;
 	int kcmp_state;			/* 0 unknown, 1 works, -1 missing
 					 * (CONFIG_KCMP off) */
+	pid_t self;			/* our pid, for kcmp */
+	unsigned int batch;		/* let_go() defers to end_batch() */
+	bool unordered;			/* order holds slots let go */
 	struct rt_ident_mm *mms;
 	size_t nmms, cap_mms;
 };
@@ -98,6 +103,15 @@ int64_t rt_ident_adopt(struct rt_ident *id, int fd);
 int rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 		    uint64_t len, uint64_t off, uint64_t key_id);
 
+/**
+ * rt_ident_unplaced() - @tgid mapped key @key_id at an address not known
+ * here: its mmap ran without being caught after it, where the kernel can
+ * be asked instead (rt_vmfile_ready()).  The first look-up of a VMA of
+ * that inode, a fork or a sweep places every such mapping of the process
+ * first, as its VMAs' own vm_file says (rt_vmfile_ours()); until then
+ * the key counts among the inode's open files.  Returns 0 or -ENOMEM.
+ */
+int rt_ident_unplaced(struct rt_ident *id, pid_t tgid, uint64_t key_id);
 /*
  * [@start, @start + @len) now maps an open file we hold no copy of:
  * whatever was recorded there is stale.  Returns 0 or -ENOMEM.

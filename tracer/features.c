@@ -25,6 +25,7 @@
 #include "rt_compat.h"
 #include "rt_features.h"
 #include "rt_util.h"
+#include "rt_vmfile.h"
 
 enum state {
 	ST_UNPROBED,	/* not asked (yet) */
@@ -128,6 +129,18 @@ static const struct feat feats[RT_FEAT__COUNT] = {
 		"VM_LOCKED is asked by the program's agent or thread "
 		"(MADV_DONTNEED): one more round trip per call in a process "
 		"that locked memory", false, RT_FEAT_PIDFD_OPEN,
+	},
+	/*
+	 * Following a shared mmap means keeping a copy of its open file and
+	 * knowing where it landed.  The kernel can say the latter itself,
+	 * later, for every VMA at once (vmfile.c): then the mmap need not be
+	 * caught after it, which is most of what following costs.
+	 */
+	[RT_FEAT_VMFILE_ITER] = {
+		"vmfile_iter", "BPF task_vma and task_file iterators (BTF, "
+		"CAP_BPF and CAP_PERFMON)", "6.1",
+		"each shared mmap of a file is caught after it (a ptrace "
+		"stop) to read where it landed", false, RT_FEAT_PIDFD_GETFD,
 	},
 };
 
@@ -300,6 +313,19 @@ rt_features_detect(void)
 	probe_pidfd();
 	probe_maps();
 	probe_madvise();
+	/* (vmfile_iter: when first asked, probe_late()) */
+}
+
+/*
+ * Probed when first asked: loading the iterators reads the kernel's BTF,
+ * about 10 ms, which a run that maps no shared file should not pay.  The
+ * programs stay loaded for ident.c.
+ */
+static void
+probe_late(enum rt_feature f)
+{
+	if (f == RT_FEAT_VMFILE_ITER && state[f] == ST_UNPROBED)
+		state[f] = rt_vmfile_ready() == 0 ? ST_PRESENT : ST_ABSENT;
 }
 
 /*
@@ -365,7 +391,10 @@ rt_features_listener(int listener, bool killable)
 bool
 rt_features_has(enum rt_feature f)
 {
-	if ((unsigned int)f >= RT_FEAT__COUNT || state[f] != ST_PRESENT)
+	if ((unsigned int)f >= RT_FEAT__COUNT)
+		return false;
+	probe_late(f);
+	if (state[f] != ST_PRESENT)
 		return false;
 	return feats[f].needs < 0 || rt_features_has(feats[f].needs);
 }
@@ -402,6 +431,7 @@ rt_features_log(FILE *log)
 		const struct feat *f = &feats[i];
 		const char *how, *needs = "";
 
+		probe_late(i);
 		if (rt_features_has(i)) {
 			fprintf(log, "remaptrace: feature %s (%s, Linux %s): "
 				"in use\n", f->name, f->what, f->since);

@@ -178,6 +178,67 @@ old_mmap_args(pid_t tid, uint64_t args[6])
 	return 0;
 }
 
+/*
+ * May a shared mmap of @tgid go on uncaught, to be placed later from the
+ * kernel's own word (ident.c, place())?  Only where the kernel can be
+ * asked, and in a process of one thread: a placement forgets what it
+ * does not find, and only a call of another thread could make one while
+ * this mmap still runs.  (A new thread is known before it can call:
+ * it starts in a ptrace stop.)
+ */
+static bool
+may_leave_unplaced(struct rt_ctx *ctx, pid_t tgid)
+{
+	return rt_features_has(RT_FEAT_VMFILE_ITER) &&
+	       rt_procs_nthreads(&ctx->tr.procs, tgid) == 1;
+}
+
+/*
+ * There, an mmap is only noted: its open file is kept (*@kfd is taken)
+ * and the call goes on without a stop after it.
+ */
+static void
+follow_unplaced(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd)
+{
+	int64_t key = rt_ident_adopt(&ctx->tr.ident, *kfd);
+
+	if (key <= 0)
+		return;		/* (*@kfd still ours to close) */
+	*kfd = -1;		/* owned by ident now */
+	rt_ident_set_fd_hint(&ctx->tr.ident, tgid, (uint64_t)key, tfd);
+	if (rt_ident_unplaced(&ctx->tr.ident, tgid, (uint64_t)key) == 0)
+		ctx->stats.mmaps_followed++;
+	else
+		rt_ident_put_unused(&ctx->tr.ident, (uint64_t)key);
+}
+
+/*
+ * A pidfd for the caller's descriptor table, checked to be of the
+ * caller: the process's own, kept (procs.c), where the caller leads it
+ * (its table); else one of the thread, opened for the call (*@opened,
+ * the caller closes it).  Returns the pidfd or -errno.
+ */
+static int
+caller_pidfd(struct rt_ctx *ctx, pid_t tid, pid_t tgid, int *opened)
+{
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, tgid);
+	bool fresh = true;
+	int pidfd;
+
+	if (tgid < 0)
+		return -ESRCH;
+	if (proc && tid == tgid) {
+		pidfd = rt_procs_own_pidfd(proc, &fresh);
+	} else {
+		pidfd = rt_procs_pidfd(tid);
+		*opened = pidfd;
+	}
+	/* (a pidfd kept since a call was pending is of the caller) */
+	if (pidfd < 0 || (fresh && rt_seccomp_valid(ctx) < 0))
+		return -ESRCH;
+	return pidfd;
+}
+
 static void
 follow_mmap(struct rt_ctx *ctx, pid_t tid)
 {
@@ -190,6 +251,7 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	uint64_t args[6];
 	struct stat st;
 	pid_t tgid;
+	int r;
 
 	call_args(d, args);
 	/* (an old mmap that is not shared, or unreadable: the kernel's) */
@@ -212,10 +274,10 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 		goto plain;
 	if (!rt_features_has(RT_FEAT_PIDFD_GETFD))
 		goto plain;
-	pidfd = rt_procs_pidfd(tid);
-	if (pidfd < 0 || tgid < 0 || rt_seccomp_valid(ctx) < 0)
+	r = caller_pidfd(ctx, tid, tgid, &pidfd);
+	if (r < 0)
 		goto plain;
-	kfd = syscall(SYS_pidfd_getfd, pidfd, (int)args[4], 0);
+	kfd = syscall(SYS_pidfd_getfd, r, (int)args[4], 0);
 	/* /dev/zero is replaced by a new shmem file: nothing to follow. */
 	if (kfd < 0 || fstat(kfd, &st) < 0)
 		goto plain;
@@ -228,6 +290,10 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	if (file_nr)
 		mark_hidden_flags(ctx, tgid, MAP_NORESERVE);
 	file_nr = false;
+	if (may_leave_unplaced(ctx, tgid)) {
+		follow_unplaced(ctx, tgid, &kfd, (int)args[4]);
+		goto plain;
+	}
 	fj = new_job(ctx, tid, FOLLOW_MMAP);
 	if (!fj)
 		goto plain;

@@ -15,6 +15,12 @@
  * The copies never exceed a budget below the descriptor limit: past it
  * the least recently used one is let go (clock), and its ranges are
  * then identified by device and inode only.
+ *
+ * Where the kernel can be asked which open file each VMA maps (a BPF
+ * iterator, root: vmfile.c), an mmap is not caught after it to read its
+ * address: its copy is kept, "not yet placed", and the records of such
+ * mappings are made from the VMAs themselves when first needed.  That
+ * saves the ptrace stop per shared mmap, most of what following costs.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +38,7 @@
 #include "rt_maps.h"
 #include "rt_shm.h"
 #include "rt_util.h"
+#include "rt_vmfile.h"
 
 #define SWEEP_MIN	1024	/* records before unmapped ones are looked for */
 
@@ -70,11 +77,11 @@ cmp_file(const void *arg, size_t i)
 {
 	const struct file_q *q = arg;
 	const struct rt_ident_key *k = &q->id->keys[q->id->order[i]];
-	pid_t me = getpid();
 	long r;
 
 	if (q->id->kcmp_state > 0) {
-		r = syscall(SYS_kcmp, me, me, KCMP_FILE, q->fd, k->fd);
+		r = syscall(SYS_kcmp, q->id->self, q->id->self, KCMP_FILE,
+			    q->fd, k->fd);
 		return r == 0 ? 0 : r == 1 ? -1 : r == 2 ? 1 : RT_SORTED_ERR;
 	}
 #define CMP(a, b) if ((a) != (b)) return (a) < (b) ? -1 : 1
@@ -94,7 +101,11 @@ find_file(const struct rt_ident *id, int fd, const struct stat *st,
 	return rt_sorted_find(id->norder, cmp_file, &q, pos);
 }
 
-/* Close @k's copy and take it out of the order. */
+/*
+ * Close @k's copy and take it out of the order.  Within a batch (a
+ * process gone, a sweep: id->batch), the order is mended once at its end
+ * (end_batch()) rather than searched for each copy.
+ */
 static void
 let_go(struct rt_ident *id, struct rt_ident_key *k)
 {
@@ -106,12 +117,39 @@ let_go(struct rt_ident *id, struct rt_ident_key *k)
 
 	if (k->fd < 0)
 		return;
+	if (id->batch) {
+		close(k->fd);
+		k->fd = -1;
+		id->unordered = true;
+		return;
+	}
 	if (find_file(id, k->fd, &st, &pos) == 1 &&
 	    &id->keys[id->order[pos]] == k)
 		rt_sorted_remove(id->order, &id->norder, sizeof(*id->order),
 				 pos, 1);
 	close(k->fd);
 	k->fd = -1;
+}
+
+static void
+begin_batch(struct rt_ident *id)
+{
+	id->batch++;
+}
+
+/* Drop from the order the slots let go in the batch: one pass. */
+static void
+end_batch(struct rt_ident *id)
+{
+	size_t i, n = 0;
+
+	if (--id->batch || !id->unordered)
+		return;
+	for (i = 0; i < id->norder; i++)
+		if (id->keys[id->order[i]].id && id->keys[id->order[i]].fd >= 0)
+			id->order[n++] = id->order[i];
+	id->norder = n;
+	id->unordered = false;
 }
 
 static void
@@ -179,8 +217,10 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 
 	if (fstat(fd, &st) < 0)
 		return rt_neg_errno();
-	if (!id->kcmp_state)
+	if (!id->kcmp_state) {
 		id->kcmp_state = rt_features_has(RT_FEAT_KCMP) ? 1 : -1;
+		id->self = getpid();	/* (the supervisor never forks) */
+	}
 	r = find_file(id, fd, &st, &pos);
 	if (r == 0 && id->budget && id->norder >= id->budget) {
 		evict(id);
@@ -408,6 +448,8 @@ ref_dropped(void *arg, uint64_t key_id, int delta)
  * /proc/PID/maps, when the records have doubled since the last look.
  * Amortised O(1) per record.  Hints of keys gone go too.
  */
+static bool place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep);
+
 static void
 sweep(struct rt_ident *id, struct rt_ident_mm *m)
 {
@@ -415,14 +457,21 @@ sweep(struct rt_ident *id, struct rt_ident_mm *m)
 	struct drop_arg a = { { id, m }, &lv };
 	size_t i, n = 0;
 
-	if (read_live(m->tgid, &lv) == 0)
-		rt_ranges_filter(&m->recs, keep_live, ref_dropped, &a);
-	free(lv.v);
+	/* The kernel's own word, where it can be had, is cheaper than
+	 * /proc/PID/maps (whose paths cost most of a sweep), except for
+	 * the records of copies let go, which it cannot check. */
+	begin_batch(id);
+	if (!place(id, m, true) || id->dropped) {
+		if (read_live(m->tgid, &lv) == 0)
+			rt_ranges_filter(&m->recs, keep_live, ref_dropped, &a);
+		free(lv.v);
+	}
 	for (i = 0; i < m->nh; i++)
 		if (key_by_id(id, m->hints[i].key_id))
 			m->hints[n++] = m->hints[i];
 	m->nh = n;
-	n = m->recs.n + m->nh;
+	end_batch(id);
+	n = m->recs.n + m->nh + m->nunplaced;
 	m->sweep_at = n * 2 > SWEEP_MIN ? n * 2 : SWEEP_MIN;
 }
 
@@ -444,9 +493,237 @@ rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 	ret = rt_ranges_add(&m->recs, &r, ref, &a);
 	if (!--k->refs)
 		key_free(id, k);	/* not recorded, named by nothing */
-	if (ret == 0 && m->recs.n + m->nh >= m->sweep_at)
+	if (ret == 0 && m->recs.n + m->nh + m->nunplaced >= m->sweep_at)
 		sweep(id, m);
 	return ret;
+}
+
+int
+rt_ident_unplaced(struct rt_ident *id, pid_t tgid, uint64_t key_id)
+{
+	struct rt_ident_mm *m = mm_get(id, tgid, true);
+	struct rt_ident_key *k = key_by_id(id, key_id);
+	struct use_q q;
+	size_t pos;
+
+	if (!m || !k)
+		return -ENOMEM;
+	/* Before this one is noted: its mmap has not run yet, and a sweep
+	 * would find it nowhere. */
+	if (m->recs.n + m->nh + m->nunplaced + 1 >= m->sweep_at) {
+		k->refs++;	/* (a sweep may drop its last record) */
+		sweep(id, m);
+		k->refs--;
+	}
+	q = (struct use_q){ k->dev_major, k->dev_minor, k->ino, k->id, m };
+	use_count(m, k, 1);
+	if (rt_sorted_find(m->nu, cmp_use, &q, &pos) != 1)
+		return -ENOMEM;	/* (use_count() says why) */
+	m->uses[pos].unplaced++;
+	m->nunplaced++;
+	k->refs++;
+	return 0;
+}
+
+/* Forget the mappings of @m not yet placed: their keys' counts go. */
+static void
+drop_unplaced(struct rt_ident *id, struct rt_ident_mm *m)
+{
+	size_t i = 0;
+
+	while (m->nunplaced && i < m->nu) {
+		struct rt_ident_use *u = &m->uses[i];
+		struct rt_ident_key *k = key_by_id(id, u->key_id);
+		unsigned int n = u->unplaced;
+
+		if (!n) {
+			i++;
+			continue;
+		}
+		m->nunplaced -= n;
+		u->unplaced = 0;
+		u->n -= n;
+		if (!u->n)
+			rt_sorted_remove(m->uses, &m->nu, sizeof(*u), i, 1);
+		else
+			i++;
+		if (k && !(k->refs -= n))
+			key_free(id, k);
+	}
+	m->nunplaced = 0;
+}
+
+struct fd_key {
+	int fd;
+	uint64_t key_id;
+};
+
+static int
+cmp_fd_key(const void *a, const void *b)
+{
+	int x = ((const struct fd_key *)a)->fd, y = ((const struct fd_key *)b)->fd;
+
+	return (x > y) - (x < y);
+}
+
+/* The VMAs of our open files, by address, while placing. */
+struct placed {
+	const struct rt_vmfile_ours *v;
+	size_t n;
+	const struct fd_key *fk;
+	size_t nk;
+	const struct rt_ident *id;
+	uint64_t page;
+};
+
+/* The key of our descriptor @fd, or 0. */
+static uint64_t
+fd_key_of(const struct placed *pl, int fd)
+{
+	struct fd_key q = { .fd = fd };
+	const struct fd_key *f = bsearch(&q, pl->fk, pl->nk, sizeof(*pl->fk),
+					 cmp_fd_key);
+
+	return f ? f->key_id : 0;
+}
+
+struct prune_arg {
+	struct ref_arg ra;
+	const struct placed *pl;
+};
+
+/* Does a VMA of our open files agree with record @r (same key, same
+ * offset at its start)?  Records of copies let go are not ours to say. */
+static int
+placed_agrees(void *arg, const struct rt_range *r)
+{
+	const struct placed *pl = ((const struct prune_arg *)arg)->pl;
+	const struct rt_ident_key *k = key_by_id(pl->id, r->key);
+	size_t lo = 0, hi = pl->n;
+
+	if (!k || k->fd < 0)
+		return 1;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct rt_vmfile_ours *v = &pl->v[mid];
+
+		if (r->start >= v->end) {
+			lo = mid + 1;
+		} else if (r->start < v->start) {
+			hi = mid;
+		} else {
+			return fd_key_of(pl, v->fd) == r->key &&
+			       v->pgoff * pl->page + (r->start - v->start) ==
+			       r->off;
+		}
+	}
+	return 0;
+}
+
+static void
+ref_pruned(void *arg, uint64_t key_id, int delta)
+{
+	ref(&((struct prune_arg *)arg)->ra, key_id, delta);
+}
+
+/*
+ * Place every mapping of @m not yet placed: ask the kernel which of our
+ * copies each VMA of the process maps (rt_vmfile_ours()) and record the
+ * VMAs that map one.  That is the truth of the moment, so every record
+ * it makes is exact; a key none maps any more was unmapped (or its mmap
+ * failed) and goes.  With @sweep, also where nothing waits to be placed,
+ * and the records of our copies that no VMA agrees with go too.  Where
+ * the kernel cannot be asked, the mappings are only forgotten: their
+ * VMAs are then told apart by inode alone.  Returns whether the kernel
+ * answered.
+ */
+static bool
+place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep)
+{
+	_cleanup_free_ struct rt_vmfile_ours *v = NULL;
+	_cleanup_free_ struct fd_key *fk = NULL;
+	_cleanup_free_ int *fds = NULL;
+	struct ref_arg a = { id, m };
+	struct placed pl = { .id = id };
+	size_t nv = 0, nk = 0, i;
+	bool asked = false;
+	static uint64_t page;
+
+	if (!m->nunplaced && !(sweep && rt_features_has(RT_FEAT_VMFILE_ITER)))
+		return false;
+	if (!page)
+		page = (uint64_t)sysconf(_SC_PAGESIZE);
+	begin_batch(id);
+	fk = malloc((id->nslots ? id->nslots : 1) * sizeof(*fk));
+	fds = malloc((id->nslots ? id->nslots : 1) * sizeof(*fds));
+	if (!fk || !fds)
+		goto out;
+	for (i = 0; i < id->nslots; i++)
+		if (id->keys[i].id && id->keys[i].fd >= 0)
+			fk[nk++] = (struct fd_key){ id->keys[i].fd,
+						    id->keys[i].id };
+	qsort(fk, nk, sizeof(*fk), cmp_fd_key);
+	for (i = 0; i < nk; i++)
+		fds[i] = fk[i].fd;
+	if (rt_vmfile_ours(m->tgid, fds, nk, &v, &nv) < 0)
+		goto out;
+	pl = (struct placed){ v, nv, fk, nk, id, page };
+	asked = true;
+	for (i = 0; i < nv; i++) {
+		uint64_t key = fd_key_of(&pl, v[i].fd);
+		const struct rt_range *old = rt_ranges_find(&m->recs,
+							    v[i].start);
+		struct rt_ident_key *k = key_by_id(id, key);
+		struct rt_range r = {
+			.start = v[i].start, .end = v[i].end,
+			.off = v[i].pgoff * page, .key = key,
+		};
+
+		if (!k)
+			continue;
+		if (old && old->start == r.start && old->end == r.end &&
+		    old->off == r.off && old->key == key)
+			continue;	/* known already */
+		k->refs++;	/* held across the punch, which may drop the
+				 * last */
+		if (rt_ranges_add(&m->recs, &r, ref, &a) < 0)
+			asked = false;
+		if (!--k->refs)
+			key_free(id, k);
+		if (!asked)
+			break;
+	}
+	if (asked && sweep) {
+		struct prune_arg pa = { a, &pl };
+
+		rt_ranges_filter(&m->recs, placed_agrees, ref_pruned, &pa);
+	}
+out:
+	drop_unplaced(id, m);
+	end_batch(id);
+	return asked;
+}
+
+/* Are mappings of @vma's inode in @m not yet placed? */
+static bool
+inode_unplaced(const struct rt_ident_mm *m, const struct rt_vma *vma)
+{
+	struct use_q q = { vma->dev_major, vma->dev_minor, vma->ino, 0, m };
+	size_t pos;
+
+	if (!m->nunplaced)
+		return false;
+	rt_sorted_find(m->nu, cmp_use, &q, &pos);
+	for (; pos < m->nu; pos++) {
+		const struct rt_ident_use *u = &m->uses[pos];
+
+		if (u->ino != vma->ino || u->dev_major != vma->dev_major ||
+		    u->dev_minor != vma->dev_minor)
+			return false;
+		if (u->unplaced)
+			return true;
+	}
+	return false;
 }
 
 int
@@ -504,6 +781,10 @@ rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma,
 	*inferred = false;
 	if (!m)
 		return NULL;
+	/* A record here may be stale where a mapping of the inode is
+	 * not placed yet: it may have landed on it. */
+	if (inode_unplaced(m, vma))
+		place((struct rt_ident *)id, m, false);
 	r = rt_ranges_find(&m->recs, vma->start);
 	k = r ? key_by_id(id, r->key) : NULL;
 	/* The same inode and file offset at that address, or the record is
@@ -543,9 +824,11 @@ rt_ident_dup_range(struct rt_ident *id, pid_t tgid, uint64_t old_addr,
 		   uint64_t new_addr, uint64_t len)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, false);
-	const struct rt_range *r = m ? rt_ranges_find(&m->recs, old_addr) :
-				       NULL;
+	const struct rt_range *r;
 
+	if (m)
+		place(id, m, false);
+	r = m ? rt_ranges_find(&m->recs, old_addr) : NULL;
 	if (!r)
 		return 0;
 	return rt_ident_record(id, tgid, new_addr, len,
@@ -639,7 +922,7 @@ rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child)
 	struct rt_ident_mm *p = mm_get(id, parent, false), *c;
 	size_t i;
 
-	if (!p || !p->recs.n)
+	if (!p || (!p->recs.n && !p->nunplaced))
 		return 0;
 	c = mm_get(id, child, true);	/* may move id->mms */
 	p = mm_get(id, parent, false);
@@ -654,7 +937,8 @@ rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child)
 			      &c->recs.cap);
 	c->uses = dup_array(p->uses, p->nu, sizeof(*p->uses), &c->cap_u);
 	c->hints = dup_array(p->hints, p->nh, sizeof(*p->hints), &c->cap_h);
-	if (!c->recs.r || (p->nu && !c->uses) || (p->nh && !c->hints)) {
+	if ((p->recs.n && !c->recs.r) || (p->nu && !c->uses) ||
+	    (p->nh && !c->hints)) {
 		free(c->recs.r);
 		free(c->uses);
 		free(c->hints);
@@ -668,6 +952,16 @@ rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child)
 	c->sweep_at = p->sweep_at;
 	for (i = 0; i < c->recs.n; i++)
 		key_by_id(id, c->recs.r[i].key)->refs++;
+	/*
+	 * Mappings not yet placed go along unplaced: those made before the
+	 * fork are the child's too, and one the parent made since (its mmap
+	 * may still be running) is found nowhere in the child and goes.
+	 */
+	c->nunplaced = p->nunplaced;
+	for (i = 0; i < c->nu; i++)
+		if (c->uses[i].unplaced)
+			key_by_id(id, c->uses[i].key_id)->refs +=
+				c->uses[i].unplaced;
 	return 0;
 }
 
@@ -680,11 +974,14 @@ rt_ident_drop(struct rt_ident *id, pid_t tgid)
 
 	if (!m)
 		return;
+	begin_batch(id);
+	drop_unplaced(id, m);
 	for (i = 0; i < m->recs.n; i++) {
 		k = key_by_id(id, m->recs.r[i].key);
 		if (k && !--k->refs)
 			key_free(id, k);
 	}
+	end_batch(id);
 	rt_ranges_free(&m->recs);
 	free(m->uses);
 	free(m->hints);

@@ -88,6 +88,15 @@ quick_without() {
 	quick_without process_madvise
 }
 
+# Without the BPF iterators (not root, no BTF, before 6.1) every shared
+# mmap of a file is caught after it to read where it landed; with them,
+# those of one-thread processes are placed later from the VMAs' own
+# vm_file (ident.c).  The quick run exercises both ways: its seeds run
+# one thread, its threads run two.
+@test "features: without the vmfile iterators (not root, before 6.1) the quick conformance run matches the kernel" {
+	quick_without vmfile_iter
+}
+
 @test "features: without kcmp (CONFIG_KCMP off) the quick conformance run matches the kernel but for open-file identity" {
 	quick_without kcmp --no-identity
 }
@@ -174,6 +183,37 @@ need_strace() {
 	never_called pidfd_thread '^pidfd_open\(.*, 0x80\)' "${SUP[@]}"
 }
 
+@test "features: vmfile_iter disabled, bpf is never called (strace)" {
+	need_strace
+	never_called vmfile_iter '^bpf\(' -e trace=bpf
+}
+
+# ptrace_interrupts DISABLE: how many PTRACE_INTERRUPTs remaptrace makes
+# while rfp maps one file through two open files (kind reopen) and makes
+# a span call the kernel refuses (no emulation, no agent).
+ptrace_interrupts() {
+	local out=$BATS_TEST_TMPDIR/st.$1
+	env REMAPTRACE_DISABLE="$1" strace -o "$out" -X raw -e trace=ptrace \
+		"$REMAPTRACE" -q -- "$PROGS/rfp" reopen 0 4p 0 \
+		>"$BATS_TEST_TMPDIR/rfp.$1" || fail "rfp under remaptrace failed"
+	grep -q '^result: -1 EINVAL$' "$BATS_TEST_TMPDIR/rfp.$1" ||
+		fail "the span across two open files was not refused"
+	grep -c '^ptrace(0x4207,' "$out" || true
+}
+
+@test "features: with the vmfile iterators a followed shared mmap costs no ptrace stop, and open files stay apart (strace)" {
+	need_strace
+	local line
+	line=$(feature_line vmfile_iter) || fail "-v names no feature vmfile_iter"
+	[[ $line == *": in use" ]] ||
+		skip "the BPF iterators are not available here: $line"
+	# each of rfp's two shared mmaps is interrupted after, the old way
+	run -0 ptrace_interrupts vmfile_iter
+	assert_output 2
+	run -0 ptrace_interrupts ""
+	assert_output 0
+}
+
 @test "features: wait_killable_recv disabled, the filter is loaded without it (strace)" {
 	need_strace
 	# The filter is loaded in the child before exec (-f; the program then
@@ -190,7 +230,7 @@ need_strace() {
 	run -0 cat "$BATS_TEST_TMPDIR/log"
 	# every feature, before the program's first line
 	run -0 grep -c '^remaptrace: feature ' "$BATS_TEST_TMPDIR/log"
-	assert_output 12
+	assert_output 13
 	run -0 cat "$BATS_TEST_TMPDIR/log"
 	assert_line --index 0 --regexp '^remaptrace: feature user_notif '
 	assert_line 'remaptrace: feature procmap_query (PROCMAP_QUERY, Linux 6.11): disabled by REMAPTRACE_DISABLE; fallback: /proc/PID/smaps is read whole at each call (cost grows with the VMAs); no other VMA lends a second mapping'
@@ -210,7 +250,7 @@ need_strace() {
 	local ran=$BATS_TEST_TMPDIR/ran
 	run -125 --separate-stderr env REMAPTRACE_DISABLE=procmap_query,procmap \
 		"$REMAPTRACE" -- touch "$ran"
-	assert_equal "$stderr" "remaptrace: REMAPTRACE_DISABLE: unknown feature 'procmap' (known: user_notif notif_continue process_vm addfd pidfd_open pidfd_getfd wait_killable_recv sync_wake_up pidfd_thread procmap_query kcmp process_madvise)"
+	assert_equal "$stderr" "remaptrace: REMAPTRACE_DISABLE: unknown feature 'procmap' (known: user_notif notif_continue process_vm addfd pidfd_open pidfd_getfd wait_killable_recv sync_wake_up pidfd_thread procmap_query kcmp process_madvise vmfile_iter)"
 	[ ! -e "$ran" ] || fail "the program ran"
 	# the same name alone is accepted (the refusal is the name's)
 	run -0 env REMAPTRACE_DISABLE=procmap_query "$REMAPTRACE" -- touch "$ran"

@@ -111,6 +111,22 @@ both_v() {
 	compare
 }
 
+# both_v_without FEATURE PROGRAM...: as both_v, with REMAPTRACE_DISABLE.
+both_v_without() {
+	local f=$1
+	shift
+	native=("$@")
+	traced=(env REMAPTRACE_DISABLE="$f" "$REMAPTRACE" -v -- "$@")
+	compare
+}
+
+# iterators_in_use: whether root's BPF iterators name each VMA's open
+# file here (tracer/vmfile.c).
+iterators_in_use() {
+	"$REMAPTRACE" -v -- true 2>&1 >/dev/null |
+		grep -q '^remaptrace: feature vmfile_iter .*: in use$'
+}
+
 # both_unpriv PROGRAM...: PROGRAM as nobody natively, and under
 # remaptrace -v run entirely as nobody (no CAP_SYS_ADMIN, no map_files).
 both_unpriv() {
@@ -217,9 +233,20 @@ native_only() {
 	refute_log "via tracee-open"
 }
 
-@test "privilege: a root program's ambiguous mapping is duplicated too: nothing is opened for it" {
+# As root, the BPF iterators read which open file the moved mapping maps
+# (its vm_file): no longer ambiguous, it is mapped from our copy of that
+# very open file.  Without them it is duplicated, as for nobody.
+@test "privilege: a root program's ambiguous mapping is named by the iterators, or duplicated: nothing is opened for it" {
 	need_root
-	both_v "$PROGS/t-priv-map" twice "$udir"
+	if iterators_in_use; then
+		both_v "$PROGS/t-priv-map" twice "$udir"
+		assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+		assert_line "area: P0002 P0003 P0002 P0003"
+		assert_log "via followed"
+		refute_log "via map_files"
+		refute_log "via tracee-open"
+	fi
+	both_v_without vmfile_iter "$PROGS/t-priv-map" twice "$udir"
 	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
 	assert_log "via mremap"
 	refute_log "via map_files"
@@ -312,14 +339,21 @@ both_userns() {
 
 @test "privilege: a root program's shared anonymous memory, /dev/zero and memfd without descriptor are remapped the same way" {
 	need_root
-	local s
+	local s via
 
 	for s in shanon devzero memfd-twice; do
+		# a memfd is a file whose mmaps are followed: as root the
+		# iterators name the moved mapping's open file (above)
+		via="via mremap"
+		[ "$s" != memfd-twice ] || ! iterators_in_use ||
+			via="via followed"
 		both_v "$PROGS/t-priv-map" "$s" "$udir"
 		assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
 		assert_line "area: P0002 P0003 P0002 P0003"
-		assert_log "via mremap"
+		assert_log "$via"
 		refute_log "via map_files"
+		both_v_without vmfile_iter "$PROGS/t-priv-map" "$s" "$udir"
+		assert_log "via mremap"
 	done
 }
 

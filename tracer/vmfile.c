@@ -46,6 +46,7 @@
 #define BPF_STX_MEM(sz, d, s, o) INSN(BPF_STX | BPF_MEM | (sz), d, s, o, 0)
 #define BPF_JMP_IMM(op, d, i, o) INSN(BPF_JMP | (op) | BPF_K, d, 0, o, i)
 #define BPF_EMIT_CALL(f)	INSN(BPF_JMP | BPF_CALL, 0, 0, 0, f)
+#define BPF_JMP_A(o)		INSN(BPF_JMP | BPF_JA, 0, 0, o, 0)
 #define BPF_EXIT_INSN()		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 /* An iterator program's context is its target's arguments, 8 bytes
@@ -158,15 +159,18 @@ load(const char *name, uint32_t func, const struct bpf_insn *insns,
 			     &opts);
 }
 
-/* For each VMA: (vm_start, vm_end, vm_pgoff, vm_file), bpf_seq_write. */
+/*
+ * For each VMA: (vm_start, vm_end, vm_pgoff, vm_file), bpf_seq_write;
+ * once they are done (vma NULL: the iterator's stop), the end marker
+ * (~0, ~0, 0, 0), which read_all() reads to.
+ */
 static int
 load_vma_prog(uint32_t func, const struct offsets *o)
 {
 	const struct bpf_insn insns[] = {
 		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_7, BPF_REG_6, CTX_VMA),
-		/* NULL once the VMAs are done */
-		BPF_JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 14),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 9),		/* to 12 */
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->start),
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -32),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->end),
@@ -175,7 +179,15 @@ load_vma_prog(uint32_t func, const struct offsets *o)
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_7, o->file),
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
-		/* bpf_seq_write(ctx->meta->seq, fp - 32, 32) */
+		BPF_JMP_A(6),					/* to 18 */
+		/* 12: the end marker */
+		BPF_ALU64_IMM(BPF_MOV, BPF_REG_1, -1),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -32),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -24),
+		BPF_ALU64_IMM(BPF_MOV, BPF_REG_1, 0),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
+		/* 18: bpf_seq_write(ctx->meta->seq, fp - 32, 32) */
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_6, CTX_META),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_1, o->seq),
 		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
@@ -189,19 +201,24 @@ load_vma_prog(uint32_t func, const struct offsets *o)
 	return load("rt_vmfile", func, insns, ARRAY_SIZE(insns));
 }
 
-/* For each descriptor: (fd, file), bpf_seq_write. */
+/* For each descriptor: (fd, file), bpf_seq_write; then (~0, 0). */
 static int
 load_fd_prog(uint32_t func, const struct offsets *o)
 {
 	const struct bpf_insn insns[] = {
 		BPF_MOV64_REG(BPF_REG_6, BPF_REG_1),
-		/* NULL once the descriptors are done */
 		BPF_LDX_MEM(BPF_DW, BPF_REG_7, BPF_REG_6, CTX_FILE),
-		BPF_JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 9),
+		BPF_JMP_IMM(BPF_JEQ, BPF_REG_7, 0, 4),		/* to 7 */
 		BPF_LDX_MEM(BPF_W, BPF_REG_1, BPF_REG_6, CTX_FD),
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_7, -8),
-		/* bpf_seq_write(ctx->meta->seq, fp - 16, 16) */
+		BPF_JMP_A(4),					/* to 11 */
+		/* 7: the end marker */
+		BPF_ALU64_IMM(BPF_MOV, BPF_REG_1, -1),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
+		BPF_ALU64_IMM(BPF_MOV, BPF_REG_1, 0),
+		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
+		/* 11: bpf_seq_write(ctx->meta->seq, fp - 16, 16) */
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_6, CTX_META),
 		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_1, o->seq),
 		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
@@ -236,28 +253,27 @@ iter_open(int prog, pid_t tid)
 }
 
 /*
- * All of @fd, in records of @size, each starting with a number that goes
- * up (an address, a descriptor): -E2BIG past MAX_VMAS of them, -EPROTO
- * for a torn one.
+ * All of @fd, in records of @size, up to the end marker (a record whose
+ * first number is ~0, written when the iteration ends): -E2BIG past
+ * MAX_VMAS records, -EPROTO for a torn one.
  *
  * A read returns at most the iterator's buffer (32 KiB); the next read
  * resumes after the last record shown.  Once it has resumed, the kernel
  * (6.18, task_vma and task_file alike) does not end: every later read
- * shows the records since the resumption again (measured: 900 VMAs of
- * 40 bytes gave the last 120 over and over).  The first record of a
- * read that is not above the last one before it is that repetition, and
- * everything has been seen.
+ * shows the records since the resumption again, marker included
+ * (measured: 900 VMAs of 40 bytes gave the last 120 over and over).  So
+ * the first marker ends the read, and reading does not wait for EOF.
  */
 static int
 read_all(int fd, size_t size, void **out, size_t *n)
 {
-	const size_t max = MAX_VMAS * size;
+	const size_t max = (MAX_VMAS + 1) * size;
 	_cleanup_free_ char *buf = NULL;
 	size_t cap = 0, len = 0;
 	ssize_t r;
 
 	for (;;) {
-		uint64_t first, last;
+		size_t at;
 
 		if (cap - len < size) {
 			char *nb;
@@ -278,16 +294,19 @@ read_all(int fd, size_t size, void **out, size_t *n)
 			return rt_neg_errno();
 		if (r == 0)
 			break;
-		if (len && (size_t)r >= size) {
-			memcpy(&first, buf + len, sizeof(first));
-			memcpy(&last, buf + len - size, sizeof(last));
-			if (first <= last)
-				break;
+		if ((size_t)r % size)
+			return -EPROTO;
+		for (at = len, len += (size_t)r; at < len; at += size) {
+			uint64_t first;
+
+			memcpy(&first, buf + at, sizeof(first));
+			if (first == UINT64_MAX) {
+				len = at;
+				goto done;
+			}
 		}
-		len += (size_t)r;
 	}
-	if (len % size)
-		return -EPROTO;
+done:
 	*n = len / size;
 	*out = steal_ptr(buf);
 	return 0;
@@ -320,6 +339,30 @@ check_order(const struct raw_vma *v, size_t n)
 		if (v[i].start >= v[i].end || (i && v[i].start < v[i - 1].end))
 			return -EPROTO;
 	return 0;
+}
+
+#define VMA_TRIES	4
+
+/*
+ * Every VMA of @pid, in order.  The kernel drops the mmap lock between
+ * reads (and under contention within one): a VMA that grew or merged
+ * meanwhile shows again below where the last read stopped.  Such a
+ * read is torn, and is read again; -EPROTO after VMA_TRIES, never a
+ * part taken for the whole.
+ */
+static int
+read_vmas(int prog, pid_t pid, struct raw_vma **out, size_t *n)
+{
+	int r = -EPROTO;
+
+	for (int i = 0; i < VMA_TRIES && r == -EPROTO; i++) {
+		free(*out);
+		*out = NULL;
+		r = run_iter(prog, pid, sizeof(**out), (void **)out, n);
+		if (r == 0)
+			r = check_order(*out, *n);
+	}
+	return r;
 }
 
 /*
@@ -397,10 +440,7 @@ read_vmfiles(pid_t pid, struct rt_vmfile **out, size_t *n)
 	r = load_progs(false, &prog, NULL);
 	if (r < 0)
 		return r;
-	r = run_iter(prog, pid, sizeof(*raw), (void **)&raw, &nv);
-	if (r < 0)
-		return r;
-	r = check_order(raw, nv);
+	r = read_vmas(prog, pid, &raw, &nv);
 	if (r < 0)
 		return r;
 	v = malloc((nv ? nv : 1) * sizeof(*v));
@@ -477,10 +517,7 @@ match(pid_t pid, const int *want, size_t nwant, struct rt_vmfile_ours **out,
 		     &nf);
 	if (r < 0)
 		return r;
-	r = run_iter(progs.vma_prog, pid, sizeof(*raw), (void **)&raw, &nv);
-	if (r < 0)
-		return r;
-	r = check_order(raw, nv);
+	r = read_vmas(progs.vma_prog, pid, &raw, &nv);
 	if (r < 0)
 		return r;
 	/* Only those asked for: another descriptor of ours may share a

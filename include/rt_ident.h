@@ -55,6 +55,7 @@ struct rt_ident_mm {
 	size_t nh, cap_h;
 	size_t sweep_at;	/* drop unmapped ranges at this many */
 	size_t nunplaced;	/* mappings not yet placed (all keys) */
+	pid_t unplaced_tid;	/* the thread that made them */
 };
 
 struct rt_ident {
@@ -104,14 +105,21 @@ int rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 		    uint64_t len, uint64_t off, uint64_t key_id);
 
 /**
- * rt_ident_unplaced() - @tgid mapped key @key_id at an address not known
- * here: its mmap ran without being caught after it, where the kernel can
+ * rt_ident_unplaced() - thread @tid of @tgid mapped key @key_id at an
+ * address not known
+ * here: its mmap runs without being caught after it, where the kernel can
  * be asked instead (rt_vmfile_ready()).  The first look-up of a VMA of
  * that inode, a fork or a sweep places every such mapping of the process
  * first, as its VMAs' own vm_file says (rt_vmfile_ours()); until then
  * the key counts among the inode's open files.  Returns 0 or -ENOMEM.
  */
-int rt_ident_unplaced(struct rt_ident *id, pid_t tgid, uint64_t key_id);
+int rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid,
+		      uint64_t key_id);
+/*
+ * May thread @tid of @tgid leave a mapping unplaced?  Only one thread's
+ * may wait at a time: only its own next call says its mmaps returned.
+ */
+bool rt_ident_may_leave(const struct rt_ident *id, pid_t tgid, pid_t tid);
 /*
  * [@start, @start + @len) now maps an open file we hold no copy of:
  * whatever was recorded there is stale.  Returns 0 or -ENOMEM.
@@ -123,10 +131,11 @@ int rt_ident_forget(struct rt_ident *id, pid_t tgid, uint64_t start,
  * rt_ident_find() - the key whose record covers @vma->start and agrees
  * with the VMA (same inode, consistent file offset), or NULL (also when
  * that key's copy was let go: then only device and inode identify it).
- * O(log n).
+ * O(log n), but where a mapping of the inode is not yet placed, first a
+ * placement (rt_ident_unplaced()), made for thread @tid's call.
  */
 const struct rt_ident_key *rt_ident_find(const struct rt_ident *id,
-					 pid_t tgid,
+					 pid_t tgid, pid_t tid,
 					 const struct rt_vma *vma,
 					 bool *inferred);
 
@@ -145,8 +154,8 @@ uint64_t rt_ident_stand_in(const struct rt_ident *id, pid_t tgid,
  * mremap(@old_addr, 0, @len, ...) made a second mapping of the same pages
  * (same open file) at @new_addr: record it like the original.
  */
-int rt_ident_dup_range(struct rt_ident *id, pid_t tgid, uint64_t old_addr,
-		       uint64_t new_addr, uint64_t len);
+int rt_ident_dup_range(struct rt_ident *id, pid_t tgid, pid_t tid,
+		       uint64_t old_addr, uint64_t new_addr, uint64_t len);
 
 /*
  * Descriptor hints: the tracee's own number for a key's open file, as its

@@ -78,6 +78,8 @@ struct rt_proc {
 	 * after a change of credentials or limits, privilege.c).
 	 */
 	int lock_unlimited;
+	/* Is its RLIMIT_AS unlimited?  -1: not known yet (as above). */
+	int as_unlimited;
 	/*
 	 * Where pieces of shared mappings were last seen, by inode and file
 	 * page: a VMA that may lend a second mapping (vmas.c), checked

@@ -15,6 +15,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -178,19 +179,110 @@ old_mmap_args(pid_t tid, uint64_t args[6])
 	return 0;
 }
 
+/* Filesystems whose regular files map as mmap(2) promises (no hugetlb
+ * alignment, no pseudo-files without mmap). */
+static bool
+maps_plainly(int kfd)
+{
+	static const unsigned long magic[] = {
+		0x01021994,	/* tmpfs, shmem: memfd, /dev/shm */
+		0x858458f6,	/* ramfs */
+		0xef53,		/* ext2, ext3, ext4 */
+		0x58465342,	/* xfs */
+		0x9123683e,	/* btrfs */
+		0xf2f52010,	/* f2fs */
+		0x794c7630,	/* overlayfs */
+	};
+	struct statfs sf;
+
+	if (fstatfs(kfd, &sf) < 0)
+		return false;
+	for (size_t i = 0; i < ARRAY_SIZE(magic); i++)
+		if ((unsigned long)sf.f_type == magic[i])
+			return true;
+	return false;
+}
+
 /*
- * May a shared mmap of @tgid go on uncaught, to be placed later from the
- * kernel's own word (ident.c, place())?  Only where the kernel can be
- * asked, and in a process of one thread: a placement forgets what it
- * does not find, and only a call of another thread could make one while
- * this mmap still runs.  (A new thread is known before it can call:
- * it starts in a ptrace stop.)
+ * Will the kernel's mmap(@a) of our copy @kfd (@st) map?  Only where no
+ * failure can be foreseen from here: a copy left unplaced lives until the
+ * next placement, and the open file with it (an flock(2) held, a pipe's
+ * end of file), where a failed mmap's would have been let go at once.
+ * What is checked, of mm/mmap.c and mm/shmem.c: a regular file on a
+ * filesystem that maps plainly, opened for reading (and for writing,
+ * not appending, to map it writable), not sealed against writing, an
+ * offset and length the kernel takes, a MAP_FIXED address within the
+ * task's range, no flag that can fail on a limit (MAP_LOCKED,
+ * MAP_FIXED_NOREPLACE), no mlockall(MCL_FUTURE) in force and no
+ * RLIMIT_AS (read once, again after the process changes a limit), no
+ * PROT_EXEC (a noexec mount).  Left: running out of memory or of
+ * mappings (vm.max_map_count), and a security module's refusal.
  */
 static bool
-may_leave_unplaced(struct rt_ctx *ctx, pid_t tgid)
+surely_maps(struct rt_ctx *ctx, pid_t tgid, const uint64_t a[6], int kfd,
+	    const struct stat *st, bool native)
+{
+	const uint64_t page = ctx->page_size;
+	const uint64_t top = native ? 0x7ffffffff000ULL : 0xffffe000ULL;
+	uint64_t len = (a[1] + page - 1) & ~(page - 1);
+	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, tgid);
+	int fl, seals;
+
+	if (!S_ISREG(st->st_mode) || !proc || proc->mcl_future)
+		return false;
+	if (proc->as_unlimited < 0) {
+		unsigned long long as;
+
+		proc->as_unlimited = rt_procs_soft_limit(tgid,
+							 "Max address space",
+							 &as) == 0 &&
+				     as == RLIM_INFINITY;
+	}
+	if (!proc->as_unlimited)
+		return false;
+	if ((a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE)) ||
+	    (a[3] & ~(uint64_t)(MAP_SHARED | MAP_SHARED_VALIDATE | MAP_FIXED |
+				MAP_POPULATE | MAP_NONBLOCK | MAP_NORESERVE)))
+		return false;
+	if (!len || len > top || (a[5] & (page - 1)) || a[5] + len < a[5])
+		return false;
+	if ((a[3] & MAP_FIXED) &&
+	    ((a[0] & (page - 1)) || a[0] > top - len))
+		return false;
+	fl = fcntl(kfd, F_GETFL);
+	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+		return false;
+	if ((a[2] & PROT_WRITE) &&
+	    ((fl & O_ACCMODE) != O_RDWR || (fl & O_APPEND)))
+		return false;
+	if (!maps_plainly(kfd))
+		return false;
+	if (a[2] & PROT_WRITE) {
+		seals = fcntl(kfd, F_GET_SEALS);
+		if (seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * May a shared mmap of thread @tid of @tgid go on uncaught, to be placed
+ * later from the kernel's own word (ident.c, place())?  Where the kernel
+ * can be asked, and the mmap will surely map (surely_maps()).  Only one
+ * thread's mmaps wait to be placed at a time (rt_ident_may_leave()): a
+ * placement forgets them only at that thread's own next call.  And in a
+ * process of one traced thread: another thread's calls would place
+ * again and again, and forget nothing, while these wait.
+ */
+static bool
+may_leave_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid,
+		   const uint64_t a[6], int kfd, const struct stat *st,
+		   bool native)
 {
 	return rt_features_has(RT_FEAT_VMFILE_ITER) &&
-	       rt_procs_nthreads(&ctx->tr.procs, tgid) == 1;
+	       rt_procs_nthreads(&ctx->tr.procs, tgid) == 1 &&
+	       rt_ident_may_leave(&ctx->tr.ident, tgid, tid) &&
+	       surely_maps(ctx, tgid, a, kfd, st, native);
 }
 
 /*
@@ -198,7 +290,8 @@ may_leave_unplaced(struct rt_ctx *ctx, pid_t tgid)
  * and the call goes on without a stop after it.
  */
 static void
-follow_unplaced(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd)
+follow_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid, int *kfd,
+		int tfd)
 {
 	int64_t key = rt_ident_adopt(&ctx->tr.ident, *kfd);
 
@@ -206,7 +299,7 @@ follow_unplaced(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd)
 		return;		/* (*@kfd still ours to close) */
 	*kfd = -1;		/* owned by ident now */
 	rt_ident_set_fd_hint(&ctx->tr.ident, tgid, (uint64_t)key, tfd);
-	if (rt_ident_unplaced(&ctx->tr.ident, tgid, (uint64_t)key) == 0)
+	if (rt_ident_unplaced(&ctx->tr.ident, tgid, tid, (uint64_t)key) == 0)
 		ctx->stats.mmaps_followed++;
 	else
 		rt_ident_put_unused(&ctx->tr.ident, (uint64_t)key);
@@ -290,8 +383,9 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	if (file_nr)
 		mark_hidden_flags(ctx, tgid, MAP_NORESERVE);
 	file_nr = false;
-	if (may_leave_unplaced(ctx, tgid)) {
-		follow_unplaced(ctx, tgid, &kfd, (int)args[4]);
+	if (may_leave_unplaced(ctx, tid, tgid, args, kfd, &st,
+			       !abi || abi->native)) {
+		follow_unplaced(ctx, tid, tgid, &kfd, (int)args[4]);
 		goto plain;
 	}
 	fj = new_job(ctx, tid, FOLLOW_MMAP);
@@ -650,7 +744,7 @@ follow_resume(struct rt_ctx *ctx, struct rt_job *job)
 		break;
 	case FOLLOW_MREMAP:
 		if (ret >= 0 || ret < -4095)
-			rt_ident_dup_range(&ctx->tr.ident, job->tgid,
+			rt_ident_dup_range(&ctx->tr.ident, job->tgid, job->tid,
 					   fj->args[0], (uint64_t)ret,
 					   fj->args[2]);
 		break;

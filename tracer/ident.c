@@ -448,10 +448,11 @@ ref_dropped(void *arg, uint64_t key_id, int delta)
  * /proc/PID/maps, when the records have doubled since the last look.
  * Amortised O(1) per record.  Hints of keys gone go too.
  */
-static bool place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep);
+static bool place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep,
+		  pid_t tid);
 
 static void
-sweep(struct rt_ident *id, struct rt_ident_mm *m)
+sweep(struct rt_ident *id, struct rt_ident_mm *m, pid_t tid)
 {
 	struct live lv = { .id = id };
 	struct drop_arg a = { { id, m }, &lv };
@@ -461,7 +462,7 @@ sweep(struct rt_ident *id, struct rt_ident_mm *m)
 	 * /proc/PID/maps (whose paths cost most of a sweep), except for
 	 * the records of copies let go, which it cannot check. */
 	begin_batch(id);
-	if (!place(id, m, true) || id->dropped) {
+	if (!place(id, m, true, tid) || id->dropped) {
 		if (read_live(m->tgid, &lv) == 0)
 			rt_ranges_filter(&m->recs, keep_live, ref_dropped, &a);
 		free(lv.v);
@@ -494,27 +495,37 @@ rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 	if (!--k->refs)
 		key_free(id, k);	/* not recorded, named by nothing */
 	if (ret == 0 && m->recs.n + m->nh + m->nunplaced >= m->sweep_at)
-		sweep(id, m);
+		sweep(id, m, 0);
 	return ret;
 }
 
+bool
+rt_ident_may_leave(const struct rt_ident *id, pid_t tgid, pid_t tid)
+{
+	struct rt_ident_mm *m = mm_get((struct rt_ident *)id, tgid, false);
+
+	return !m || !m->nunplaced || m->unplaced_tid == tid;
+}
+
 int
-rt_ident_unplaced(struct rt_ident *id, pid_t tgid, uint64_t key_id)
+rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid,
+		  uint64_t key_id)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, true);
 	struct rt_ident_key *k = key_by_id(id, key_id);
 	struct use_q q;
 	size_t pos;
 
-	if (!m || !k)
+	if (!m || !k || !rt_ident_may_leave(id, tgid, tid))
 		return -ENOMEM;
 	/* Before this one is noted: its mmap has not run yet, and a sweep
 	 * would find it nowhere. */
 	if (m->recs.n + m->nh + m->nunplaced + 1 >= m->sweep_at) {
 		k->refs++;	/* (a sweep may drop its last record) */
-		sweep(id, m);
+		sweep(id, m, tid);
 		k->refs--;
 	}
+	m->unplaced_tid = tid;
 	q = (struct use_q){ k->dev_major, k->dev_minor, k->ino, k->id, m };
 	use_count(m, k, 1);
 	if (rt_sorted_find(m->nu, cmp_use, &q, &pos) != 1)
@@ -630,15 +641,19 @@ ref_pruned(void *arg, uint64_t key_id, int delta)
  * Place every mapping of @m not yet placed: ask the kernel which of our
  * copies each VMA of the process maps (rt_vmfile_ours()) and record the
  * VMAs that map one.  That is the truth of the moment, so every record
- * it makes is exact; a key none maps any more was unmapped (or its mmap
- * failed) and goes.  With @sweep, also where nothing waits to be placed,
- * and the records of our copies that no VMA agrees with go too.  Where
- * the kernel cannot be asked, the mappings are only forgotten: their
- * VMAs are then told apart by inode alone.  Returns whether the kernel
- * answered.
+ * it makes is exact.  With @sweep, also where nothing waits to be
+ * placed, and the records of our copies that no VMA agrees with go too.
+ *
+ * The mappings not yet placed are then forgotten (a key no VMA maps was
+ * unmapped, or its mmap failed, and goes), but only when the look-up is
+ * made for thread @tid that made them: its mmaps have returned, as it is
+ * making another call.  For any other thread (one the tracer may not
+ * even know: CLONE_UNTRACED), the last of them may still be running, and
+ * they stay to be placed again.  Nothing is forgotten or pruned where
+ * the kernel's answer could not be had whole.  Returns whether it was.
  */
 static bool
-place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep)
+place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep, pid_t tid)
 {
 	_cleanup_free_ struct rt_vmfile_ours *v = NULL;
 	_cleanup_free_ struct fd_key *fk = NULL;
@@ -698,8 +713,9 @@ place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep)
 
 		rt_ranges_filter(&m->recs, placed_agrees, ref_pruned, &pa);
 	}
+	if (asked && tid && tid == m->unplaced_tid)
+		drop_unplaced(id, m);
 out:
-	drop_unplaced(id, m);
 	end_batch(id);
 	return asked;
 }
@@ -771,8 +787,8 @@ infer(const struct rt_ident *id, const struct rt_ident_mm *m,
 }
 
 const struct rt_ident_key *
-rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma,
-	      bool *inferred)
+rt_ident_find(const struct rt_ident *id, pid_t tgid, pid_t tid,
+	      const struct rt_vma *vma, bool *inferred)
 {
 	struct rt_ident_mm *m = mm_get((struct rt_ident *)id, tgid, false);
 	const struct rt_range *r;
@@ -784,7 +800,7 @@ rt_ident_find(const struct rt_ident *id, pid_t tgid, const struct rt_vma *vma,
 	/* A record here may be stale where a mapping of the inode is
 	 * not placed yet: it may have landed on it. */
 	if (inode_unplaced(m, vma))
-		place((struct rt_ident *)id, m, false);
+		place((struct rt_ident *)id, m, false, tid);
 	r = rt_ranges_find(&m->recs, vma->start);
 	k = r ? key_by_id(id, r->key) : NULL;
 	/* The same inode and file offset at that address, or the record is
@@ -820,14 +836,14 @@ rt_ident_stand_in(const struct rt_ident *id, pid_t tgid,
 }
 
 int
-rt_ident_dup_range(struct rt_ident *id, pid_t tgid, uint64_t old_addr,
-		   uint64_t new_addr, uint64_t len)
+rt_ident_dup_range(struct rt_ident *id, pid_t tgid, pid_t tid,
+		   uint64_t old_addr, uint64_t new_addr, uint64_t len)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, false);
 	const struct rt_range *r;
 
 	if (m)
-		place(id, m, false);
+		place(id, m, false, tid);
 	r = m ? rt_ranges_find(&m->recs, old_addr) : NULL;
 	if (!r)
 		return 0;
@@ -958,6 +974,7 @@ rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child)
 	 * may still be running) is found nowhere in the child and goes.
 	 */
 	c->nunplaced = p->nunplaced;
+	c->unplaced_tid = child;	/* its one thread, past the fork */
 	for (i = 0; i < c->nu; i++)
 		if (c->uses[i].unplaced)
 			key_by_id(id, c->uses[i].key_id)->refs +=

@@ -395,9 +395,12 @@ rt_privilege_handle(struct rt_ctx *ctx)
 		}
 	}
 	proc = tgid > 0 ? rt_procs_proc(&ctx->tr.procs, tgid) : NULL;
-	/* Its CAP_IPC_LOCK or RLIMIT_MEMLOCK may change: read them again. */
-	if (proc)
+	/* Its CAP_IPC_LOCK, RLIMIT_MEMLOCK or RLIMIT_AS may change: read
+	 * them again. */
+	if (proc) {
 		proc->lock_unlimited = -1;
+		proc->as_unlimited = -1;
+	}
 	if (tgid > 0) {
 		/*
 		 * Its callers answered first, then its agent killed, and the

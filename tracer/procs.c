@@ -304,6 +304,7 @@ rt_procs_proc(struct rt_procs *p, pid_t tgid)
 	p->p[p->np] = (struct rt_proc){ .tgid = tgid, .maps_fd = -1,
 					.smaps_fd = -1, .pidfd = -1,
 					.step_ok = -1, .lock_unlimited = -1,
+					.as_unlimited = -1,
 					.start = identity(tgid) };
 	return &p->p[p->np++];
 }

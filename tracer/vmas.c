@@ -299,7 +299,7 @@ find(void *arg, uint64_t addr, bool exact, struct rt_vma *out)
 		return r;
 	wr = out->flags_exact ? !!(out->flags & RT_VM_SHARED) : true;
 	if (vs->ident) {
-		k = rt_ident_find(vs->ident, vs->tgid, out, &inferred);
+		k = rt_ident_find(vs->ident, vs->tgid, vs->tid, out, &inferred);
 		/*
 		 * A key must be the same kind of open file as the VMA's own:
 		 * a stale record (the range unmapped, then a read-only open
@@ -338,12 +338,12 @@ same_open_file(const struct rt_vmas *vs, const struct rt_vma *like,
 	 */
 	if (rt_shm_unnamed(like))
 		return !vs->ident ||
-		       !rt_ident_find(vs->ident, vs->tgid, v, &inferred);
+		       !rt_ident_find(vs->ident, vs->tgid, vs->tid, v, &inferred);
 	if (!like->file_id || like->file_id_inferred)
 		return !like->file_id;
 	if (!vs->ident)
 		return false;
-	k = rt_ident_find(vs->ident, vs->tgid, v, &inferred);
+	k = rt_ident_find(vs->ident, vs->tgid, vs->tid, v, &inferred);
 	return k && !inferred && k->id == like->file_id;
 }
 

@@ -193,6 +193,8 @@ need_strace() {
 # a span call the kernel refuses (no emulation, no agent).
 ptrace_interrupts() {
 	local out=$BATS_TEST_TMPDIR/st.$1
+	# (LeakSanitizer cannot work in a process that strace holds)
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
 	env REMAPTRACE_DISABLE="$1" strace -o "$out" -X raw -e trace=ptrace \
 		"$REMAPTRACE" -q -- "$PROGS/rfp" reopen 0 4p 0 \
 		>"$BATS_TEST_TMPDIR/rfp.$1" || fail "rfp under remaptrace failed"

@@ -288,16 +288,16 @@ done
 want stress && [ "$HAVE_STRESS" = 0 ] &&
 	say "stress-ng not installed: its row is n/a (apt-get install stress-ng)"
 
-# smaps_reads H: the whole-smaps reads remaptrace's -c summary reports for
-# 200 calls after --hidden H at 1,000 VMAs, or nothing when it reports none.
+# smaps_reads H: the whole-smaps reads remaptrace's breakdown
+# (REMAPTRACE_BREAKDOWN=1) reports for 200 calls after --hidden H at 1,000
+# VMAs, or nothing when it reports none.
 smaps_reads() {
 	local f=$OUT/logs/smaps.$1
 	[ "${HAVE[emulate]}" = 1 ] || return 0
-	timeout 300 "$RT" -q -c -o "$f" -- "$RFP" remap --pages 1 --vmas 1000 \
-		--hidden "$1" --iters 200 --warmup 0 --time-limit $TLIMIT \
-		>/dev/null 2>>"$f" || return 0
-	awk 'tolower($0) ~ /smaps/ { for (i = 1; i <= NF; i++)
-		if ($i ~ /^[0-9]+$/) { print $i; exit } }' "$f"
+	REMAPTRACE_BREAKDOWN=1 timeout 300 "$RT" -q -o "$f" -- "$RFP" remap \
+		--pages 1 --vmas 1000 --hidden "$1" --iters 200 --warmup 0 \
+		--time-limit $TLIMIT >/dev/null 2>>"$f" || return 0
+	awk '$1 == "smaps" && $2 == "read" { print $3; exit }' "$f"
 }
 declare -A SMAPS
 if want hidden; then
@@ -523,11 +523,11 @@ if want hidden; then
 		done
 	done
 	L=12
-	echo "   whole /proc/PID/smaps reads (remaptrace -c), 200 calls after"
-	echo "   the call, at 1,000 VMAs:"
+	echo "   whole /proc/PID/smaps reads (REMAPTRACE_BREAKDOWN), in 200"
+	echo "   calls after the call, at 1,000 VMAs:"
 	for h in $HIDDEN; do
 		printf '   %-10s %s\n' "$h:" \
-			"${SMAPS[$h]:-n/a (not in the -c summary of this remaptrace)}"
+			"${SMAPS[$h]:-n/a (not in the breakdown of this remaptrace)}"
 		[ -n "${SMAPS[$h]}" ] &&
 			csv smaps "$h" emulate smaps_reads /200calls \
 			    "${SMAPS[$h]}" "" "" 1 "" ""

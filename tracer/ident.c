@@ -23,6 +23,7 @@
  * saves the ptrace stop per shared mmap, most of what following costs.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -399,30 +400,51 @@ read_live(pid_t tgid, struct live *lv)
 	return r;
 }
 
+/*
+ * The index of the element of @a (@n of @size bytes, ascending, apart)
+ * whose [start, end) (uint64_t at @off_start, @off_end) holds @addr, or
+ * @n.
+ */
+static size_t
+covering(const void *a, size_t n, size_t size, size_t off_start,
+	 size_t off_end, uint64_t addr)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const char *e = (const char *)a + mid * size;
+		uint64_t start, end;
+
+		memcpy(&start, e + off_start, sizeof(start));
+		memcpy(&end, e + off_end, sizeof(end));
+		if (addr >= end)
+			lo = mid + 1;
+		else if (addr < start)
+			hi = mid;
+		else
+			return mid;
+	}
+	return n;
+}
+
 /* Is @r still mapped as recorded?  (The maps are in ascending order.) */
 static int
 still_mapped(void *arg, const struct rt_range *r)
 {
 	const struct live *lv = arg;
 	const struct rt_ident_key *k = key_by_id(lv->id, r->key);
-	size_t lo = 0, hi = lv->n;
+	size_t i = covering(lv->v, lv->n, sizeof(*lv->v),
+			    offsetof(struct rt_vma, start),
+			    offsetof(struct rt_vma, end), r->start);
+	const struct rt_vma *v;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct rt_vma *v = &lv->v[mid];
-
-		if (r->start >= v->end) {
-			lo = mid + 1;
-		} else if (r->start < v->start) {
-			hi = mid;
-		} else {
-			return k && v->ino == k->ino &&
-			       v->dev_major == k->dev_major &&
-			       v->dev_minor == k->dev_minor &&
-			       v->offset + (r->start - v->start) == r->off;
-		}
-	}
-	return 0;
+	if (i == lv->n || !k)
+		return 0;
+	v = &lv->v[i];
+	return v->ino == k->ino && v->dev_major == k->dev_major &&
+	       v->dev_minor == k->dev_minor &&
+	       v->offset + (r->start - v->start) == r->off;
 }
 
 struct drop_arg {
@@ -610,25 +632,16 @@ placed_agrees(void *arg, const struct rt_range *r)
 {
 	const struct placed *pl = ((const struct prune_arg *)arg)->pl;
 	const struct rt_ident_key *k = key_by_id(pl->id, r->key);
-	size_t lo = 0, hi = pl->n;
+	size_t i;
 
 	if (!k || k->fd < 0)
 		return 1;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct rt_vmfile_ours *v = &pl->v[mid];
-
-		if (r->start >= v->end) {
-			lo = mid + 1;
-		} else if (r->start < v->start) {
-			hi = mid;
-		} else {
-			return fd_key_of(pl, v->fd) == r->key &&
-			       v->pgoff * pl->page + (r->start - v->start) ==
-			       r->off;
-		}
-	}
-	return 0;
+	i = covering(pl->v, pl->n, sizeof(*pl->v),
+		     offsetof(struct rt_vmfile_ours, start),
+		     offsetof(struct rt_vmfile_ours, end), r->start);
+	return i < pl->n && fd_key_of(pl, pl->v[i].fd) == r->key &&
+	       pl->v[i].pgoff * pl->page + (r->start - pl->v[i].start) ==
+	       r->off;
 }
 
 static void

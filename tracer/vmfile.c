@@ -160,6 +160,20 @@ load(const char *name, uint32_t func, const struct bpf_insn *insns,
 }
 
 /*
+ * Both programs end so: bpf_seq_write(ctx->meta->seq, fp - @n, @n) of the
+ * record built on the stack (r6 holds ctx), then return 0.
+ */
+#define SEQ_WRITE_EXIT(o, n) \
+	BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_6, CTX_META), \
+	BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_1, (o)->seq), \
+	BPF_MOV64_REG(BPF_REG_2, BPF_REG_10), \
+	BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -(n)), \
+	BPF_ALU64_IMM(BPF_MOV, BPF_REG_3, (n)), \
+	BPF_EMIT_CALL(BPF_FUNC_seq_write), \
+	BPF_ALU64_IMM(BPF_MOV, BPF_REG_0, 0), \
+	BPF_EXIT_INSN()
+
+/*
  * For each VMA: (vm_start, vm_end, vm_pgoff, vm_file), bpf_seq_write;
  * once they are done (vma NULL: the iterator's stop), the end marker
  * (~0, ~0, 0, 0), which read_all() reads to.
@@ -187,15 +201,8 @@ load_vma_prog(uint32_t func, const struct offsets *o)
 		BPF_ALU64_IMM(BPF_MOV, BPF_REG_1, 0),
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
-		/* 18: bpf_seq_write(ctx->meta->seq, fp - 32, 32) */
-		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_6, CTX_META),
-		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_1, o->seq),
-		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
-		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -32),
-		BPF_ALU64_IMM(BPF_MOV, BPF_REG_3, 32),
-		BPF_EMIT_CALL(BPF_FUNC_seq_write),
-		BPF_ALU64_IMM(BPF_MOV, BPF_REG_0, 0),
-		BPF_EXIT_INSN(),
+		/* 18 */
+		SEQ_WRITE_EXIT(o, 32),
 	};
 
 	return load("rt_vmfile", func, insns, ARRAY_SIZE(insns));
@@ -218,15 +225,8 @@ load_fd_prog(uint32_t func, const struct offsets *o)
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -16),
 		BPF_ALU64_IMM(BPF_MOV, BPF_REG_1, 0),
 		BPF_STX_MEM(BPF_DW, BPF_REG_10, BPF_REG_1, -8),
-		/* 11: bpf_seq_write(ctx->meta->seq, fp - 16, 16) */
-		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_6, CTX_META),
-		BPF_LDX_MEM(BPF_DW, BPF_REG_1, BPF_REG_1, o->seq),
-		BPF_MOV64_REG(BPF_REG_2, BPF_REG_10),
-		BPF_ALU64_IMM(BPF_ADD, BPF_REG_2, -16),
-		BPF_ALU64_IMM(BPF_MOV, BPF_REG_3, 16),
-		BPF_EMIT_CALL(BPF_FUNC_seq_write),
-		BPF_ALU64_IMM(BPF_MOV, BPF_REG_0, 0),
-		BPF_EXIT_INSN(),
+		/* 11 */
+		SEQ_WRITE_EXIT(o, 16),
 	};
 
 	return load("rt_vmfile_fd", func, insns, ARRAY_SIZE(insns));

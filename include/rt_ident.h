@@ -56,6 +56,7 @@ struct rt_ident_mm {
 	size_t sweep_at;	/* drop unmapped ranges at this many */
 	size_t nunplaced;	/* mappings not yet placed (all keys) */
 	pid_t unplaced_tid;	/* the thread that made them */
+	long unplaced_nr;	/* in calls of this number (mmap) */
 };
 
 struct rt_ident {
@@ -105,15 +106,15 @@ int rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 		    uint64_t len, uint64_t off, uint64_t key_id);
 
 /**
- * rt_ident_unplaced() - thread @tid of @tgid mapped key @key_id at an
- * address not known
+ * rt_ident_unplaced() - thread @tid of @tgid mapped key @key_id, in a
+ * call numbered @nr, at an address not known
  * here: its mmap runs without being caught after it, where the kernel can
  * be asked instead (rt_vmfile_ready()).  The first look-up of a VMA of
  * that inode, a fork or a sweep places every such mapping of the process
  * first, as its VMAs' own vm_file says (rt_vmfile_ours()); until then
  * the key counts among the inode's open files.  Returns 0 or -ENOMEM.
  */
-int rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid,
+int rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid, long nr,
 		      uint64_t key_id);
 /*
  * May thread @tid of @tgid leave a mapping unplaced?  Only one thread's

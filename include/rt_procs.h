@@ -80,6 +80,8 @@ struct rt_proc {
 	int lock_unlimited;
 	/* Is its RLIMIT_AS unlimited?  -1: not known yet (as above). */
 	int as_unlimited;
+	/* It called mseal: a MAP_FIXED mmap may meet a sealed VMA. */
+	bool seal_seen;
 	/*
 	 * Where pieces of shared mappings were last seen, by inode and file
 	 * page: a VMA that may lend a second mapping (vmas.c), checked
@@ -172,6 +174,12 @@ void rt_procs_change_seen(struct rt_procs *p, pid_t tid);
  * same call, or unreadable, may not be.
  */
 bool rt_procs_change_pending(struct rt_procs *p, pid_t tgid);
+/*
+ * Is thread @tid surely past its call @nr, by /proc/TID/syscall?  Gone,
+ * or in another call, or stopped outside any: yes; running, in a call
+ * @nr, or unreadable: maybe not.
+ */
+bool rt_procs_past_call(pid_t tid, long nr);
 /*
  * The inode of namespace @ns ("pid", "user") of @pid (0: remaptrace's
  * own), 0 if unreadable.  One inode, one namespace: nsfs has a single

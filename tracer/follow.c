@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <seccomp.h>
 #include <linux/capability.h>
+#include <linux/fs.h>
 #include <linux/kcmp.h>
 
 #include "rt_compat.h"
@@ -203,66 +204,115 @@ maps_plainly(int kfd)
 	return false;
 }
 
+/* vm.mmap_min_addr: a MAP_FIXED mmap below it is refused (EPERM). */
+static uint64_t
+mmap_min_addr(void)
+{
+	static uint64_t min = 1;	/* 1: not read yet */
+	unsigned long long v;
+	FILE *f;
+
+	if (min != 1)
+		return min;
+	min = UINT64_MAX;	/* unread: no MAP_FIXED mmap is sure */
+	f = fopen("/proc/sys/vm/mmap_min_addr", "re");
+	if (f) {
+		if (fscanf(f, "%llu", &v) == 1)
+			min = v;
+		fclose(f);
+	}
+	return min;
+}
+
+/* Is RLIMIT_AS unlimited for @proc?  Asked of the kernel each time where
+ * we may (the same ids), else read once from /proc, again after the
+ * process changes a limit (privilege.c). */
+static bool
+as_unlimited(struct rt_proc *proc)
+{
+	unsigned long long as;
+	struct rlimit rl;
+
+	if (prlimit(proc->tgid, RLIMIT_AS, NULL, &rl) == 0)
+		return rl.rlim_cur == RLIM_INFINITY;
+	if (proc->as_unlimited < 0)
+		proc->as_unlimited =
+			rt_procs_soft_limit(proc->tgid, "Max address space",
+					    &as) == 0 && as == RLIM_INFINITY;
+	return proc->as_unlimited;
+}
+
+/* An inode made append-only (chattr +a) refuses a shared mapping through
+ * any open file that may write (mm/mmap.c): false where unsure. */
+static bool
+not_append_only(int kfd)
+{
+	int flags = 0;
+
+	if (ioctl(kfd, FS_IOC_GETFLAGS, &flags) == 0)
+		return !(flags & FS_APPEND_FL);
+	/* a filesystem without inode flags has none to set */
+	return errno == ENOTTY || errno == EOPNOTSUPP || errno == EINVAL;
+}
+
+#define SURE_MAX_LEN	(64ULL << 30)	/* far below any free span */
+
 /*
  * Will the kernel's mmap(@a) of our copy @kfd (@st) map?  Only where no
  * failure can be foreseen from here: a copy left unplaced lives until the
  * next placement, and the open file with it (an flock(2) held, a pipe's
  * end of file), where a failed mmap's would have been let go at once.
- * What is checked, of mm/mmap.c and mm/shmem.c: a regular file on a
- * filesystem that maps plainly, opened for reading (and for writing,
- * not appending, to map it writable), not sealed against writing, an
- * offset and length the kernel takes, a MAP_FIXED address within the
- * task's range, no flag that can fail on a limit (MAP_LOCKED,
+ * What is checked, of mm/mmap.c and mm/shmem.c: a call of the native ABI
+ * (a 32-bit address space fills); a regular file on a filesystem that
+ * maps plainly, opened for reading only or for reading and writing
+ * (writable: not appending, its inode not append-only, to map it
+ * writable), not sealed against writing; a length below SURE_MAX_LEN and
+ * an offset within the largest file (EOVERFLOW); a MAP_FIXED address
+ * aligned, above vm.mmap_min_addr, within the task's range, in a process
+ * that never called mseal; no flag that can fail on a limit (MAP_LOCKED,
  * MAP_FIXED_NOREPLACE), no mlockall(MCL_FUTURE) in force and no
- * RLIMIT_AS (read once, again after the process changes a limit), no
- * PROT_EXEC (a noexec mount).  Left: running out of memory or of
- * mappings (vm.max_map_count), and a security module's refusal.
+ * RLIMIT_AS; no PROT_EXEC (a noexec mount).  Left: running out of memory
+ * or of mappings (vm.max_map_count), a security module's refusal, a seal
+ * added by another process meanwhile, and an RLIMIT_AS lowered from
+ * outside the traced tree in a process whose limits we may not read with
+ * prlimit(2) (README, Differences).
  */
 static bool
 surely_maps(struct rt_ctx *ctx, pid_t tgid, const uint64_t a[6], int kfd,
 	    const struct stat *st, bool native)
 {
-	const uint64_t page = ctx->page_size;
-	const uint64_t top = native ? 0x7ffffffff000ULL : 0xffffe000ULL;
+	const uint64_t page = ctx->page_size, top = 0x7ffffffff000ULL;
 	uint64_t len = (a[1] + page - 1) & ~(page - 1);
 	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, tgid);
-	int fl, seals;
+	int fl, acc, seals;
 
-	if (!S_ISREG(st->st_mode) || !proc || proc->mcl_future)
-		return false;
-	if (proc->as_unlimited < 0) {
-		unsigned long long as;
-
-		proc->as_unlimited = rt_procs_soft_limit(tgid,
-							 "Max address space",
-							 &as) == 0 &&
-				     as == RLIM_INFINITY;
-	}
-	if (!proc->as_unlimited)
+	if (!native || !S_ISREG(st->st_mode) || !proc || proc->mcl_future)
 		return false;
 	if ((a[2] & ~(uint64_t)(PROT_READ | PROT_WRITE)) ||
 	    (a[3] & ~(uint64_t)(MAP_SHARED | MAP_SHARED_VALIDATE | MAP_FIXED |
 				MAP_POPULATE | MAP_NONBLOCK | MAP_NORESERVE)))
 		return false;
-	if (!len || len > top || (a[5] & (page - 1)) || a[5] + len < a[5])
+	if (!len || len > SURE_MAX_LEN || (a[5] & (page - 1)) ||
+	    a[5] > (uint64_t)INT64_MAX - len)
 		return false;
 	if ((a[3] & MAP_FIXED) &&
-	    ((a[0] & (page - 1)) || a[0] > top - len))
+	    ((a[0] & (page - 1)) || a[0] < mmap_min_addr() ||
+	     a[0] > top - len || proc->seal_seen))
 		return false;
 	fl = fcntl(kfd, F_GETFL);
-	if (fl < 0 || (fl & O_PATH) || (fl & O_ACCMODE) == O_WRONLY)
+	acc = fl & (O_ACCMODE | O_PATH);
+	if (fl < 0 || (acc != O_RDONLY && acc != O_RDWR))
 		return false;
-	if ((a[2] & PROT_WRITE) &&
-	    ((fl & O_ACCMODE) != O_RDWR || (fl & O_APPEND)))
+	if ((a[2] & PROT_WRITE) && (acc != O_RDWR || (fl & O_APPEND)))
 		return false;
-	if (!maps_plainly(kfd))
+	if (!maps_plainly(kfd) || (acc == O_RDWR && !not_append_only(kfd)))
 		return false;
 	if (a[2] & PROT_WRITE) {
 		seals = fcntl(kfd, F_GET_SEALS);
 		if (seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
 			return false;
 	}
-	return true;
+	return as_unlimited(proc);
 }
 
 /*
@@ -290,7 +340,7 @@ may_leave_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid,
  * and the call goes on without a stop after it.
  */
 static void
-follow_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid, int *kfd,
+follow_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid, long nr, int *kfd,
 		int tfd)
 {
 	int64_t key = rt_ident_adopt(&ctx->tr.ident, *kfd);
@@ -299,7 +349,8 @@ follow_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid, int *kfd,
 		return;		/* (*@kfd still ours to close) */
 	*kfd = -1;		/* owned by ident now */
 	rt_ident_set_fd_hint(&ctx->tr.ident, tgid, (uint64_t)key, tfd);
-	if (rt_ident_unplaced(&ctx->tr.ident, tgid, tid, (uint64_t)key) == 0)
+	if (rt_ident_unplaced(&ctx->tr.ident, tgid, tid, nr,
+			      (uint64_t)key) == 0)
 		ctx->stats.mmaps_followed++;
 	else
 		rt_ident_put_unused(&ctx->tr.ident, (uint64_t)key);
@@ -385,7 +436,8 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	file_nr = false;
 	if (may_leave_unplaced(ctx, tid, tgid, args, kfd, &st,
 			       !abi || abi->native)) {
-		follow_unplaced(ctx, tid, tgid, &kfd, (int)args[4]);
+		follow_unplaced(ctx, tid, tgid, (long)d->nr, &kfd,
+				(int)args[4]);
 		goto plain;
 	}
 	fj = new_job(ctx, tid, FOLLOW_MMAP);
@@ -410,8 +462,13 @@ mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 	const uint64_t *a = fj->args;
 	int64_t key;
 
-	if (ret < 0 && ret >= -4095)
+	/* A failed mmap's copy goes before the thread goes on: its next
+	 * close may be the open file's last (an flock(2) released). */
+	if (ret < 0 && ret >= -4095) {
+		close(fj->kfd);
+		fj->kfd = -1;
 		return;
+	}
 	key = rt_ident_adopt(&ctx->tr.ident, fj->kfd);
 	if (key <= 0)
 		return;
@@ -916,6 +973,8 @@ follow_note(struct rt_ctx *ctx, pid_t tid, long nr)
 		}
 		if (nr == SYS_mlock || nr == SYS_mlock2)
 			proc->lock_seen = true;
+		if (nr == rt_arch_native.nr_mseal)
+			proc->seal_seen = true;
 		if (nr == SYS_munlockall)
 			proc->mcl_future = false;
 		/* MADV_HUGEPAGE, MADV_NOHUGEPAGE */

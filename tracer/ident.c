@@ -37,6 +37,7 @@
 #include "rt_features.h"
 #include "rt_ident.h"
 #include "rt_maps.h"
+#include "rt_procs.h"
 #include "rt_shm.h"
 #include "rt_util.h"
 #include "rt_vmfile.h"
@@ -530,7 +531,7 @@ rt_ident_may_leave(const struct rt_ident *id, pid_t tgid, pid_t tid)
 }
 
 int
-rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid,
+rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid, long nr,
 		  uint64_t key_id)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, true);
@@ -548,6 +549,7 @@ rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid,
 		k->refs--;
 	}
 	m->unplaced_tid = tid;
+	m->unplaced_nr = nr;
 	q = (struct use_q){ k->dev_major, k->dev_minor, k->ino, k->id, m };
 	use_count(m, k, 1);
 	if (rt_sorted_find(m->nu, cmp_use, &q, &pos) != 1)
@@ -660,9 +662,10 @@ ref_pruned(void *arg, uint64_t key_id, int delta)
  * The mappings not yet placed are then forgotten (a key no VMA maps was
  * unmapped, or its mmap failed, and goes), but only when the look-up is
  * made for thread @tid that made them: its mmaps have returned, as it is
- * making another call.  For any other thread (one the tracer may not
- * even know: CLONE_UNTRACED), the last of them may still be running, and
- * they stay to be placed again.  Nothing is forgotten or pruned where
+ * making another call; or when /proc says that thread is past its mmap
+ * (gone, or in another call: rt_procs_past_call()).  For any other
+ * thread (one the tracer may not even know: CLONE_UNTRACED), the last of
+ * them may still be running, and they stay to be placed again.  Nothing is forgotten or pruned where
  * the kernel's answer could not be had whole.  Returns whether it was.
  */
 static bool
@@ -726,7 +729,8 @@ place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep, pid_t tid)
 
 		rt_ranges_filter(&m->recs, placed_agrees, ref_pruned, &pa);
 	}
-	if (asked && tid && tid == m->unplaced_tid)
+	if (asked && ((tid && tid == m->unplaced_tid) ||
+		      rt_procs_past_call(m->unplaced_tid, m->unplaced_nr)))
 		drop_unplaced(id, m);
 out:
 	end_batch(id);

@@ -401,15 +401,14 @@ rt_procs_change_seen(struct rt_procs *p, pid_t tid)
 			change_over(p, i--);
 }
 
-/* Is @c past, by /proc/TID/syscall ("NR args...", "running", "-1 ...")? */
-static bool
-change_past(const struct rt_change *c)
+bool
+rt_procs_past_call(pid_t tid, long nr)
 {
 	char path[64], buf[32];
 	_cleanup_(rt_closep) int fd = -1;
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)c->tid);
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT || errno == ESRCH;	/* gone */
@@ -420,7 +419,13 @@ change_past(const struct rt_change *c)
 	if (!strncmp(buf, "running", 7))
 		return false;
 	/* -1: stopped outside any call, as a thread past its last one is */
-	return strtol(buf, NULL, 10) != c->nr;
+	return strtol(buf, NULL, 10) != nr;
+}
+
+static bool
+change_past(const struct rt_change *c)
+{
+	return rt_procs_past_call(c->tid, c->nr);
 }
 
 bool

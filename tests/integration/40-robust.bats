@@ -583,6 +583,40 @@ limited() {
 	assert_line "flock: 0"
 }
 
+# Refusals that only the kernel's own checks foresee: each was left
+# unplaced, its copy kept past the close, on d55ed71 (flock: EAGAIN).
+@test "following: shared mmaps refused for an offset past the largest file, an append-only inode, no free address space, a sealed range keep no copy" {
+	local m
+	for m in overflow append huge sealed; do
+		both "$PROGS/t-follow" "$m" "$BATS_TEST_TMPDIR"
+		if [ "$output" = "append: unsupported" ] ||
+		   [ "$output" = "sealed: unsupported" ]; then
+			continue	# the same natively: nothing to compare
+		fi
+		assert_line --regexp '^mmap: (Value too large|Permission denied|Cannot allocate memory|Operation not permitted)'
+		assert_line "flock: 0"
+	done
+}
+
+@test "following: a shared MAP_FIXED mmap below vm.mmap_min_addr (as nobody: EPERM) keeps no copy" {
+	need_nobody
+	local d
+	# (the test's own tmpdir is closed to other users)
+	d=$(mktemp -d /tmp/rt-follow.XXXXXX) && chmod 1777 "$d"
+	both "${NOBODY[@]}" "$PROGS/t-follow" low "$d"
+	rm -rf "$d"
+	assert_line "mmap: Operation not permitted"
+	assert_line "flock: 0"
+}
+
+# The main thread's mapping waits to be placed while it blocks in
+# pthread_join(); another thread unmaps it.  A placement for that thread
+# must see, in /proc, that the main thread is past its mmap.
+@test "following: a mapping whose thread never calls again is let go once unmapped" {
+	both "$PROGS/t-follow" owner "$BATS_TEST_TMPDIR"
+	assert_output "flock: 0"
+}
+
 # A process sharing the memory (clone(CLONE_VM), no thread) changes VMAs
 # while the BPF iterator reads them, right where one read ends: a torn
 # read must never be taken for all the VMAs.  300 tries: the binary that

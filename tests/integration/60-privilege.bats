@@ -20,8 +20,6 @@
 
 load helpers
 
-NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
-
 # The build checks of helpers.bash, then a scratch directory anyone may
 # use (the test's own tmpdir is closed to other users) and a root-owned one.
 eval "helpers_$(declare -f setup)"
@@ -37,18 +35,6 @@ setup() {
 
 teardown() {
 	rm -rf "$udir" "$rdir"
-}
-
-need_root() {
-	[ "$(id -u)" = 0 ] ||
-		skip "needs root (root-owned files, running programs as nobody)"
-}
-
-need_nobody() {
-	need_root
-	command -v setpriv >/dev/null || skip "needs setpriv(1) (util-linux)"
-	id -u nobody >/dev/null 2>&1 || skip "needs the user nobody"
-	getent group nogroup >/dev/null || skip "needs the group nogroup"
 }
 
 # The program as nobody in user and mount namespaces of its own (it

@@ -11,8 +11,6 @@
 
 load helpers
 
-NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
-
 eval "helpers_$(declare -f setup)"
 setup() {
 	helpers_setup
@@ -27,13 +25,6 @@ setup() {
 teardown() {
 	end_background
 	rm -rf "$udir" "$rdir"
-}
-
-need_nobody() {
-	[ "$(id -u)" = 0 ] ||
-		skip "needs root (root-owned files, running programs as nobody)"
-	command -v setpriv >/dev/null || skip "needs setpriv(1) (util-linux)"
-	id -u nobody >/dev/null 2>&1 || skip "needs the user nobody"
 }
 
 need_nobody_userns() {

@@ -247,3 +247,20 @@ wait_gone() {
 	done
 	fail "process $1 did not exit"
 }
+
+# Running a program as nobody (the privilege and attack tests, and some
+# robustness tests): NOBODY is the command prefix; need_root and
+# need_nobody skip, saying why, where it cannot be done.
+NOBODY=(setpriv --reuid=nobody --regid=nogroup --clear-groups --)
+
+need_root() {
+	[ "$(id -u)" = 0 ] ||
+		skip "needs root (root-owned files, running programs as nobody)"
+}
+
+need_nobody() {
+	need_root
+	command -v setpriv >/dev/null || skip "needs setpriv(1) (util-linux)"
+	id -u nobody >/dev/null 2>&1 || skip "needs the user nobody"
+	getent group nogroup >/dev/null || skip "needs the group nogroup"
+}

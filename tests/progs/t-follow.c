@@ -14,6 +14,19 @@
  *          lock at once ("flock: 0"), as natively.
  *        t-follow aslimit DIR
  *          The same with a valid mapping refused for RLIMIT_AS (ENOMEM).
+ *        t-follow overflow|append|low|huge|sealed DIR
+ *          The same with a mapping refused for an offset past the largest
+ *          file (EOVERFLOW), an append-only inode opened for writing (EACCES; "append:
+ *          unsupported" where the filesystem has no such flag), a
+ *          MAP_FIXED address below vm.mmap_min_addr (EPERM, unless
+ *          CAP_SYS_RAWIO), a length no address space holds (ENOMEM), a
+ *          MAP_FIXED range over an mseal()ed page (EPERM; "sealed:
+ *          unsupported" before Linux 6.10).
+ *        t-follow owner DIR
+ *          The main thread maps the locked file, closes it, and waits
+ *          for a thread, which unmaps it, makes 3,000 shared mmaps of
+ *          another file and takes the lock: "flock: 0", as natively (the
+ *          mapping and the descriptor were the open file's last users).
  *        t-follow sibling DIR TRIES
  *          A process sharing this one's memory (clone(CLONE_VM), not a
  *          thread) keeps changing the protection of one page among
@@ -30,7 +43,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
+#include <linux/fs.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -80,38 +98,159 @@ make_file(const char *dir, char *path, size_t size)
 	close(fd);
 }
 
-/* Lock the file through @flags' open file, make mapping @len fail, close
- * it; then another open file of it tries the lock. */
-static int
-run_lock(const char *dir, int flags, int prot, size_t len)
-{
-	char path[4096];
-	int fd, fd2;
-	void *m;
+/* The mapping a mode asks for. */
+struct map_args {
+	int open_flags;
+	void *addr;
+	size_t len;
+	int prot, flags;
+	off_t off;
+};
 
-	make_file(dir, path, sizeof(path));
-	fd = open(path, flags | O_CLOEXEC);
-	if (fd < 0 || flock(fd, LOCK_EX))
-		die("open and lock");
-	m = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
-	printf("mmap: %s\n", m == MAP_FAILED ? strerror(errno) : "mapped");
-	close(fd);
-	fd2 = open(path, O_RDONLY | O_CLOEXEC);
+/* Another open file of @path tries the lock. */
+static void
+try_lock(const char *path)
+{
+	int fd2 = open(path, O_RDONLY | O_CLOEXEC);
+
 	if (fd2 < 0)
 		die("open again");
 	printf("flock: %s\n", flock(fd2, LOCK_EX | LOCK_NB) ? strerror(errno) :
 						      "0");
+}
+
+/* Lock the file through an open file of @a->open_flags, map it as @a
+ * says, close it; then another open file of it tries the lock.  With
+ * @append, the inode is made append-only first. */
+static int
+run_lock(const char *dir, const struct map_args *a, bool append)
+{
+	char path[4096];
+	void *m;
+	int fd;
+
+	make_file(dir, path, sizeof(path));
+	fd = open(path, a->open_flags | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX))
+		die("open and lock");
+	if (append) {
+		int fl = 0;
+
+		if (ioctl(fd, FS_IOC_GETFLAGS, &fl) || (fl |= FS_APPEND_FL,
+		    ioctl(fd, FS_IOC_SETFLAGS, &fl))) {
+			printf("append: unsupported\n");
+			return 0;
+		}
+	}
+	m = mmap(a->addr, a->len, a->prot, a->flags, fd, a->off);
+	printf("mmap: %s\n", m == MAP_FAILED ? strerror(errno) : "mapped");
+	close(fd);
+	try_lock(path);
+	if (append) {
+		int fl = 0;
+
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && !ioctl(fd, FS_IOC_GETFLAGS, &fl)) {
+			fl &= ~FS_APPEND_FL;
+			ioctl(fd, FS_IOC_SETFLAGS, &fl);
+		}
+	}
 	return 0;
 }
 
 static int
-run_aslimit(const char *dir)
+run_refused(const char *mode, const char *dir)
 {
+	struct map_args a = { O_RDONLY, NULL, (size_t)pg, PROT_READ,
+			      MAP_SHARED, 0 };
 	struct rlimit rl = { 256UL << 20, 256UL << 20 };
+	void *page;
 
-	if (setrlimit(RLIMIT_AS, &rl))
-		die("setrlimit");
-	return run_lock(dir, O_RDWR, PROT_READ | PROT_WRITE, 1UL << 30);
+	if (!strcmp(mode, "flock")) {
+		a.prot |= PROT_WRITE;
+	} else if (!strcmp(mode, "aslimit")) {
+		if (setrlimit(RLIMIT_AS, &rl))
+			die("setrlimit");
+		a.open_flags = O_RDWR;
+		a.prot |= PROT_WRITE;
+		a.len = 1UL << 30;
+	} else if (!strcmp(mode, "overflow")) {
+		a.off = (off_t)(0x7fffffffffffffffULL & ~(uint64_t)(pg - 1));
+	} else if (!strcmp(mode, "append")) {
+		a.open_flags = O_RDWR | O_APPEND;
+		return run_lock(dir, &a, true);
+	} else if (!strcmp(mode, "low")) {
+		a.flags |= MAP_FIXED;	/* address 0 */
+	} else if (!strcmp(mode, "huge")) {
+		/* below the task's top, above what is free in it */
+		a.len = sizeof(size_t) == 8 ? (size_t)0x7fff00000000ULL :
+					      (size_t)0xfff00000UL;
+	} else if (!strcmp(mode, "sealed")) {
+		page = mmap(NULL, (size_t)pg, PROT_READ,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (page == MAP_FAILED)
+			die("mmap");
+		if (syscall(462 /* mseal */, page, pg, 0)) {
+			printf("sealed: unsupported\n");
+			return 0;
+		}
+		a.addr = page;
+		a.flags |= MAP_FIXED;
+	} else {
+		return -1;
+	}
+	return run_lock(dir, &a, false);
+}
+
+static char owner_path[4096];
+static void *owner_map;
+
+/* The other thread: the mapping's last user goes, then the lock. */
+static void *
+owner_thread(void *arg)
+{
+	char other[4096 + 8];
+	int i;
+
+	(void)arg;
+	munmap(owner_map, (size_t)pg);
+	snprintf(other, sizeof(other), "%s.other", owner_path);
+	i = open(other, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (i < 0 || ftruncate(i, pg))
+		die("create the other file");
+	close(i);
+	for (i = 0; i < 3000; i++) {
+		int fd = open(other, O_RDONLY | O_CLOEXEC);
+		void *m = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fd, 0);
+
+		if (fd < 0 || m == MAP_FAILED)
+			die("map the other file");
+		munmap(m, (size_t)pg);
+		close(fd);
+	}
+	try_lock(owner_path);
+	return NULL;
+}
+
+static int
+run_owner(const char *dir)
+{
+	pthread_t t;
+	int fd;
+
+	make_file(dir, owner_path, sizeof(owner_path));
+	fd = open(owner_path, O_RDWR | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX))
+		die("open and lock");
+	owner_map = mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fd, 0);
+	if (owner_map == MAP_FAILED)
+		die("mmap");
+	close(fd);
+	errno = pthread_create(&t, NULL, owner_thread, NULL);
+	if (errno)
+		die("pthread_create");
+	pthread_join(t, NULL);
+	return 0;
 }
 
 static char *flip_area;
@@ -205,14 +344,13 @@ main(int argc, char **argv)
 	pg = sysconf(_SC_PAGESIZE);
 	if (argc == 2 && !strcmp(argv[1], "pipe"))
 		return run_pipe();
-	if (argc == 3 && !strcmp(argv[1], "flock"))
-		return run_lock(argv[2], O_RDONLY, PROT_READ | PROT_WRITE,
-				(size_t)pg);
-	if (argc == 3 && !strcmp(argv[1], "aslimit"))
-		return run_aslimit(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "owner"))
+		return run_owner(argv[2]);
+	if (argc == 3 && run_refused(argv[1], argv[2]) == 0)
+		return 0;
 	if (argc == 4 && !strcmp(argv[1], "sibling"))
 		return run_sibling(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: t-follow pipe | flock DIR | aslimit DIR | "
-		"sibling DIR TRIES\n");
+	fprintf(stderr, "usage: t-follow pipe | flock|aslimit|overflow|"
+		"append|low|huge|sealed|owner DIR | sibling DIR TRIES\n");
 	return 2;
 }

@@ -57,6 +57,9 @@ struct rt_ident_mm {
 	size_t nunplaced;	/* mappings not yet placed (all keys) */
 	pid_t unplaced_tid;	/* the thread that made them */
 	long unplaced_nr;	/* in calls of this number (mmap) */
+	size_t left;		/* mappings left unplaced since the last
+				 * placement a look-up made */
+	bool no_leaving;	/* placements cost it more than stops */
 };
 
 struct rt_ident {
@@ -119,6 +122,8 @@ int rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid, long nr,
 /*
  * May thread @tid of @tgid leave a mapping unplaced?  Only one thread's
  * may wait at a time: only its own next call says its mmaps returned.
+ * And not in a process whose look-ups had to place at a cost above the
+ * stops they saved (place()).
  */
 bool rt_ident_may_leave(const struct rt_ident *id, pid_t tgid, pid_t tid);
 /*

@@ -51,9 +51,10 @@ int rt_vmfile_ready(void);
  * file of one of our descriptors @fds (@nfds of them, ascending, no two
  * of one open file), with that descriptor, in address order: which open
  * file each maps, read from the kernel itself, without stopping the
- * process.  @out: malloc'd (the caller frees it).  Returns 0 or -errno.
+ * process.  @out: malloc'd (the caller frees it); *@nvmas: how many VMAs
+ * were read (what it cost).  Returns 0 or -errno.
  */
 int rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds,
-		   struct rt_vmfile_ours **out, size_t *n);
+		   struct rt_vmfile_ours **out, size_t *n, size_t *nvmas);
 
 #endif

@@ -505,7 +505,7 @@ cmp_int(const void *a, const void *b)
  */
 static int
 match(pid_t pid, const int *want, size_t nwant, struct rt_vmfile_ours **out,
-      size_t *n)
+      size_t *n, size_t *nvmas)
 {
 	_cleanup_free_ struct raw_vma *raw = NULL;
 	_cleanup_free_ struct raw_fd *fds = NULL;
@@ -520,6 +520,7 @@ match(pid_t pid, const int *want, size_t nwant, struct rt_vmfile_ours **out,
 	r = read_vmas(progs.vma_prog, pid, &raw, &nv);
 	if (r < 0)
 		return r;
+	*nvmas = nv;
 	/* Only those asked for: another descriptor of ours may share a
 	 * file with one of them, and must not stand for it. */
 	for (size_t i = 0; i < nf; i++) {
@@ -554,12 +555,12 @@ match(pid_t pid, const int *want, size_t nwant, struct rt_vmfile_ours **out,
 
 int
 rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds,
-	       struct rt_vmfile_ours **out, size_t *n)
+	       struct rt_vmfile_ours **out, size_t *n, size_t *nvmas)
 {
 	int r;
 
 	*out = NULL;
-	*n = 0;
+	*n = *nvmas = 0;
 	r = rt_vmfile_ready();
-	return r < 0 ? r : match(pid, fds, nfds, out, n);
+	return r < 0 ? r : match(pid, fds, nfds, out, n, nvmas);
 }

@@ -216,6 +216,28 @@ ptrace_interrupts() {
 	assert_output 0
 }
 
+# A program that maps a window and remaps in it, among 3,000 VMAs: each
+# remap would place the window just mapped, reading every VMA (16 ms a
+# call at 30,000 VMAs, against 150 us with the stop).  After the first
+# placement that costs more than the stops it saved, the process's mmaps
+# are stopped after again: one iteration pair (two BPF_LINK_CREATEs), not
+# one per call (400 on 64d7d70).
+@test "features: a program whose remaps follow its mmaps among many VMAs is placed once, then stopped again (strace)" {
+	need_strace
+	local line out=$BATS_TEST_TMPDIR/st.windows n
+	line=$(feature_line vmfile_iter) || fail "-v names no feature vmfile_iter"
+	[[ $line == *": in use" ]] ||
+		skip "the BPF iterators are not available here: $line"
+	both "$PROGS/t-follow" windows "$BATS_TEST_TMPDIR" 3000 200
+	assert_output "remap: 0 in 200 of 200"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	strace -o "$out" -X raw -e trace=bpf "$REMAPTRACE" -q -- \
+		"$PROGS/t-follow" windows "$BATS_TEST_TMPDIR" 3000 200 \
+		>/dev/null || fail "t-follow under remaptrace failed"
+	n=$(grep -c '^bpf(0x1c,' "$out" || true)
+	[ "$n" -le 4 ] || fail "$n BPF_LINK_CREATEs: a placement per call"
+}
+
 @test "features: wait_killable_recv disabled, the filter is loaded without it (strace)" {
 	need_strace
 	# The filter is loaded in the child before exec (-f; the program then

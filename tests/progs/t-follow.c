@@ -27,6 +27,10 @@
  *          for a thread, which unmaps it, makes 3,000 shared mmaps of
  *          another file and takes the lock: "flock: 0", as natively (the
  *          mapping and the descriptor were the open file's last users).
+ *        t-follow windows DIR VMAS TRIES
+ *          VMAS single-page VMAs, then TRIES times: a new open file of
+ *          one file mapped shared (two pages), closed, remapped in
+ *          (pgoff 1), unmapped.  Prints "remap: 0 in TRIES of TRIES".
  *        t-follow sibling DIR TRIES
  *          A process sharing this one's memory (clone(CLONE_VM), not a
  *          thread) keeps changing the protection of one page among
@@ -338,6 +342,37 @@ run_sibling(const char *dir, int tries)
 	return 0;
 }
 
+static int
+run_windows(const char *dir, int vmas, int tries)
+{
+	char path[4096], *area;
+	int i, ok = 0;
+
+	make_file(dir, path, sizeof(path));
+	area = mmap(NULL, 2 * (size_t)vmas * (size_t)pg, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (area == MAP_FAILED)
+		die("mmap");
+	for (i = 0; i < vmas; i++)
+		if (mprotect(area + 2 * (size_t)i * (size_t)pg, (size_t)pg,
+			     PROT_READ))
+			die("mprotect");
+	for (i = 0; i < tries; i++) {
+		int fd = open(path, O_RDWR | O_CLOEXEC);
+		char *m = fd < 0 ? MAP_FAILED :
+			  mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE,
+			       MAP_SHARED, fd, 0);
+
+		if (m == MAP_FAILED)
+			die("map the window");
+		close(fd);
+		ok += syscall(SYS_remap_file_pages, m, pg, 0, 1, 0) == 0;
+		munmap(m, 2 * (size_t)pg);
+	}
+	printf("remap: 0 in %d of %d\n", ok, tries);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -348,9 +383,12 @@ main(int argc, char **argv)
 		return run_owner(argv[2]);
 	if (argc == 3 && run_refused(argv[1], argv[2]) == 0)
 		return 0;
+	if (argc == 5 && !strcmp(argv[1], "windows"))
+		return run_windows(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "sibling"))
 		return run_sibling(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: t-follow pipe | flock|aslimit|overflow|"
-		"append|low|huge|sealed|owner DIR | sibling DIR TRIES\n");
+		"append|low|huge|sealed|owner DIR | windows DIR VMAS TRIES | "
+		"sibling DIR TRIES\n");
 	return 2;
 }

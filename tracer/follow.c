@@ -316,6 +316,33 @@ surely_maps(struct rt_ctx *ctx, pid_t tgid, const uint64_t a[6], int kfd,
 }
 
 /*
+ * Our copy *@kfd of the open file a shared mmap of @tgid maps, by its
+ * descriptor @tfd: its key (*@kfd then owned by ident), or <= 0 (*@kfd
+ * still ours to close).
+ */
+static int64_t
+keep_copy(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd)
+{
+	int64_t key = rt_ident_adopt(&ctx->tr.ident, *kfd);
+
+	if (key <= 0)
+		return key;
+	*kfd = -1;
+	rt_ident_set_fd_hint(&ctx->tr.ident, tgid, (uint64_t)key, tfd);
+	return key;
+}
+
+/* The mapping of key @key was noted (@r 0), or the key goes unused. */
+static void
+kept(struct rt_ctx *ctx, int64_t key, int r)
+{
+	if (r == 0)
+		ctx->stats.mmaps_followed++;
+	else
+		rt_ident_put_unused(&ctx->tr.ident, (uint64_t)key);
+}
+
+/*
  * May a shared mmap of thread @tid of @tgid go on uncaught, to be placed
  * later from the kernel's own word (ident.c, place())?  Where the kernel
  * can be asked, and the mmap will surely map (surely_maps()).  Only one
@@ -343,17 +370,11 @@ static void
 follow_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid, long nr, int *kfd,
 		int tfd)
 {
-	int64_t key = rt_ident_adopt(&ctx->tr.ident, *kfd);
+	int64_t key = keep_copy(ctx, tgid, kfd, tfd);
 
-	if (key <= 0)
-		return;		/* (*@kfd still ours to close) */
-	*kfd = -1;		/* owned by ident now */
-	rt_ident_set_fd_hint(&ctx->tr.ident, tgid, (uint64_t)key, tfd);
-	if (rt_ident_unplaced(&ctx->tr.ident, tgid, tid, nr,
-			      (uint64_t)key) == 0)
-		ctx->stats.mmaps_followed++;
-	else
-		rt_ident_put_unused(&ctx->tr.ident, (uint64_t)key);
+	if (key > 0)
+		kept(ctx, key, rt_ident_unplaced(&ctx->tr.ident, tgid, tid, nr,
+						 (uint64_t)key));
 }
 
 /*
@@ -469,18 +490,13 @@ mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 		fj->kfd = -1;
 		return;
 	}
-	key = rt_ident_adopt(&ctx->tr.ident, fj->kfd);
-	if (key <= 0)
-		return;
-	fj->kfd = -1;	/* owned by ident now */
-	rt_ident_set_fd_hint(&ctx->tr.ident, fj->job.tgid, key, (int)a[4]);
-	if (rt_ident_record(&ctx->tr.ident, fj->job.tgid, (uint64_t)ret,
-			    (a[1] + ctx->page_size - 1) &
-			    ~(uint64_t)(ctx->page_size - 1),
-			    a[5], key) == 0)
-		ctx->stats.mmaps_followed++;
-	else
-		rt_ident_put_unused(&ctx->tr.ident, key);
+	key = keep_copy(ctx, fj->job.tgid, &fj->kfd, (int)a[4]);
+	if (key > 0)
+		kept(ctx, key, rt_ident_record(&ctx->tr.ident, fj->job.tgid,
+					       (uint64_t)ret,
+					       (a[1] + ctx->page_size - 1) &
+					       ~(uint64_t)(ctx->page_size - 1),
+					       a[5], key));
 }
 
 /*

@@ -752,25 +752,36 @@ out:
 	return asked;
 }
 
+/* Where @m's uses of @vma's inode begin (*@first), and how many. */
+static size_t
+inode_uses(const struct rt_ident_mm *m, const struct rt_vma *vma,
+	   size_t *first)
+{
+	struct use_q q = { vma->dev_major, vma->dev_minor, vma->ino, 0, m };
+	size_t end;
+
+	rt_sorted_find(m->nu, cmp_use, &q, first);
+	for (end = *first; end < m->nu; end++) {
+		const struct rt_ident_use *u = &m->uses[end];
+
+		if (u->ino != vma->ino || u->dev_major != vma->dev_major ||
+		    u->dev_minor != vma->dev_minor)
+			break;
+	}
+	return end - *first;
+}
+
 /* Are mappings of @vma's inode in @m not yet placed? */
 static bool
 inode_unplaced(const struct rt_ident_mm *m, const struct rt_vma *vma)
 {
-	struct use_q q = { vma->dev_major, vma->dev_minor, vma->ino, 0, m };
-	size_t pos;
+	size_t first, n;
 
 	if (!m->nunplaced)
 		return false;
-	rt_sorted_find(m->nu, cmp_use, &q, &pos);
-	for (; pos < m->nu; pos++) {
-		const struct rt_ident_use *u = &m->uses[pos];
-
-		if (u->ino != vma->ino || u->dev_major != vma->dev_major ||
-		    u->dev_minor != vma->dev_minor)
-			return false;
-		if (u->unplaced)
+	for (n = inode_uses(m, vma, &first); n; n--, first++)
+		if (m->uses[first].unplaced)
 			return true;
-	}
 	return false;
 }
 
@@ -801,21 +812,11 @@ static struct rt_ident_key *
 infer(const struct rt_ident *id, const struct rt_ident_mm *m,
       const struct rt_vma *vma)
 {
-	struct use_q q = { vma->dev_major, vma->dev_minor, vma->ino, 0, m };
-	const struct rt_ident_use *u;
-	size_t pos;
+	size_t first;
 
-	rt_sorted_find(m->nu, cmp_use, &q, &pos);
-	if (pos >= m->nu)
+	if (inode_uses(m, vma, &first) != 1)
 		return NULL;
-	u = &m->uses[pos];
-	if (u->ino != vma->ino ||
-	    u->dev_major != vma->dev_major || u->dev_minor != vma->dev_minor)
-		return NULL;
-	if (pos + 1 < m->nu && u[1].ino == u->ino &&
-	    u[1].dev_major == u->dev_major && u[1].dev_minor == u->dev_minor)
-		return NULL;
-	return key_by_id(id, u->key_id);
+	return key_by_id(id, m->uses[first].key_id);
 }
 
 const struct rt_ident_key *

@@ -29,6 +29,8 @@ struct rt_ident_key {
 	unsigned int refs;	/* records naming it */
 	bool writable;		/* opened for writing: FMODE_WRITE */
 	bool used;		/* looked up since the clock hand passed */
+	bool pending;		/* not in the kcmp order yet: another key
+				 * may share its open file (adopt_lazy) */
 };
 
 /* How many records of a process name key @key_id (of inode @ino). */
@@ -46,6 +48,9 @@ struct rt_ident_hint {
 	int tfd;
 };
 
+/* Direct-mapped by descriptor number: the key it mapped last. */
+#define RT_IDENT_RECENT	16
+
 struct rt_ident_mm {
 	pid_t tgid;
 	struct rt_ranges recs;		/* address -> key */
@@ -53,6 +58,7 @@ struct rt_ident_mm {
 	size_t nu, cap_u;
 	struct rt_ident_hint *hints;	/* by key id */
 	size_t nh, cap_h;
+	struct rt_ident_hint recent[RT_IDENT_RECENT];	/* by tfd */
 	size_t sweep_at;	/* drop unmapped ranges at this many */
 	size_t nunplaced;	/* mappings not yet placed (all keys) */
 	pid_t unplaced_tid;	/* the thread that made them */
@@ -70,6 +76,7 @@ struct rt_ident {
 	uint32_t *order;		/* slots holding a descriptor, in
 					 * kcmp(KCMP_FILE) order */
 	size_t norder, cap_order;
+	size_t npending;		/* keys with a copy, not in order */
 	size_t hand;			/* the clock over the slots */
 	size_t budget;			/* descriptors to hold, 0: no limit */
 	unsigned long dropped;		/* copies let go for the budget */
@@ -98,6 +105,18 @@ void rt_ident_budget(struct rt_ident *id, uint64_t limit);
  * Returns the key id (> 0) or -errno.
  */
 int64_t rt_ident_adopt(struct rt_ident *id, int fd);
+
+/**
+ * rt_ident_adopt_lazy() - rt_ident_adopt() for an mmap left unplaced
+ * (rt_ident_unplaced()) by descriptor @tfd of @tgid: one kcmp against the
+ * key that descriptor mapped last (a program mapping windows of one
+ * file), else a new key without the search, "pending": the placement
+ * that must come before it is looked up anyway finds, from the kernel's
+ * own word, any other key sharing its open file, and merges them; a
+ * search (rt_ident_adopt()) first puts the pending ones in order.
+ * Where the kernel cannot be asked or kcmp is missing, rt_ident_adopt().
+ */
+int64_t rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd);
 
 /*
  * Record that [start, start+len) of @tgid maps key @key_id at offset @off.

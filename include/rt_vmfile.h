@@ -48,13 +48,16 @@ int rt_vmfile_ready(void);
 
 /**
  * rt_vmfile_ours() - the VMAs of process @pid whose vm_file is the open
- * file of one of our descriptors @fds (@nfds of them, ascending, no two
- * of one open file), with that descriptor, in address order: which open
- * file each maps, read from the kernel itself, without stopping the
- * process.  @out: malloc'd (the caller frees it); *@nvmas: how many VMAs
- * were read (what it cost).  Returns 0 or -errno.
+ * file of one of our descriptors @fds (@nfds of them, ascending), with
+ * that descriptor, in address order: which open file each maps, read
+ * from the kernel itself, without stopping the process.  Where several
+ * of @fds share one open file, the VMA names any of them: with @twin,
+ * twin[i] is the index in @fds of the first descriptor sharing fds[i]'s
+ * open file (i itself where none before it does; i also where fds[i]
+ * was not found).  @out: malloc'd (the caller frees it); *@nvmas: how
+ * many VMAs were read (what it cost).  Returns 0 or -errno.
  */
-int rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds,
+int rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds, size_t *twin,
 		   struct rt_vmfile_ours **out, size_t *n, size_t *nvmas);
 
 #endif

@@ -318,12 +318,15 @@ surely_maps(struct rt_ctx *ctx, pid_t tgid, const uint64_t a[6], int kfd,
 /*
  * Our copy *@kfd of the open file a shared mmap of @tgid maps, by its
  * descriptor @tfd: its key (*@kfd then owned by ident), or <= 0 (*@kfd
- * still ours to close).
+ * still ours to close).  @lazy: the mapping waits to be placed, which
+ * finds its twins anyway (rt_ident_adopt_lazy()).
  */
 static int64_t
-keep_copy(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd)
+keep_copy(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd, bool lazy)
 {
-	int64_t key = rt_ident_adopt(&ctx->tr.ident, *kfd);
+	int64_t key = lazy ? rt_ident_adopt_lazy(&ctx->tr.ident, tgid, *kfd,
+						 tfd) :
+			     rt_ident_adopt(&ctx->tr.ident, *kfd);
 
 	if (key <= 0)
 		return key;
@@ -370,7 +373,7 @@ static void
 follow_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid, long nr, int *kfd,
 		int tfd)
 {
-	int64_t key = keep_copy(ctx, tgid, kfd, tfd);
+	int64_t key = keep_copy(ctx, tgid, kfd, tfd, true);
 
 	if (key > 0)
 		kept(ctx, key, rt_ident_unplaced(&ctx->tr.ident, tgid, tid, nr,
@@ -490,7 +493,7 @@ mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 		fj->kfd = -1;
 		return;
 	}
-	key = keep_copy(ctx, fj->job.tgid, &fj->kfd, (int)a[4]);
+	key = keep_copy(ctx, fj->job.tgid, &fj->kfd, (int)a[4], false);
 	if (key > 0)
 		kept(ctx, key, rt_ident_record(&ctx->tr.ident, fj->job.tgid,
 					       (uint64_t)ret,

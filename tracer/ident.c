@@ -67,6 +67,11 @@ rt_ident_budget(struct rt_ident *id, uint64_t limit)
 
 /* ---- the copies, in kcmp order ---- */
 
+/* Key @from shares its open file with key @to, which stays. */
+struct twin_pair {
+	uint64_t from, to;
+};
+
 struct file_q {
 	const struct rt_ident *id;
 	int fd;
@@ -122,6 +127,13 @@ let_go(struct rt_ident *id, struct rt_ident_key *k)
 
 	if (k->fd < 0)
 		return;
+	if (k->pending) {	/* (not in the order) */
+		close(k->fd);
+		k->fd = -1;
+		k->pending = false;
+		id->npending--;
+		return;
+	}
 	if (id->batch) {
 		close(k->fd);
 		k->fd = -1;
@@ -212,6 +224,60 @@ new_slot(struct rt_ident *id)
 	return &id->keys[id->nslots++];
 }
 
+static void
+kcmp_init(struct rt_ident *id)
+{
+	if (!id->kcmp_state) {
+		id->kcmp_state = rt_features_has(RT_FEAT_KCMP) ? 1 : -1;
+		id->self = getpid();	/* (the supervisor never forks) */
+	}
+}
+
+static void merge(struct rt_ident *id, struct twin_pair *t, size_t n);
+static struct rt_ident_mm *mm_get(struct rt_ident *id, pid_t tgid,
+				  bool create);
+
+/*
+ * Put the pending keys in the order (a search each), merging any that
+ * shares its open file with a key there.  One whose search fails stays
+ * pending.
+ */
+static void
+settle(struct rt_ident *id)
+{
+	_cleanup_free_ struct twin_pair *t = NULL;
+	size_t i, nt = 0, pos;
+
+	if (!id->npending)
+		return;
+	t = malloc(id->npending * sizeof(*t));
+	if (!t)
+		return;
+	for (i = 0; i < id->nslots; i++) {
+		struct rt_ident_key *k = &id->keys[i];
+		struct stat st = {
+			.st_dev = makedev(k->dev_major, k->dev_minor),
+			.st_ino = k->ino,
+		};
+		int r;
+
+		if (!k->id || !k->pending)
+			continue;
+		r = find_file(id, k->fd, &st, &pos);
+		if (r == 1) {
+			t[nt++] = (struct twin_pair){
+				k->id, id->keys[id->order[pos]].id };
+		} else if (r == 0 &&
+			   rt_sorted_insert((void **)&id->order, &id->norder,
+					    &id->cap_order, sizeof(*id->order),
+					    pos, &(uint32_t){ (uint32_t)i }) == 0) {
+			k->pending = false;
+			id->npending--;
+		}
+	}
+	merge(id, t, nt);
+}
+
 int64_t
 rt_ident_adopt(struct rt_ident *id, int fd)
 {
@@ -222,12 +288,10 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 
 	if (fstat(fd, &st) < 0)
 		return rt_neg_errno();
-	if (!id->kcmp_state) {
-		id->kcmp_state = rt_features_has(RT_FEAT_KCMP) ? 1 : -1;
-		id->self = getpid();	/* (the supervisor never forks) */
-	}
+	kcmp_init(id);
+	settle(id);
 	r = find_file(id, fd, &st, &pos);
-	if (r == 0 && id->budget && id->norder >= id->budget) {
+	if (r == 0 && id->budget && id->norder + id->npending >= id->budget) {
 		evict(id);
 		r = find_file(id, fd, &st, &pos);
 	}
@@ -255,6 +319,43 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 		key_free(id, k);
 		return -ENOMEM;
 	}
+	return (int64_t)k->id;
+}
+
+int64_t
+rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd)
+{
+	struct rt_ident_mm *m = mm_get(id, tgid, false);
+	const struct rt_ident_hint *h;
+	struct rt_ident_key *k;
+	struct stat st;
+
+	kcmp_init(id);
+	if (id->kcmp_state < 0 || !rt_features_has(RT_FEAT_VMFILE_ITER))
+		return rt_ident_adopt(id, fd);
+	h = m && tfd >= 0 ? &m->recent[tfd % RT_IDENT_RECENT] : NULL;
+	k = h && h->tfd == tfd ? key_by_id(id, h->key_id) : NULL;
+	if (k && k->fd >= 0 &&
+	    syscall(SYS_kcmp, id->self, id->self, KCMP_FILE, fd, k->fd) == 0) {
+		k->used = true;
+		close(fd);
+		return (int64_t)k->id;
+	}
+	if (fstat(fd, &st) < 0)
+		return rt_neg_errno();
+	if (id->budget && id->norder + id->npending >= id->budget)
+		evict(id);
+	k = new_slot(id);
+	if (!k)
+		return -ENOMEM;
+	*k = (struct rt_ident_key){
+		.id = (++id->next_seq << 32) | (uint64_t)(k - id->keys),
+		.fd = fd, .ino = st.st_ino,
+		.dev_major = major(st.st_dev), .dev_minor = minor(st.st_dev),
+		.writable = (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDONLY,
+		.pending = true,
+	};
+	id->npending++;
 	return (int64_t)k->id;
 }
 
@@ -342,6 +443,105 @@ mm_get(struct rt_ident *id, pid_t tgid, bool create)
 	m = &id->mms[id->nmms++];
 	*m = (struct rt_ident_mm){ .tgid = tgid, .sweep_at = SWEEP_MIN };
 	return m;
+}
+
+/* ---- keys found to share an open file ---- */
+
+static int
+cmp_twin(const void *a, const void *b)
+{
+	uint64_t x = ((const struct twin_pair *)a)->from;
+	uint64_t y = ((const struct twin_pair *)b)->from;
+
+	return (x > y) - (x < y);
+}
+
+/* What key @key_id stands for now: its twin's id if merged away. */
+static uint64_t
+merged(const struct twin_pair *t, size_t n, uint64_t key_id)
+{
+	struct twin_pair q = { .from = key_id };
+	const struct twin_pair *f = bsearch(&q, t, n, sizeof(*t), cmp_twin);
+
+	return f ? f->to : key_id;
+}
+
+static int
+cmp_use_entry(const void *a, const void *b)
+{
+	const struct rt_ident_use *x = a, *y = b;
+
+#define CMP(f) if (x->f != y->f) return x->f < y->f ? -1 : 1
+	CMP(dev_major);
+	CMP(dev_minor);
+	CMP(ino);
+	CMP(key_id);
+#undef CMP
+	return 0;
+}
+
+/* @m's records, counts and hints name @t's survivors only. */
+static void
+merge_mm(struct rt_ident_mm *m, const struct twin_pair *t, size_t n)
+{
+	bool moved = false;
+	size_t i, j;
+
+	for (i = 0; i < m->recs.n; i++)
+		m->recs.r[i].key = merged(t, n, m->recs.r[i].key);
+	for (i = 0; i < m->nu; i++) {
+		uint64_t to = merged(t, n, m->uses[i].key_id);
+
+		moved |= to != m->uses[i].key_id;
+		m->uses[i].key_id = to;
+	}
+	if (moved) {
+		qsort(m->uses, m->nu, sizeof(*m->uses), cmp_use_entry);
+		for (i = 0, j = 0; i < m->nu; i++) {
+			if (j && !cmp_use_entry(&m->uses[j - 1], &m->uses[i])) {
+				m->uses[j - 1].n += m->uses[i].n;
+				m->uses[j - 1].unplaced += m->uses[i].unplaced;
+			} else {
+				m->uses[j++] = m->uses[i];
+			}
+		}
+		m->nu = j;
+	}
+	/* A hint names one key; the survivor keeps its own. */
+	for (i = 0, j = 0; i < m->nh; i++)
+		if (merged(t, n, m->hints[i].key_id) == m->hints[i].key_id)
+			m->hints[j++] = m->hints[i];
+	m->nh = j;
+	for (i = 0; i < RT_IDENT_RECENT; i++)
+		m->recent[i].key_id = merged(t, n, m->recent[i].key_id);
+}
+
+/*
+ * Keys @t[].from share their open files with keys @t[].to (which no
+ * pair merges away): whatever named them names the survivors, and their
+ * copies go.  O(records + counts) per process, once for all the pairs.
+ */
+static void
+merge(struct rt_ident *id, struct twin_pair *t, size_t n)
+{
+	size_t i;
+
+	if (!n)
+		return;
+	qsort(t, n, sizeof(*t), cmp_twin);
+	for (i = 0; i < id->nmms; i++)
+		merge_mm(&id->mms[i], t, n);
+	for (i = 0; i < n; i++) {
+		struct rt_ident_key *from = key_by_id(id, t[i].from);
+		struct rt_ident_key *to = key_by_id(id, t[i].to);
+
+		if (!from || !to)
+			continue;
+		to->refs += from->refs;
+		to->used = true;
+		from->refs = 0;
+		key_free(id, from);
+	}
 }
 
 /* What /proc/PID/maps says is mapped (shared file mappings only). */
@@ -657,6 +857,59 @@ ref_pruned(void *arg, uint64_t key_id, int delta)
 	ref(&((struct prune_arg *)arg)->ra, key_id, delta);
 }
 
+/* Which of two keys sharing an open file stays: one in the order, else
+ * the older. */
+static uint64_t
+survivor(const struct rt_ident *id, uint64_t a, uint64_t b)
+{
+	const struct rt_ident_key *ka = key_by_id(id, a);
+	const struct rt_ident_key *kb = key_by_id(id, b);
+
+	if (!a || !ka)
+		return b;
+	if (!b || !kb || ka->pending != kb->pending)
+		return !kb || (kb && !ka->pending) ? a : b;
+	return a < b ? a : b;	/* (ids grow with time) */
+}
+
+/*
+ * The kernel said which of our copies share an open file (@twin, from
+ * rt_vmfile_ours(), for @fk in fd order): pending keys among them merge
+ * into one survivor, and @fk names it for all of them.
+ */
+static void
+merge_twins(struct rt_ident *id, struct fd_key *fk, const size_t *twin,
+	    size_t nk)
+{
+	_cleanup_free_ uint64_t *best = calloc(nk ? nk : 1, sizeof(*best));
+	_cleanup_free_ struct twin_pair *t = NULL;
+	size_t i, nt = 0;
+
+	if (!best)
+		return;
+	for (i = 0; i < nk; i++)
+		if (twin[i] != i)
+			break;
+	if (i == nk)
+		return;		/* no two share one */
+	t = malloc(nk * sizeof(*t));
+	if (!t)
+		return;
+	for (i = 0; i < nk; i++)
+		best[twin[i]] = survivor(id, best[twin[i]], fk[i].key_id);
+	for (i = 0; i < nk; i++) {
+		const struct rt_ident_key *k = key_by_id(id, fk[i].key_id);
+		uint64_t to = best[twin[i]];
+
+		/* (two keys in the order never share one: kcmp said so) */
+		if (to == fk[i].key_id || !k || !k->pending)
+			continue;
+		t[nt++] = (struct twin_pair){ fk[i].key_id, to };
+		fk[i].key_id = to;
+	}
+	merge(id, t, nt);
+}
+
 /*
  * Place every mapping of @m not yet placed: ask the kernel which of our
  * copies each VMA of the process maps (rt_vmfile_ours()) and record the
@@ -679,6 +932,7 @@ place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep, pid_t tid)
 	_cleanup_free_ struct rt_vmfile_ours *v = NULL;
 	_cleanup_free_ struct fd_key *fk = NULL;
 	_cleanup_free_ int *fds = NULL;
+	_cleanup_free_ size_t *twin = NULL;
 	struct ref_arg a = { id, m };
 	struct placed pl = { .id = id };
 	size_t nv = 0, nk = 0, nvmas = 0, i;
@@ -701,8 +955,15 @@ place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep, pid_t tid)
 	qsort(fk, nk, sizeof(*fk), cmp_fd_key);
 	for (i = 0; i < nk; i++)
 		fds[i] = fk[i].fd;
-	if (rt_vmfile_ours(m->tgid, fds, nk, &v, &nv, &nvmas) < 0)
+	if (id->npending) {
+		twin = malloc((nk ? nk : 1) * sizeof(*twin));
+		if (!twin)
+			goto out;
+	}
+	if (rt_vmfile_ours(m->tgid, fds, nk, twin, &v, &nv, &nvmas) < 0)
 		goto out;
+	if (twin)
+		merge_twins(id, fk, twin, nk);
 	/*
 	 * A look-up that must place has read every VMA of the process for
 	 * the mappings left since the last: where that costs more than the
@@ -910,6 +1171,8 @@ rt_ident_set_fd_hint(struct rt_ident *id, pid_t tgid, uint64_t key_id,
 
 	if (!m)
 		return;
+	if (tfd >= 0)
+		m->recent[tfd % RT_IDENT_RECENT] = h;
 	if (rt_sorted_find(m->nh, cmp_hint, &q, &pos) == 1)
 		m->hints[pos].tfd = tfd;
 	else
@@ -999,6 +1262,7 @@ rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child)
 	c->nu = p->nu;
 	c->nh = p->nh;
 	c->sweep_at = p->sweep_at;
+	memcpy(c->recent, p->recent, sizeof(c->recent));
 	for (i = 0; i < c->recs.n; i++)
 		key_by_id(id, c->recs.r[i].key)->refs++;
 	/*

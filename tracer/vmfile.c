@@ -503,9 +503,41 @@ cmp_int(const void *a, const void *b)
  * VMA of @pid looked up in them: the addresses are compared here and go
  * no further.
  */
+/* The index of our descriptor @fd in @want (it is there). */
+static size_t
+want_at(const int *want, size_t nwant, uint64_t fd)
+{
+	int f = (int)fd;
+
+	return (size_t)((const int *)bsearch(&f, want, nwant, sizeof(*want),
+					     cmp_int) - want);
+}
+
+/*
+ * twin[] of rt_vmfile_ours(): @fds are ours among @want, in file order.
+ * Only which descriptors share a file leaves here, never the address.
+ */
+static void
+twins(const struct raw_fd *fds, size_t nf, const int *want, size_t nwant,
+      size_t *twin)
+{
+	size_t i, j, run, low;
+
+	for (i = 0; i < nwant; i++)
+		twin[i] = i;
+	for (run = 0; run < nf; run = j) {
+		low = SIZE_MAX;
+		for (j = run; j < nf && fds[j].file == fds[run].file; j++)
+			low = want_at(want, nwant, fds[j].fd) < low ?
+			      want_at(want, nwant, fds[j].fd) : low;
+		for (i = run; i < j; i++)
+			twin[want_at(want, nwant, fds[i].fd)] = low;
+	}
+}
+
 static int
-match(pid_t pid, const int *want, size_t nwant, struct rt_vmfile_ours **out,
-      size_t *n, size_t *nvmas)
+match(pid_t pid, const int *want, size_t nwant, size_t *twin,
+      struct rt_vmfile_ours **out, size_t *n, size_t *nvmas)
 {
 	_cleanup_free_ struct raw_vma *raw = NULL;
 	_cleanup_free_ struct raw_fd *fds = NULL;
@@ -532,6 +564,8 @@ match(pid_t pid, const int *want, size_t nwant, struct rt_vmfile_ours **out,
 	nf = m;
 	m = 0;
 	qsort(fds, nf, sizeof(*fds), cmp_fd_file);
+	if (twin)
+		twins(fds, nf, want, nwant, twin);
 	o = malloc((nv ? nv : 1) * sizeof(*o));
 	if (!o)
 		return -ENOMEM;
@@ -554,7 +588,7 @@ match(pid_t pid, const int *want, size_t nwant, struct rt_vmfile_ours **out,
 }
 
 int
-rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds,
+rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds, size_t *twin,
 	       struct rt_vmfile_ours **out, size_t *n, size_t *nvmas)
 {
 	int r;
@@ -562,5 +596,5 @@ rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds,
 	*out = NULL;
 	*n = *nvmas = 0;
 	r = rt_vmfile_ready();
-	return r < 0 ? r : match(pid, fds, nfds, out, n, nvmas);
+	return r < 0 ? r : match(pid, fds, nfds, twin, out, n, nvmas);
 }

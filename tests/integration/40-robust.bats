@@ -617,6 +617,23 @@ limited() {
 	assert_output "flock: 0"
 }
 
+# As root an mmap left unplaced keeps its open file without looking for
+# another key of ours that shares it (one kcmp at most): the placement,
+# or the search of a later mmap caught after it, finds the twin and
+# merges the two.  Without the merge before that search, "threads" said
+# EINVAL: the two VMAs named two keys of one open file.
+@test "following: one open file mapped through two descriptors, by one thread and then beside another, is one open file to a remap across both" {
+	both "$PROGS/t-follow" twins "$BATS_TEST_TMPDIR"
+	assert_line "dup: 0"
+	assert_line "apart: EINVAL"
+	assert_line "same: 0"
+	assert_line "threads: 0"
+	assert_line "threads after: 0"
+	REMAPTRACE_DISABLE=vmfile_iter both "$PROGS/t-follow" twins \
+		"$BATS_TEST_TMPDIR"
+	assert_line "threads: 0"
+}
+
 # A process sharing the memory (clone(CLONE_VM), no thread) changes VMAs
 # while the BPF iterator reads them, right where one read ends: a torn
 # read must never be taken for all the VMAs.  300 tries: the binary that

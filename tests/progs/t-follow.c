@@ -38,6 +38,16 @@
  *          ends; this process, TRIES times, maps two open files of one
  *          file side by side and remaps across both: EINVAL every time
  *          ("span: EINVAL TRIES of TRIES"), as natively.
+ *        t-follow twins DIR
+ *          Two VMAs side by side of one file (file offsets apart, so the
+ *          kernel keeps them two), remapped across: "dup: 0" (one open
+ *          file, two descriptors), "apart: EINVAL" (two open files),
+ *          "same: 0" (one descriptor twice), "threads: 0" and "threads
+ *          after: 0" (one open file, mapped once by a process of one
+ *          thread and once of two).  As root, the open file of an mmap
+ *          left unplaced is kept without looking for its twin among
+ *          the others, which the placement finds (ident.c): without it
+ *          "dup" and "threads" said EINVAL.
  * Exit 0; 1 if setting up failed; 2 on bad usage.
  */
 #include <errno.h>
@@ -373,6 +383,77 @@ run_windows(const char *dir, int vmas, int tries)
 	return 0;
 }
 
+/* Map @a at @x and @b beside it (5 pages further in the file), remap
+ * across both: what the kernel said, in words. */
+static const char *
+span(char *x, int a, int b)
+{
+	if (mmap(x, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+		 a, 0) == MAP_FAILED ||
+	    mmap(x + 2 * pg, 2 * pg, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, b, 5 * pg) == MAP_FAILED)
+		die("map side by side");
+	if (syscall(SYS_remap_file_pages, x, 4 * pg, 0, 0, 0) == 0)
+		return "0";
+	return errno == EINVAL ? "EINVAL" : strerror(errno);
+}
+
+static void *
+idle_thread(void *arg)
+{
+	char c;
+
+	return (void *)(long)read(*(int *)arg, &c, 1);
+}
+
+static int
+run_twins(const char *dir)
+{
+	char path[4096], *area;
+	int a, p[2];
+	pthread_t t;
+
+	make_file(dir, path, sizeof(path));
+	area = mmap(NULL, 5 * 4 * (size_t)pg, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (area == MAP_FAILED || pipe(p))
+		die("mmap");
+	a = open(path, O_RDWR);
+	if (a < 0)
+		die("open");
+	printf("dup: %s\n", span(area, a, dup(a)));
+	printf("apart: %s\n", span(area + 4 * pg, a, open(path, O_RDWR)));
+	printf("same: %s\n", span(area + 8 * pg, a, a));
+	/* the second mmap with a thread beside: caught after it (the
+	 * first was placed already, by the look-up of a remap in it) */
+	a = open(path, O_RDWR);
+	if (a < 0 || mmap(area + 12 * pg, 2 * pg, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_FIXED, a, 0) == MAP_FAILED ||
+	    syscall(SYS_remap_file_pages, area + 12 * pg, pg, 0, 0, 0) ||
+	    pthread_create(&t, NULL, idle_thread, &p[0]))
+		die("map, remap, then a thread");
+	if (mmap(area + 14 * pg, 2 * pg, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, dup(a), 5 * pg) == MAP_FAILED)
+		die("map beside a thread");
+	printf("threads: %s\n",
+	       syscall(SYS_remap_file_pages, area + 12 * pg, 4 * pg, 0, 0,
+		       0) == 0 ? "0" : strerror(errno));
+	/* and the first */
+	a = open(path, O_RDWR);
+	if (a < 0 || mmap(area + 16 * pg, 2 * pg, PROT_READ | PROT_WRITE,
+			  MAP_SHARED | MAP_FIXED, a, 0) == MAP_FAILED)
+		die("map beside a thread");
+	if (write(p[1], "x", 1) != 1 || pthread_join(t, NULL))
+		die("end the thread");
+	if (mmap(area + 18 * pg, 2 * pg, PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_FIXED, dup(a), 5 * pg) == MAP_FAILED)
+		die("map alone");
+	printf("threads after: %s\n",
+	       syscall(SYS_remap_file_pages, area + 16 * pg, 4 * pg, 0, 0,
+		       0) == 0 ? "0" : strerror(errno));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -387,8 +468,10 @@ main(int argc, char **argv)
 		return run_windows(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (argc == 4 && !strcmp(argv[1], "sibling"))
 		return run_sibling(argv[2], atoi(argv[3]));
+	if (argc == 3 && !strcmp(argv[1], "twins"))
+		return run_twins(argv[2]);
 	fprintf(stderr, "usage: t-follow pipe | flock|aslimit|overflow|"
-		"append|low|huge|sealed|owner DIR | windows DIR VMAS TRIES | "
-		"sibling DIR TRIES\n");
+		"append|low|huge|sealed|owner|twins DIR | "
+		"windows DIR VMAS TRIES | sibling DIR TRIES\n");
 	return 2;
 }

@@ -76,7 +76,9 @@ struct rt_pending {
 	bool cont;		/* RT_PEND_RESPOND: let the kernel run it */
 	long resume_val;	/* RT_PEND_RESUME: what the call returns */
 	bool restart;		/* RT_PEND_RESUME: make the call again */
-	struct rt_stack stack;	/* -k */
+	struct rt_stack *stack;	/* -k: malloc'd by rt_call_stack(), freed
+				 * with the job (a 13 KiB array no other
+				 * call should clear) */
 };
 
 
@@ -87,8 +89,9 @@ void rt_call_decide(struct rt_pending *pd, int error, bool cont);
 void rt_call_phase(struct rt_call *c, enum rt_phase p);
 
 struct rt_inject;
-/* -k: the stack of @c's caller, stopped in @in (rt_stack.h), or -errno. */
+/* -k: the stack of @c's caller, stopped in @in (rt_stack.h), into *@st
+ * (allocated if NULL), or -errno. */
 int rt_call_stack(const struct rt_call *c, const struct rt_inject *in,
-		  struct rt_stack *st);
+		  struct rt_stack **st);
 
 #endif

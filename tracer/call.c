@@ -1,6 +1,9 @@
 /* call.c - the record of one remap_file_pages call being served: its
  * decided answer and the time its phases take (REMAPTRACE_BREAKDOWN).
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "rt_call.h"
 #include "rt_inject.h"
 #include "rt_stack.h"
@@ -29,8 +32,13 @@ rt_call_decide(struct rt_pending *pd, int error, bool cont)
 
 int
 rt_call_stack(const struct rt_call *c, const struct rt_inject *in,
-	      struct rt_stack *st)
+	      struct rt_stack **stp)
 {
+	struct rt_stack *st = *stp ? *stp : malloc(sizeof(*st));
+
+	if (!st)
+		return -ENOMEM;
+	*stp = st;
 	/* libunwind-ptrace unwinds the native ABI only: another ABI's
 	 * thread (i386) by the return addresses on its stack. */
 	if (c->abi->native)

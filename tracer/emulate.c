@@ -1467,7 +1467,7 @@ rt_emulate_resume(struct rt_ctx *ctx, struct rt_call_job *cj)
 		}
 		if (ctx->opt.stack_trace &&
 		    rt_call_stack(c, &job->in, &cj->pd.stack) == 0)
-			c->stack = &cj->pd.stack;
+			c->stack = cj->pd.stack;
 		job->step = RT_CALL_PLAN;
 		job->ret = 0;
 		go_on(ctx, cj);

@@ -182,7 +182,7 @@ stopped_answered(struct rt_call_job *cj)
 	if (c->outcome == RT_OUT_PASSED)
 		c->result = pd->resume_val;
 	if (rt_call_stack(c, in, &pd->stack) == 0)
-		c->stack = &pd->stack;
+		c->stack = pd->stack;
 }
 
 /* The verdict is in: the line, then the caller goes on. */
@@ -287,6 +287,7 @@ static void
 call_release(struct rt_job *job)
 {
 	free(((struct rt_call_job *)job)->layout);
+	free(((struct rt_call_job *)job)->pd.stack);
 }
 
 static const struct rt_job_kind call_kind = {
@@ -334,6 +335,21 @@ next_request(struct rt_ctx *ctx)
 	return 1;
 }
 
+/*
+ * Calls are judged against memory the agents have finished changing
+ * (but those of process @keep): else the request is kept, and served
+ * again once they have (rt_agent_hold()).  Was it?
+ */
+static bool
+held(struct rt_ctx *ctx, pid_t keep)
+{
+	if (rt_agent_settled(ctx, (pid_t)ctx->req->pid, keep))
+		return false;
+	if (rt_agent_hold(ctx, ctx->req, 0, keep) < 0)
+		rt_seccomp_answer(ctx, 0, ENOMEM, false);
+	return true;
+}
+
 int
 rt_notify_handle(struct rt_ctx *ctx)
 {
@@ -362,6 +378,13 @@ rt_notify_handle(struct rt_ctx *ctx)
 	if (!abi)
 		abi = &rt_arch_native;
 	remap = d->nr == abi->nr_remap_file_pages;
+	/* A followed call (mmap, mremap, ...) needs no job of its own: the
+	 * one below is 20 KiB to clear, a tenth of a followed mmap. */
+	if (!remap) {
+		if (!held(ctx, 0))
+			rt_follow_call(ctx, (pid_t)ctx->req->pid);
+		return 0;
+	}
 	cj = calloc(1, sizeof(*cj));
 	if (!cj) {
 		rt_seccomp_answer(ctx, 0, ENOMEM, false);
@@ -374,18 +397,14 @@ rt_notify_handle(struct rt_ctx *ctx)
 	 * call its agent will answer may be judged while earlier ones of its
 	 * process still run, if it reads nothing they change (judge()).
 	 */
-	if (remap && abi->native && rt_agent_direct(ctx) &&
+	if (abi->native && rt_agent_direct(ctx) &&
 	    !(ctx->tr.retry.active && ctx->tr.retry.tid == (pid_t)ctx->req->pid)) {
 		c->tgid = rt_procs_tgid(&ctx->tr.procs, (pid_t)ctx->req->pid);
 		c->pipelined = c->tgid > 0;
 	}
-	/* Judged against memory the agents have finished changing: else
-	 * served again once they have (rt_agent_hold()). */
 	keep = c->pipelined ? c->tgid : 0;
-	if (!rt_agent_settled(ctx, (pid_t)ctx->req->pid, keep)) {
+	if (held(ctx, keep)) {
 		free(cj);
-		if (rt_agent_hold(ctx, ctx->req, 0, keep) < 0)
-			rt_seccomp_answer(ctx, 0, ENOMEM, false);
 		return 0;
 	}
 	c->timed = timed;
@@ -400,11 +419,6 @@ rt_notify_handle(struct rt_ctx *ctx)
 	 * cut to 32 bits, though seccomp_data shows whole registers. */
 	rt_remap_args_from_raw((const uint64_t *)d->args, abi->word_bits,
 			       &c->args);
-	if (!remap) {
-		free(cj);
-		rt_follow_call(ctx, (pid_t)ctx->req->pid);
-		return 0;
-	}
 	c->nth = ++ctx->stats.calls;
 	if (!c->pipelined)	/* else known already */
 		c->tgid = rt_procs_tgid(&ctx->tr.procs, c->tid);

@@ -224,6 +224,24 @@ new_slot(struct rt_ident *id)
 	return &id->keys[id->nslots++];
 }
 
+/* A new key for our copy @fd of an open file (fstat @st). */
+static struct rt_ident_key *
+new_key(struct rt_ident *id, int fd, const struct stat *st, bool pending)
+{
+	struct rt_ident_key *k = new_slot(id);
+
+	if (!k)
+		return NULL;
+	*k = (struct rt_ident_key){
+		.id = (++id->next_seq << 32) | (uint64_t)(k - id->keys),
+		.fd = fd, .ino = st->st_ino,
+		.dev_major = major(st->st_dev), .dev_minor = minor(st->st_dev),
+		.writable = (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDONLY,
+		.pending = pending,
+	};
+	return k;
+}
+
 static void
 kcmp_init(struct rt_ident *id)
 {
@@ -303,15 +321,9 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 		close(fd);
 		return (int64_t)k->id;
 	}
-	k = new_slot(id);
+	k = new_key(id, fd, &st, false);
 	if (!k)
 		return -ENOMEM;
-	*k = (struct rt_ident_key){
-		.id = (++id->next_seq << 32) | (uint64_t)(k - id->keys),
-		.fd = fd, .ino = st.st_ino,
-		.dev_major = major(st.st_dev), .dev_minor = minor(st.st_dev),
-		.writable = (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDONLY,
-	};
 	if (rt_sorted_insert((void **)&id->order, &id->norder, &id->cap_order,
 			     sizeof(*id->order), pos, &(uint32_t){
 				     (uint32_t)(k - id->keys) }) < 0) {
@@ -345,16 +357,9 @@ rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd)
 		return rt_neg_errno();
 	if (id->budget && id->norder + id->npending >= id->budget)
 		evict(id);
-	k = new_slot(id);
+	k = new_key(id, fd, &st, true);
 	if (!k)
 		return -ENOMEM;
-	*k = (struct rt_ident_key){
-		.id = (++id->next_seq << 32) | (uint64_t)(k - id->keys),
-		.fd = fd, .ino = st.st_ino,
-		.dev_major = major(st.st_dev), .dev_minor = minor(st.st_dev),
-		.writable = (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDONLY,
-		.pending = true,
-	};
 	id->npending++;
 	return (int64_t)k->id;
 }

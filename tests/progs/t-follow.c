@@ -383,19 +383,32 @@ run_windows(const char *dir, int vmas, int tries)
 	return 0;
 }
 
-/* Map @a at @x and @b beside it (5 pages further in the file), remap
- * across both: what the kernel said, in words. */
+/* A remap of the 4 pages at @x to file offset 0: what the kernel said. */
 static const char *
-span(char *x, int a, int b)
+across(char *x)
 {
-	if (mmap(x, 2 * pg, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
-		 a, 0) == MAP_FAILED ||
-	    mmap(x + 2 * pg, 2 * pg, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, b, 5 * pg) == MAP_FAILED)
-		die("map side by side");
 	if (syscall(SYS_remap_file_pages, x, 4 * pg, 0, 0, 0) == 0)
 		return "0";
 	return errno == EINVAL ? "EINVAL" : strerror(errno);
+}
+
+/* Map 2 pages of @fd at @x, from page @pgoff of the file. */
+static void
+map2(char *x, int fd, long pgoff, const char *what)
+{
+	if (fd < 0 || mmap(x, 2 * pg, PROT_READ | PROT_WRITE,
+			   MAP_SHARED | MAP_FIXED, fd, pgoff * pg) == MAP_FAILED)
+		die(what);
+}
+
+/* Map @a at @x and @b beside it (5 pages further in the file), remap
+ * across both. */
+static const char *
+span(char *x, int a, int b)
+{
+	map2(x, a, 0, "map side by side");
+	map2(x + 2 * pg, b, 5, "map side by side");
+	return across(x);
 }
 
 static void *
@@ -427,30 +440,19 @@ run_twins(const char *dir)
 	/* the second mmap with a thread beside: caught after it (the
 	 * first was placed already, by the look-up of a remap in it) */
 	a = open(path, O_RDWR);
-	if (a < 0 || mmap(area + 12 * pg, 2 * pg, PROT_READ | PROT_WRITE,
-			  MAP_SHARED | MAP_FIXED, a, 0) == MAP_FAILED ||
-	    syscall(SYS_remap_file_pages, area + 12 * pg, pg, 0, 0, 0) ||
+	map2(area + 12 * pg, a, 0, "map");
+	if (syscall(SYS_remap_file_pages, area + 12 * pg, pg, 0, 0, 0) ||
 	    pthread_create(&t, NULL, idle_thread, &p[0]))
-		die("map, remap, then a thread");
-	if (mmap(area + 14 * pg, 2 * pg, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, dup(a), 5 * pg) == MAP_FAILED)
-		die("map beside a thread");
-	printf("threads: %s\n",
-	       syscall(SYS_remap_file_pages, area + 12 * pg, 4 * pg, 0, 0,
-		       0) == 0 ? "0" : strerror(errno));
+		die("remap, then a thread");
+	map2(area + 14 * pg, dup(a), 5, "map beside a thread");
+	printf("threads: %s\n", across(area + 12 * pg));
 	/* and the first */
 	a = open(path, O_RDWR);
-	if (a < 0 || mmap(area + 16 * pg, 2 * pg, PROT_READ | PROT_WRITE,
-			  MAP_SHARED | MAP_FIXED, a, 0) == MAP_FAILED)
-		die("map beside a thread");
+	map2(area + 16 * pg, a, 0, "map beside a thread");
 	if (write(p[1], "x", 1) != 1 || pthread_join(t, NULL))
 		die("end the thread");
-	if (mmap(area + 18 * pg, 2 * pg, PROT_READ | PROT_WRITE,
-		 MAP_SHARED | MAP_FIXED, dup(a), 5 * pg) == MAP_FAILED)
-		die("map alone");
-	printf("threads after: %s\n",
-	       syscall(SYS_remap_file_pages, area + 16 * pg, 4 * pg, 0, 0,
-		       0) == 0 ? "0" : strerror(errno));
+	map2(area + 18 * pg, dup(a), 5, "map alone");
+	printf("threads after: %s\n", across(area + 16 * pg));
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "rt_procs.h"
@@ -113,10 +114,12 @@ int64_t rt_ident_adopt(struct rt_ident *id, int fd);
  * file), else a new key without the search, "pending": the placement
  * that must come before it is looked up anyway finds, from the kernel's
  * own word, any other key sharing its open file, and merges them; a
- * search (rt_ident_adopt()) first puts the pending ones in order.
+ * search (rt_ident_adopt()) first puts the pending ones in order.  @st:
+ * fstat(@fd), made already.
  * Where the kernel cannot be asked or kcmp is missing, rt_ident_adopt().
  */
-int64_t rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd);
+int64_t rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd,
+			    const struct stat *st);
 
 /*
  * Record that [start, start+len) of @tgid maps key @key_id at offset @off.
@@ -138,6 +141,15 @@ int rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
  */
 int rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid, long nr,
 		      uint64_t key_id);
+/*
+ * rt_ident_before_unplaced() - the sweep that a mapping about to be left
+ * unplaced by thread @tid of @tgid brings on, made before its copy is
+ * adopted: a sweep places, and a placement merges a pending key into an
+ * older twin (rt_ident_adopt_lazy()), which a key held across it must
+ * not be (its twin kept the reference for good, and a count named no
+ * key).
+ */
+void rt_ident_before_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid);
 /*
  * May thread @tid of @tgid leave a mapping unplaced?  Only one thread's
  * may wait at a time: only its own next call says its mmaps returned.

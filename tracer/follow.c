@@ -318,14 +318,15 @@ surely_maps(struct rt_ctx *ctx, pid_t tgid, const uint64_t a[6], int kfd,
 /*
  * Our copy *@kfd of the open file a shared mmap of @tgid maps, by its
  * descriptor @tfd: its key (*@kfd then owned by ident), or <= 0 (*@kfd
- * still ours to close).  @lazy: the mapping waits to be placed, which
- * finds its twins anyway (rt_ident_adopt_lazy()).
+ * still ours to close).  @lazy (its fstat): the mapping waits to be
+ * placed, which finds its twins anyway (rt_ident_adopt_lazy()).
  */
 static int64_t
-keep_copy(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd, bool lazy)
+keep_copy(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd,
+	  const struct stat *lazy)
 {
 	int64_t key = lazy ? rt_ident_adopt_lazy(&ctx->tr.ident, tgid, *kfd,
-						 tfd) :
+						 tfd, lazy) :
 			     rt_ident_adopt(&ctx->tr.ident, *kfd);
 
 	if (key <= 0)
@@ -371,9 +372,12 @@ may_leave_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid,
  */
 static void
 follow_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid, long nr, int *kfd,
-		int tfd)
+		int tfd, const struct stat *st)
 {
-	int64_t key = keep_copy(ctx, tgid, kfd, tfd, true);
+	int64_t key;
+
+	rt_ident_before_unplaced(&ctx->tr.ident, tgid, tid);
+	key = keep_copy(ctx, tgid, kfd, tfd, st);
 
 	if (key > 0)
 		kept(ctx, key, rt_ident_unplaced(&ctx->tr.ident, tgid, tid, nr,
@@ -461,7 +465,7 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	if (may_leave_unplaced(ctx, tid, tgid, args, kfd, &st,
 			       !abi || abi->native)) {
 		follow_unplaced(ctx, tid, tgid, (long)d->nr, &kfd,
-				(int)args[4]);
+				(int)args[4], &st);
 		goto plain;
 	}
 	fj = new_job(ctx, tid, FOLLOW_MMAP);
@@ -493,7 +497,7 @@ mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 		fj->kfd = -1;
 		return;
 	}
-	key = keep_copy(ctx, fj->job.tgid, &fj->kfd, (int)a[4], false);
+	key = keep_copy(ctx, fj->job.tgid, &fj->kfd, (int)a[4], NULL);
 	if (key > 0)
 		kept(ctx, key, rt_ident_record(&ctx->tr.ident, fj->job.tgid,
 					       (uint64_t)ret,

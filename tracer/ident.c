@@ -335,12 +335,12 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 }
 
 int64_t
-rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd)
+rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd,
+		    const struct stat *st)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, false);
 	const struct rt_ident_hint *h;
 	struct rt_ident_key *k;
-	struct stat st;
 
 	kcmp_init(id);
 	if (id->kcmp_state < 0 || !rt_features_has(RT_FEAT_VMFILE_ITER))
@@ -353,11 +353,9 @@ rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd)
 		close(fd);
 		return (int64_t)k->id;
 	}
-	if (fstat(fd, &st) < 0)
-		return rt_neg_errno();
 	if (id->budget && id->norder + id->npending >= id->budget)
 		evict(id);
-	k = new_key(id, fd, &st, true);
+	k = new_key(id, fd, st, true);
 	if (!k)
 		return -ENOMEM;
 	id->npending++;
@@ -730,6 +728,16 @@ rt_ident_record(struct rt_ident *id, pid_t tgid, uint64_t start,
 	return ret;
 }
 
+void
+rt_ident_before_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid)
+{
+	struct rt_ident_mm *m = mm_get(id, tgid, false);
+
+	/* (+2: the mapping and its descriptor hint) */
+	if (m && m->recs.n + m->nh + m->nunplaced + 2 >= m->sweep_at)
+		sweep(id, m, tid);
+}
+
 bool
 rt_ident_may_leave(const struct rt_ident *id, pid_t tgid, pid_t tid)
 {
@@ -750,13 +758,6 @@ rt_ident_unplaced(struct rt_ident *id, pid_t tgid, pid_t tid, long nr,
 
 	if (!m || !k || !rt_ident_may_leave(id, tgid, tid))
 		return -ENOMEM;
-	/* Before this one is noted: its mmap has not run yet, and a sweep
-	 * would find it nowhere. */
-	if (m->recs.n + m->nh + m->nunplaced + 1 >= m->sweep_at) {
-		k->refs++;	/* (a sweep may drop its last record) */
-		sweep(id, m, tid);
-		k->refs--;
-	}
 	m->unplaced_tid = tid;
 	m->unplaced_nr = nr;
 	m->left++;
@@ -1277,10 +1278,12 @@ rt_ident_fork(struct rt_ident *id, pid_t parent, pid_t child)
 	 */
 	c->nunplaced = p->nunplaced;
 	c->unplaced_tid = child;	/* its one thread, past the fork */
-	for (i = 0; i < c->nu; i++)
-		if (c->uses[i].unplaced)
-			key_by_id(id, c->uses[i].key_id)->refs +=
-				c->uses[i].unplaced;
+	for (i = 0; i < c->nu; i++) {
+		struct rt_ident_key *k = key_by_id(id, c->uses[i].key_id);
+
+		if (k)
+			k->refs += c->uses[i].unplaced;
+	}
 	return 0;
 }
 

@@ -634,6 +634,20 @@ limited() {
 	assert_line "threads: 0"
 }
 
+# The sweep that a mapping's noting brings on places, and a placement
+# merges a pending key into an older twin: it must come before the key is
+# made.  On 03bf4d4 the key being noted was merged away in that sweep:
+# its twin kept a reference for good (the flock stayed held after every
+# mapping and descriptor was gone), and a count named no key (a fork then
+# killed remaptrace with SIGSEGV, and the program went on unsupervised).
+@test "following: one open file mapped through 1,100 descriptor numbers is let go once unmapped, and a fork after is served" {
+	ulimit -Sn 4096
+	both "$PROGS/t-follow" swept "$BATS_TEST_TMPDIR"
+	assert_output "flock: 0"
+	both "$PROGS/t-follow" forked "$BATS_TEST_TMPDIR"
+	assert_output "child: 7 remap: 0"
+}
+
 # A process sharing the memory (clone(CLONE_VM), no thread) changes VMAs
 # while the BPF iterator reads them, right where one read ends: a torn
 # read must never be taken for all the VMAs.  300 tries: the binary that

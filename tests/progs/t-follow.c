@@ -48,6 +48,19 @@
  *          left unplaced is kept without looking for its twin among
  *          the others, which the placement finds (ident.c): without it
  *          "dup" and "threads" said EINVAL.
+ *        t-follow swept DIR
+ *          One open file, flock()ed, mapped 1,100 times through as many
+ *          descriptor numbers (dup2, each closed after its mmap); all
+ *          unmapped and closed, then 3,000 mmaps of another file (so
+ *          remaptrace sweeps its records): another open file takes the
+ *          lock at once ("flock: 0"), as natively.  A sweep inside the
+ *          noting of a mapping merged away the key being noted and kept
+ *          a reference on its twin for good: "flock: Resource
+ *          temporarily unavailable".
+ *        t-follow forked DIR
+ *          The same 1,100 mappings, then a fork, then a remap: "child: 7
+ *          remap: 0".  The same merge left a count naming no key, and
+ *          the fork killed remaptrace (SIGSEGV).
  * Exit 0; 1 if setting up failed; 2 on bad usage.
  */
 #include <errno.h>
@@ -456,6 +469,84 @@ run_twins(const char *dir)
 	return 0;
 }
 
+#define TWIN_MAPS	1100	/* past the first sweep (SWEEP_MIN 1024) */
+
+/* @path's open file, flock()ed, mapped TWIN_MAPS times through as many
+ * descriptor numbers; the descriptor is returned. */
+static int
+map_through_many(const char *path, char **m)
+{
+	int a = open(path, O_RDWR), i;
+
+	if (a < 0 || flock(a, LOCK_EX))
+		die("open and lock");
+	for (i = 0; i < TWIN_MAPS; i++) {
+		int d = dup2(a, 100 + i);
+
+		m[i] = d < 0 ? MAP_FAILED :
+		       mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, d, 0);
+		if (m[i] == MAP_FAILED)
+			die("map through another number");
+		close(d);
+	}
+	return a;
+}
+
+static int
+run_swept(const char *dir)
+{
+	char path[4096], other[4200], *m[TWIN_MAPS];
+	int a, b, i;
+
+	make_file(dir, path, sizeof(path));
+	snprintf(other, sizeof(other), "%s/g", dir);
+	if (close(open(other, O_RDWR | O_CREAT, 0644)) || truncate(other, pg))
+		die("create the other file");
+	a = map_through_many(path, m);
+	for (i = 0; i < TWIN_MAPS; i++)
+		munmap(m[i], (size_t)pg);
+	close(a);
+	for (i = 0; i < 3000; i++) {
+		int fd = open(other, O_RDONLY);
+		void *x = fd < 0 ? MAP_FAILED :
+			  mmap(NULL, (size_t)pg, PROT_READ, MAP_SHARED, fd, 0);
+
+		if (x == MAP_FAILED)
+			die("map the other file");
+		munmap(x, (size_t)pg);
+		close(fd);
+	}
+	b = open(path, O_RDONLY);
+	if (b < 0)
+		die("open again");
+	printf("flock: %s\n", flock(b, LOCK_EX | LOCK_NB) ? strerror(errno) :
+						     "0");
+	return 0;
+}
+
+static int
+run_forked(const char *dir)
+{
+	char path[4096], *m[TWIN_MAPS], *w;
+	int a, st = 0;
+	pid_t c;
+
+	make_file(dir, path, sizeof(path));
+	a = map_through_many(path, m);
+	c = fork();
+	if (c == 0)
+		_exit(7);
+	if (c < 0 || waitpid(c, &st, 0) != c)
+		die("fork");
+	w = mmap(NULL, 2 * (size_t)pg, PROT_READ, MAP_SHARED, a, 0);
+	if (w == MAP_FAILED)
+		die("map the window");
+	printf("child: %d remap: %s\n", WEXITSTATUS(st),
+	       syscall(SYS_remap_file_pages, w, pg, 0, 1, 0) == 0 ? "0" :
+	       strerror(errno));
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -472,8 +563,12 @@ main(int argc, char **argv)
 		return run_sibling(argv[2], atoi(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "twins"))
 		return run_twins(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "swept"))
+		return run_swept(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "forked"))
+		return run_forked(argv[2]);
 	fprintf(stderr, "usage: t-follow pipe | flock|aslimit|overflow|"
-		"append|low|huge|sealed|owner|twins DIR | "
+		"append|low|huge|sealed|owner|twins|swept|forked DIR | "
 		"windows DIR VMAS TRIES | sibling DIR TRIES\n");
 	return 2;
 }

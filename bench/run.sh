@@ -8,7 +8,7 @@
 # (default "-q -o /dev/null", the same output sink strace gets), REPS (>= 5),
 # BENCH_SCALE (iteration multiplier, default 1), B (build dir),
 # BENCH_ROWS: which rows to run, words of: remap getppid vmas threads
-# mmaps startup stress hidden db (default: all of them);
+# mmaps startup stress hidden db floor (default: all of them);
 # BENCH_PERCALL: the per-call figure the targets and the plot use: p50_ns
 # (default: each run's median single-call latency, which other work on the
 # machine cannot inflate) or ns_per_call (each run's mean, loop time /
@@ -59,7 +59,7 @@ case $SCALE in
 esac
 for r in ${ROWS//,/ }; do
 	case $r in
-	all|remap|getppid|vmas|threads|mmaps|startup|stress|hidden|db) ;;
+	all|remap|getppid|vmas|threads|mmaps|startup|stress|hidden|db|floor) ;;
 	*) say "BENCH_ROWS: no row '$r'"; exit 64 ;;
 	esac
 done
@@ -240,6 +240,20 @@ DB_ARGS=(db --procs $DB_PROCS --pool-mib $DB_POOL_MIB --windows $DB_WINDOWS
 
 say "$REPS repetitions; remaptrace: emulate=${HAVE[emulate]}" \
     "check=${HAVE[check]}; strace=${HAVE[strace]}"
+# floor REP: the least a 1-page call can cost in remaptrace's design on
+# this machine (bench/floor.c): the kernel's call, a notification
+# answered at once, an agent's mmap, and the two checks remaptrace makes.
+FLOOR=$B/bench/floor
+floor() {
+	local rep=$1 m line
+	[ -x "$FLOOR" ] || return 0
+	for m in native notify agent checked; do
+		line=$(timeout 120 "$FLOOR" "$m" --iters "$(iters 20000)" \
+			2>>"$OUT/logs/floor.err") || continue
+		echo "id=floor mode=$m rep=$rep $line" >>"$RAW"
+	done
+}
+
 for rep in $(seq 1 "$REPS"); do
 	say "repetition $rep/$REPS"
 	want remap && for p in $PAGES; do
@@ -284,6 +298,7 @@ for rep in $(seq 1 "$REPS"); do
 		run db $m "$rep" "${DB_ARGS[@]}"
 	done
 	want startup && startup "$rep"
+	want floor && floor "$rep"
 done
 want stress && [ "$HAVE_STRESS" = 0 ] &&
 	say "stress-ng not installed: its row is n/a (apt-get install stress-ng)"
@@ -599,6 +614,28 @@ if want db; then
 	cell db emulate remaps_per_s 1 "$nat"; b=$CELL
 	M[db]=$MED; M[db.native]=$nat
 	row remaps/s "$a" "$b" "${tot:-?}"
+fi
+
+if want floor; then
+	echo
+	echo "1b. the floor of the design: a 1-page call answered by a"
+	echo "   supervisor through an agent, with nothing of remaptrace's own"
+	echo "   (bench/floor.c, all on one CPU: the kernel's call; a notification"
+	echo "   answered at once; + the agent's mmap; + PROCMAP_QUERY and"
+	echo "   NOTIF_ID_VALID), time per call (us, mean)"
+	if [ -x "$FLOOR" ]; then
+		cell floor native ns_per_call 1000; nat=$MED
+		row "kernel" "$CELL"
+		cell floor notify ns_per_call 1000 "$nat"
+		row "notify" "$CELL"
+		cell floor agent ns_per_call 1000 "$nat"
+		row "+agent" "$CELL"
+		cell floor checked ns_per_call 1000 "$nat"
+		row "+checks" "$CELL"
+		M[floor]=$MED; M[floor.native]=$nat
+	else
+		echo "   n/a ($FLOOR is missing)"
+	fi
 fi
 
 if want startup; then

@@ -114,12 +114,12 @@ int64_t rt_ident_adopt(struct rt_ident *id, int fd);
  * file), else a new key without the search, "pending": the placement
  * that must come before it is looked up anyway finds, from the kernel's
  * own word, any other key sharing its open file, and merges them; a
- * search (rt_ident_adopt()) first puts the pending ones in order.  @st:
- * fstat(@fd), made already.
+ * search (rt_ident_adopt()) first puts the pending ones in order.  @st,
+ * @fl: fstat(@fd) and fcntl(@fd, F_GETFL), made already.
  * Where the kernel cannot be asked or kcmp is missing, rt_ident_adopt().
  */
 int64_t rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd,
-			    const struct stat *st);
+			    const struct stat *st, int fl);
 
 /*
  * Record that [start, start+len) of @tgid maps key @key_id at offset @off.

@@ -258,7 +258,8 @@ not_append_only(int kfd)
 #define SURE_MAX_LEN	(64ULL << 30)	/* far below any free span */
 
 /*
- * Will the kernel's mmap(@a) of our copy @kfd (@st) map?  Only where no
+ * Will the kernel's mmap(@a) of our copy @kfd (@st) map?  (*@flp: its
+ * F_GETFL, once asked.)  Only where no
  * failure can be foreseen from here: a copy left unplaced lives until the
  * next placement, and the open file with it (an flock(2) held, a pipe's
  * end of file), where a failed mmap's would have been let go at once.
@@ -279,7 +280,7 @@ not_append_only(int kfd)
  */
 static bool
 surely_maps(struct rt_ctx *ctx, pid_t tgid, const uint64_t a[6], int kfd,
-	    const struct stat *st, bool native)
+	    const struct stat *st, bool native, int *flp)
 {
 	const uint64_t page = ctx->page_size, top = 0x7ffffffff000ULL;
 	uint64_t len = (a[1] + page - 1) & ~(page - 1);
@@ -299,7 +300,7 @@ surely_maps(struct rt_ctx *ctx, pid_t tgid, const uint64_t a[6], int kfd,
 	    ((a[0] & (page - 1)) || a[0] < mmap_min_addr() ||
 	     a[0] > top - len || proc->seal_seen))
 		return false;
-	fl = fcntl(kfd, F_GETFL);
+	*flp = fl = fcntl(kfd, F_GETFL);
 	acc = fl & (O_ACCMODE | O_PATH);
 	if (fl < 0 || (acc != O_RDONLY && acc != O_RDWR))
 		return false;
@@ -316,19 +317,13 @@ surely_maps(struct rt_ctx *ctx, pid_t tgid, const uint64_t a[6], int kfd,
 }
 
 /*
- * Our copy *@kfd of the open file a shared mmap of @tgid maps, by its
- * descriptor @tfd: its key (*@kfd then owned by ident), or <= 0 (*@kfd
- * still ours to close).  @lazy (its fstat): the mapping waits to be
- * placed, which finds its twins anyway (rt_ident_adopt_lazy()).
+ * @key: what adopting our copy *@kfd of the open file a shared mmap of
+ * @tgid maps, by its descriptor @tfd, gave.  A key (> 0): *@kfd is then
+ * ident's, and @tfd its hint; else *@kfd is still ours to close.
  */
 static int64_t
-keep_copy(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd,
-	  const struct stat *lazy)
+keep_copy(struct rt_ctx *ctx, pid_t tgid, int *kfd, int tfd, int64_t key)
 {
-	int64_t key = lazy ? rt_ident_adopt_lazy(&ctx->tr.ident, tgid, *kfd,
-						 tfd, lazy) :
-			     rt_ident_adopt(&ctx->tr.ident, *kfd);
-
 	if (key <= 0)
 		return key;
 	*kfd = -1;
@@ -358,26 +353,29 @@ kept(struct rt_ctx *ctx, int64_t key, int r)
 static bool
 may_leave_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid,
 		   const uint64_t a[6], int kfd, const struct stat *st,
-		   bool native)
+		   bool native, int *flp)
 {
 	return rt_features_has(RT_FEAT_VMFILE_ITER) &&
 	       rt_procs_nthreads(&ctx->tr.procs, tgid) == 1 &&
 	       rt_ident_may_leave(&ctx->tr.ident, tgid, tid) &&
-	       surely_maps(ctx, tgid, a, kfd, st, native);
+	       surely_maps(ctx, tgid, a, kfd, st, native, flp);
 }
 
 /*
- * There, an mmap is only noted: its open file is kept (*@kfd is taken)
- * and the call goes on without a stop after it.
+ * There, an mmap is only noted: its open file is kept (*@kfd is taken;
+ * @st and @fl are what its checks asked of it) and the call goes on
+ * without a stop after it.
  */
 static void
 follow_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid, long nr, int *kfd,
-		int tfd, const struct stat *st)
+		int tfd, const struct stat *st, int fl)
 {
 	int64_t key;
 
 	rt_ident_before_unplaced(&ctx->tr.ident, tgid, tid);
-	key = keep_copy(ctx, tgid, kfd, tfd, st);
+	key = keep_copy(ctx, tgid, kfd, tfd,
+			rt_ident_adopt_lazy(&ctx->tr.ident, tgid, *kfd, tfd,
+					    st, fl));
 
 	if (key > 0)
 		kept(ctx, key, rt_ident_unplaced(&ctx->tr.ident, tgid, tid, nr,
@@ -423,7 +421,7 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 	uint64_t args[6];
 	struct stat st;
 	pid_t tgid;
-	int r;
+	int r, fl = -1;
 
 	call_args(d, args);
 	/* (an old mmap that is not shared, or unreadable: the kernel's) */
@@ -463,9 +461,9 @@ follow_mmap(struct rt_ctx *ctx, pid_t tid)
 		mark_hidden_flags(ctx, tgid, MAP_NORESERVE);
 	file_nr = false;
 	if (may_leave_unplaced(ctx, tid, tgid, args, kfd, &st,
-			       !abi || abi->native)) {
+			       !abi || abi->native, &fl)) {
 		follow_unplaced(ctx, tid, tgid, (long)d->nr, &kfd,
-				(int)args[4], &st);
+				(int)args[4], &st, fl);
 		goto plain;
 	}
 	fj = new_job(ctx, tid, FOLLOW_MMAP);
@@ -497,7 +495,8 @@ mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 		fj->kfd = -1;
 		return;
 	}
-	key = keep_copy(ctx, fj->job.tgid, &fj->kfd, (int)a[4], NULL);
+	key = keep_copy(ctx, fj->job.tgid, &fj->kfd, (int)a[4],
+			rt_ident_adopt(&ctx->tr.ident, fj->kfd));
 	if (key > 0)
 		kept(ctx, key, rt_ident_record(&ctx->tr.ident, fj->job.tgid,
 					       (uint64_t)ret,

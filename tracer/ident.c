@@ -78,6 +78,14 @@ struct file_q {
 	const struct stat *st;
 };
 
+/* kcmp(KCMP_FILE) of two descriptors of ours: 0 one open file, 1 @a
+ * sorts first, 2 @b does, else -1. */
+static long
+kcmp_ours(const struct rt_ident *id, int a, int b)
+{
+	return syscall(SYS_kcmp, id->self, id->self, KCMP_FILE, a, b);
+}
+
 /*
  * Where open file @q->fd sorts against the copy at order[@i].  Without
  * kcmp (CONFIG_KCMP off) device and inode are all there is to compare.
@@ -90,8 +98,7 @@ cmp_file(const void *arg, size_t i)
 	long r;
 
 	if (q->id->kcmp_state > 0) {
-		r = syscall(SYS_kcmp, q->id->self, q->id->self, KCMP_FILE,
-			    q->fd, k->fd);
+		r = kcmp_ours(q->id, q->fd, k->fd);
 		return r == 0 ? 0 : r == 1 ? -1 : r == 2 ? 1 : RT_SORTED_ERR;
 	}
 #define CMP(a, b) if ((a) != (b)) return (a) < (b) ? -1 : 1
@@ -224,9 +231,10 @@ new_slot(struct rt_ident *id)
 	return &id->keys[id->nslots++];
 }
 
-/* A new key for our copy @fd of an open file (fstat @st). */
+/* A new key for our copy @fd of an open file (fstat @st, F_GETFL @fl). */
 static struct rt_ident_key *
-new_key(struct rt_ident *id, int fd, const struct stat *st, bool pending)
+new_key(struct rt_ident *id, int fd, const struct stat *st, int fl,
+	bool pending)
 {
 	struct rt_ident_key *k = new_slot(id);
 
@@ -236,7 +244,7 @@ new_key(struct rt_ident *id, int fd, const struct stat *st, bool pending)
 		.id = (++id->next_seq << 32) | (uint64_t)(k - id->keys),
 		.fd = fd, .ino = st->st_ino,
 		.dev_major = major(st->st_dev), .dev_minor = minor(st->st_dev),
-		.writable = (fcntl(fd, F_GETFL) & O_ACCMODE) != O_RDONLY,
+		.writable = (fl & O_ACCMODE) != O_RDONLY,
 		.pending = pending,
 	};
 	return k;
@@ -321,7 +329,7 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 		close(fd);
 		return (int64_t)k->id;
 	}
-	k = new_key(id, fd, &st, false);
+	k = new_key(id, fd, &st, fcntl(fd, F_GETFL), false);
 	if (!k)
 		return -ENOMEM;
 	if (rt_sorted_insert((void **)&id->order, &id->norder, &id->cap_order,
@@ -336,7 +344,7 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 
 int64_t
 rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd,
-		    const struct stat *st)
+		    const struct stat *st, int fl)
 {
 	struct rt_ident_mm *m = mm_get(id, tgid, false);
 	const struct rt_ident_hint *h;
@@ -347,15 +355,14 @@ rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd,
 		return rt_ident_adopt(id, fd);
 	h = m && tfd >= 0 ? &m->recent[tfd % RT_IDENT_RECENT] : NULL;
 	k = h && h->tfd == tfd ? key_by_id(id, h->key_id) : NULL;
-	if (k && k->fd >= 0 &&
-	    syscall(SYS_kcmp, id->self, id->self, KCMP_FILE, fd, k->fd) == 0) {
+	if (k && k->fd >= 0 && kcmp_ours(id, fd, k->fd) == 0) {
 		k->used = true;
 		close(fd);
 		return (int64_t)k->id;
 	}
 	if (id->budget && id->norder + id->npending >= id->budget)
 		evict(id);
-	k = new_key(id, fd, st, true);
+	k = new_key(id, fd, st, fl, true);
 	if (!k)
 		return -ENOMEM;
 	id->npending++;
@@ -871,10 +878,12 @@ survivor(const struct rt_ident *id, uint64_t a, uint64_t b)
 	const struct rt_ident_key *ka = key_by_id(id, a);
 	const struct rt_ident_key *kb = key_by_id(id, b);
 
-	if (!a || !ka)
+	if (!ka)
 		return b;
-	if (!b || !kb || ka->pending != kb->pending)
-		return !kb || (kb && !ka->pending) ? a : b;
+	if (!kb)
+		return a;
+	if (ka->pending != kb->pending)
+		return ka->pending ? b : a;
 	return a < b ? a : b;	/* (ids grow with time) */
 }
 
@@ -887,19 +896,18 @@ static void
 merge_twins(struct rt_ident *id, struct fd_key *fk, const size_t *twin,
 	    size_t nk)
 {
-	_cleanup_free_ uint64_t *best = calloc(nk ? nk : 1, sizeof(*best));
+	_cleanup_free_ uint64_t *best = NULL;
 	_cleanup_free_ struct twin_pair *t = NULL;
 	size_t i, nt = 0;
 
-	if (!best)
-		return;
 	for (i = 0; i < nk; i++)
 		if (twin[i] != i)
 			break;
 	if (i == nk)
 		return;		/* no two share one */
+	best = calloc(nk, sizeof(*best));
 	t = malloc(nk * sizeof(*t));
-	if (!t)
+	if (!best || !t)
 		return;
 	for (i = 0; i < nk; i++)
 		best[twin[i]] = survivor(id, best[twin[i]], fk[i].key_id);

@@ -498,11 +498,6 @@ cmp_int(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * Descriptors @want (sorted) of ours by their file's address, then each
- * VMA of @pid looked up in them: the addresses are compared here and go
- * no further.
- */
 /* The index of our descriptor @fd in @want (it is there). */
 static size_t
 want_at(const int *want, size_t nwant, uint64_t fd)
@@ -521,20 +516,28 @@ static void
 twins(const struct raw_fd *fds, size_t nf, const int *want, size_t nwant,
       size_t *twin)
 {
-	size_t i, j, run, low;
+	size_t i, j, run, low, w;
 
 	for (i = 0; i < nwant; i++)
 		twin[i] = i;
+	/* fds are in file order: each run of one file is a group, whose
+	 * members all name its first index in @want */
 	for (run = 0; run < nf; run = j) {
 		low = SIZE_MAX;
-		for (j = run; j < nf && fds[j].file == fds[run].file; j++)
-			low = want_at(want, nwant, fds[j].fd) < low ?
-			      want_at(want, nwant, fds[j].fd) : low;
+		for (j = run; j < nf && fds[j].file == fds[run].file; j++) {
+			w = want_at(want, nwant, fds[j].fd);
+			low = w < low ? w : low;
+		}
 		for (i = run; i < j; i++)
 			twin[want_at(want, nwant, fds[i].fd)] = low;
 	}
 }
 
+/*
+ * Descriptors @want (sorted) of ours by their file's address, then each
+ * VMA of @pid looked up in them: the addresses are compared here and go
+ * no further.
+ */
 static int
 match(pid_t pid, const int *want, size_t nwant, size_t *twin,
       struct rt_vmfile_ours **out, size_t *n, size_t *nvmas)

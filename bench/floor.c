@@ -15,9 +15,21 @@
  *   checked  agent, plus the two calls remaptrace cannot go without: the
  *            VMA looked up (PROCMAP_QUERY) and the notification checked
  *            to be still pending (NOTIF_ID_VALID)
+ * The same for the followed shared mmap (make bench's mmaps row): the
+ * program opens a new open file of one memfd, maps one page of it
+ * MAP_SHARED, closes it and reads the page, N times; it prints
+ * "floor mode=MODE iters=N ns_per_mmap=X".
+ *   mmaps-native  no filter
+ *   mmaps-notify  a filter that sends shared mmaps, answered CONTINUE
+ *                 at once: the price of seeing the mmap at all
+ *   mmaps-copy    the same, but first the supervisor takes the open file
+ *                 with pidfd_getfd(2) and keeps it (as remaptrace must, or
+ *                 a later remap could not map the very same open file once
+ *                 the program closed its descriptor), and fstat(2)s it
  * Everything runs on the CPU it starts on, as remaptrace keeps its
  * supervisor and agents (tracer/main.c).  What remaptrace adds on top of
- * "checked" is its own work: judging the call, its bookkeeping, its log.
+ * "checked" (and "mmaps-copy") is its own work: judging the call, its
+ * bookkeeping, its log.
  * Exit 0; 1 if a step failed; 2 on bad usage; 77 where the machine has
  * no remap_file_pages or no PROCMAP_QUERY (Linux 6.11) for "checked".
  */
@@ -37,17 +49,30 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "rt_compat.h"
 #include "rfpbench.h"
 
-enum mode { NATIVE, NOTIFY, AGENT, CHECKED, NMODES };
+enum mode {
+	NATIVE, NOTIFY, AGENT, CHECKED,
+	MMAPS_NATIVE, MMAPS_NOTIFY, MMAPS_COPY, NMODES
+};
 static const char *const mode_name[NMODES] = {
 	"native", "notify", "agent", "checked",
+	"mmaps-native", "mmaps-notify", "mmaps-copy",
 };
+
+/* A mode of the mmaps floor? */
+static int
+is_mmaps(enum mode mode)
+{
+	return mode >= MMAPS_NATIVE;
+}
 
 /* A request to the agent: where, how long, from which page. */
 struct req {
@@ -118,6 +143,35 @@ recv_fd(int s)
 	return fd;
 }
 
+/* The mmaps program: N followed mmaps, timed, as rfpbench's; 0 or 1. */
+static int
+program_mmaps(enum mode mode, long iters)
+{
+	char path[64];
+	uint64_t t0, t1;
+	long i;
+
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", mfd);
+	t0 = rfp_now_ns();
+	for (i = 0; i < iters; i++) {
+		int f = open(path, O_RDONLY | O_CLOEXEC);
+		void *m;
+
+		if (f < 0)
+			die("open");
+		m = mmap(NULL, (size_t)rfp_page_size, PROT_READ, MAP_SHARED,
+			 f, 0);
+		close(f);
+		if (m == MAP_FAILED)
+			die("mmap");
+		(void)*(volatile char *)m;
+	}
+	t1 = rfp_now_ns();
+	printf("floor mode=%s iters=%ld ns_per_mmap=%.1f\n", mode_name[mode],
+	       iters, (double)(t1 - t0) / (double)iters);
+	return fflush(stdout) ? 1 : 0;
+}
+
 /* The program: N calls, timed; 0 or 1. */
 static int
 program(enum mode mode, long iters, char *region, int sock)
@@ -129,13 +183,28 @@ program(enum mode mode, long iters, char *region, int sock)
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
 		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
 	};
+	/* shared mmaps, as remaptrace's filter sends them */
+	struct sock_filter fm[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_mmap, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 offsetof(struct seccomp_data, args[3])),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, MAP_SHARED, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
 	struct sock_fprog prog = { 4, f };
 	static char stack[65536];
 	uint64_t t0, t1;
 	char go;
 	long i;
 
-	if (mode != NATIVE) {
+	if (is_mmaps(mode)) {
+		prog.len = 6;
+		prog.filter = fm;
+	}
+	if (mode != NATIVE && mode != MMAPS_NATIVE) {
 		int lfd;
 
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
@@ -158,6 +227,8 @@ program(enum mode mode, long iters, char *region, int sock)
 		die("clone");
 	if (read(sock, &go, 1) != 1)
 		die("wait for the supervisor");
+	if (is_mmaps(mode))
+		return program_mmaps(mode, iters);
 	t0 = rfp_now_ns();
 	for (i = 0; i < iters; i++)
 		if (syscall(SYS_remap_file_pages, region, rfp_page_size, 0,
@@ -167,6 +238,64 @@ program(enum mode mode, long iters, char *region, int sock)
 	printf("floor mode=%s iters=%ld ns_per_call=%.1f\n", mode_name[mode],
 	       iters, (double)(t1 - t0) / (double)iters);
 	return fflush(stdout) ? 1 : 0;
+}
+
+/* The mmaps supervisor: lets @iters shared mmaps go on, in mmaps-copy
+ * keeping each one's open file; 0 or 1. */
+static int
+supervise_mmaps(enum mode mode, long iters, int lfd, pid_t child)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct seccomp_notif n;
+	struct seccomp_notif_resp rsp;
+	int ep = epoll_create1(EPOLL_CLOEXEC), pidfd = -1, *kept = NULL;
+	struct rlimit rl;
+	struct stat st;
+	long i;
+
+	ev.data.fd = lfd;
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev))
+		die("epoll");
+	if (mode == MMAPS_COPY) {
+		pidfd = (int)syscall(SYS_pidfd_open, child, 0);
+		kept = calloc((size_t)iters, sizeof(*kept));
+		/* every copy is kept, as remaptrace's budget allows */
+		if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur < (rlim_t)iters + 64 &&
+		    rl.rlim_max >= (rlim_t)iters + 64) {
+			rl.rlim_cur = rl.rlim_max;
+			setrlimit(RLIMIT_NOFILE, &rl);
+		}
+		if (pidfd < 0 || !kept)
+			die("pidfd_open");
+	}
+	for (i = 0; i < iters; i++) {
+		if (epoll_wait(ep, &ev, 1, -1) != 1)
+			die("epoll_wait");
+		memset(&n, 0, sizeof(n));
+		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &n))
+			die("NOTIF_RECV");
+		if (mode == MMAPS_COPY) {
+			kept[i] = (int)syscall(SYS_pidfd_getfd, pidfd,
+					       (int)n.data.args[4], 0);
+			if (kept[i] < 0 || fstat(kept[i], &st))
+				die("pidfd_getfd (is RLIMIT_NOFILE above "
+				    "--iters?)");
+		}
+		memset(&rsp, 0, sizeof(rsp));
+		rsp.id = n.id;
+		rsp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &rsp))
+			die("NOTIF_SEND");
+	}
+	if (kept)
+		for (i = 0; i < iters; i++)
+			close(kept[i]);
+	free(kept);
+	if (pidfd >= 0)
+		close(pidfd);
+	close(ep);
+	return 0;
 }
 
 /* The supervisor: answers @iters notifications on @lfd; 0 or 1. */
@@ -265,7 +394,7 @@ main(int argc, char **argv)
 		die("fork");
 	if (child == 0)
 		_exit(program(mode, iters, region, sp[0]));
-	if (mode != NATIVE) {
+	if (mode != NATIVE && mode != MMAPS_NATIVE) {
 		lfd = recv_fd(sp[1]);
 		/* As remaptrace: the answered thread wakes on our CPU. */
 		ioctl(lfd, SECCOMP_IOCTL_NOTIF_SET_FLAGS,
@@ -289,7 +418,9 @@ main(int argc, char **argv)
 	}
 	if (write(sp[1], "g", 1) != 1)
 		die("start the program");
-	if (mode != NATIVE)
+	if (mode == MMAPS_NOTIFY || mode == MMAPS_COPY)
+		r = supervise_mmaps(mode, iters, lfd, child);
+	else if (mode != NATIVE && mode != MMAPS_NATIVE)
 		r = supervise(mode, iters, lfd, maps);
 	/* End of file on its pipe ends the agent. */
 	close(req_pipe[1]);
@@ -297,7 +428,7 @@ main(int argc, char **argv)
 		die("waitpid");
 	return r || !WIFEXITED(st) || WEXITSTATUS(st);
 usage:
-	fprintf(stderr, "usage: floor native|notify|agent|checked "
-		"[--iters N]\n");
+	fprintf(stderr, "usage: floor native|notify|agent|checked|"
+		"mmaps-native|mmaps-notify|mmaps-copy [--iters N]\n");
 	return 2;
 }

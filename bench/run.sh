@@ -243,7 +243,12 @@ say "$REPS repetitions; remaptrace: emulate=${HAVE[emulate]}" \
 # floor REP: the least a 1-page call can cost in remaptrace's design on
 # this machine (bench/floor.c): the kernel's call, a notification
 # answered at once, an agent's mmap, and the two checks remaptrace makes.
+# And the floor of a followed shared mmap (4b, table 1c): seen, and its open file
+# taken and kept, nothing else; 15,000 of them, as many copies as
+# remaptrace's budget keeps at RLIMIT_NOFILE 20,000 (README), and
+# remaptrace itself at that count, in the same repetition.
 FLOOR=$B/bench/floor
+FLOOR_MMAPS=15000
 floor() {
 	local rep=$1 m line
 	[ -x "$FLOOR" ] || return 0
@@ -252,6 +257,13 @@ floor() {
 			2>>"$OUT/logs/floor.err") || continue
 		echo "id=floor mode=$m rep=$rep $line" >>"$RAW"
 	done
+	for m in native notify copy; do
+		line=$(timeout 120 "$FLOOR" "mmaps-$m" \
+			--iters "$(iters $FLOOR_MMAPS)" \
+			2>>"$OUT/logs/floor.err") || continue
+		echo "id=mmfloor mode=$m rep=$rep $line" >>"$RAW"
+	done
+	run mmfloor emulate "$rep" mmaps --count "$(iters $FLOOR_MMAPS)"
 }
 
 for rep in $(seq 1 "$REPS"); do
@@ -633,6 +645,20 @@ if want floor; then
 		cell floor checked ns_per_call 1000 "$nat"
 		row "+checks" "$CELL"
 		M[floor]=$MED; M[floor.native]=$nat
+		echo
+		echo "1c. the floor of following shared mmaps (row 4b): the same loop,"
+		echo "   $(iters $FLOOR_MMAPS) times (bench/floor.c, on one CPU: no filter; the"
+		echo "   mmap sent to a supervisor that lets it go on at once; + its"
+		echo "   open file taken with pidfd_getfd and kept), time per mmap (us)"
+		UNIT=ns RATIO_TO=native
+		cell mmfloor native ns_per_mmap 1000; nat=$MED
+		row "kernel" "$CELL"
+		cell mmfloor notify ns_per_mmap 1000 "$nat"
+		row "notify" "$CELL"
+		cell mmfloor copy ns_per_mmap 1000 "$nat"
+		row "+copy" "$CELL"
+		cell mmfloor emulate ns_per_mmap 1000 "$nat"
+		row "remaptrace" "$CELL"
 	else
 		echo "   n/a ($FLOOR is missing)"
 	fi

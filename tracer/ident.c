@@ -990,7 +990,11 @@ place(struct rt_ident *id, struct rt_ident_mm *m, bool sweep, pid_t tid)
 	m->left = 0;
 	pl = (struct placed){ v, nv, fk, nk, id, page };
 	asked = true;
-	for (i = 0; i < nv; i++) {
+	/* From the top down, as the records are kept: mmap places new
+	 * mappings below the old ones, and each then goes at the end of the
+	 * records with nothing moved (bottom up, each moved all those of
+	 * this placement before it: 6% of the mmaps row of make bench). */
+	for (i = nv; i-- > 0;) {
 		uint64_t key = fd_key_of(&pl, v[i].fd);
 		const struct rt_range *old = rt_ranges_find(&m->recs,
 							    v[i].start);

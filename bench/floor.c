@@ -240,6 +240,32 @@ program(enum mode mode, long iters, char *region, int sock)
 	return fflush(stdout) ? 1 : 0;
 }
 
+/* The next notification on @lfd, once @ep says one waits. */
+static void
+receive(int ep, int lfd, struct seccomp_notif *n)
+{
+	struct epoll_event ev;
+
+	if (epoll_wait(ep, &ev, 1, -1) != 1)
+		die("epoll_wait");
+	memset(n, 0, sizeof(*n));
+	if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, n))
+		die("NOTIF_RECV");
+}
+
+/* Answer notification @id: 0, or let the call go on (@flags CONTINUE). */
+static void
+answer(int lfd, uint64_t id, uint32_t flags)
+{
+	struct seccomp_notif_resp rsp;
+
+	memset(&rsp, 0, sizeof(rsp));
+	rsp.id = id;
+	rsp.flags = flags;
+	if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &rsp))
+		die("NOTIF_SEND");
+}
+
 /* The mmaps supervisor: lets @iters shared mmaps go on, in mmaps-copy
  * keeping each one's open file; 0 or 1. */
 static int
@@ -247,7 +273,6 @@ supervise_mmaps(enum mode mode, long iters, int lfd, pid_t child)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct seccomp_notif n;
-	struct seccomp_notif_resp rsp;
 	int ep = epoll_create1(EPOLL_CLOEXEC), pidfd = -1, *kept = NULL;
 	struct rlimit rl;
 	struct stat st;
@@ -270,11 +295,7 @@ supervise_mmaps(enum mode mode, long iters, int lfd, pid_t child)
 			die("pidfd_open");
 	}
 	for (i = 0; i < iters; i++) {
-		if (epoll_wait(ep, &ev, 1, -1) != 1)
-			die("epoll_wait");
-		memset(&n, 0, sizeof(n));
-		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &n))
-			die("NOTIF_RECV");
+		receive(ep, lfd, &n);
 		if (mode == MMAPS_COPY) {
 			kept[i] = (int)syscall(SYS_pidfd_getfd, pidfd,
 					       (int)n.data.args[4], 0);
@@ -282,11 +303,7 @@ supervise_mmaps(enum mode mode, long iters, int lfd, pid_t child)
 				die("pidfd_getfd (is RLIMIT_NOFILE above "
 				    "--iters?)");
 		}
-		memset(&rsp, 0, sizeof(rsp));
-		rsp.id = n.id;
-		rsp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
-		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &rsp))
-			die("NOTIF_SEND");
+		answer(lfd, n.id, SECCOMP_USER_NOTIF_FLAG_CONTINUE);
 	}
 	if (kept)
 		for (i = 0; i < iters; i++)
@@ -304,7 +321,6 @@ supervise(enum mode mode, long iters, int lfd, int maps)
 {
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct seccomp_notif n;
-	struct seccomp_notif_resp rsp;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	long i;
 
@@ -315,11 +331,7 @@ supervise(enum mode mode, long iters, int lfd, int maps)
 	if (epoll_ctl(ep, EPOLL_CTL_ADD, res_pipe[0], &ev))
 		die("epoll");
 	for (i = 0; i < iters; i++) {
-		if (epoll_wait(ep, &ev, 1, -1) != 1)
-			die("epoll_wait");
-		memset(&n, 0, sizeof(n));
-		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_RECV, &n))
-			die("NOTIF_RECV");
+		receive(ep, lfd, &n);
 		if (mode == CHECKED) {
 			struct procmap_query q = {
 				.size = sizeof(q), .query_addr = n.data.args[0],
@@ -344,10 +356,7 @@ supervise(enum mode mode, long iters, int lfd, int maps)
 					die("the agent's result");
 			}
 		}
-		memset(&rsp, 0, sizeof(rsp));
-		rsp.id = n.id;
-		if (ioctl(lfd, SECCOMP_IOCTL_NOTIF_SEND, &rsp))
-			die("NOTIF_SEND");
+		answer(lfd, n.id, 0);
 	}
 	close(ep);
 	return 0;

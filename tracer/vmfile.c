@@ -516,18 +516,21 @@ static void
 twins(const struct raw_fd *fds, size_t nf, const int *want, size_t nwant,
       size_t *twin)
 {
-	size_t i, j, run, low, w;
+	size_t i, j, run, low;
+	uint64_t low_fd;
 
 	for (i = 0; i < nwant; i++)
 		twin[i] = i;
 	/* fds are in file order: each run of one file is a group, whose
-	 * members all name its first index in @want */
+	 * members all name its first index in @want, which is its lowest
+	 * descriptor's (@want ascends) */
 	for (run = 0; run < nf; run = j) {
-		low = SIZE_MAX;
-		for (j = run; j < nf && fds[j].file == fds[run].file; j++) {
-			w = want_at(want, nwant, fds[j].fd);
-			low = w < low ? w : low;
-		}
+		low_fd = fds[run].fd;
+		for (j = run; j < nf && fds[j].file == fds[run].file; j++)
+			low_fd = fds[j].fd < low_fd ? fds[j].fd : low_fd;
+		if (j - run < 2)
+			continue;
+		low = want_at(want, nwant, low_fd);
 		for (i = run; i < j; i++)
 			twin[want_at(want, nwant, fds[i].fd)] = low;
 	}

@@ -81,6 +81,8 @@ struct rt_ident {
 	size_t hand;			/* the clock over the slots */
 	size_t budget;			/* descriptors to hold, 0: no limit */
 	unsigned long dropped;		/* copies let go for the budget */
+	unsigned long placements;	/* look-ups of the kernel's word */
+	unsigned long place_reads;	/* VMAs and descriptors they read */
 	uint64_t next_seq;
 	int kcmp_state;			/* 0 unknown, 1 works, -1 missing
 					 * (CONFIG_KCMP off) */

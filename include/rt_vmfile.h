@@ -54,10 +54,11 @@ int rt_vmfile_ready(void);
  * of @fds share one open file, the VMA names any of them: with @twin,
  * twin[i] is the index in @fds of the first descriptor sharing fds[i]'s
  * open file (i itself where none before it does; i also where fds[i]
- * was not found).  @out: malloc'd (the caller frees it); *@nvmas: how
- * many VMAs were read (what it cost).  Returns 0 or -errno.
+ * was not found).  @out: malloc'd (the caller frees it); *@nread: how
+ * many VMAs of @pid and descriptors of ours (all of them, not only
+ * @fds) were read: what it cost.  Returns 0 or -errno.
  */
 int rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds, size_t *twin,
-		   struct rt_vmfile_ours **out, size_t *n, size_t *nvmas);
+		   struct rt_vmfile_ours **out, size_t *n, size_t *nread);
 
 #endif

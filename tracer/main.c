@@ -460,6 +460,11 @@ print_breakdown(struct rt_ctx *ctx)
 	/* Only after an IPC_RMID, for ranges that close whole VMAs. */
 	fprintf(ctx->out.log, "  %-26s %8lu of %lu calls\n",
 		"/proc/sysvipc/shm read", ctx->tr.shm.reads, ctx->stats.calls);
+	/* As root, mappings placed from the kernel's own word (ident.c):
+	 * each placement reads every VMA of the process and every copy. */
+	fprintf(ctx->out.log, "  %-26s %8lu, %lu VMAs and descriptors read\n",
+		"placements", ctx->tr.ident.placements,
+		ctx->tr.ident.place_reads);
 	rt_report_flush(ctx);
 }
 

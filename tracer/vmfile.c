@@ -543,7 +543,7 @@ twins(const struct raw_fd *fds, size_t nf, const int *want, size_t nwant,
  */
 static int
 match(pid_t pid, const int *want, size_t nwant, size_t *twin,
-      struct rt_vmfile_ours **out, size_t *n, size_t *nvmas)
+      struct rt_vmfile_ours **out, size_t *n, size_t *nread)
 {
 	_cleanup_free_ struct raw_vma *raw = NULL;
 	_cleanup_free_ struct raw_fd *fds = NULL;
@@ -558,7 +558,7 @@ match(pid_t pid, const int *want, size_t nwant, size_t *twin,
 	r = read_vmas(progs.vma_prog, pid, &raw, &nv);
 	if (r < 0)
 		return r;
-	*nvmas = nv;
+	*nread = nv + nf;
 	/* Only those asked for: another descriptor of ours may share a
 	 * file with one of them, and must not stand for it. */
 	for (size_t i = 0; i < nf; i++) {
@@ -595,12 +595,12 @@ match(pid_t pid, const int *want, size_t nwant, size_t *twin,
 
 int
 rt_vmfile_ours(pid_t pid, const int *fds, size_t nfds, size_t *twin,
-	       struct rt_vmfile_ours **out, size_t *n, size_t *nvmas)
+	       struct rt_vmfile_ours **out, size_t *n, size_t *nread)
 {
 	int r;
 
 	*out = NULL;
-	*n = *nvmas = 0;
+	*n = *nread = 0;
 	r = rt_vmfile_ready();
-	return r < 0 ? r : match(pid, fds, nfds, twin, out, n, nvmas);
+	return r < 0 ? r : match(pid, fds, nfds, twin, out, n, nread);
 }

@@ -648,6 +648,27 @@ limited() {
 	assert_output "child: 7 remap: 0"
 }
 
+# As root a placement reads every copy remaptrace holds, another
+# process's too: beside a process holding 2,000 mapped open files, each
+# mmap+remap round of a program as nobody placed once (102 placements in
+# 100 rounds on 44d13e0; 4.5 ms a round beside 15,000).  Its cost counts
+# those reads, and the program's mmaps go back to stops after them.
+@test "following: a process holding many mapped open files does not make every mmap of another traced process a placement" {
+	need_nobody
+	local d BOTH_OPTS=(-q -o "$BATS_TEST_TMPDIR/log")
+	d=$(mktemp -d /tmp/rt-follow.XXXXXX) && chmod 1777 "$d"
+	REMAPTRACE_BREAKDOWN=1 \
+		both "${NOBODY[@]}" "$PROGS/t-follow" crowd "$d" 2000 100
+	rm -rf "$d"
+	assert_output "crowd: remap 0 in 100 of 100"
+	run -0 grep -E '^  placements +[0-9]+,' "$BATS_TEST_TMPDIR/log"
+	local n
+	n=$(awk '{ sub(",", "", $2); print $2 }' <<<"$output")
+	# the first round's placement, and the sweeps of the child's copies
+	[ "$n" -ge 1 ] && [ "$n" -le 10 ] ||
+		fail "placements: $n (at most 10 expected): $output"
+}
+
 # A process sharing the memory (clone(CLONE_VM), no thread) changes VMAs
 # while the BPF iterator reads them, right where one read ends: a torn
 # read must never be taken for all the VMAs.  300 tries: the binary that

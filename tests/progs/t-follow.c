@@ -61,6 +61,15 @@
  *          The same 1,100 mappings, then a fork, then a remap: "child: 7
  *          remap: 0".  The same merge left a count naming no key, and
  *          the fork killed remaptrace (SIGSEGV).
+ *        t-follow crowd DIR N ROUNDS
+ *          A child maps N open files of one file (one page each, each
+ *          descriptor closed) and keeps them; then this process, ROUNDS
+ *          times, maps a new open file of another file (two pages),
+ *          closes it, remaps page 1 onto page 0 and checks it, unmaps:
+ *          "crowd: remap 0 in ROUNDS of ROUNDS".  As root, where
+ *          remaptrace places each mapping from the kernel's own word,
+ *          every placement read all of its copies, the child's too: it
+ *          must go back to stops after the mmap (ident.c, place()).
  * Exit 0; 1 if setting up failed; 2 on bad usage.
  */
 #include <errno.h>
@@ -547,6 +556,80 @@ run_forked(const char *dir)
 	return 0;
 }
 
+/* @path (@n pages, page i filled with 'a' + i), created in @dir. */
+static void
+make_pages(const char *dir, const char *name, int n, char *path, size_t size)
+{
+	char page[65536];
+	int fd, i;
+
+	snprintf(path, size, "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || pg > (long)sizeof(page))
+		die("create a file");
+	for (i = 0; i < n; i++) {
+		memset(page, 'a' + i, (size_t)pg);
+		if (write(fd, page, (size_t)pg) != pg)
+			die("write a page");
+	}
+	close(fd);
+}
+
+static int
+run_crowd(const char *dir, int n, int rounds)
+{
+	char held[4200], mine[4200], c;
+	int go[2], done[2], i, ok = 0, st;
+	pid_t child;
+
+	make_pages(dir, "held", 1, held, sizeof(held));
+	make_pages(dir, "mine", 2, mine, sizeof(mine));
+	if (n < 1 || rounds < 1 || pipe(go) || pipe(done))
+		die("set up");
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		close(go[0]);
+		close(done[1]);
+		for (i = 0; i < n; i++) {
+			int fd = open(held, O_RDONLY);
+
+			if (fd < 0 || mmap(NULL, (size_t)pg, PROT_READ,
+					   MAP_SHARED, fd, 0) == MAP_FAILED)
+				die("child: map");
+			close(fd);
+		}
+		/* mapped: go on; then wait for the end of @done */
+		if (write(go[1], "x", 1) != 1)
+			die("child: say so");
+		_exit(read(done[0], &c, 1) == 0 ? 0 : 1);
+	}
+	close(go[1]);
+	close(done[0]);
+	if (read(go[0], &c, 1) != 1)
+		die("wait for the child");
+	for (i = 0; i < rounds; i++) {
+		int fd = open(mine, O_RDWR);
+		char *w = fd < 0 ? MAP_FAILED :
+			  mmap(NULL, 2 * (size_t)pg, PROT_READ, MAP_SHARED,
+			       fd, 0);
+
+		if (w == MAP_FAILED)
+			die("map");
+		close(fd);
+		ok += syscall(SYS_remap_file_pages, w, pg, 0, 1, 0) == 0 &&
+		      w[0] == 'b';
+		munmap(w, 2 * (size_t)pg);
+	}
+	close(done[1]);
+	if (waitpid(child, &st, 0) != child || !WIFEXITED(st) ||
+	    WEXITSTATUS(st))
+		die("the child");
+	printf("crowd: remap 0 in %d of %d\n", ok, rounds);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -567,8 +650,11 @@ main(int argc, char **argv)
 		return run_swept(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "forked"))
 		return run_forked(argv[2]);
+	if (argc == 5 && !strcmp(argv[1], "crowd"))
+		return run_crowd(argv[2], atoi(argv[3]), atoi(argv[4]));
 	fprintf(stderr, "usage: t-follow pipe | flock|aslimit|overflow|"
 		"append|low|huge|sealed|owner|twins|swept|forked DIR | "
-		"windows DIR VMAS TRIES | sibling DIR TRIES\n");
+		"windows DIR VMAS TRIES | sibling DIR TRIES | "
+		"crowd DIR N ROUNDS\n");
 	return 2;
 }

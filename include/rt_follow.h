@@ -23,6 +23,13 @@
 void rt_follow_call(struct rt_ctx *ctx, pid_t tid);
 
 /*
+ * rt_follow_gone() - remaptrace no longer sees process @tgid (it ended,
+ * or its last traced thread was let go): its records and the copies of
+ * its open files, its agent and its entry go.
+ */
+void rt_follow_gone(struct rt_ctx *ctx, pid_t tgid);
+
+/*
  * rt_follow_notified() - may the filter send call @nr of ABI @abi to the
  * supervisor?  (Its name is among those the rules name: some of them only
  * with certain arguments.)  None of them returns -ERESTARTSYS natively

@@ -147,6 +147,9 @@ int rt_procs_soft_limit(pid_t pid, const char *name,
 char rt_procs_state(pid_t pid);
 /* Is this the first ptrace-stop of @tid?  (Marks it seen.) */
 bool rt_procs_first_stop(struct rt_procs *p, pid_t tid);
+/* Is @tid a thread remaptrace traces, its first stop seen?  (Not one
+ * only looked up in /proc: a thread let go, or never traced.) */
+bool rt_procs_traced(const struct rt_procs *p, pid_t tid);
 /* How many traced threads process @tgid has. */
 unsigned int rt_procs_nthreads(const struct rt_procs *p, pid_t tgid);
 void rt_procs_free(struct rt_procs *p);

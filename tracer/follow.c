@@ -26,10 +26,12 @@
 #include <linux/fs.h>
 #include <linux/kcmp.h>
 
+#include "rt_agent.h"
 #include "rt_compat.h"
 #include "rt_features.h"
 #include "rt_job.h"
 #include "rt_follow.h"
+#include "rt_ident.h"
 #include "rt_inject.h"
 #include "rt_privilege.h"
 #include "rt_seccomp.h"
@@ -344,7 +346,10 @@ kept(struct rt_ctx *ctx, int64_t key, int r)
 /*
  * May a shared mmap of thread @tid of @tgid go on uncaught, to be placed
  * later from the kernel's own word (ident.c, place())?  Where the kernel
- * can be asked, and the mmap will surely map (surely_maps()).  Only one
+ * can be asked, and the mmap will surely map (surely_maps()).  Only in a
+ * process whose end remaptrace will see (a traced thread: not one let go
+ * or never traced, whose copy would be kept to remaptrace's end; caught,
+ * its copy goes when the stop fails).  Only one
  * thread's mmaps wait to be placed at a time (rt_ident_may_leave()): a
  * placement forgets them only at that thread's own next call.  And in a
  * process of one traced thread: another thread's calls would place
@@ -356,6 +361,7 @@ may_leave_unplaced(struct rt_ctx *ctx, pid_t tid, pid_t tgid,
 		   bool native, int *flp)
 {
 	return rt_features_has(RT_FEAT_VMFILE_ITER) &&
+	       rt_procs_traced(&ctx->tr.procs, tid) &&
 	       rt_procs_nthreads(&ctx->tr.procs, tgid) == 1 &&
 	       rt_ident_may_leave(&ctx->tr.ident, tgid, tid) &&
 	       surely_maps(ctx, tgid, a, kfd, st, native, flp);
@@ -523,10 +529,24 @@ follow_mremap(struct rt_ctx *ctx, pid_t tid)
 	continue_caught(ctx, fj);
 }
 
-/* Stop tracing the stopped thread of @in, and say so in the log. */
+void
+rt_follow_gone(struct rt_ctx *ctx, pid_t tgid)
+{
+	rt_procs_drop_proc(&ctx->tr.procs, tgid);
+	rt_ident_drop(&ctx->tr.ident, tgid);
+	rt_agent_drop(ctx, tgid, 0);
+}
+
+/*
+ * Stop tracing the stopped thread of @in, and say so in the log.  With
+ * it the last traced thread of its process, remaptrace will not see the
+ * process end: what it kept of it goes now (an flock(2) of a mapped
+ * file it held a copy of, for one).
+ */
 static int
 let_go(struct rt_ctx *ctx, struct rt_inject *in, const char *why)
 {
+	pid_t tgid = rt_procs_tgid_known(&ctx->tr.procs, in->tid);
 	char line[320];
 	int n, r;
 
@@ -534,6 +554,8 @@ let_go(struct rt_ctx *ctx, struct rt_inject *in, const char *why)
 	if (r < 0)
 		return r;
 	rt_procs_del(&ctx->tr.procs, in->tid);
+	if (tgid > 0 && !rt_procs_nthreads(&ctx->tr.procs, tgid))
+		rt_follow_gone(ctx, tgid);
 	if (ctx->tr.ntracees)
 		ctx->tr.ntracees--;
 	n = snprintf(line, sizeof(line), "[pid %d] %s: remaptrace lets go "

@@ -119,11 +119,8 @@ task_gone(struct rt_ctx *ctx, pid_t pid)
 	pid_t tgid = rt_procs_tgid(&ctx->tr.procs, pid);
 
 	rt_procs_del(&ctx->tr.procs, pid);
-	if (tgid == pid || tgid < 0) {
-		rt_procs_drop_proc(&ctx->tr.procs, pid);
-		rt_ident_drop(&ctx->tr.ident, pid);
-		rt_agent_drop(ctx, pid, 0);
-	}
+	if (tgid == pid || tgid < 0)
+		rt_follow_gone(ctx, pid);
 }
 
 static void

@@ -277,6 +277,14 @@ rt_procs_first_stop(struct rt_procs *p, pid_t tid)
 	return true;
 }
 
+bool
+rt_procs_traced(const struct rt_procs *p, pid_t tid)
+{
+	const struct rt_task *t = find((struct rt_procs *)p, tid);
+
+	return t && t->started;
+}
+
 unsigned int
 rt_procs_nthreads(const struct rt_procs *p, pid_t tgid)
 {

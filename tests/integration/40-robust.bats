@@ -648,6 +648,22 @@ limited() {
 	assert_output "child: 7 remap: 0"
 }
 
+# A process remaptrace lets go of (PTRACE_TRACEME, or a permitted attach)
+# ends unseen: on 5567064 the copies of its open files, taken before and
+# after, stayed open until remaptrace's own end, their flock(2) held
+# ("f" and "g": Resource temporarily unavailable).
+@test "following: a process let go for PTRACE_TRACEME keeps none of its open files in remaptrace, before or after" {
+	need_nobody
+	local d
+	d=$(mktemp -d /tmp/rt-follow.XXXXXX) && chmod 1777 "$d"
+	both "${NOBODY[@]}" "$PROGS/t-follow" traceme "$d"
+	rm -rf "$d"
+	assert_output "f: 0
+g: 0"
+	grep -q "ptrace(PTRACE_TRACEME): remaptrace lets go" <<<"$log" ||
+		fail "remaptrace did not say it let go: $log"
+}
+
 # As root a placement reads every copy remaptrace holds, another
 # process's too: beside a process holding 2,000 mapped open files, each
 # mmap+remap round of a program as nobody placed once (102 placements in

@@ -70,6 +70,13 @@
  *          remaptrace places each mapping from the kernel's own word,
  *          every placement read all of its copies, the child's too: it
  *          must go back to stops after the mmap (ident.c, place()).
+ *        t-follow traceme DIR
+ *          A child flock()s a file, maps it shared, unmaps and closes it,
+ *          asks its parent to trace it (PTRACE_TRACEME: remaptrace lets
+ *          go of it), does the same with a second file and exits; then
+ *          other open files take both locks at once ("f: 0", "g: 0"),
+ *          as natively.  remaptrace kept the copies of a process it let
+ *          go, before and after, until its own end.
  * Exit 0; 1 if setting up failed; 2 on bad usage.
  */
 #include <errno.h>
@@ -86,6 +93,7 @@
 #include <sys/ioctl.h>
 #include <linux/fs.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -143,16 +151,22 @@ struct map_args {
 	off_t off;
 };
 
-/* Another open file of @path tries the lock. */
+/* Another open file of @path tries the lock: "@what: 0" or why not. */
 static void
-try_lock(const char *path)
+try_lock_named(const char *what, const char *path)
 {
 	int fd2 = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd2 < 0)
 		die("open again");
-	printf("flock: %s\n", flock(fd2, LOCK_EX | LOCK_NB) ? strerror(errno) :
-						      "0");
+	printf("%s: %s\n", what, flock(fd2, LOCK_EX | LOCK_NB) ?
+				 strerror(errno) : "0");
+}
+
+static void
+try_lock(const char *path)
+{
+	try_lock_named("flock", path);
 }
 
 /* Lock the file through an open file of @a->open_flags, map it as @a
@@ -630,6 +644,48 @@ run_crowd(const char *dir, int n, int rounds)
 	return 0;
 }
 
+/* Lock @path, map it shared, unmap and close it: nothing holds it. */
+static void
+lock_map_close(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	void *m;
+
+	if (fd < 0 || flock(fd, LOCK_EX))
+		die("open and lock");
+	m = mmap(NULL, 2 * (size_t)pg, PROT_READ, MAP_SHARED, fd, 0);
+	if (m == MAP_FAILED)
+		die("map");
+	munmap(m, 2 * (size_t)pg);
+	close(fd);
+}
+
+static int
+run_traceme(const char *dir)
+{
+	char f[4200], g[4200];
+	int st;
+	pid_t c;
+
+	make_pages(dir, "f", 2, f, sizeof(f));
+	make_pages(dir, "g", 2, g, sizeof(g));
+	c = fork();
+	if (c < 0)
+		die("fork");
+	if (c == 0) {
+		lock_map_close(f);
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL))
+			die("PTRACE_TRACEME");
+		lock_map_close(g);
+		_exit(0);
+	}
+	if (waitpid(c, &st, 0) != c || !WIFEXITED(st) || WEXITSTATUS(st))
+		die("the child");
+	try_lock_named("f", f);
+	try_lock_named("g", g);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -650,11 +706,13 @@ main(int argc, char **argv)
 		return run_swept(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "forked"))
 		return run_forked(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "traceme"))
+		return run_traceme(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "crowd"))
 		return run_crowd(argv[2], atoi(argv[3]), atoi(argv[4]));
 	fprintf(stderr, "usage: t-follow pipe | flock|aslimit|overflow|"
 		"append|low|huge|sealed|owner|twins|swept|forked DIR | "
 		"windows DIR VMAS TRIES | sibling DIR TRIES | "
-		"crowd DIR N ROUNDS\n");
+		"crowd DIR N ROUNDS | traceme DIR\n");
 	return 2;
 }

@@ -186,8 +186,10 @@ int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
  * MREMAP_MAYMOVE)), whose part at @lead is moved over the range
  * (MREMAP_FIXED), the rest unmapped.  With @fresh, the madvise hints the
  * kernel's own remap would not carry over are cleared first (rt_arch
- * rt_arch_fresh_advice).  With @lock_nr (mlock or munlock), that part is
- * given its lock before the move (c->dup_lock in emulate.c).  No
+ * rt_arch_fresh_advice).  With @prot >= 0, that part is narrowed to it
+ * (mprotect: the source has more of rwx, c->dup_narrow).  With @lock_nr
+ * (mlock or munlock), that part is given its lock before the move
+ * (c->dup_lock in emulate.c).  No
  * descriptor is involved: the new piece has the same struct file and VM
  * flags as the mapping at @src, as the kernel's own remap would.
  * @answer_id, @span and the return as for rt_agent_run() (the move's
@@ -195,7 +197,7 @@ int rt_agent_run(struct rt_ctx *ctx, pid_t tgid, long nr, uint64_t args[6],
  */
 int rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src,
 		     uint64_t lead, uint64_t len, uint64_t start, bool fresh,
-		     long lock_nr, uint64_t answer_id,
+		     int prot, long lock_nr, uint64_t answer_id,
 		     const struct rt_span_job *span);
 
 /*

@@ -41,6 +41,10 @@ struct rt_call {
 	 * VM_LOCKED: after its move it is given the first VMA's, with
 	 * mlock (RT_DUP_MLOCK) or munlock (RT_DUP_MUNLOCK); 0: no fix. */
 	unsigned char dup_lock;
+	/* The donor has protections the first VMA lacks (rw- where it is
+	 * r--): the piece is given the plan's with mprotect, which only
+	 * takes rights away, before its move. */
+	bool dup_narrow;
 	struct rt_remap_args args;
 	struct rt_verdict v;
 	struct rt_span span;	/* what the judgement read (rt_span.h) */

@@ -39,8 +39,9 @@ struct rt_emu {
 	bool answered;		/* the agent's result answers the caller */
 	pid_t agent_pid;	/* the agent that runs it */
 	uint64_t scratch;	/* where the second mapping landed */
-	unsigned int hint;	/* madvise hints cleared so far; past
-				 * RT_FRESH_ADVICE_N: the lock given too */
+	unsigned int hint;	/* madvise hints cleared so far; then
+				 * RT_FRESH_ADVICE_N + 1: narrowed, + 2:
+				 * the lock given too */
 	long mmap_ret;
 	long result;		/* what the call returns */
 	struct rt_open_seq open;

@@ -26,14 +26,18 @@ enum rt_fileobj_how {
  * rt_fileobj_get() - a descriptor in the supervisor for the file behind
  * @vma, verified by device and inode.
  * @pidfd: the tracee's pidfd.
+ * @want: -1, or a descriptor of ours for the open file @vma maps: of the
+ *	tracee's descriptors of that inode, one of that very open file is
+ *	taken first (kcmp), so that the new piece merges as the kernel's.
  * @fd: out: the descriptor (the caller closes it).
  * @how: out: how it was obtained.
  * @tfd: out: the tracee's descriptor number when @how is RT_FILE_TRACEE_FD.
- * Returns 0, -EPERM when no permitted way reaches it, -ESTALE when what a
- * path names is no longer that file, or -errno.
+ * Returns 0; 1 when, with @want, only another open file of the inode was
+ * found (*fd is one); -EPERM when no permitted way reaches it, -ESTALE
+ * when what a path names is no longer that file, or -errno.
  */
-int rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
-		   enum rt_fileobj_how *how, int *tfd);
+int rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int want,
+		   int *fd, enum rt_fileobj_how *how, int *tfd);
 const char *rt_fileobj_how_name(enum rt_fileobj_how how);
 /* Has @tid a descriptor of @vma's inode open for reading and writing,
  * the only kind rt_fileobj_get() takes?  (true when it cannot tell) */

@@ -40,8 +40,9 @@ struct rt_vmas {
 
 /*
  * rt_vmas_donor() - a source for a second mapping of the inode @like maps
- * (emulate.c): an address of a VMA of that inode, with its protections
- * and MAP_SHARED, whose file offset is @off (bytes) less *lead: 0 where a
+ * (emulate.c): an address of a VMA of that inode, with at least its
+ * protections (*narrow: more of them) and MAP_SHARED, whose file offset
+ * is @off (bytes) less *lead: 0 where a
  * VMA maps @off, else the nearest offset below it that one maps.  A walk
  * (PROCMAP_QUERY) over the VMAs that touch @like, up to 16 each way, then
  * at most 16 VMAs within 256 MiB of it (the nearest below first), for calls
@@ -50,7 +51,8 @@ struct rt_vmas {
  * -errno (-ENOTTY before 6.11).
  */
 int rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like,
-		  uint64_t off, bool quick, uint64_t *src, uint64_t *lead);
+		  uint64_t off, bool quick, uint64_t *src, uint64_t *lead,
+		  bool *narrow);
 /*
  * rt_vmas_keep_open() - open @proc's /proc/PID/maps and smaps now, while
  * they still may be opened: a process that makes itself non-dumpable, or

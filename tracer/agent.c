@@ -625,8 +625,9 @@ lost:
 
 int
 rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
-		 uint64_t len, uint64_t start, bool fresh, long lock_nr,
-		 uint64_t answer_id, const struct rt_span_job *span)
+		 uint64_t len, uint64_t start, bool fresh, int prot,
+		 long lock_nr, uint64_t answer_id,
+		 const struct rt_span_job *span)
 {
 	static const int advice[RT_FRESH_ADVICE_N] = RT_FRESH_ADVICE;
 	const struct rt_arch *a = &rt_arch_native;
@@ -650,6 +651,12 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 		.args = { lead, len, 0, a->mremap_mark },
 		.flags = RT_AGENT_F_CHAIN_BASE | RT_AGENT_F_ARG0_BASE,
 	};
+	/* (with @prot, narrowed to it) */
+	struct rt_agent_req narrow = {
+		.nr = (uint64_t)a->nr_mprotect,
+		.args = { lead, len, (uint64_t)prot },
+		.flags = RT_AGENT_F_CHAIN_BASE | RT_AGENT_F_ARG0_BASE,
+	};
 	/* (and, with @lock_nr, mlock or munlock there: its result is
 	 * not the call's, as MAP_LOCKED's populating is not) */
 	struct rt_agent_req lock = {
@@ -667,7 +674,7 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 	struct rt_agent *ag;
 	int r;
 
-	r = ready(ctx, tgid, !answer_id, 4 + RT_FRESH_ADVICE_N, &ag);
+	r = ready(ctx, tgid, !answer_id, 5 + RT_FRESH_ADVICE_N, &ag);
 	if (r < 0)
 		return r;
 	if (send_req(ag, &dup, -1) < 0)
@@ -677,6 +684,11 @@ rt_agent_run_dup(struct rt_ctx *ctx, pid_t tgid, uint64_t src, uint64_t lead,
 	for (i = 0; fresh && i < RT_FRESH_ADVICE_N; i++) {
 		hint.args[2] = (uint64_t)advice[i];
 		if (send_req(ag, &hint, -1) < 0)
+			goto lost;
+		push(ag, NULL, 0, 0, span);
+	}
+	if (prot >= 0) {
+		if (send_req(ag, &narrow, -1) < 0)
 			goto lost;
 		push(ag, NULL, 0, 0, span);
 	}

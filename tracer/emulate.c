@@ -86,6 +86,14 @@ unreachable(int r)
 	case -ESTALE:
 		return "its path names another file now, or the same inode "
 		       "through a mount with other exec rights";
+	case -EACCES:
+		/* (a copy of ours would reach it, but after a change of
+		 * rights it is not handed back: privilege.c) */
+		return "the program may not open it for reading and writing, "
+		       "holds no read-write descriptor of it, and no mapping "
+		       "of that open file reaches the offset (a second "
+		       "mapping reaches only offsets from one that a mapping "
+		       "maps, up)";
 	case -ENOTSUP:
 		return "the program has seccomp filters of its own, which "
 		       "would judge an injected openat";
@@ -129,6 +137,10 @@ install_fd(struct rt_ctx *ctx, struct rt_call *c, int fd,
 	return rt_seccomp_addfd(ctx, fd);
 }
 
+static bool reopen_first(struct rt_ctx *ctx, const struct rt_call *c);
+static bool dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
+		    uint64_t *src, uint64_t *lead);
+
 /*
  * The open file to map: the one the tracee's mmap was seen with (the
  * kernel's vma->vm_file itself), else one reached by fileobj.c, which
@@ -139,7 +151,8 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 {
 	struct rt_proc *proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 	_cleanup_close_ int pidfd = -1;
-	int r, fd, tfd;
+	uint64_t src, lead;
+	int r, fd, tfd, want = -1;
 
 	/* vmas.c vouched for it: same inode, offset and access mode; unless
 	 * the process has changed its rights since (privilege.c). */
@@ -178,9 +191,25 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 	r = exact_flags(c);
 	if (r < 0)
 		return r;
-	r = rt_fileobj_get(c->tid, pidfd, &c->v.first, &fd, &c->how, &tfd);
+	/*
+	 * After a change of rights the copy is not handed back, but still
+	 * tells which of the program's descriptors is the VMA's open file.
+	 * When none is, a second mapping of the VMA is of that open file;
+	 * another one of the same inode would not merge with it, and a span
+	 * across the two would be refused where the kernel's call succeeds.
+	 */
+	if (c->v.first.file_id && proc && proc->keys_revoked)
+		want = rt_ident_key_fd(&ctx->tr.ident,
+				       (int64_t)c->v.first.file_id);
+	r = rt_fileobj_get(c->tid, pidfd, &c->v.first, want, &fd, &c->how,
+			   &tfd);
 	if (r < 0)
 		return r;
+	if (r == 1 && !reopen_first(ctx, c) &&
+	    dup_src(ctx, c, true, &src, &lead)) {
+		close(fd);
+		return -EPERM;
+	}
 	*key = rt_ident_adopt(&ctx->tr.ident, fd);
 	if (*key < 0) {
 		close(fd);
@@ -329,6 +358,7 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	int r;
 
 	*src = *lead = 0;
+	c->dup_narrow = false;
 	if (v->flags & RT_VM_HUGETLB)
 		return false;
 	proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
@@ -372,7 +402,7 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	/* From a piece mapped from a file the program opened anew, which
 	 * serves when no second mapping does, only a quick look. */
 	r = rt_vmas_donor(&vs, v, p->offset, rt_shm_unnamed(v) && v->file_id,
-			  src, lead);
+			  src, lead, &c->dup_narrow);
 	rt_vmas_close(&vs);
 	if (r == 0 && both_unlocked && probe_at(ctx, c, *src) != 0)
 		r = -ENOENT;
@@ -383,6 +413,7 @@ dup_src(struct rt_ctx *ctx, struct rt_call *c, bool donors,
 	if (r == 0 && *lead <= RT_DUP_MAX_LEAD_PAGES * ctx->page_size)
 		return true;
 	*src = *lead = 0;
+	c->dup_narrow = false;
 	return false;
 }
 
@@ -715,11 +746,18 @@ dup_step(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e, long ret,
 
 			return sys(next, a->nr_madvise, hint);
 		}
-		if (lock_nr(c) && e->hint != RT_FRESH_ADVICE_N + 1) {
+		if (c->dup_narrow && e->hint < RT_FRESH_ADVICE_N + 1) {
+			uint64_t pr[6] = { e->scratch + e->lead, p->len,
+					   (uint64_t)p->prot, a->mremap_mark };
+
+			e->hint = RT_FRESH_ADVICE_N + 1;	/* narrowed */
+			return sys(next, a->nr_mprotect, pr);
+		}
+		if (lock_nr(c) && e->hint < RT_FRESH_ADVICE_N + 2) {
 			uint64_t lk[6] = { e->scratch + e->lead, p->len,
 					   a->mremap_mark };
 
-			e->hint = RT_FRESH_ADVICE_N + 1;	/* done */
+			e->hint = RT_FRESH_ADVICE_N + 2;	/* locked */
 			return sys(next, lock_nr(c), lk);
 		}
 		args[0] = e->scratch + e->lead;
@@ -1131,7 +1169,8 @@ agent_send(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	e->answered = answer_id != 0;
 	if (e->src) {
 		r = rt_agent_run_dup(ctx, c->tgid, e->src, e->lead, p->len,
-				     p->addr, hinted(ctx, c), lock_nr(c),
+				     p->addr, hinted(ctx, c),
+				     c->dup_narrow ? p->prot : -1, lock_nr(c),
 				     answer_id,
 				     c->span.any ? &span : NULL);
 	} else {

@@ -20,6 +20,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <limits.h>
+#include <linux/kcmp.h>
 #include <unistd.h>
 
 #include "rt_arch.h"
@@ -98,9 +99,21 @@ fdinfo_flags(int dfd, const char *name, int *flags)
 	return 0;
 }
 
+/* Is our descriptor @fd of the open file of our descriptor @want? */
+static bool
+same_open_file(int fd, int want)
+{
+	return syscall(SYS_kcmp, getpid(), getpid(), KCMP_FILE, fd, want) == 0;
+}
+
+/*
+ * The tracee's read-write descriptors of the VMA's inode, taken in turn:
+ * with @want, the first that is its open file; else (or with none) the
+ * first of all, and 1 is returned.
+ */
 static int
-from_tracee_fd(pid_t tid, int pidfd, const struct rt_vma *vma, int *out,
-	       int *tfd)
+from_tracee_fd(pid_t tid, int pidfd, const struct rt_vma *vma, int want,
+	       int *out, int *tfd)
 {
 	char path[64];
 	_cleanup_close_ int dfd = -1;
@@ -110,6 +123,8 @@ from_tracee_fd(pid_t tid, int pidfd, const struct rt_vma *vma, int *out,
 
 	if (!rt_features_has(RT_FEAT_PIDFD_GETFD))
 		return -ENOSYS;
+	if (want >= 0 && !rt_features_has(RT_FEAT_KCMP))
+		want = -1;
 	snprintf(path, sizeof(path), "/proc/%d/fd", tid);
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
@@ -138,10 +153,21 @@ from_tracee_fd(pid_t tid, int pidfd, const struct rt_vma *vma, int *out,
 			close(fd);
 			continue;
 		}
+		if (want < 0 || same_open_file(fd, want)) {
+			if (r == 1)
+				close(*out);
+			*out = fd;
+			*tfd = n;
+			r = 0;
+			break;
+		}
+		if (r == 1) {
+			close(fd);
+			continue;
+		}
 		*out = fd;
 		*tfd = n;
-		r = 0;
-		break;
+		r = 1;
 	}
 	closedir(d);
 	return r;
@@ -178,8 +204,8 @@ rt_fileobj_candidate(pid_t tid, const struct rt_vma *vma)
 }
 
 int
-rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
-	       enum rt_fileobj_how *how, int *tfd)
+rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int want,
+	       int *fd, enum rt_fileobj_how *how, int *tfd)
 {
 	int r;
 
@@ -187,10 +213,10 @@ rt_fileobj_get(pid_t tid, int pidfd, const struct rt_vma *vma, int *fd,
 	*tfd = -1;
 	*how = RT_FILE_NONE;
 	if (pidfd >= 0) {
-		r = from_tracee_fd(tid, pidfd, vma, fd, tfd);
-		if (r == 0) {
+		r = from_tracee_fd(tid, pidfd, vma, want, fd, tfd);
+		if (r >= 0) {
 			*how = RT_FILE_TRACEE_FD;
-			return 0;
+			return r;
 		}
 	}
 	/*
@@ -441,8 +467,7 @@ rt_fileobj_open_step(struct rt_open_seq *s, long ret, struct rt_sys *next)
 		r = s->r;
 		if (r == -ESRCH || r == 0)
 			return open_done(s, r);
-		return open_done(s, r == -ESTALE || r == -EACCES ? -ESTALE :
-					r);
+		return open_done(s, r);
 	}
 }
 

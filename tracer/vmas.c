@@ -371,6 +371,7 @@ rt_vmas_note_piece(struct rt_proc *proc, uint64_t ino, uint64_t off,
 struct donor {
 	const struct rt_vma *like;
 	uint64_t off, src, best;	/* best: lead, UINT64_MAX for none */
+	bool narrow;			/* src's VMA has more of rwx */
 };
 
 /* Is @v a donor for @d, and a better one?  true when it maps the offset
@@ -378,8 +379,7 @@ struct donor {
 static bool
 consider(struct rt_vmas *vs, struct donor *d, const struct rt_vma *v)
 {
-	const uint64_t kind = RT_VM_READ | RT_VM_WRITE | RT_VM_EXEC |
-			      RT_VM_MAYSHARE;
+	const uint64_t rwx = RT_VM_READ | RT_VM_WRITE | RT_VM_EXEC;
 	const struct rt_vma *like = d->like;
 	uint64_t last;
 
@@ -388,12 +388,19 @@ consider(struct rt_vmas *vs, struct donor *d, const struct rt_vma *v)
 				   vs->page_size);
 	if (v->ino != like->ino || v->dev_major != like->dev_major ||
 	    v->dev_minor != like->dev_minor ||
-	    (v->flags & kind) != (like->flags & kind) || d->off < v->offset ||
+	    (v->flags & RT_VM_MAYSHARE) != (like->flags & RT_VM_MAYSHARE) ||
+	    (like->flags & rwx & ~v->flags) || d->off < v->offset ||
 	    !same_open_file(vs, like, v))
 		return false;
+	/*
+	 * (More of rwx will do: the piece is narrowed with mprotect, as the
+	 * program could itself; a rw- piece of the very open file reaches
+	 * further than a r-- piece of another, which would not merge.)
+	 */
 	if (d->off - v->offset < v->end - v->start) {
 		d->src = v->start + (d->off - v->offset);
 		d->best = 0;
+		d->narrow = (v->flags & rwx) != (like->flags & rwx);
 		return true;
 	}
 	/* Its last page is nearest below @off. */
@@ -401,6 +408,7 @@ consider(struct rt_vmas *vs, struct donor *d, const struct rt_vma *v)
 	if (d->off - last < d->best) {
 		d->best = d->off - last;
 		d->src = v->end - vs->page_size;
+		d->narrow = (v->flags & rwx) != (like->flags & rwx);
 	}
 	return false;
 }
@@ -435,9 +443,9 @@ walk_touching(struct rt_vmas *vs, struct donor *d, bool up)
 
 int
 rt_vmas_donor(struct rt_vmas *vs, const struct rt_vma *like, uint64_t off,
-	      bool quick, uint64_t *src, uint64_t *lead)
+	      bool quick, uint64_t *src, uint64_t *lead, bool *narrow)
 {
-	struct donor d = { like, off, 0, UINT64_MAX };
+	struct donor d = { like, off, 0, UINT64_MAX, false };
 	uint64_t addr, end;
 	unsigned int seen;
 	struct rt_vma v;
@@ -494,6 +502,7 @@ found:
 		return -ENOENT;
 	*src = d.src;
 	*lead = d.best;
+	*narrow = d.narrow;
 	return 0;
 }
 

@@ -452,6 +452,76 @@ both_userns() {
 	assert_equal "$(sha256sum <"$rdir/ro")" "$sum"
 }
 
+# A daemon that opened a root file read-write twice before dropping to
+# nobody: the open files kept of it are not handed back after the drop,
+# but they still say which of its descriptors is the mapping's own open
+# file.  Through the other one the remapped page would not merge with its
+# neighbour, and the span of remap 2 would be refused (EINVAL).
+@test "privilege: after dropping root, the mapping's own open file is used, not another of the same inode" {
+	need_root
+	reset=(make_file "$rdir/two" 0644)
+
+	both_v "$PROGS/t-priv-map" drop-twice "$rdir/two"
+	assert_line "uid: 65534"
+	assert_line "remap 2: area page 0, 2 pages, pgoff 2: 0"
+	assert_line "vma: +0p 2p rw-s A@2 [rd wr sh mr mw me ms]"
+	assert_log "via tracee-fd"
+	refute_log "EINVAL"
+}
+
+# The same, with only the other open file left: the mapping itself is
+# duplicated (mremap), which is its very open file.
+@test "privilege: after dropping root with only another open file of the inode left, the mapping itself is duplicated" {
+	need_root
+	reset=(make_file "$rdir/other" 0644)
+
+	both_v "$PROGS/t-priv-map" drop-other "$rdir/other"
+	assert_line "remap 2: area page 0, 2 pages, pgoff 2: 0"
+	assert_line "vma: +0p 2p rw-s A@2 [rd wr sh mr mw me ms]"
+	assert_log "via mremap"
+	refute_log "via tracee-fd"
+}
+
+# The same, where only a read-write mapping of the very open file reaches
+# the pages below a read-only one: its second mapping is narrowed to the
+# first VMA's protections (mprotect) before it is moved into place.
+@test "privilege: after dropping root, a read-write mapping of the very open file lends pages to a read-only one, narrowed" {
+	need_root
+	reset=(make_file "$rdir/donor" 0644)
+
+	both_v "$PROGS/t-priv-map" drop-donor "$rdir/donor"
+	assert_line "remap 2: area page 0, 2 pages, pgoff 2: 0"
+	assert_line "vma: +0p 2p r--s A@2 [rd sh mr mw me ms]"
+	assert_line "vma: +2p 2p r--s A@6 [rd sh mr mw me ms]"
+	assert_log "via mremap"
+	refute_log "via tracee-fd"
+}
+
+# What no safe way reaches (README, Security): after the drop, pages below
+# every mapping of an open file kept of root, of a file nobody may open
+# for writing.  Handing the kept open file back would give a descriptor
+# (ftruncate, write past the end) that the kernel's call does not give.
+@test "privilege: after dropping root, a page below every mapping of a file it may no longer open for writing gets EACCES, the one difference" {
+	need_root
+	make_file "$rdir/below" 0644
+	local sum=$(sha256sum <"$rdir/below")
+
+	run "$PROGS/t-priv-map" drop-below "$rdir/below"
+	assert_success
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: 0"
+	make_file "$rdir/below" 0644
+	run -0 --separate-stderr "$REMAPTRACE" -v -- \
+		"$PROGS/t-priv-map" drop-below "$rdir/below"
+	assert_line "remap 1: area page 0, 1 pages, pgoff 3: -1 EACCES"
+	assert_line "vma: +0p 4p rw-s A@4 [rd wr sh mr mw me ms]"
+	assert_line "fds 1: same"
+	[[ "$stderr" == *"EACCES (the program may not open it for reading and writing, holds no read-write descriptor of it, and no mapping of that open file reaches the offset"* ]] ||
+		fail "no reason given: $stderr"
+	# only the program's own store, through the page it kept
+	assert_line "A: R0000 R0001 R0002 R0003 W0000 R0005 R0006 R0007"
+	[ "$(sha256sum <"$rdir/below")" != "$sum" ]
+}
+
 @test "privilege: a read-only shared mapping moved where a read-write one of the same file was stays without VM_SHARED" {
 	need_nobody
 	both_unpriv "$PROGS/t-priv-map" stale-rw "$udir"

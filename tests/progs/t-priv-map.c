@@ -46,6 +46,17 @@
  *   drop                       as root: PATH mapped read-write, unmapped,
  *                              closed; then as nobody: PATH O_RDONLY mapped
  *                              PROT_READ elsewhere and moved to the area
+ *   drop-twice, drop-other     as root: PATH opened O_RDWR twice, mapped
+ *                              read-write through the second; then as
+ *                              nobody, both descriptors kept / only the
+ *                              first (not the mapping's open file) kept
+ *   drop-below                 as root: PATH pages 4-7 mapped read-write,
+ *                              closed; then as nobody (the calls reach
+ *                              pages below any mapping of that open file)
+ *   drop-donor                 as root: PATH opened O_RDWR twice; through
+ *                              the second, pages 4-7 mapped PROT_READ at
+ *                              the area and pages 0-3 read-write elsewhere,
+ *                              closed; then as nobody, the first kept
  *
  * Each call prints "remap N: RESULT", then "fds N: same" when the set of
  * open descriptors (numbers and targets) is the one before the call, else
@@ -568,6 +579,14 @@ setup_special(const char *s)
  * mapping was (as a daemon that drops its privileges after start-up).
  */
 static void
+become_nobody(void)
+{
+	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+	    setresuid(65534, 65534, 65534))
+		die("drop privileges");
+}
+
+static void
 drop_privileges(const char *path)
 {
 	int fd = open_or_die(path, O_RDWR);
@@ -576,12 +595,48 @@ drop_privileges(const char *path)
 	close(fd);
 	if (munmap(area, AREA_PAGES * pg))
 		die("munmap");
-	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
-	    setresuid(65534, 65534, 65534))
-		die("drop privileges");
+	become_nobody();
 	fd_keep = open_or_die(path, O_RDONLY);
 	place(AWAY_AT, PROT_READ, SH, fd_keep);
 	move_to_area(AWAY_AT);
+	printf("uid: %d\n", (int)geteuid());
+}
+
+/*
+ * Root opens PATH read-write twice and maps it through the second open
+ * file, then becomes nobody (a daemon that keeps what it opened before
+ * dropping its privileges).  drop-other closes the mapping's descriptor:
+ * the one left is the same inode but another open file, whose pieces
+ * would not merge with the mapping's.  drop-below maps pages 4-7 and
+ * keeps no descriptor: the calls ask for pages no mapping of that open
+ * file reaches, of a file nobody may open for writing.  drop-donor maps
+ * those pages read-only, and the pages below read-write elsewhere: only
+ * that mapping reaches them, through the very open file.
+ */
+static void
+drop_keeping(const char *s, const char *path)
+{
+	bool high = !strcmp(s, "drop-below") || !strcmp(s, "drop-donor");
+	int first = -1, fd;
+
+	if (strcmp(s, "drop-below"))
+		first = open_or_die(path, O_RDWR);
+	fd = open_or_die(path, O_RDWR);
+	if (mmap(area, AREA_PAGES * pg, strcmp(s, "drop-donor") ? RW :
+		 PROT_READ, SH | MAP_FIXED, fd,
+		 high ? AREA_PAGES * pg : 0) == MAP_FAILED)
+		die("mmap");
+	if (!strcmp(s, "drop-donor"))
+		place(OTHER_AT, RW, SH, fd);
+	if (!strcmp(s, "drop-twice")) {
+		fd_keep = fd;
+	} else {
+		close(fd);
+		fd_keep = first;
+	}
+	snprintf(path_a, sizeof(path_a), "%s", path);
+	ino_a = ino_at(area);
+	become_nobody();
 	printf("uid: %d\n", (int)geteuid());
 }
 
@@ -602,6 +657,9 @@ setup_given(const char *s, const char *path)
 		prot = PROT_READ;
 	} else if (!strcmp(s, "drop")) {
 		drop_privileges(path);
+		return true;
+	} else if (!strncmp(s, "drop-", 5)) {
+		drop_keeping(s, path);
 		return true;
 	} else if (!strcmp(s, "rofile-twice")) {
 		/* two read-only open files, both closed, one mapping moved:

@@ -215,6 +215,8 @@ add_one_compat(scmp_filter_ctx ctx, const struct rt_arch *abi, bool privilege)
 		return -ENOMEM;
 	r = seccomp_attr_set(compat, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
 	if (r == 0)
+		r = seccomp_attr_set(compat, SCMP_FLTATR_CTL_OPTIMIZE, 2);
+	if (r == 0)
 		r = seccomp_arch_add(compat, abi->scmp_arch);
 	if (r < 0 && r != -EEXIST)
 		return r;
@@ -268,6 +270,15 @@ rt_filter_install(int *listener, bool *killable, bool follow_mmap)
 	 * are listed below (add_compat()).
 	 */
 	r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_ALLOW);
+	if (r < 0)
+		return r;
+	/*
+	 * Every system call of the program, and of its agents, runs the
+	 * filter: a binary tree over the call numbers judges one the filter
+	 * does not name in about 10 instructions, where libseccomp's default
+	 * list takes 59 (2.5.4, this filter).
+	 */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r < 0)
 		return r;
 	r = seccomp_rule_add(ctx, SCMP_ACT_NOTIFY,

@@ -32,6 +32,7 @@ struct rt_ident_key {
 	bool used;		/* looked up since the clock hand passed */
 	bool pending;		/* not in the kcmp order yet: another key
 				 * may share its open file (adopt_lazy) */
+	pid_t owner;		/* the process whose call brought the copy */
 };
 
 /* How many records of a process name key @key_id (of inode @ino). */
@@ -69,6 +70,12 @@ struct rt_ident_mm {
 	bool no_leaving;	/* placements cost it more than stops */
 };
 
+/* How many of the copies held a process brought (rt_ident_key.owner). */
+struct rt_ident_owner {
+	pid_t tgid;
+	size_t held;
+};
+
 struct rt_ident {
 	struct rt_ident_key *keys;	/* slots; an id names its slot */
 	size_t nslots, cap_keys;
@@ -80,6 +87,9 @@ struct rt_ident {
 	size_t npending;		/* keys with a copy, not in order */
 	size_t hand;			/* the clock over the slots */
 	size_t budget;			/* descriptors to hold, 0: no limit */
+	struct rt_ident_owner *owners;	/* those holding one or more */
+	size_t nowners, cap_owners;
+	pid_t top;			/* the owner seen holding the most */
 	unsigned long dropped;		/* copies let go for the budget */
 	unsigned long placements;	/* look-ups of the kernel's word */
 	unsigned long place_reads;	/* VMAs and descriptors they read */
@@ -103,11 +113,13 @@ void rt_ident_budget(struct rt_ident *id, uint64_t limit);
 /**
  * rt_ident_adopt() - take @fd (a descriptor of ours sharing an open file
  * of the tracee) as a key, or find the existing key for the same open
- * file (kcmp KCMP_FILE, a binary search: O(log n)) and close @fd.  When
- * the budget is full, the least recently used copy is let go first.
+ * file (kcmp KCMP_FILE, a binary search: O(log n)) and close @fd.  A new
+ * copy is @tgid's.  When the budget is full, a copy is let go first: the
+ * least recently used of the process holding the most (evict()), so that
+ * no process can push another's copies out.
  * Returns the key id (> 0) or -errno.
  */
-int64_t rt_ident_adopt(struct rt_ident *id, int fd);
+int64_t rt_ident_adopt(struct rt_ident *id, pid_t tgid, int fd);
 
 /**
  * rt_ident_adopt_lazy() - rt_ident_adopt() for an mmap left unplaced

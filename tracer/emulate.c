@@ -210,7 +210,7 @@ get_file(struct rt_ctx *ctx, struct rt_call *c, int64_t *key)
 		close(fd);
 		return -EPERM;
 	}
-	*key = rt_ident_adopt(&ctx->tr.ident, fd);
+	*key = rt_ident_adopt(&ctx->tr.ident, c->tgid, fd);
 	if (*key < 0) {
 		close(fd);
 		return (int)*key;
@@ -922,7 +922,7 @@ opened(struct rt_ctx *ctx, struct rt_call *c, struct rt_emu *e)
 	c->how = e->open.how;
 	e->installed = true;
 	e->slot = rt_inherit_installed(ctx, c->tgid, e->tfd, kfd);
-	e->key = kfd < 0 ? 0 : rt_ident_adopt(&ctx->tr.ident, kfd);
+	e->key = kfd < 0 ? 0 : rt_ident_adopt(&ctx->tr.ident, c->tgid, kfd);
 	if (e->key < 0) {
 		close(kfd);
 		e->key = 0;

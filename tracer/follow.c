@@ -502,7 +502,8 @@ mmap_done(struct rt_ctx *ctx, struct follow_job *fj, long ret)
 		return;
 	}
 	key = keep_copy(ctx, fj->job.tgid, &fj->kfd, (int)a[4],
-			rt_ident_adopt(&ctx->tr.ident, fj->kfd));
+			rt_ident_adopt(&ctx->tr.ident, fj->job.tgid,
+				       fj->kfd));
 	if (key > 0)
 		kept(ctx, key, rt_ident_record(&ctx->tr.ident, fj->job.tgid,
 					       (uint64_t)ret,

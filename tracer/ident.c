@@ -13,8 +13,10 @@
  * file pointers: 0 equal, 1 less, 2 greater), so a new mmap costs a binary
  * search; records and per-inode counts are sorted arrays (emu/ranges.c).
  * The copies never exceed a budget below the descriptor limit: past it
- * the least recently used one is let go (clock), and its ranges are
- * then identified by device and inode only.
+ * the least recently used one of the process that brought the most is let
+ * go (clock), and its ranges are then identified by device and inode
+ * only.  A process mapping thousands of open files so pushes out its own
+ * copies, never those of the others.
  *
  * Where the kernel can be asked which open file each VMA maps (a BPF
  * iterator, root: vmfile.c), an mmap is not caught after it to read its
@@ -124,6 +126,49 @@ find_file(const struct rt_ident *id, int fd, const struct stat *st,
  * process gone, a sweep: id->batch), the order is mended once at its end
  * (end_batch()) rather than searched for each copy.
  */
+/* How many copies @tgid brought that are held (0: none, or unknown). */
+static size_t
+held_by(const struct rt_ident *id, pid_t tgid)
+{
+	size_t i;
+
+	/* One entry per process holding copies: a handful. */
+	for (i = 0; i < id->nowners; i++)
+		if (id->owners[i].tgid == tgid)
+			return id->owners[i].held;
+	return 0;
+}
+
+/* @owner holds one copy more (@delta 1) or fewer (-1). */
+static void
+held(struct rt_ident *id, pid_t owner, int delta)
+{
+	struct rt_ident_owner *o = NULL;
+	size_t i;
+
+	for (i = 0; i < id->nowners && !o; i++)
+		if (id->owners[i].tgid == owner)
+			o = &id->owners[i];
+	if (!o && delta > 0) {
+		o = rt_grow(id->owners, id->nowners, &id->cap_owners,
+			    sizeof(*o), 8);
+		if (!o)
+			return;	/* uncounted: evict() may take it first */
+		id->owners = o;
+		o = &id->owners[id->nowners++];
+		*o = (struct rt_ident_owner){ .tgid = owner };
+	}
+	if (!o || (delta < 0 && !o->held))
+		return;
+	o->held += delta;
+	if (!o->held) {
+		*o = id->owners[--id->nowners];
+		return;
+	}
+	if (delta > 0 && id->top != owner && held_by(id, id->top) < o->held)
+		id->top = owner;
+}
+
 static void
 let_go(struct rt_ident *id, struct rt_ident_key *k)
 {
@@ -135,6 +180,7 @@ let_go(struct rt_ident *id, struct rt_ident_key *k)
 
 	if (k->fd < 0)
 		return;
+	held(id, k->owner, -1);
 	if (k->pending) {	/* (not in the order) */
 		close(k->fd);
 		k->fd = -1;
@@ -188,17 +234,38 @@ key_free(struct rt_ident *id, struct rt_ident_key *k)
 	id->free[id->nfree++] = slot;
 }
 
-/* The budget is full: let go of the least recently used copy (clock). */
-static void
-evict(struct rt_ident *id)
+/*
+ * Whose copy goes when @tgid needs room: the process that brought the
+ * most, if it holds more than @tgid; else @tgid's own; 0: anybody's.
+ */
+static pid_t
+evict_from(const struct rt_ident *id, pid_t tgid)
 {
+	size_t mine = held_by(id, tgid);
+
+	if (held_by(id, id->top) > mine)
+		return id->top;
+	return mine ? tgid : 0;
+}
+
+/*
+ * The budget is full: let go of the least recently used copy (clock) of
+ * the process evict_from() names, or of anybody's when it has none.
+ */
+static void
+evict(struct rt_ident *id, pid_t tgid)
+{
+	pid_t from = evict_from(id, tgid);
 	size_t step;
 
-	for (step = 0; step < 2 * id->nslots + 1; step++) {
+	for (step = 0; step < 4 * id->nslots + 2; step++) {
 		struct rt_ident_key *k = &id->keys[id->hand];
 
+		/* two turns of the hand for @from's, then anybody's */
+		if (step == 2 * id->nslots + 1)
+			from = 0;
 		id->hand = (id->hand + 1) % id->nslots;
-		if (!k->id || k->fd < 0)
+		if (!k->id || k->fd < 0 || (from && k->owner != from))
 			continue;
 		if (k->used) {
 			k->used = false;
@@ -234,8 +301,8 @@ new_slot(struct rt_ident *id)
 
 /* A new key for our copy @fd of an open file (fstat @st, F_GETFL @fl). */
 static struct rt_ident_key *
-new_key(struct rt_ident *id, int fd, const struct stat *st, int fl,
-	bool pending)
+new_key(struct rt_ident *id, pid_t owner, int fd, const struct stat *st,
+	int fl, bool pending)
 {
 	struct rt_ident_key *k = new_slot(id);
 
@@ -246,8 +313,9 @@ new_key(struct rt_ident *id, int fd, const struct stat *st, int fl,
 		.fd = fd, .ino = st->st_ino,
 		.dev_major = major(st->st_dev), .dev_minor = minor(st->st_dev),
 		.writable = (fl & O_ACCMODE) != O_RDONLY,
-		.pending = pending,
+		.pending = pending, .owner = owner,
 	};
+	held(id, owner, 1);
 	return k;
 }
 
@@ -306,7 +374,7 @@ settle(struct rt_ident *id)
 }
 
 int64_t
-rt_ident_adopt(struct rt_ident *id, int fd)
+rt_ident_adopt(struct rt_ident *id, pid_t tgid, int fd)
 {
 	struct rt_ident_key *k;
 	struct stat st;
@@ -319,7 +387,7 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 	settle(id);
 	r = find_file(id, fd, &st, &pos);
 	if (r == 0 && id->budget && id->norder + id->npending >= id->budget) {
-		evict(id);
+		evict(id, tgid);
 		r = find_file(id, fd, &st, &pos);
 	}
 	if (r < 0)
@@ -330,12 +398,13 @@ rt_ident_adopt(struct rt_ident *id, int fd)
 		close(fd);
 		return (int64_t)k->id;
 	}
-	k = new_key(id, fd, &st, fcntl(fd, F_GETFL), false);
+	k = new_key(id, tgid, fd, &st, fcntl(fd, F_GETFL), false);
 	if (!k)
 		return -ENOMEM;
 	if (rt_sorted_insert((void **)&id->order, &id->norder, &id->cap_order,
 			     sizeof(*id->order), pos, &(uint32_t){
 				     (uint32_t)(k - id->keys) }) < 0) {
+		held(id, tgid, -1);
 		k->fd = -1;	/* the caller still owns @fd */
 		key_free(id, k);
 		return -ENOMEM;
@@ -353,7 +422,7 @@ rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd,
 
 	kcmp_init(id);
 	if (id->kcmp_state < 0 || !rt_features_has(RT_FEAT_VMFILE_ITER))
-		return rt_ident_adopt(id, fd);
+		return rt_ident_adopt(id, tgid, fd);
 	h = m && tfd >= 0 ? &m->recent[tfd % RT_IDENT_RECENT] : NULL;
 	k = h && h->tfd == tfd ? key_by_id(id, h->key_id) : NULL;
 	if (k && k->fd >= 0 && kcmp_ours(id, fd, k->fd) == 0) {
@@ -362,8 +431,8 @@ rt_ident_adopt_lazy(struct rt_ident *id, pid_t tgid, int fd, int tfd,
 		return (int64_t)k->id;
 	}
 	if (id->budget && id->norder + id->npending >= id->budget)
-		evict(id);
-	k = new_key(id, fd, st, fl, true);
+		evict(id, tgid);
+	k = new_key(id, tgid, fd, st, fl, true);
 	if (!k)
 		return -ENOMEM;
 	id->npending++;
@@ -1348,5 +1417,6 @@ rt_ident_free(struct rt_ident *id)
 	free(id->free);
 	free(id->order);
 	free(id->mms);
+	free(id->owners);
 	memset(id, 0, sizeof(*id));
 }

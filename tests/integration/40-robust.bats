@@ -685,6 +685,24 @@ g: 0"
 		fail "placements: $n (at most 10 expected): $output"
 }
 
+# The copies of open files are kept within a budget (3/4 of the descriptor
+# limit, 384 here).  A process that maps more open files than that must
+# push out its own copies, not another process's: the victim's mapping of
+# a file it unlinked and closed is reached, below its offset, by that copy
+# alone (as nobody: no map_files).  On 65f383a the victim got EACCES.
+@test "descriptors: a process mapping open files past the copy budget pushes out its own copies, never another process's" {
+	need_nobody
+	local d
+	d=$(mktemp -d /tmp/rt-follow.XXXXXX) && chmod 1777 "$d"
+	run limited "${NOBODY[@]}" "$PROGS/t-follow" flood "$d" 1000
+	assert_output "flood: remap 0, page b"
+	run limited "${NOBODY[@]}" "$REMAPTRACE" -q -- \
+		"$PROGS/t-follow" flood "$d" 1000
+	rm -rf "$d"
+	assert_success
+	assert_output "flood: remap 0, page b"
+}
+
 # A process sharing the memory (clone(CLONE_VM), no thread) changes VMAs
 # while the BPF iterator reads them, right where one read ends: a torn
 # read must never be taken for all the VMAs.  300 tries: the binary that

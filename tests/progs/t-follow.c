@@ -70,6 +70,13 @@
  *          remaptrace places each mapping from the kernel's own word,
  *          every placement read all of its copies, the child's too: it
  *          must go back to stops after the mmap (ident.c, place()).
+ *        t-follow flood DIR N
+ *          This process maps pages 4-7 of a file, unlinks and closes it;
+ *          a child then maps N open files of another file and keeps
+ *          them; this process remaps page 0 onto file page 1: "flood:
+ *          remap 0, page b", as natively.  Only remaptrace's copy of the
+ *          first open file reaches page 1, and the child's copies pushed
+ *          it out of the budget: EACCES.
  *        t-follow traceme DIR
  *          A child flock()s a file, maps it shared, unmaps and closes it,
  *          asks its parent to trace it (PTRACE_TRACEME: remaptrace lets
@@ -589,23 +596,26 @@ make_pages(const char *dir, const char *name, int n, char *path, size_t size)
 	close(fd);
 }
 
-static int
-run_crowd(const char *dir, int n, int rounds)
+/*
+ * A child that maps @n open files of @held (one page each, each
+ * descriptor closed) and keeps them until *done (its write end) is
+ * closed; returns once they are all mapped.
+ */
+static pid_t
+hold_open_files(const char *held, int n, int *done)
 {
-	char held[4200], mine[4200], c;
-	int go[2], done[2], i, ok = 0, st;
+	int go[2], fds[2], i;
 	pid_t child;
+	char c;
 
-	make_pages(dir, "held", 1, held, sizeof(held));
-	make_pages(dir, "mine", 2, mine, sizeof(mine));
-	if (n < 1 || rounds < 1 || pipe(go) || pipe(done))
+	if (n < 1 || pipe(go) || pipe(fds))
 		die("set up");
 	child = fork();
 	if (child < 0)
 		die("fork");
 	if (child == 0) {
 		close(go[0]);
-		close(done[1]);
+		close(fds[1]);
 		for (i = 0; i < n; i++) {
 			int fd = open(held, O_RDONLY);
 
@@ -614,15 +624,73 @@ run_crowd(const char *dir, int n, int rounds)
 				die("child: map");
 			close(fd);
 		}
-		/* mapped: go on; then wait for the end of @done */
+		/* mapped: go on; then wait for the end of @fds */
 		if (write(go[1], "x", 1) != 1)
 			die("child: say so");
-		_exit(read(done[0], &c, 1) == 0 ? 0 : 1);
+		_exit(read(fds[0], &c, 1) == 0 ? 0 : 1);
 	}
 	close(go[1]);
-	close(done[0]);
+	close(fds[0]);
 	if (read(go[0], &c, 1) != 1)
 		die("wait for the child");
+	close(go[0]);
+	*done = fds[1];
+	return child;
+}
+
+static void
+end_holder(pid_t child, int done)
+{
+	int st;
+
+	close(done);
+	if (waitpid(child, &st, 0) != child || !WIFEXITED(st) ||
+	    WEXITSTATUS(st))
+		die("the child");
+}
+
+/*
+ * This process maps pages 4-7 of a file, unlinks it and closes it: only
+ * the mapping reaches that open file, and pages below 4 only through it
+ * (no second mapping goes down, nobody may open map_files).  Then a child
+ * maps @n other open files and keeps them; then page 0 is remapped onto
+ * file page 1: "flood: remap 0, page b", as natively.
+ */
+static int
+run_flood(const char *dir, int n)
+{
+	char held[4200], victim[4200];
+	pid_t child;
+	int fd, r, e, done;
+	char *w;
+
+	make_pages(dir, "held", 1, held, sizeof(held));
+	make_pages(dir, "victim", 8, victim, sizeof(victim));
+	fd = open(victim, O_RDWR);
+	w = fd < 0 ? MAP_FAILED : mmap(NULL, 4 * (size_t)pg, PROT_READ,
+				       MAP_SHARED, fd, 4 * pg);
+	if (w == MAP_FAILED || unlink(victim) || close(fd))
+		die("map the victim");
+	child = hold_open_files(held, n, &done);
+	r = (int)syscall(SYS_remap_file_pages, w, pg, 0, 1, 0);
+	e = errno;
+	printf("flood: remap %s, page %c\n", r ? strerror(e) : "0", w[0]);
+	end_holder(child, done);
+	return 0;
+}
+
+static int
+run_crowd(const char *dir, int n, int rounds)
+{
+	char held[4200], mine[4200];
+	int i, ok = 0, done;
+	pid_t child;
+
+	make_pages(dir, "held", 1, held, sizeof(held));
+	make_pages(dir, "mine", 2, mine, sizeof(mine));
+	if (rounds < 1)
+		die("set up");
+	child = hold_open_files(held, n, &done);
 	for (i = 0; i < rounds; i++) {
 		int fd = open(mine, O_RDWR);
 		char *w = fd < 0 ? MAP_FAILED :
@@ -636,10 +704,7 @@ run_crowd(const char *dir, int n, int rounds)
 		      w[0] == 'b';
 		munmap(w, 2 * (size_t)pg);
 	}
-	close(done[1]);
-	if (waitpid(child, &st, 0) != child || !WIFEXITED(st) ||
-	    WEXITSTATUS(st))
-		die("the child");
+	end_holder(child, done);
 	printf("crowd: remap 0 in %d of %d\n", ok, rounds);
 	return 0;
 }
@@ -710,9 +775,11 @@ main(int argc, char **argv)
 		return run_traceme(argv[2]);
 	if (argc == 5 && !strcmp(argv[1], "crowd"))
 		return run_crowd(argv[2], atoi(argv[3]), atoi(argv[4]));
+	if (argc == 4 && !strcmp(argv[1], "flood"))
+		return run_flood(argv[2], atoi(argv[3]));
 	fprintf(stderr, "usage: t-follow pipe | flock|aslimit|overflow|"
 		"append|low|huge|sealed|owner|twins|swept|forked DIR | "
 		"windows DIR VMAS TRIES | sibling DIR TRIES | "
-		"crowd DIR N ROUNDS | traceme DIR\n");
+		"crowd DIR N ROUNDS | flood DIR N | traceme DIR\n");
 	return 2;
 }

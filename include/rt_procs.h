@@ -112,6 +112,8 @@ struct rt_procs {
 	size_t np, cap_p;
 	struct rt_change *changes;	/* one per thread at most */
 	size_t nchanges, cap_changes;
+	size_t sweep_at;	/* look for untraced ones gone at this many
+				 * processes and tasks (rt_procs_sweep_due()) */
 };
 
 int rt_procs_add(struct rt_procs *p, pid_t tid, pid_t tgid);
@@ -161,6 +163,22 @@ void rt_procs_drop_proc(struct rt_procs *p, pid_t tgid);
  * same id (one remaptrace heard of, but whose end it did not see: not
  * traced).  Returns true if there was one. */
 bool rt_procs_forget_stale(struct rt_procs *p, pid_t pid);
+/*
+ * rt_procs_sweep_due() - has the table grown enough since the last look
+ * for processes that ended untraced (rt_procs_gone_untraced())?  Twice its
+ * size then, so the looks cost O(1) per process and task added.
+ */
+bool rt_procs_sweep_due(struct rt_procs *p);
+/*
+ * rt_procs_gone_untraced() - up to @max processes of the table that have
+ * ended though remaptrace traced none of their threads (started with
+ * CLONE_UNTRACED, or children of a process let go): it sees no exit of
+ * those, yet their calls reach the filter and leave state behind (an
+ * rt_proc, its pidfd and maps descriptors, tasks).  Their tasks are
+ * forgotten here, the rest by the caller (rt_follow_gone()).  Returns how
+ * many went into @gone.
+ */
+size_t rt_procs_gone_untraced(struct rt_procs *p, pid_t *gone, size_t max);
 /* A fork: the child starts with the parent's hidden_flags, keys_revoked
  * and step_ok. */
 void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);

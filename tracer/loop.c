@@ -123,6 +123,26 @@ task_gone(struct rt_ctx *ctx, pid_t pid)
 		rt_follow_gone(ctx, pid);
 }
 
+/*
+ * Forget the processes that ended untraced (rt_procs_gone_untraced()):
+ * remaptrace sees no exit of those, and each kept a pidfd and a maps
+ * descriptor here, and 12 KiB.
+ */
+static void
+sweep_untraced(struct rt_ctx *ctx)
+{
+	struct rt_procs *p = &ctx->tr.procs;
+	_cleanup_free_ pid_t *gone = NULL;
+	size_t i, n, max = p->np + p->n;
+
+	gone = malloc((max ? max : 1) * sizeof(*gone));
+	if (!gone)
+		return;
+	n = rt_procs_gone_untraced(p, gone, max);
+	for (i = 0; i < n; i++)
+		rt_follow_gone(ctx, gone[i]);
+}
+
 static void
 handle_status(struct rt_ctx *ctx, pid_t pid, int status)
 {
@@ -346,5 +366,7 @@ rt_loop_run(struct rt_ctx *ctx)
 		if (rt_job_busy(ctx) && ctx->job->wait == RT_JOB_AGENT)
 			rt_job_run(ctx);
 		rt_inherit_release(ctx);
+		if (!rt_job_busy(ctx) && rt_procs_sweep_due(&ctx->tr.procs))
+			sweep_untraced(ctx);
 	}
 }

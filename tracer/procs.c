@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -334,6 +336,94 @@ rt_procs_drop_proc(struct rt_procs *p, pid_t tgid)
 		p->p[i] = p->p[--p->np];
 		return;
 	}
+}
+
+#define SWEEP_MIN	64
+
+bool
+rt_procs_sweep_due(struct rt_procs *p)
+{
+	return p->np + p->n >= (p->sweep_at ? p->sweep_at : SWEEP_MIN);
+}
+
+static int
+cmp_pid(const void *a, const void *b)
+{
+	pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Is @tgid in the sorted @tgids (@n)? */
+static bool
+among(const pid_t *tgids, size_t n, pid_t tgid)
+{
+	return n && bsearch(&tgid, tgids, n, sizeof(*tgids), cmp_pid);
+}
+
+/* Has process @tgid ended?  Its pidfd says (readable once the whole
+ * process has exited, a zombie too), else which process has its id. */
+static bool
+ended(const struct rt_procs *p, pid_t tgid)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	size_t i;
+
+	for (i = 0; i < p->np; i++) {
+		if (p->p[i].tgid != tgid)
+			continue;
+		pfd.fd = p->p[i].pidfd;
+		if (pfd.fd >= 0)
+			return poll(&pfd, 1, 0) == 1;
+		return identity(tgid) != p->p[i].start;
+	}
+	return kill(tgid, 0) < 0 && errno == ESRCH;
+}
+
+/* Note @tgid in @gone (*n of them, @max at most) unless it is there. */
+static void
+note_gone(pid_t *gone, size_t *n, size_t max, pid_t tgid)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (gone[i] == tgid)
+			return;
+	if (*n < max)
+		gone[(*n)++] = tgid;
+}
+
+size_t
+rt_procs_gone_untraced(struct rt_procs *p, pid_t *gone, size_t max)
+{
+	_cleanup_free_ pid_t *traced = NULL;
+	size_t i, nt = 0, n = 0;
+
+	/* The processes with a traced thread, sorted: O(t log t). */
+	traced = malloc((p->n ? p->n : 1) * sizeof(*traced));
+	if (!traced)
+		return 0;
+	for (i = 0; i < p->n; i++)
+		if (p->t[i].started)
+			traced[nt++] = p->t[i].tgid;
+	qsort(traced, nt, sizeof(*traced), cmp_pid);
+	for (i = 0; i < p->np; i++)
+		if (!among(traced, nt, p->p[i].tgid) &&
+		    ended(p, p->p[i].tgid))
+			note_gone(gone, &n, max, p->p[i].tgid);
+	for (i = 0; i < p->n; i++)
+		if (!p->t[i].started && !among(traced, nt, p->t[i].tgid) &&
+		    ended(p, p->t[i].tgid))
+			note_gone(gone, &n, max, p->t[i].tgid);
+	qsort(gone, n, sizeof(*gone), cmp_pid);
+	for (i = 0; i < p->n;)
+		if (!p->t[i].started && among(gone, n, p->t[i].tgid))
+			p->t[i] = p->t[--p->n];
+		else
+			i++;
+	p->sweep_at = 2 * (p->np + p->n) > SWEEP_MIN ? 2 * (p->np + p->n) :
+		      SWEEP_MIN;
+	return n;
 }
 
 void

@@ -183,6 +183,24 @@ log_calls() {
 	assert_reaped 7
 }
 
+# Processes started with clone(CLONE_UNTRACED) are under the filter but
+# never traced: remaptrace hears their calls, keeps a pidfd, a maps
+# descriptor and its state for each, and sees no exit.  On f0912a3, 1,000
+# of them, one after the other, left it holding 2,015 descriptors (and
+# 10 KiB each); it now looks for the ended ones as its table doubles.
+@test "tree: a thousand untraced children that come and go leave nothing behind in remaptrace" {
+	need_root	# (to count a root remaptrace's descriptors)
+	T_TRACER_FDS=1 run -0 --separate-stderr "$REMAPTRACE" -q -- \
+		"$PROGS/t-rob-tree" untraced 1000
+	assert_line "untraced: 1000 of 1000 children remapped"
+	assert_line "untraced: result 0 area P0005 P0001 P0002 P0003"
+	local n
+	n=$(sed -n 's/^tracer descriptors: //p' <<<"$stderr")
+	[ -n "$n" ] || fail "no count of the tracer's descriptors: $stderr"
+	# what a fresh remaptrace holds, and a sweep's worth (64) of each
+	[ "$n" -le 150 ] || fail "remaptrace holds $n descriptors"
+}
+
 # --- signals during calls ---
 
 @test "signals: 3,000 queued RT signals at a calling thread (SA_RESTART): each handled once, no call fails" {

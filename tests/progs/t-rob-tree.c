@@ -33,6 +33,14 @@
  *                with waitpid(WUNTRACED), continues it (SIGCONT), sees it
  *                continued (WCONTINUED), then ends it (SIGTERM) and reaps
  *                it, as a shell's job control does
+ *   untraced N   N children, one after the other, started with
+ *                clone(CLONE_UNTRACED) (never traced: remaptrace sees
+ *                neither their start nor their end), each remaps in a
+ *                window of its own; then this process remaps: "untraced:
+ *                N of N children remapped", and its own result.  With
+ *                T_TRACER_FDS set, the number of descriptors its tracer
+ *                holds goes to standard error ("tracer descriptors: K"):
+ *                what remaptrace kept of processes long gone
  *   leaf         remap once and print (what exec runs)
  * Each mode prints "MODE: result 0 area TAGS" where TAGS are the file
  * pages seen through the window (a fresh 8-page memfd, 4-page window,
@@ -40,6 +48,7 @@
  * the parent adds how its child ended.  Then exits STATUS (-x, default 0).
  * 1 on setup failure, 2 on bad usage.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -154,6 +163,64 @@ do_clone(void)
 		_exit(5);
 	}
 	reap("clone", pid);
+}
+
+static int
+untraced_child(void *arg)
+{
+	char *win = window();
+
+	(void)arg;
+	return remap(win) == 0 && !memcmp(win, "P0005", 5) ? 0 : 1;
+}
+
+/* How many descriptors our tracer holds, where we may look (root). */
+static void
+tracer_fds(void)
+{
+	char path[64], line[256];
+	unsigned long long tracer = 0;
+	struct dirent *de;
+	int n = 0;
+	FILE *f;
+	DIR *d;
+
+	f = fopen("/proc/self/status", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "TracerPid: %llu", &tracer) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (!tracer)
+		return;
+	snprintf(path, sizeof(path), "/proc/%llu/fd", tracer);
+	d = opendir(path);
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	fprintf(stderr, "tracer descriptors: %d\n", n);
+}
+
+static void
+do_untraced(int n)
+{
+	static char stack[65536];
+	int i, ok = 0, st;
+
+	for (i = 0; i < n; i++) {
+		pid_t pid = clone(untraced_child, stack + sizeof(stack),
+				  CLONE_UNTRACED | SIGCHLD, NULL);
+
+		if (pid < 0 || waitpid(pid, &st, 0) != pid)
+			die("untraced child");
+		ok += WIFEXITED(st) && WEXITSTATUS(st) == 0;
+	}
+	printf("untraced: %d of %d children remapped\n", ok, n);
+	leaf("untraced");
+	if (getenv("T_TRACER_FDS"))
+		tracer_fds();
 }
 
 static char *clone_win;
@@ -437,6 +504,8 @@ main(int argc, char **argv)
 			leaf("leaf");
 		else if (!strcmp(m, "deep") && i + 1 < argc)
 			do_deep(1, atoi(argv[++i]));
+		else if (!strcmp(m, "untraced") && i + 1 < argc)
+			do_untraced(atoi(argv[++i]));
 		else
 			goto usage;
 	}
@@ -444,6 +513,6 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: t-rob-tree [-x STATUS] fork|vfork|clone|"
 		"clone-vm|exec|thread-exec|exec-race|exec-race-leader|deep N|orphan|"
-		"orphan-stdin|kill-child|stop-child|leaf...\n");
+		"orphan-stdin|kill-child|stop-child|untraced N|leaf...\n");
 	return 2;
 }

@@ -89,7 +89,6 @@ struct rt_ident {
 	size_t budget;			/* descriptors to hold, 0: no limit */
 	struct rt_ident_owner *owners;	/* those holding one or more */
 	size_t nowners, cap_owners;
-	pid_t top;			/* the owner seen holding the most */
 	unsigned long dropped;		/* copies let go for the budget */
 	unsigned long placements;	/* look-ups of the kernel's word */
 	unsigned long place_reads;	/* VMAs and descriptors they read */

@@ -121,24 +121,6 @@ find_file(const struct rt_ident *id, int fd, const struct stat *st,
 	return rt_sorted_find(id->norder, cmp_file, &q, pos);
 }
 
-/*
- * Close @k's copy and take it out of the order.  Within a batch (a
- * process gone, a sweep: id->batch), the order is mended once at its end
- * (end_batch()) rather than searched for each copy.
- */
-/* How many copies @tgid brought that are held (0: none, or unknown). */
-static size_t
-held_by(const struct rt_ident *id, pid_t tgid)
-{
-	size_t i;
-
-	/* One entry per process holding copies: a handful. */
-	for (i = 0; i < id->nowners; i++)
-		if (id->owners[i].tgid == tgid)
-			return id->owners[i].held;
-	return 0;
-}
-
 /* @owner holds one copy more (@delta 1) or fewer (-1). */
 static void
 held(struct rt_ident *id, pid_t owner, int delta)
@@ -146,6 +128,7 @@ held(struct rt_ident *id, pid_t owner, int delta)
 	struct rt_ident_owner *o = NULL;
 	size_t i;
 
+	/* One entry per process holding copies: a handful. */
 	for (i = 0; i < id->nowners && !o; i++)
 		if (id->owners[i].tgid == owner)
 			o = &id->owners[i];
@@ -161,14 +144,15 @@ held(struct rt_ident *id, pid_t owner, int delta)
 	if (!o || (delta < 0 && !o->held))
 		return;
 	o->held += delta;
-	if (!o->held) {
+	if (!o->held)
 		*o = id->owners[--id->nowners];
-		return;
-	}
-	if (delta > 0 && id->top != owner && held_by(id, id->top) < o->held)
-		id->top = owner;
 }
 
+/*
+ * Close @k's copy and take it out of the order.  Within a batch (a
+ * process gone, a sweep: id->batch), the order is mended once at its end
+ * (end_batch()) rather than searched for each copy.
+ */
 static void
 let_go(struct rt_ident *id, struct rt_ident_key *k)
 {
@@ -237,14 +221,22 @@ key_free(struct rt_ident *id, struct rt_ident_key *k)
 /*
  * Whose copy goes when @tgid needs room: the process that brought the
  * most, if it holds more than @tgid; else @tgid's own; 0: anybody's.
+ * (A look over the owners, beside the clock's over the slots.)
  */
 static pid_t
 evict_from(const struct rt_ident *id, pid_t tgid)
 {
-	size_t mine = held_by(id, tgid);
+	const struct rt_ident_owner *top = NULL;
+	size_t i, mine = 0;
 
-	if (held_by(id, id->top) > mine)
-		return id->top;
+	for (i = 0; i < id->nowners; i++) {
+		if (id->owners[i].tgid == tgid)
+			mine = id->owners[i].held;
+		if (!top || id->owners[i].held > top->held)
+			top = &id->owners[i];
+	}
+	if (top && top->held > mine)
+		return top->tgid;
 	return mine ? tgid : 0;
 }
 

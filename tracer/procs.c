@@ -361,43 +361,23 @@ among(const pid_t *tgids, size_t n, pid_t tgid)
 	return n && bsearch(&tgid, tgids, n, sizeof(*tgids), cmp_pid);
 }
 
-/* Has process @tgid ended?  Its pidfd says (readable once the whole
+/* Has process @pr ended?  Its pidfd says (readable once the whole
  * process has exited, a zombie too), else which process has its id. */
 static bool
-ended(const struct rt_procs *p, pid_t tgid)
+ended(const struct rt_proc *pr)
 {
-	struct pollfd pfd = { .events = POLLIN };
-	size_t i;
+	struct pollfd pfd = { .fd = pr->pidfd, .events = POLLIN };
 
-	for (i = 0; i < p->np; i++) {
-		if (p->p[i].tgid != tgid)
-			continue;
-		pfd.fd = p->p[i].pidfd;
-		if (pfd.fd >= 0)
-			return poll(&pfd, 1, 0) == 1;
-		return identity(tgid) != p->p[i].start;
-	}
-	return kill(tgid, 0) < 0 && errno == ESRCH;
-}
-
-/* Note @tgid in @gone (*n of them, @max at most) unless it is there. */
-static void
-note_gone(pid_t *gone, size_t *n, size_t max, pid_t tgid)
-{
-	size_t i;
-
-	for (i = 0; i < *n; i++)
-		if (gone[i] == tgid)
-			return;
-	if (*n < max)
-		gone[(*n)++] = tgid;
+	if (pfd.fd >= 0)
+		return poll(&pfd, 1, 0) == 1;
+	return identity(pr->tgid) != pr->start;
 }
 
 size_t
 rt_procs_gone_untraced(struct rt_procs *p, pid_t *gone, size_t max)
 {
 	_cleanup_free_ pid_t *traced = NULL;
-	size_t i, nt = 0, n = 0;
+	size_t i, u, nt = 0, n = 0;
 
 	/* The processes with a traced thread, sorted: O(t log t). */
 	traced = malloc((p->n ? p->n : 1) * sizeof(*traced));
@@ -407,15 +387,22 @@ rt_procs_gone_untraced(struct rt_procs *p, pid_t *gone, size_t max)
 		if (p->t[i].started)
 			traced[nt++] = p->t[i].tgid;
 	qsort(traced, nt, sizeof(*traced), cmp_pid);
-	for (i = 0; i < p->np; i++)
-		if (!among(traced, nt, p->p[i].tgid) &&
-		    ended(p, p->p[i].tgid))
-			note_gone(gone, &n, max, p->p[i].tgid);
-	for (i = 0; i < p->n; i++)
+	for (i = 0; i < p->np && n < max; i++)
+		if (!among(traced, nt, p->p[i].tgid) && ended(&p->p[i]))
+			gone[n++] = p->p[i].tgid;
+	/* Their tasks: gone once no process has their process's id (a
+	 * process with an entry was judged above, by its pidfd). */
+	for (i = 0; i < p->n && n < max; i++)
 		if (!p->t[i].started && !among(traced, nt, p->t[i].tgid) &&
-		    ended(p, p->t[i].tgid))
-			note_gone(gone, &n, max, p->t[i].tgid);
+		    kill(p->t[i].tgid, 0) < 0 && errno == ESRCH)
+			gone[n++] = p->t[i].tgid;
+	/* (a process's entry and its tasks, or several tasks, name it
+	 * more than once: once each) */
 	qsort(gone, n, sizeof(*gone), cmp_pid);
+	for (i = 0, u = 0; i < n; i++)
+		if (!u || gone[u - 1] != gone[i])
+			gone[u++] = gone[i];
+	n = u;
 	for (i = 0; i < p->n;)
 		if (!p->t[i].started && among(gone, n, p->t[i].tgid))
 			p->t[i] = p->t[--p->n];

@@ -179,6 +179,13 @@ bool rt_procs_sweep_due(struct rt_procs *p);
  * many went into @gone.
  */
 size_t rt_procs_gone_untraced(struct rt_procs *p, pid_t *gone, size_t max);
+/*
+ * rt_procs_unseen() - thread @tid is not one remaptrace traces: its
+ * process's exec and end go unseen.  What was kept of a process that had
+ * its id before is forgotten, and its /proc descriptors are closed (after
+ * an exec they would read the old address space): opened again as read.
+ */
+void rt_procs_unseen(struct rt_procs *p, pid_t tid, pid_t tgid);
 /* A fork: the child starts with the parent's hidden_flags, keys_revoked
  * and step_ok. */
 void rt_procs_fork(struct rt_procs *p, pid_t parent, pid_t child);

@@ -53,6 +53,10 @@ judge(struct rt_ctx *ctx, struct rt_call_job *cj)
 	struct rt_proc *proc;
 	int r;
 
+	/* (Without ptrace, remaptrace under strace or gdb, no thread is
+	 * traced: that mode keeps its descriptors, README, Differences.) */
+	if (ctx->ptrace_ok)
+		rt_procs_unseen(&ctx->tr.procs, c->tid, c->tgid);
 	for (;;) {
 		proc = rt_procs_proc(&ctx->tr.procs, c->tgid);
 		if (!proc) {

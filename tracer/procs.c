@@ -338,6 +338,25 @@ rt_procs_drop_proc(struct rt_procs *p, pid_t tgid)
 	}
 }
 
+void
+rt_procs_unseen(struct rt_procs *p, pid_t tid, pid_t tgid)
+{
+	size_t i;
+
+	if (rt_procs_traced(p, tid) || rt_procs_forget_stale(p, tgid))
+		return;
+	for (i = 0; i < p->np; i++) {
+		if (p->p[i].tgid != tgid)
+			continue;
+		if (p->p[i].maps_fd >= 0)
+			close(p->p[i].maps_fd);
+		if (p->p[i].smaps_fd >= 0)
+			close(p->p[i].smaps_fd);
+		p->p[i].maps_fd = p->p[i].smaps_fd = -1;
+		return;
+	}
+}
+
 #define SWEEP_MIN	64
 
 bool

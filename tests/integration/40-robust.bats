@@ -201,6 +201,16 @@ log_calls() {
 	[ "$n" -le 150 ] || fail "remaptrace holds $n descriptors"
 }
 
+# The exec of a process remaptrace does not trace is not seen either: its
+# /proc descriptors kept from before read the old address space.  The
+# attack of 2026-12-07 (session 12): on 4b572ac the leaf's valid call got
+# EINVAL ("cannot read the caller's mappings").
+@test "tree: an untraced child that execs is judged in its new address space" {
+	both "$PROGS/t-rob-tree" untraced-exec
+	assert_line "untraced-exec: result 0 area P0005 P0001 P0002 P0003"
+	assert_line "leaf: result 0 area P0005 P0001 P0002 P0003"
+}
+
 # --- signals during calls ---
 
 @test "signals: 3,000 queued RT signals at a calling thread (SA_RESTART): each handled once, no call fails" {

@@ -41,6 +41,10 @@
  *                T_TRACER_FDS set, the number of descriptors its tracer
  *                holds goes to standard error ("tracer descriptors: K"):
  *                what remaptrace kept of processes long gone
+ *   untraced-exec  a child started with clone(CLONE_UNTRACED) remaps in
+ *                its window, then execs this program as "leaf" (an exec
+ *                remaptrace does not see: a new address space under the
+ *                same pid)
  *   leaf         remap once and print (what exec runs)
  * Each mode prints "MODE: result 0 area TAGS" where TAGS are the file
  * pages seen through the window (a fresh 8-page memfd, 4-page window,
@@ -201,6 +205,27 @@ tracer_fds(void)
 		n += de->d_name[0] != '.';
 	closedir(d);
 	fprintf(stderr, "tracer descriptors: %d\n", n);
+}
+
+static int
+untraced_exec_child(void *arg)
+{
+	(void)arg;
+	leaf("untraced-exec");
+	execl(self, self, "leaf", (char *)NULL);
+	die("execl");
+}
+
+static void
+do_untraced_exec(void)
+{
+	static char stack[65536];
+	pid_t pid = clone(untraced_exec_child, stack + sizeof(stack),
+			  CLONE_UNTRACED | SIGCHLD, NULL);
+
+	if (pid < 0)
+		die("clone");
+	reap("untraced-exec", pid);
 }
 
 static void
@@ -504,6 +529,8 @@ main(int argc, char **argv)
 			leaf("leaf");
 		else if (!strcmp(m, "deep") && i + 1 < argc)
 			do_deep(1, atoi(argv[++i]));
+		else if (!strcmp(m, "untraced-exec"))
+			do_untraced_exec();
 		else if (!strcmp(m, "untraced") && i + 1 < argc)
 			do_untraced(atoi(argv[++i]));
 		else
@@ -513,6 +540,7 @@ main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: t-rob-tree [-x STATUS] fork|vfork|clone|"
 		"clone-vm|exec|thread-exec|exec-race|exec-race-leader|deep N|orphan|"
-		"orphan-stdin|kill-child|stop-child|untraced N|leaf...\n");
+		"orphan-stdin|kill-child|stop-child|untraced N|untraced-exec|"
+		"leaf...\n");
 	return 2;
 }

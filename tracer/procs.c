@@ -319,6 +319,15 @@ rt_procs_proc(struct rt_procs *p, pid_t tgid)
 	return &p->p[p->np++];
 }
 
+/* Close @pr's /proc descriptors (opened again as they are read). */
+static void
+close_proc_files(struct rt_proc *pr)
+{
+	rt_closep(&pr->maps_fd);
+	rt_closep(&pr->smaps_fd);
+	pr->maps_fd = pr->smaps_fd = -1;
+}
+
 void
 rt_procs_drop_proc(struct rt_procs *p, pid_t tgid)
 {
@@ -327,12 +336,8 @@ rt_procs_drop_proc(struct rt_procs *p, pid_t tgid)
 	for (i = 0; i < p->np; i++) {
 		if (p->p[i].tgid != tgid)
 			continue;
-		if (p->p[i].maps_fd >= 0)
-			close(p->p[i].maps_fd);
-		if (p->p[i].smaps_fd >= 0)
-			close(p->p[i].smaps_fd);
-		if (p->p[i].pidfd >= 0)
-			close(p->p[i].pidfd);
+		close_proc_files(&p->p[i]);
+		rt_closep(&p->p[i].pidfd);
 		p->p[i] = p->p[--p->np];
 		return;
 	}
@@ -345,16 +350,9 @@ rt_procs_unseen(struct rt_procs *p, pid_t tid, pid_t tgid)
 
 	if (rt_procs_traced(p, tid) || rt_procs_forget_stale(p, tgid))
 		return;
-	for (i = 0; i < p->np; i++) {
-		if (p->p[i].tgid != tgid)
-			continue;
-		if (p->p[i].maps_fd >= 0)
-			close(p->p[i].maps_fd);
-		if (p->p[i].smaps_fd >= 0)
-			close(p->p[i].smaps_fd);
-		p->p[i].maps_fd = p->p[i].smaps_fd = -1;
-		return;
-	}
+	for (i = 0; i < p->np; i++)
+		if (p->p[i].tgid == tgid)
+			close_proc_files(&p->p[i]);
 }
 
 #define SWEEP_MIN	64
